@@ -1,0 +1,106 @@
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>ONNX's auto_pad attribute.</summary>
+public enum AutoPad
+{
+    NotSet,
+    SameUpper,
+    SameLower,
+    Valid,
+}
+
+/// <summary>
+/// A 2-D convolution as ONNX Conv defines it (NCHW, weights M x C/group x kH x kW), with a fused activation.
+/// Pads are [top, left, bottom, right], ONNX's order; they apply when <see cref="AutoPad"/> is NotSet.
+/// </summary>
+public sealed record ConvSpec(
+    int OutputChannels,
+    int InputChannels,
+    int KernelHeight,
+    int KernelWidth,
+    int StrideHeight = 1,
+    int StrideWidth = 1,
+    int DilationHeight = 1,
+    int DilationWidth = 1,
+    int PadTop = 0,
+    int PadLeft = 0,
+    int PadBottom = 0,
+    int PadRight = 0,
+    int Group = 1,
+    AutoPad AutoPad = AutoPad.NotSet,
+    Activation Activation = default)
+{
+    public int OutputChannelsPerGroup => OutputChannels / Group;
+    public int InputChannelsPerGroup => InputChannels / Group;
+    /// <summary>K of each group's matrix product: input channels per group x kernel area.</summary>
+    public int ReductionLength => InputChannelsPerGroup * KernelHeight * KernelWidth;
+    public long WeightCount => (long)OutputChannels * ReductionLength;
+
+    /// <summary>Checks what can be checked without an input; the message names the offending attribute.</summary>
+    public void Validate()
+    {
+        Require(OutputChannels > 0, $"output channels must be positive, got {OutputChannels}");
+        Require(InputChannels > 0, $"input channels must be positive, got {InputChannels}");
+        Require(KernelHeight > 0 && KernelWidth > 0, $"kernel_shape must be positive, got [{KernelHeight}, {KernelWidth}]");
+        Require(StrideHeight > 0 && StrideWidth > 0, $"strides must be positive, got [{StrideHeight}, {StrideWidth}]");
+        Require(DilationHeight > 0 && DilationWidth > 0, $"dilations must be positive, got [{DilationHeight}, {DilationWidth}]");
+        Require(PadTop >= 0 && PadLeft >= 0 && PadBottom >= 0 && PadRight >= 0,
+            $"pads must not be negative, got [{PadTop}, {PadLeft}, {PadBottom}, {PadRight}]");
+        Require(Group > 0, $"group must be positive, got {Group}");
+        Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
+        Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
+        Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,
+            "kernel is too large (input channels per group x kernel area exceeds the supported size)");
+    }
+
+    /// <summary>Output size and effective pads for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
+    public ConvGeometry Geometry(int height, int width)
+    {
+        (int outH, int padTop, int padBottom) = Axis(height, KernelHeight, StrideHeight, DilationHeight, PadTop, PadBottom, "height");
+        (int outW, int padLeft, int padRight) = Axis(width, KernelWidth, StrideWidth, DilationWidth, PadLeft, PadRight, "width");
+        return new ConvGeometry(height, width, outH, outW, padTop, padLeft, padBottom, padRight);
+    }
+
+    private (int Output, int PadBegin, int PadEnd) Axis(int input, int kernel, int stride, int dilation, int padBegin, int padEnd, string axis)
+    {
+        long extent = (long)(kernel - 1) * dilation + 1;
+        long output;
+        switch (AutoPad)
+        {
+            case AutoPad.SameUpper:
+            case AutoPad.SameLower:
+                output = (input + (long)stride - 1) / stride;
+                long total = Math.Max(0, (output - 1) * stride + extent - input);
+                long small = total / 2;
+                (padBegin, padEnd) = AutoPad == AutoPad.SameUpper ? ((int)small, (int)(total - small)) : ((int)(total - small), (int)small);
+                break;
+            case AutoPad.Valid:
+                padBegin = padEnd = 0;
+                output = input >= extent ? (input - extent) / stride + 1 : 0;
+                break;
+            default:
+                long padded = (long)input + padBegin + padEnd;
+                output = padded >= extent ? (padded - extent) / stride + 1 : 0;
+                break;
+        }
+        if (output <= 0)
+            throw new ArgumentException($"input {axis} {input} is smaller than the dilated kernel ({extent}) with its padding: the output would be empty");
+        if (output > int.MaxValue / 4)
+            throw new ArgumentException($"output {axis} {output} is too large");
+        return ((int)output, padBegin, padEnd);
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new ArgumentException(message);
+    }
+}
+
+/// <summary>The spatial sizes of one convolution call.</summary>
+public readonly record struct ConvGeometry(
+    int InputHeight, int InputWidth, int OutputHeight, int OutputWidth,
+    int PadTop, int PadLeft, int PadBottom, int PadRight)
+{
+    public int OutputSize => OutputHeight * OutputWidth;
+    public int InputSize => InputHeight * InputWidth;
+}

@@ -1,0 +1,123 @@
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Kernels.Gemm;
+
+/// <summary>
+/// Exact ONNX Gemm with constant B, for fully connected layers. B (the weights) is the vector operand,
+/// packed once in tile-column panels with alpha folded in; A (the activations, M = batch rows) is the
+/// broadcast operand, packed per block of K at run time. Each k step reads one row of B for every row of A,
+/// so at batch 1 the weights stream once per run.
+/// </summary>
+public sealed unsafe class GemmKernel
+{
+    /// <summary>Tile-column panels per task: a task owns 8 x 32 outputs on the widest path.</summary>
+    private const int PanelsPerColumnChunk = 8;
+
+    /// <summary>Rows of A per task: enough panels to reuse each loaded B block, few enough to share large batches out.</summary>
+    private const int RowsPerRowChunk = 16 * PanelLayout.Rows;
+
+    private readonly float[] _packedB;
+    private readonly int _columnPanels;
+
+    public GemmSpec Spec { get; }
+    public SimdPath Path { get; }
+    public int TileColumns { get; }
+
+    /// <param name="b">K x N (or N x K with TransB), row-major.</param>
+    public GemmKernel(GemmSpec spec, ReadOnlySpan<float> b, SimdPath path)
+    {
+        spec.Validate();
+        if (b.Length != (long)spec.K * spec.N)
+            throw new ArgumentException($"B holds {b.Length} values, expected K {spec.K} x N {spec.N}");
+        Spec = spec;
+        Path = path;
+        TileColumns = PanelLayout.Columns(path);
+        _columnPanels = PanelLayout.CeilDiv(spec.N, TileColumns);
+        _packedB = GC.AllocateUninitializedArray<float>(checked(_columnPanels * TileColumns * spec.K), pinned: true);
+        fixed (float* source = b)
+        fixed (float* packed = _packedB)
+        {
+            (nint kStride, nint columnStride) = spec.TransB ? ((nint)1, (nint)spec.K) : ((nint)spec.N, (nint)1);
+            PanelLayout.PackColumns(source, kStride, columnStride, spec.N, spec.K, TileColumns, spec.Alpha, packed);
+        }
+    }
+
+    /// <summary>Lays out a run over M rows of A.</summary>
+    public GemmWork Plan(int m)
+    {
+        if (m <= 0) throw new ArgumentException($"A must have at least one row, got M {m}");
+        int rowChunks = PanelLayout.CeilDiv(m, RowsPerRowChunk);
+        int columnChunks = PanelLayout.CeilDiv(_columnPanels, PanelsPerColumnChunk);
+        return new GemmWork(m, rowChunks, columnChunks, rowChunks * columnChunks);
+    }
+
+    public int ScratchFloats(in GemmWork work) =>
+        PanelLayout.CeilDiv(Math.Min(work.M, RowsPerRowChunk), PanelLayout.Rows) * PanelLayout.Rows * Math.Min(PanelLayout.KBlock, Spec.K);
+
+    /// <summary>Computes one task: Y (M x N) from A and C (null for none, broadcast by <paramref name="bias"/>).</summary>
+    public void RunTask(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)
+    {
+        switch (Path)
+        {
+            case SimdPath.Vector512:
+                RunTask<Lane512, System.Runtime.Intrinsics.Vector512<float>>(work, a, c, bias, y, task);
+                break;
+            case SimdPath.Vector256:
+                RunTask<Lane256, System.Runtime.Intrinsics.Vector256<float>>(work, a, c, bias, y, task);
+                break;
+            case SimdPath.Vector128:
+                RunTask<Lane128, System.Runtime.Intrinsics.Vector128<float>>(work, a, c, bias, y, task);
+                break;
+            default:
+                RunTask<LaneScalar, float>(work, a, c, bias, y, task);
+                break;
+        }
+    }
+
+    private void RunTask<TLane, TVec>(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        GemmSpec spec = Spec;
+        int rowChunk = task / work.ColumnChunks;
+        int columnChunk = task - rowChunk * work.ColumnChunks;
+        int m0 = rowChunk * RowsPerRowChunk;
+        int mLength = Math.Min(RowsPerRowChunk, work.M - m0);
+        int rowPanels = PanelLayout.CeilDiv(mLength, PanelLayout.Rows);
+        int firstPanel = columnChunk * PanelsPerColumnChunk;
+        int lastPanel = Math.Min(firstPanel + PanelsPerColumnChunk, _columnPanels);
+        int k = spec.K;
+        int n = spec.N;
+        int tileColumns = TileColumns;
+        (nint rowStride, nint kStride) = spec.TransA ? ((nint)1, (nint)work.M) : ((nint)k, (nint)1);
+
+        float* packedA = ScratchArena.Rent(ScratchFloats(work));
+        var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
+        fixed (float* packedB = _packedB)
+        {
+            for (int k0 = 0; k0 < k; k0 += PanelLayout.KBlock)
+            {
+                int kLength = Math.Min(PanelLayout.KBlock, k - k0);
+                bool accumulate = k0 > 0;
+                bool finish = k0 + kLength == k;
+                PanelLayout.PackRows(a + m0 * rowStride + k0 * kStride, rowStride, kStride, mLength, kLength, 1f, packedA);
+                for (int jp = firstPanel; jp < lastPanel; jp++)
+                {
+                    int column = jp * tileColumns;
+                    float* b = packedB + ((nint)jp * k + k0) * tileColumns;
+                    int columns = Math.Min(tileColumns, n - column);
+                    for (int ip = 0; ip < rowPanels; ip++)
+                    {
+                        int row = m0 + ip * PanelLayout.Rows;
+                        GemmTile<TLane, TVec>.Run(packedA + (nint)ip * PanelLayout.Rows * kLength, b, kLength,
+                            y + (nint)row * n + column, n, Math.Min(PanelLayout.Rows, work.M - row), columns,
+                            accumulate, finish, epilogue.At(row, column));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// <summary>A Gemm run laid out as independent tasks.</summary>
+public readonly record struct GemmWork(int M, int RowChunks, int ColumnChunks, int TaskCount);

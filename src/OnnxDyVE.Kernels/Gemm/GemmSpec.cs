@@ -1,0 +1,40 @@
+namespace OnnxDyVE.Kernels.Gemm;
+
+/// <summary>
+/// ONNX Gemm with a constant B: Y = act(alpha * A' * B' + beta * C), A' = transA ? A^T : A (M x K),
+/// B' = transB ? B^T : B (K x N), C broadcast to M x N.
+/// </summary>
+public sealed record GemmSpec(
+    int K,
+    int N,
+    bool TransA = false,
+    bool TransB = false,
+    float Alpha = 1f,
+    float Beta = 1f,
+    Activation Activation = default)
+{
+    public void Validate()
+    {
+        if (K <= 0 || N <= 0) throw new ArgumentException($"B must have positive dimensions, got K {K} x N {N}");
+        if (!float.IsFinite(Alpha)) throw new ArgumentException($"alpha must be finite, got {Alpha}");
+        if (!float.IsFinite(Beta)) throw new ArgumentException($"beta must be finite, got {Beta}");
+    }
+}
+
+/// <summary>How C is broadcast to M x N: element (m, n) is C[m * RowStride + n * ColumnStride].</summary>
+public readonly record struct GemmBias(nint RowStride, nint ColumnStride)
+{
+    /// <summary>
+    /// The broadcast of a C of shape <paramref name="shape"/> (rank 0 to 2) onto M x N, by ONNX's
+    /// unidirectional broadcasting rules; throws if it does not broadcast.
+    /// </summary>
+    public static GemmBias For(ReadOnlySpan<long> shape, int m, int n)
+    {
+        if (shape.Length > 2) throw new ArgumentException($"C has rank {shape.Length}; Gemm takes C of rank 0, 1 or 2");
+        long rows = shape.Length == 2 ? shape[0] : 1;
+        long columns = shape.Length >= 1 ? shape[^1] : 1;
+        if (rows != 1 && rows != m || columns != 1 && columns != n)
+            throw new ArgumentException($"C of shape [{string.Join(", ", shape.ToArray())}] does not broadcast to the output [{m}, {n}]");
+        return new GemmBias(rows == 1 ? 0 : (nint)columns, columns == 1 ? 0 : 1);
+    }
+}

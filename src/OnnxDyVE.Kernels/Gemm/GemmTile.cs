@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Kernels.Gemm;
+
+/// <summary>
+/// The register-blocked core every DyVE kernel runs on: a tile of <see cref="PanelLayout.Rows"/> rows by two
+/// vectors of columns, C = (accumulate ? C : 0) + A·B over a range of K, with both operands packed so that
+/// each step of k reads contiguous memory: A as Rows values per k (broadcast), B as two vectors per k.
+/// A range of K is any run of packed k, so callers can compute a prefix of K, finish the rest for chosen
+/// tiles, or leave out runs of K (whole input channels) without a change here.
+/// </summary>
+internal static unsafe class GemmTile<TLane, TVec>
+    where TLane : struct, ISimdLane<TVec>
+    where TVec : struct
+{
+    public static int Columns => 2 * TLane.Count;
+
+    /// <param name="a">Packed A panel at the first k: Rows floats per k.</param>
+    /// <param name="b">Packed B panel at the first k: Columns floats per k.</param>
+    /// <param name="kLength">Number of k to accumulate.</param>
+    /// <param name="c">The tile's first output element.</param>
+    /// <param name="ldc">Output elements between rows.</param>
+    /// <param name="rows">Rows of the tile to store (at most Rows).</param>
+    /// <param name="columns">Columns of the tile to store (at most Columns).</param>
+    /// <param name="accumulate">Add to what C holds (a later block of K) instead of overwriting it.</param>
+    /// <param name="finish">Apply <paramref name="epilogue"/>: this is the last block of K.</param>
+    /// <param name="epilogue">Bias and activation, positioned at the tile's first element.</param>
+    public static void Run(float* a, float* b, nint kLength, float* c, nint ldc, int rows, int columns,
+        bool accumulate, bool finish, in TileEpilogue epilogue)
+    {
+        // Twelve accumulators: six rows of A broadcast against two vectors of B. With 16 vector registers
+        // (AVX2, NEON has 32) this leaves room for the two B vectors and one broadcast.
+        TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
+        TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
+        TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
+        nint width = TLane.Count;
+        nint step = 2 * width;
+        for (nint k = 0; k < kLength; k++)
+        {
+            // c[r][j] += a[k][r] * b[k][j]
+            TVec b0 = TLane.Load(ref *b);
+            TVec b1 = TLane.Load(ref *(b + width));
+            TVec a0 = TLane.Broadcast(a[0]);
+            c00 = TLane.MultiplyAdd(a0, b0, c00);
+            c01 = TLane.MultiplyAdd(a0, b1, c01);
+            TVec a1 = TLane.Broadcast(a[1]);
+            c10 = TLane.MultiplyAdd(a1, b0, c10);
+            c11 = TLane.MultiplyAdd(a1, b1, c11);
+            TVec a2 = TLane.Broadcast(a[2]);
+            c20 = TLane.MultiplyAdd(a2, b0, c20);
+            c21 = TLane.MultiplyAdd(a2, b1, c21);
+            TVec a3 = TLane.Broadcast(a[3]);
+            c30 = TLane.MultiplyAdd(a3, b0, c30);
+            c31 = TLane.MultiplyAdd(a3, b1, c31);
+            TVec a4 = TLane.Broadcast(a[4]);
+            c40 = TLane.MultiplyAdd(a4, b0, c40);
+            c41 = TLane.MultiplyAdd(a4, b1, c41);
+            TVec a5 = TLane.Broadcast(a[5]);
+            c50 = TLane.MultiplyAdd(a5, b0, c50);
+            c51 = TLane.MultiplyAdd(a5, b1, c51);
+            a += PanelLayout.Rows;
+            b += step;
+        }
+
+        StoreRow(c00, c01, c, 0, columns, accumulate, finish, epilogue);
+        if (rows > 1) StoreRow(c10, c11, c + ldc, 1, columns, accumulate, finish, epilogue);
+        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, 2, columns, accumulate, finish, epilogue);
+        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, 3, columns, accumulate, finish, epilogue);
+        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, 4, columns, accumulate, finish, epilogue);
+        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, 5, columns, accumulate, finish, epilogue);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns,
+        bool accumulate, bool finish, in TileEpilogue epilogue)
+    {
+        nint width = TLane.Count;
+        if (columns == 2 * width)
+        {
+            if (accumulate)
+            {
+                v0 = TLane.Add(v0, TLane.Load(ref *row));
+                v1 = TLane.Add(v1, TLane.Load(ref *(row + width)));
+            }
+            if (finish)
+            {
+                v0 = epilogue.Apply<TLane, TVec>(v0, rowIndex, 0);
+                v1 = epilogue.Apply<TLane, TVec>(v1, rowIndex, width);
+            }
+            TLane.Store(v0, ref *row);
+            TLane.Store(v1, ref *(row + width));
+            return;
+        }
+
+        // A ragged right edge: spill the row and finish it element by element.
+        TileRowSpill spill = default;
+        ref float first = ref spill[0];
+        TLane.Store(v0, ref first);
+        TLane.Store(v1, ref Unsafe.Add(ref first, width));
+        for (int j = 0; j < columns; j++)
+        {
+            float value = Unsafe.Add(ref first, j);
+            if (accumulate) value += row[j];
+            if (finish) value = epilogue.Apply(value, rowIndex, j);
+            row[j] = value;
+        }
+    }
+}
+
+/// <summary>Room for one row of the widest tile (two Vector512 of floats).</summary>
+[InlineArray(32)]
+internal struct TileRowSpill
+{
+    private float _element;
+}

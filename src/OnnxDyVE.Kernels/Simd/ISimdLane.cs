@@ -1,0 +1,21 @@
+namespace OnnxDyVE.Kernels.Simd;
+
+/// <summary>
+/// One vector width of float arithmetic. Kernels are written once against this interface and
+/// instantiated per width; the JIT specialises each instantiation, so nothing here is virtual at run time.
+/// </summary>
+internal interface ISimdLane<TVec> where TVec : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+    static abstract TVec Zero { get; }
+    static abstract TVec Load(ref float source);
+    static abstract void Store(TVec value, ref float destination);
+    static abstract TVec Broadcast(float value);
+    static abstract TVec Add(TVec left, TVec right);
+    static abstract TVec Multiply(TVec left, TVec right);
+    /// <summary>left * right + addend, fused where the hardware has it.</summary>
+    static abstract TVec MultiplyAdd(TVec left, TVec right, TVec addend);
+    static abstract TVec Max(TVec left, TVec right);
+    static abstract TVec Min(TVec left, TVec right);
+}

@@ -1,0 +1,42 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace OnnxDyVE.Kernels.Simd;
+
+/// <summary>SSE on x64, NEON (AdvSimd) on arm64.</summary>
+internal readonly struct Lane128 : ISimdLane<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source) => Vector128.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend)
+    {
+        if (Fma.IsSupported) return Fma.MultiplyAdd(left, right, addend);
+        if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(addend, left, right);
+        return left * right + addend;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.Min(left, right);
+}

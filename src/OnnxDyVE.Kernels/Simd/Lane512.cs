@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace OnnxDyVE.Kernels.Simd;
+
+internal readonly struct Lane512 : ISimdLane<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source) => Vector512.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+
+    // AVX-512F always has FMA.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+        Avx512F.FusedMultiplyAdd(left, right, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.Min(left, right);
+}

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+
+namespace OnnxDyVE.Kernels.Simd;
+
+/// <summary>The fallback when no vector instructions are usable (e.g. DOTNET_EnableHWIntrinsic=0).</summary>
+internal readonly struct LaneScalar : ISimdLane<float>
+{
+    public static int Count => 1;
+    public static float Zero => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(ref float source) => source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float value, ref float destination) => destination = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Broadcast(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float left, float right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Multiply(float left, float right) => left * right;
+
+    // Unfused: MathF.FusedMultiplyAdd is a slow software routine where the hardware lacks FMA.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float left, float right, float addend) => left * right + addend;
+
+    // Written out rather than MathF.Max so that NaN handling matches the vector paths' max instruction.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Max(float left, float right) => left > right ? left : right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Min(float left, float right) => left < right ? left : right;
+}
