@@ -1,0 +1,95 @@
+namespace OnnxDyVE.Interop;
+
+/// <summary>An OrtShapeInferContext: input types and shapes and the node's attributes, while ORT resolves the graph.</summary>
+internal readonly unsafe struct ShapeInference(OrtFunctions ort, void* context) : IAttributeSource
+{
+    public int InputCount()
+    {
+        nuint count;
+        ort.Check(ort.ShapeInferContext_GetInputCount(context, &count), "ShapeInferContext_GetInputCount");
+        return (int)count;
+    }
+
+    /// <summary>Element type and dimensions (-1 where unknown or symbolic) of input <paramref name="index"/>; null if absent.</summary>
+    public (OrtElementType Type, long[] Shape)? Input(int index)
+    {
+        void* info;
+        if (!ort.Succeeded(ort.ShapeInferContext_GetInputTypeShape(context, (nuint)index, &info)) || info == null) return null;
+        // The info belongs to the context: read it, never release it.
+        int elementType;
+        nuint rank;
+        ort.Check(ort.GetTensorElementType(info, &elementType), "GetTensorElementType");
+        ort.Check(ort.GetDimensionsCount(info, &rank), "GetDimensionsCount");
+        long[] shape = new long[(int)rank];
+        fixed (long* dims = shape) ort.Check(ort.GetDimensions(info, dims, rank), "GetDimensions");
+        return ((OrtElementType)elementType, shape);
+    }
+
+    public void SetOutput(int index, OrtElementType type, ReadOnlySpan<long> shape)
+    {
+        void* info;
+        ort.Check(ort.CreateTensorTypeAndShapeInfo(&info), "CreateTensorTypeAndShapeInfo");
+        try
+        {
+            ort.Check(ort.SetTensorElementType(info, (int)type), "SetTensorElementType");
+            fixed (long* dims = shape) ort.Check(ort.SetDimensions(info, dims, (nuint)shape.Length), "SetDimensions");
+            ort.Check(ort.ShapeInferContext_SetOutputTypeShape(context, (nuint)index, info), "ShapeInferContext_SetOutputTypeShape");
+        }
+        finally
+        {
+            ort.ReleaseTensorTypeAndShapeInfo(info);
+        }
+    }
+
+    public long? GetInt(string name)
+    {
+        void* attr = Attribute(name);
+        if (attr == null) return null;
+        long value;
+        nuint written;
+        ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Int, &value, sizeof(long), &written), $"reading attribute '{name}' as an int");
+        return value;
+    }
+
+    public float? GetFloat(string name)
+    {
+        void* attr = Attribute(name);
+        if (attr == null) return null;
+        float value;
+        nuint written;
+        ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Float, &value, sizeof(float), &written), $"reading attribute '{name}' as a float");
+        return value;
+    }
+
+    public long[]? GetInts(string name)
+    {
+        void* attr = Attribute(name);
+        if (attr == null) return null;
+        nuint bytes = 0;
+        // The first call, with no room, reports the size; an empty list reads as success with nothing to copy.
+        if (ort.Succeeded(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Ints, null, 0, &bytes)) && bytes == 0) return [];
+        long[] values = new long[(int)bytes / sizeof(long)];
+        fixed (long* data = values)
+            ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Ints, data, bytes, &bytes), $"reading attribute '{name}' as ints");
+        return values;
+    }
+
+    public string? GetString(string name)
+    {
+        void* attr = Attribute(name);
+        if (attr == null) return null;
+        nuint bytes = 0;
+        if (ort.Succeeded(ort.ReadOpAttr(attr, (int)OrtOpAttrType.String, null, 0, &bytes)) && bytes == 0) return "";
+        byte[] text = new byte[(int)bytes];
+        fixed (byte* data = text)
+            ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.String, data, bytes, &bytes), $"reading attribute '{name}' as a string");
+        return System.Text.Encoding.UTF8.GetString(text, 0, (int)bytes).TrimEnd('\0');
+    }
+
+    private void* Attribute(string name)
+    {
+        void* attr;
+        fixed (byte* key = Utf8Name.Of(name))
+            return ort.Succeeded(ort.ShapeInferContext_GetAttribute(context, key, &attr)) ? attr : null;
+    }
+}

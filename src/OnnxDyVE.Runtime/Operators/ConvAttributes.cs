@@ -1,0 +1,66 @@
+using OnnxDyVE.Interop;
+using OnnxDyVE.Kernels.Conv;
+
+namespace OnnxDyVE.Operators;
+
+/// <summary>DyveConv's attributes, which are ONNX Conv's (2-D) plus the fused activation.</summary>
+internal static class ConvAttributes
+{
+    /// <summary>
+    /// The convolution a node describes, given its weights' shape (M x C/group x kH x kW). Throws
+    /// <see cref="ArgumentException"/> naming the attribute or input at fault.
+    /// </summary>
+    public static ConvSpec Read(IAttributeSource attributes, ReadOnlySpan<long> weightShape)
+    {
+        if (weightShape.Length != 4)
+            throw new ArgumentException($"input W has rank {weightShape.Length}; DyveConv takes 2-D convolutions, W of rank 4 (M x C/group x kH x kW)");
+        foreach (long d in weightShape)
+            if (d <= 0 || d > int.MaxValue) throw new ArgumentException($"input W has a dimension of {d}");
+        int group = Int(attributes.GetInt("group") ?? 1, "group");
+        long[] kernelShape = attributes.GetInts("kernel_shape") ?? [weightShape[2], weightShape[3]];
+        if (kernelShape.Length != 2 || kernelShape[0] != weightShape[2] || kernelShape[1] != weightShape[3])
+            throw new ArgumentException($"attribute 'kernel_shape' [{string.Join(", ", kernelShape)}] does not match W's kernel [{weightShape[2]}, {weightShape[3]}]");
+        long[] strides = Pair(attributes.GetInts("strides"), "strides");
+        long[] dilations = Pair(attributes.GetInts("dilations"), "dilations");
+        long[] pads = attributes.GetInts("pads") ?? [0, 0, 0, 0];
+        if (pads.Length != 4) throw new ArgumentException($"attribute 'pads' has {pads.Length} values; a 2-D convolution takes 4 [top, left, bottom, right]");
+        AutoPad autoPad = (attributes.GetString("auto_pad") ?? "NOTSET") switch
+        {
+            "NOTSET" or "" => AutoPad.NotSet,
+            "SAME_UPPER" => AutoPad.SameUpper,
+            "SAME_LOWER" => AutoPad.SameLower,
+            "VALID" => AutoPad.Valid,
+            string other => throw new ArgumentException($"attribute 'auto_pad' is '{other}'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID"),
+        };
+        if (group <= 0) throw new ArgumentException($"attribute 'group' must be positive, got {group}");
+
+        var spec = new ConvSpec(
+            OutputChannels: (int)weightShape[0],
+            InputChannels: Int(weightShape[1] * group, "input channels (W's dimension 1 x group)"),
+            KernelHeight: (int)weightShape[2],
+            KernelWidth: (int)weightShape[3],
+            StrideHeight: Int(strides[0], "strides"),
+            StrideWidth: Int(strides[1], "strides"),
+            DilationHeight: Int(dilations[0], "dilations"),
+            DilationWidth: Int(dilations[1], "dilations"),
+            PadTop: Int(pads[0], "pads"),
+            PadLeft: Int(pads[1], "pads"),
+            PadBottom: Int(pads[2], "pads"),
+            PadRight: Int(pads[3], "pads"),
+            Group: group,
+            AutoPad: autoPad,
+            Activation: ActivationAttributes.Read(attributes));
+        spec.Validate();
+        return spec;
+    }
+
+    private static long[] Pair(long[]? values, string name)
+    {
+        values ??= [1, 1];
+        if (values.Length != 2) throw new ArgumentException($"attribute '{name}' has {values.Length} values; a 2-D convolution takes 2");
+        return values;
+    }
+
+    private static int Int(long value, string name) =>
+        value is >= int.MinValue and <= int.MaxValue ? (int)value : throw new ArgumentException($"{name} value {value} is out of range");
+}

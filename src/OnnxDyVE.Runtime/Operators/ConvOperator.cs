@@ -1,0 +1,92 @@
+using OnnxDyVE.Interop;
+using OnnxDyVE.Kernels.Conv;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Operators;
+
+/// <summary>DyveConv: ONNX Conv (2-D, NCHW, float32) with a fused activation. Inputs X, W (constant), optional B (constant).</summary>
+internal sealed class ConvOperator : DyveOperator
+{
+    public const string OpName = "DyveConv";
+
+    public override string Name => OpName;
+    public override int InputCount => 3;
+    public override bool IsOptional(int input) => input == 2;
+
+    public override IDyveKernel CreateKernel(KernelInfo info)
+    {
+        string node = info.NodeName();
+        ConstantTensor weights = info.ConstantInput(1)
+            ?? throw new ArgumentException("input W must be a constant initializer (DyVE packs the weights once, when the session is created)");
+        ConvSpec spec = ConvAttributes.Read(info, weights.Shape);
+        ReadOnlySpan<float> bias = [];
+        if (info.InputCount() > 2)
+        {
+            ConstantTensor b = info.ConstantInput(2)
+                ?? throw new ArgumentException("input B must be a constant initializer");
+            if (b.Shape.Length != 1 || b.Shape[0] != spec.OutputChannels)
+                throw new ArgumentException($"input B has shape [{string.Join(", ", b.Shape)}]; expected [{spec.OutputChannels}]");
+            bias = b.AsFloats();
+        }
+        return new ConvOperatorKernel(node, new ConvKernel(spec, weights.AsFloats(), bias, SimdPaths.Best));
+    }
+
+    public override void InferShape(ShapeInference context)
+    {
+        var x = context.Input(0) ?? throw new ArgumentException("input X is missing");
+        var w = context.Input(1) ?? throw new ArgumentException("input W is missing");
+        if (x.Shape.Length != 4)
+            throw new ArgumentException($"input X has rank {x.Shape.Length}; DyveConv takes N x C x H x W");
+        long[] output = [x.Shape[0], -1, -1, -1];
+        if (w.Shape.Length == 4 && Array.TrueForAll(w.Shape, d => d > 0))
+        {
+            ConvSpec spec = ConvAttributes.Read(context, w.Shape);
+            output[1] = spec.OutputChannels;
+            if (x.Shape[1] > 0 && x.Shape[1] != spec.InputChannels)
+                throw new ArgumentException($"input X has {x.Shape[1]} channels, W expects {spec.InputChannels} ({spec.InputChannelsPerGroup} per group x group {spec.Group})");
+            if (x.Shape[2] > 0 && x.Shape[3] > 0)
+            {
+                ConvGeometry geometry = spec.Geometry(checked((int)x.Shape[2]), checked((int)x.Shape[3]));
+                output[2] = geometry.OutputHeight;
+                output[3] = geometry.OutputWidth;
+            }
+        }
+        context.SetOutput(0, OrtElementType.Float, output);
+    }
+}
+
+/// <summary>A DyveConv node's prepared kernel, bound to ORT's tensors and thread pool.</summary>
+internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kernel) : IDyveKernel, IParallelTasks
+{
+    public string NodeName { get; } = nodeName;
+    public nint Handle { get; set; }
+
+    public void Compute(KernelContext context)
+    {
+        Span<long> shape = stackalloc long[KernelContext.MaxRank];
+        int rank = context.Input(0, shape, out OrtElementType type, out void* x);
+        TensorChecks.RequireFloat(type, "X");
+        if (rank != 4) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; DyveConv takes N x C x H x W");
+        int batch = TensorChecks.Dimension(shape[0], "X", 0);
+        int channels = TensorChecks.Dimension(shape[1], "X", 1);
+        int height = TensorChecks.Dimension(shape[2], "X", 2);
+        int width = TensorChecks.Dimension(shape[3], "X", 3);
+        ConvWork work = kernel.Plan(batch, channels, height, width);
+        float* y = context.Output(0, [batch, kernel.Spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth]);
+        var run = new ConvRun(work, (float*)x, y);
+        context.ParallelFor(Handle, &run, work.TaskCount);
+    }
+
+    public void RunTask(void* work, int index)
+    {
+        var run = (ConvRun*)work;
+        kernel.RunTask(run->Work, run->Input, run->Output, index);
+    }
+
+    private readonly struct ConvRun(ConvWork work, float* input, float* output)
+    {
+        public readonly ConvWork Work = work;
+        public readonly float* Input = input;
+        public readonly float* Output = output;
+    }
+}

@@ -1,0 +1,36 @@
+using OnnxDyVE.Interop;
+
+namespace OnnxDyVE.Operators;
+
+/// <summary>
+/// One DyVE operator's schema and factory, as ONNX Runtime asks for them through the OrtCustomOp table.
+/// All inputs and the single output are float32 tensors.
+/// </summary>
+internal abstract class DyveOperator
+{
+    /// <summary>The op_type in the model (domain <see cref="DyveDomain.Name"/>).</summary>
+    public abstract string Name { get; }
+    public abstract int InputCount { get; }
+    public abstract bool IsOptional(int input);
+
+    /// <summary>Reads the node's attributes and constant inputs and prepares its kernel.</summary>
+    public abstract IDyveKernel CreateKernel(KernelInfo info);
+
+    /// <summary>Sets the output's type and shape from the inputs' (unknown dimensions stay -1).</summary>
+    public abstract void InferShape(ShapeInference context);
+}
+
+/// <summary>A prepared kernel: immutable after creation, so one instance serves concurrent runs.</summary>
+internal interface IDyveKernel
+{
+    /// <summary>The node's name, for error messages.</summary>
+    string NodeName { get; }
+
+    /// <summary>
+    /// The GCHandle (as IntPtr) that ORT holds for this kernel, set once at creation; tasks on ORT's pool
+    /// find the kernel through it.
+    /// </summary>
+    nint Handle { get; set; }
+
+    void Compute(KernelContext context);
+}

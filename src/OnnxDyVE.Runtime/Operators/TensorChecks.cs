@@ -1,0 +1,23 @@
+using OnnxDyVE.Interop;
+
+namespace OnnxDyVE.Operators;
+
+/// <summary>Run-time checks on input tensors, with messages that name the input.</summary>
+internal static class TensorChecks
+{
+    public static void RequireFloat(OrtElementType type, string input)
+    {
+        if (type != OrtElementType.Float) throw new ArgumentException($"input {input} has element type {type}; DyVE operators take float32");
+    }
+
+    /// <summary>A dimension as an int, refusing zero-sized and absurd dimensions.</summary>
+    public static int Dimension(long value, string input, int axis) =>
+        value is > 0 and <= int.MaxValue / 4 ? (int)value : throw new ArgumentException($"input {input} has dimension {axis} of {value}");
+
+    public static string Describe(int rank) => rank switch
+    {
+        -1 => "none (absent)",
+        -2 => $"over {KernelContext.MaxRank}",
+        _ => rank.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}
