@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
@@ -110,6 +111,8 @@ public sealed unsafe class ConvKernel
         }
     }
 
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTask<TLane, TVec>(in ConvWork work, float* input, float* output, int task)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct

@@ -15,6 +15,8 @@ internal static unsafe class Im2ColPacker
     /// p = n - n0. Columns past nLength in the last panel are zero.
     /// </summary>
     /// <param name="image">The group's first input channel of one image (channels x height x width).</param>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack<TLane, TVec>(float* image, ConvSpec spec, in ConvGeometry geometry, int k0, int kLength,
         int n0, int nLength, int panelColumns, float* destination)
         where TLane : struct, ISimdLane<TVec>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Gemm;
@@ -74,6 +75,8 @@ public sealed unsafe class GemmKernel
         }
     }
 
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTask<TLane, TVec>(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct

@@ -26,6 +26,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <param name="accumulate">Add to what C holds (a later block of K) instead of overwriting it.</param>
     /// <param name="finish">Apply <paramref name="epilogue"/>: this is the last block of K.</param>
     /// <param name="epilogue">Bias and activation, positioned at the tile's first element.</param>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float* a, float* b, nint kLength, float* c, nint ldc, int rows, int columns,
         bool accumulate, bool finish, in TileEpilogue epilogue)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Gemm;
@@ -27,6 +28,8 @@ internal static class PanelLayout
     /// source[r * rowStride + k * kStride]) into Rows-high panels, k-major, scaled, zero-padded below the last row.
     /// Destination holds ceil(rowCount / Rows) panels of Rows * kLength floats.
     /// </summary>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void PackRows(float* source, nint rowStride, nint kStride, int rowCount, int kLength,
         float scale, float* destination)
     {
