@@ -4,21 +4,31 @@ namespace OnnxDyVE.Kernels;
 
 /// <summary>
 /// Per-thread working memory for packed operands. A kernel instance serves concurrent runs, so working
-/// memory cannot live in the kernel; each pool thread keeps one 64-byte aligned buffer that grows to the
-/// largest request it has seen and is then reused with no allocation.
+/// memory cannot live in the kernel; each thread keeps 64-byte aligned buffers that grow to the largest
+/// request seen and are then reused with no allocation. Two of them: one a task packs into, and one a
+/// run's calling thread shares with the tasks of that run (the caller runs tasks of its own run too, so
+/// the two must differ).
 /// </summary>
 internal sealed unsafe class ScratchArena
 {
     [ThreadStatic]
     private static ScratchArena? s_current;
 
+    [ThreadStatic]
+    private static ScratchArena? s_shared;
+
     private float* _buffer;
     private nint _capacity;
 
     /// <summary>A buffer of at least <paramref name="floats"/> floats, valid until the next call on this thread.</summary>
-    public static float* Rent(nint floats)
+    public static float* Rent(nint floats) => Rent(ref s_current, floats);
+
+    /// <summary>A buffer for a whole run, which the run's tasks on other threads read; valid until the next call on this thread.</summary>
+    public static float* RentShared(nint floats) => Rent(ref s_shared, floats);
+
+    private static float* Rent(ref ScratchArena? slot, nint floats)
     {
-        ScratchArena arena = s_current ??= new ScratchArena();
+        ScratchArena arena = slot ??= new ScratchArena();
         if (arena._capacity < floats) arena.Grow(floats);
         return arena._buffer;
     }

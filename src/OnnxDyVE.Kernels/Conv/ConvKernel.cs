@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
@@ -22,6 +23,9 @@ public sealed unsafe class ConvKernel
     /// so a chunk must have enough rows to pay for it.
     /// </summary>
     private const int MinimumPanelsPerRowChunk = 12;
+
+    /// <summary>Largest run-wide im2col buffer (64 MiB) before row chunks go back to packing their own blocks.</summary>
+    private const long MaximumSharedFloats = 16L << 20;
 
     private readonly float[] _packedWeights;
     private readonly float[] _bias;
@@ -75,6 +79,7 @@ public sealed unsafe class ConvKernel
             throw new ArgumentException($"input has {channels} channels, the weights expect {Spec.InputChannels} ({Spec.InputChannelsPerGroup} per group x group {Spec.Group})");
         ConvGeometry geometry = Spec.Geometry(height, width);
         int n = geometry.OutputSize;
+        int k = Spec.ReductionLength;
         int columnChunk = Math.Min(PanelLayout.CeilDiv(n, TileColumns) * TileColumns, ColumnChunk / TileColumns * TileColumns);
         int columnChunks = PanelLayout.CeilDiv(n, columnChunk);
         int outer = batch * Spec.Group * columnChunks;
@@ -84,51 +89,84 @@ public sealed unsafe class ConvKernel
         rowChunks = rowChunks <= 1 ? 1 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)rowChunks + 1) / 2;
         int panelsPerRowChunk = PanelLayout.CeilDiv(_panelsPerGroup, rowChunks);
         rowChunks = PanelLayout.CeilDiv(_panelsPerGroup, panelsPerRowChunk);
+        // Row chunks of one column chunk need the same im2col block: pack it once, in a first parallel
+        // phase, rather than once per row chunk, unless that block would be too large to hold.
+        long sharedFloats = (long)outer * k * columnChunk;
+        bool shared = rowChunks > 1 && sharedFloats <= MaximumSharedFloats;
         return new ConvWork(batch, geometry, columnChunk, columnChunks, panelsPerRowChunk, rowChunks,
-            batch * Spec.Group * columnChunks * rowChunks);
+            PanelLayout.CeilDiv(k, PanelLayout.KBlock), outer, shared ? sharedFloats : 0);
     }
 
     /// <summary>Floats of scratch one task packs into.</summary>
-    public int ScratchFloats(in ConvWork work) => Math.Min(PanelLayout.KBlock, Spec.ReductionLength) * work.ColumnChunk;
+    private int TaskScratchFloats(in ConvWork work) => Math.Min(PanelLayout.KBlock, Spec.ReductionLength) * work.ColumnChunk;
 
-    /// <summary>Computes one task of <paramref name="work"/>: input N x C x H x W, output N x M x Ho x Wo.</summary>
-    public void RunTask(in ConvWork work, float* input, float* output, int task)
+    /// <summary>
+    /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan packs
+    /// per task. Call on the thread that runs both phases; valid until its next call on that thread.
+    /// </summary>
+    public float* RentRunScratch(in ConvWork work) => work.SharedFloats > 0 ? ScratchArena.RentShared((nint)work.SharedFloats) : null;
+
+    /// <summary>Packing phase, task <paramref name="task"/> of <see cref="ConvWork.PackTaskCount"/>: one block of K of one column chunk.</summary>
+    public void RunPackTask(in ConvWork work, float* input, float* shared, int task)
+    {
+        int kBlock = task % work.KBlocks;
+        int unit = task / work.KBlocks;
+        int k0 = kBlock * PanelLayout.KBlock;
+        int kLength = Math.Min(PanelLayout.KBlock, Spec.ReductionLength - k0);
+        float* image = Unit(work, input, unit, out int n0, out int nLength);
+        float* destination = shared + ((nint)unit * Spec.ReductionLength + k0) * work.ColumnChunk;
+        Im2ColPacker.Pack(image, Spec, work.Geometry, k0, kLength, n0, nLength, TileColumns, destination);
+    }
+
+    /// <summary>
+    /// Compute phase, task <paramref name="task"/> of <see cref="ConvWork.TaskCount"/>: input N x C x H x W,
+    /// output N x M x Ho x Wo; <paramref name="shared"/> is the packing phase's buffer, or null.
+    /// </summary>
+    public void RunTask(in ConvWork work, float* input, float* output, float* shared, int task)
     {
         switch (Path)
         {
             case SimdPath.Vector512:
-                RunTask<Lane512, System.Runtime.Intrinsics.Vector512<float>>(work, input, output, task);
+                RunTask<Lane512, Vector512<float>>(work, input, output, shared, task);
                 break;
             case SimdPath.Vector256:
-                RunTask<Lane256, System.Runtime.Intrinsics.Vector256<float>>(work, input, output, task);
+                RunTask<Lane256, Vector256<float>>(work, input, output, shared, task);
                 break;
             case SimdPath.Vector128:
-                RunTask<Lane128, System.Runtime.Intrinsics.Vector128<float>>(work, input, output, task);
+                RunTask<Lane128, Vector128<float>>(work, input, output, shared, task);
                 break;
             default:
-                RunTask<LaneScalar, float>(work, input, output, task);
+                RunTask<LaneScalar, float>(work, input, output, shared, task);
                 break;
         }
     }
 
+    /// <summary>The input channels of the group, and the output columns, of an (image, group, column chunk) unit.</summary>
+    private float* Unit(in ConvWork work, float* input, int unit, out int n0, out int nLength)
+    {
+        int columnChunk = unit % work.ColumnChunks;
+        int rest = unit / work.ColumnChunks;
+        int group = rest % Spec.Group;
+        int image = rest / Spec.Group;
+        n0 = columnChunk * work.ColumnChunk;
+        nLength = Math.Min(work.ColumnChunk, work.Geometry.OutputSize - n0);
+        return input + ((nint)image * Spec.InputChannels + (nint)group * Spec.InputChannelsPerGroup) * work.Geometry.InputSize;
+    }
+
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunTask<TLane, TVec>(in ConvWork work, float* input, float* output, int task)
+    private void RunTask<TLane, TVec>(in ConvWork work, float* input, float* output, float* shared, int task)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
         ConvSpec spec = Spec;
-        ConvGeometry geometry = work.Geometry;
         int rowChunk = task % work.RowChunks;
-        int rest = task / work.RowChunks;
-        int columnChunk = rest % work.ColumnChunks;
-        rest /= work.ColumnChunks;
-        int group = rest % spec.Group;
-        int image = rest / spec.Group;
+        int unit = task / work.RowChunks;
+        float* image = Unit(work, input, unit, out int n0, out int nLength);
+        int group = unit / work.ColumnChunks % spec.Group;
+        int imageIndex = unit / work.ColumnChunks / spec.Group;
 
-        int n = geometry.OutputSize;
-        int n0 = columnChunk * work.ColumnChunk;
-        int nLength = Math.Min(work.ColumnChunk, n - n0);
+        int n = work.Geometry.OutputSize;
         int firstPanel = rowChunk * work.PanelsPerRowChunk;
         int lastPanel = Math.Min(firstPanel + work.PanelsPerRowChunk, _panelsPerGroup);
         int mGroup = spec.OutputChannelsPerGroup;
@@ -136,9 +174,9 @@ public sealed unsafe class ConvKernel
         int tileColumns = TileColumns;
         int columnPanels = PanelLayout.CeilDiv(nLength, tileColumns);
 
-        float* image0 = input + ((nint)image * spec.InputChannels + (nint)group * spec.InputChannelsPerGroup) * geometry.InputSize;
-        float* out0 = output + ((nint)image * spec.OutputChannels + (nint)group * mGroup) * n + n0;
-        float* packedB = ScratchArena.Rent(ScratchFloats(work));
+        float* out0 = output + ((nint)imageIndex * spec.OutputChannels + (nint)group * mGroup) * n + n0;
+        float* unitShared = shared == null ? null : shared + (nint)unit * k * work.ColumnChunk;
+        float* own = shared == null ? ScratchArena.Rent(TaskScratchFloats(work)) : null;
         fixed (float* weights = _packedWeights)
         fixed (float* bias = _bias)
         {
@@ -149,7 +187,9 @@ public sealed unsafe class ConvKernel
                 int kLength = Math.Min(PanelLayout.KBlock, k - k0);
                 bool accumulate = k0 > 0;
                 bool finish = k0 + kLength == k;
-                Im2ColPacker.Pack<TLane, TVec>(image0, spec, geometry, k0, kLength, n0, nLength, tileColumns, packedB);
+                float* packedB = unitShared != null ? unitShared + (nint)k0 * work.ColumnChunk : own;
+                if (unitShared == null)
+                    Im2ColPacker.Pack(image, spec, work.Geometry, k0, kLength, n0, nLength, tileColumns, packedB);
                 for (int jp = 0; jp < columnPanels; jp++)
                 {
                     float* b = packedB + (nint)jp * kLength * tileColumns;
@@ -168,6 +208,15 @@ public sealed unsafe class ConvKernel
     }
 }
 
-/// <summary>A convolution run laid out as independent tasks.</summary>
+/// <summary>
+/// A convolution run laid out as independent tasks: an optional packing phase (<see cref="PackTaskCount"/>
+/// tasks filling a run-wide buffer of <see cref="SharedFloats"/>), then <see cref="TaskCount"/> compute tasks.
+/// A unit is one (image, group, column chunk); compute tasks split a unit's output channels into row chunks.
+/// </summary>
 public readonly record struct ConvWork(
-    int Batch, ConvGeometry Geometry, int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int TaskCount);
+    int Batch, ConvGeometry Geometry, int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks,
+    int KBlocks, int Units, long SharedFloats)
+{
+    public int PackTaskCount => SharedFloats > 0 ? Units * KBlocks : 0;
+    public int TaskCount => Units * RowChunks;
+}

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Conv;
 
@@ -17,10 +16,8 @@ internal static unsafe class Im2ColPacker
     /// <param name="image">The group's first input channel of one image (channels x height x width).</param>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Pack<TLane, TVec>(float* image, ConvSpec spec, in ConvGeometry geometry, int k0, int kLength,
+    public static void Pack(float* image, ConvSpec spec, in ConvGeometry geometry, int k0, int kLength,
         int n0, int nLength, int panelColumns, float* destination)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
     {
         int kernelArea = spec.KernelHeight * spec.KernelWidth;
         int outW = geometry.OutputWidth;
@@ -54,7 +51,7 @@ internal static unsafe class Im2ColPacker
                     int lane = p - panel * panelColumns;
                     int piece = Math.Min(run, panelColumns - lane);
                     float* dst = destination + panel * panelStride + (nint)kk * panelColumns + lane;
-                    CopyPiece<TLane, TVec>(sourceRow, ix, piece, spec.StrideWidth, geometry.InputWidth, dst);
+                    CopyPiece(sourceRow, ix, piece, spec.StrideWidth, geometry.InputWidth, dst);
                     n += piece;
                     run -= piece;
                     ix += piece * spec.StrideWidth;
@@ -69,32 +66,27 @@ internal static unsafe class Im2ColPacker
 
     /// <summary>dst[i] = row[ix + i * stride], zero outside the row (or everywhere when the row is padding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyPiece<TLane, TVec>(float* row, int ix, int count, int stride, int width, float* dst)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
+    private static void CopyPiece(float* row, int ix, int count, int stride, int width, float* dst)
     {
-        // Pieces are at most one tile wide (32 floats) and there are millions per layer: plain loops here,
-        // since a call into Memmove costs more than the copy.
-        int i = 0;
-        if (row != null && stride == 1)
+        if (row == null)
+        {
+            ShortSpans.Fill(dst, count);
+            return;
+        }
+        if (stride == 1)
         {
             int lead = Math.Clamp(-ix, 0, count);
             int insideEnd = Math.Max(lead, Math.Clamp(width - ix, 0, count));
-            for (; i < lead; i++) dst[i] = 0f;
-            float* src = row + ix;
-            for (; i + TLane.Count <= insideEnd; i += TLane.Count) TLane.Store(TLane.Load(ref src[i]), ref dst[i]);
-            for (; i < insideEnd; i++) dst[i] = src[i];
+            ShortSpans.Fill(dst, lead);
+            ShortSpans.Copy(row + ix + lead, dst + lead, insideEnd - lead);
+            ShortSpans.Fill(dst + insideEnd, count - insideEnd);
+            return;
         }
-        else if (row != null)
+        for (int i = 0; i < count; i++)
         {
-            for (; i < count; i++)
-            {
-                int x = ix + i * stride;
-                dst[i] = (uint)x < (uint)width ? row[x] : 0f;
-            }
+            int x = ix + i * stride;
+            dst[i] = (uint)x < (uint)width ? row[x] : 0f;
         }
-        for (; i + TLane.Count <= count; i += TLane.Count) TLane.Store(TLane.Zero, ref dst[i]);
-        for (; i < count; i++) dst[i] = 0f;
     }
 
     /// <summary>Zeroes the columns of the last panel past the block's end, so the tile reads defined values.</summary>

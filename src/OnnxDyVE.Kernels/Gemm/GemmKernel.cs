@@ -52,8 +52,14 @@ public sealed unsafe class GemmKernel
         return new GemmWork(m, rowChunks, columnChunks, rowChunks * columnChunks);
     }
 
-    public int ScratchFloats(in GemmWork work) =>
-        PanelLayout.CeilDiv(Math.Min(work.M, RowsPerRowChunk), PanelLayout.Rows) * PanelLayout.Rows * Math.Min(PanelLayout.KBlock, Spec.K);
+    private int ScratchFloats(in GemmWork work) =>
+        PanelLayout.CeilDiv(Math.Min(work.M, RowsPerRowChunk), PanelLayout.Rows) * PanelLayout.Rows * KBlock(work.M);
+
+    /// <summary>
+    /// k per block. With one or two row panels (batch up to 12) the output is tiny and B streams from memory
+    /// once: take all of K in one block, so each B panel is read as one sequential stream.
+    /// </summary>
+    private int KBlock(int m) => m <= 2 * PanelLayout.Rows ? Spec.K : Math.Min(PanelLayout.KBlock, Spec.K);
 
     /// <summary>Computes one task: Y (M x N) from A and C (null for none, broadcast by <paramref name="bias"/>).</summary>
     public void RunTask(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)
@@ -94,13 +100,14 @@ public sealed unsafe class GemmKernel
         int tileColumns = TileColumns;
         (nint rowStride, nint kStride) = spec.TransA ? ((nint)1, (nint)work.M) : ((nint)k, (nint)1);
 
+        int kBlock = KBlock(work.M);
         float* packedA = ScratchArena.Rent(ScratchFloats(work));
         var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
         fixed (float* packedB = _packedB)
         {
-            for (int k0 = 0; k0 < k; k0 += PanelLayout.KBlock)
+            for (int k0 = 0; k0 < k; k0 += kBlock)
             {
-                int kLength = Math.Min(PanelLayout.KBlock, k - k0);
+                int kLength = Math.Min(kBlock, k - k0);
                 bool accumulate = k0 > 0;
                 bool finish = k0 + kLength == k;
                 PanelLayout.PackRows(a + m0 * rowStride + k0 * kStride, rowStride, kStride, mLength, kLength, 1f, packedA);

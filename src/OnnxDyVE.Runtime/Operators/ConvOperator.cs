@@ -73,20 +73,29 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         int width = TensorChecks.Dimension(shape[3], "X", 3);
         ConvWork work = kernel.Plan(batch, channels, height, width);
         float* y = context.Output(0, [batch, kernel.Spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth]);
-        var run = new ConvRun(work, (float*)x, y);
-        context.ParallelFor(Handle, &run, work.TaskCount);
+        float* shared = kernel.RentRunScratch(work);
+        if (work.PackTaskCount > 0)
+        {
+            var pack = new ConvRun(work, (float*)x, y, shared, packing: true);
+            context.ParallelFor(Handle, &pack, work.PackTaskCount);
+        }
+        var compute = new ConvRun(work, (float*)x, y, shared, packing: false);
+        context.ParallelFor(Handle, &compute, work.TaskCount);
     }
 
     public void RunTask(void* work, int index)
     {
         var run = (ConvRun*)work;
-        kernel.RunTask(run->Work, run->Input, run->Output, index);
+        if (run->Packing) kernel.RunPackTask(run->Work, run->Input, run->Shared, index);
+        else kernel.RunTask(run->Work, run->Input, run->Output, run->Shared, index);
     }
 
-    private readonly struct ConvRun(ConvWork work, float* input, float* output)
+    private readonly struct ConvRun(ConvWork work, float* input, float* output, float* shared, bool packing)
     {
         public readonly ConvWork Work = work;
         public readonly float* Input = input;
         public readonly float* Output = output;
+        public readonly float* Shared = shared;
+        public readonly bool Packing = packing;
     }
 }
