@@ -19,49 +19,73 @@ internal static unsafe class Im2ColPacker
     public static void Pack(float* image, ConvSpec spec, in ConvGeometry geometry, int k0, int kLength,
         int n0, int nLength, int panelColumns, float* destination)
     {
-        int kernelArea = spec.KernelHeight * spec.KernelWidth;
-        int outW = geometry.OutputWidth;
-        nint panelStride = (nint)kLength * panelColumns;
+        // The pieces (output-row runs cut at panel boundaries) depend only on the columns, so they are found
+        // once and replayed for every k, which then costs a bounds check and a short copy per piece.
+        Span<Piece> pieces = stackalloc Piece[nLength + nLength / panelColumns + 2];
+        int pieceCount = FindPieces(spec, geometry, n0, nLength, panelColumns, (nint)kLength * panelColumns, pieces);
+        int kernelWidth = spec.KernelWidth;
+        int kernelArea = spec.KernelHeight * kernelWidth;
+        int channel = k0 / kernelArea;
+        int ky = (k0 - channel * kernelArea) / kernelWidth;
+        int kx = k0 - channel * kernelArea - ky * kernelWidth;
+        int height = geometry.InputHeight;
+        int width = geometry.InputWidth;
+        int stride = spec.StrideWidth;
         for (int kk = 0; kk < kLength; kk++)
         {
-            int k = k0 + kk;
-            int channel = k / kernelArea;
-            int within = k - channel * kernelArea;
-            int ky = within / spec.KernelWidth;
-            int kx = within - ky * spec.KernelWidth;
             float* plane = image + (nint)channel * geometry.InputSize;
             int rowOffset = ky * spec.DilationHeight - geometry.PadTop;
             int colOffset = kx * spec.DilationWidth - geometry.PadLeft;
-
-            int n = n0;
-            int end = n0 + nLength;
-            int oy = n0 / outW;
-            int ox = n0 - oy * outW;
-            while (n < end)
+            float* row0 = destination + (nint)kk * panelColumns;
+            for (int i = 0; i < pieceCount; i++)
             {
-                int run = Math.Min(outW - ox, end - n);
-                int iy = oy * spec.StrideHeight + rowOffset;
-                float* sourceRow = (uint)iy < (uint)geometry.InputHeight ? plane + (nint)iy * geometry.InputWidth : null;
-                int ix = ox * spec.StrideWidth + colOffset;
-                // Split the run where it crosses a panel boundary; each piece is contiguous in the destination.
-                while (run > 0)
+                Piece piece = pieces[i];
+                int iy = piece.InputRow + rowOffset;
+                float* sourceRow = (uint)iy < (uint)height ? plane + (nint)iy * width : null;
+                CopyPiece(sourceRow, piece.InputColumn + colOffset, piece.Count, stride, width, row0 + piece.Destination);
+            }
+            if (++kx == kernelWidth)
+            {
+                kx = 0;
+                if (++ky == spec.KernelHeight)
                 {
-                    int p = n - n0;
-                    int panel = p / panelColumns;
-                    int lane = p - panel * panelColumns;
-                    int piece = Math.Min(run, panelColumns - lane);
-                    float* dst = destination + panel * panelStride + (nint)kk * panelColumns + lane;
-                    CopyPiece(sourceRow, ix, piece, spec.StrideWidth, geometry.InputWidth, dst);
-                    n += piece;
-                    run -= piece;
-                    ix += piece * spec.StrideWidth;
+                    ky = 0;
+                    channel++;
                 }
-                oy++;
-                ox = 0;
             }
         }
 
         ZeroTail(nLength, kLength, panelColumns, destination);
+    }
+
+    /// <summary>A run of output columns within one output row and one panel, before kernel offsets and padding.</summary>
+    private readonly record struct Piece(int InputRow, int InputColumn, int Count, nint Destination);
+
+    private static int FindPieces(ConvSpec spec, in ConvGeometry geometry, int n0, int nLength, int panelColumns,
+        nint panelStride, Span<Piece> pieces)
+    {
+        int outW = geometry.OutputWidth;
+        int count = 0;
+        int oy = n0 / outW;
+        int ox = n0 - oy * outW;
+        int p = 0;
+        while (p < nLength)
+        {
+            int run = Math.Min(outW - ox, nLength - p);
+            while (run > 0)
+            {
+                int panel = p / panelColumns;
+                int lane = p - panel * panelColumns;
+                int length = Math.Min(run, panelColumns - lane);
+                pieces[count++] = new Piece(oy * spec.StrideHeight, ox * spec.StrideWidth, length, panel * panelStride + lane);
+                p += length;
+                ox += length;
+                run -= length;
+            }
+            oy++;
+            ox = 0;
+        }
+        return count;
     }
 
     /// <summary>dst[i] = row[ix + i * stride], zero outside the row (or everywhere when the row is padding).</summary>

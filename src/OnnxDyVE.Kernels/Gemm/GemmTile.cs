@@ -95,8 +95,19 @@ internal static unsafe class GemmTile<TLane, TVec>
             return;
         }
 
-        // A ragged right edge: spill the row and finish it element by element.
-        TileRowSpill spill = default;
+        StoreRagged(v0, v1, row, rowIndex, columns, accumulate, finish, epilogue);
+    }
+
+    /// <summary>
+    /// A ragged right edge: spill the row and finish it element by element. Kept out of line so the common
+    /// full-tile store carries no spill buffer in its frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreRagged(TVec v0, TVec v1, float* row, nint rowIndex, int columns,
+        bool accumulate, bool finish, in TileEpilogue epilogue)
+    {
+        nint width = TLane.Count;
+        Unsafe.SkipInit(out TileRowSpill spill);
         ref float first = ref spill[0];
         TLane.Store(v0, ref first);
         TLane.Store(v1, ref Unsafe.Add(ref first, width));
