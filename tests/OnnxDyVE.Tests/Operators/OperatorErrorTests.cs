@@ -1,0 +1,163 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using OnnxDyVE.Graph;
+using OnnxDyVE.Tests.Support;
+
+namespace OnnxDyVE.Tests.Operators;
+
+/// <summary>
+/// Invalid DyVE nodes and inputs must surface as an <see cref="OnnxRuntimeException"/> from session creation or
+/// from Run, naming the node and the problem; an exception escaping a native callback would end the process.
+/// Each model holds only the DyVE path, so no stock operator can report the problem first.
+/// </summary>
+public sealed class OperatorErrorTests
+{
+    private static readonly ConvLayer ValidConv = new(1, 4, 6, 6, 8, 3, 3)
+        { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true };
+
+    private static readonly GemmLayer ValidGemm = new(2, 12, 5) { TransB = true, Bias = GemmBiasShape.Row };
+
+    [Fact]
+    public void Conv_input_of_rank_3()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        long[] shape = [4, 6, 6];
+        SetInputShape(model, shape);
+        AssertFails(model, FloatInput(shape), LayerModels.DyveConvNode, "rank", "dimension", "4-d", "4d");
+    }
+
+    [Fact]
+    public void Conv_input_channels_differ_from_weights()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        long[] shape = [1, 5, 6, 6];
+        SetInputShape(model, shape);
+        AssertFails(model, FloatInput(shape), LayerModels.DyveConvNode, "channel");
+    }
+
+    [Fact]
+    public void Conv_input_of_doubles()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        model.Graph.Input[0].Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Double;
+        long[] shape = ValidConv.InputShape();
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(new double[LayerParameters.Count(shape)], shape);
+        AssertFails(model, input, LayerModels.DyveConvNode, "double", "type", "float");
+    }
+
+    [Fact]
+    public void Conv_unknown_activation()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, new AttributeProto
+            { Name = "activation", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("swish") });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "activation", "swish");
+    }
+
+    [Fact]
+    public void Conv_negative_stride()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, Ints("strides", -1, 1));
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "stride");
+    }
+
+    [Fact]
+    public void Conv_zero_group()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "group");
+    }
+
+    [Fact]
+    public void Conv_weights_that_are_not_constant()
+    {
+        // An initializer that is also a graph input is only a default: the caller may feed another W.
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        ExposeInitializerAsInput(model, "W");
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "constant", "initializer");
+    }
+
+    [Fact]
+    public void Gemm_input_of_rank_3()
+    {
+        ModelProto model = LayerModels.Gemm(ValidGemm, 1, LayerPaths.Dyve);
+        long[] shape = [1, 2, 12];
+        SetInputShape(model, shape);
+        AssertFails(model, FloatInput(shape), LayerModels.DyveGemmNode, "rank", "dimension", "2-d", "2d", "matrix");
+    }
+
+    [Fact]
+    public void Gemm_inner_dimensions_differ()
+    {
+        ModelProto model = LayerModels.Gemm(ValidGemm, 1, LayerPaths.Dyve);
+        long[] shape = [2, 13];
+        SetInputShape(model, shape);
+        AssertFails(model, FloatInput(shape), LayerModels.DyveGemmNode, "K =", "K=", "inner", "match");
+    }
+
+    [Fact]
+    public void Gemm_weights_that_are_not_constant()
+    {
+        ModelProto model = LayerModels.Gemm(ValidGemm, 1, LayerPaths.Dyve);
+        ExposeInitializerAsInput(model, "W");
+        AssertFails(model, FloatInput(ValidGemm.AShape()), LayerModels.DyveGemmNode, "constant", "initializer");
+    }
+
+    /// <summary>
+    /// Creating the session and running it must throw OnnxRuntimeException whose message names
+    /// <paramref name="node"/> and contains at least one of <paramref name="words"/> (case-insensitive).
+    /// </summary>
+    private static void AssertFails(ModelProto model, OrtValue input, string node, params string[] words)
+    {
+        Exception? exception = Record.Exception(() =>
+        {
+            using var session = new LayerSession(model);
+            session.Run(input, session.OutputNames);
+        });
+        input.Dispose();
+
+        Assert.NotNull(exception);
+        OnnxRuntimeException error = Assert.IsType<OnnxRuntimeException>(exception);
+        Assert.True(error.Message.Contains(node, StringComparison.Ordinal),
+            $"the message does not name the node '{node}': {error.Message}");
+        Assert.True(words.Any(word => error.Message.Contains(word, StringComparison.OrdinalIgnoreCase)),
+            $"the message says none of [{string.Join(", ", words)}]: {error.Message}");
+    }
+
+    private static OrtValue FloatInput(long[] shape) =>
+        OrtValue.CreateTensorValueFromMemory(LayerParameters.Uniform(new Random(7), LayerParameters.Count(shape)), shape);
+
+    private static void SetInputShape(ModelProto model, long[] shape)
+    {
+        TensorShapeProto declared = model.Graph.Input[0].Type.TensorType.Shape;
+        declared.Dim.Clear();
+        foreach (long dim in shape) declared.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+    }
+
+    /// <summary>Replaces (or adds) an attribute of the model's only DyVE node.</summary>
+    private static void SetAttribute(ModelProto model, AttributeProto attribute)
+    {
+        NodeProto node = model.Graph.Node.Single(n => n.Domain == LayerModels.DyveDomain);
+        AttributeProto? existing = node.Attribute.FirstOrDefault(a => a.Name == attribute.Name);
+        if (existing is not null) node.Attribute.Remove(existing);
+        node.Attribute.Add(attribute);
+    }
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        return attribute;
+    }
+
+    private static void ExposeInitializerAsInput(ModelProto model, string name)
+    {
+        TensorProto initializer = model.Graph.Initializer.Single(t => t.Name == name);
+        var type = new TypeProto.Types.Tensor { ElemType = initializer.DataType, Shape = new TensorShapeProto() };
+        foreach (long dim in initializer.Dims) type.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+        model.Graph.Input.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = type } });
+    }
+}
