@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.ML.OnnxRuntime;
+using OnnxDyVE.Graph;
+
+namespace OnnxDyVE.Benchmarks;
+
+/// <summary>
+/// DyveConv in exact mode (fused ReLU) against ONNX Runtime's Conv + Relu, on every distinct conv layer of
+/// VGG-16 and SqueezeNet v1.0, each alone in its own session with the same options, weights and input.
+/// </summary>
+[Config(typeof(ExactConvConfig))]
+public class Perf_ExactConv
+{
+    private const int WeightSeed = 1;
+    private const int InputSeed = 7;
+
+    private LayerSession? _stock;
+    private LayerSession? _dyve;
+
+    public static IEnumerable<string> Layers => RealConvLayers.Names;
+
+    [ParamsSource(nameof(Layers))]
+    public string Layer { get; set; } = "";
+
+    /// <summary>Intra-op threads of the session, for stock and DyVE alike.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup(Target = nameof(Stock))]
+    public void SetupStock() => _stock = CreateSession(LayerPaths.Reference, LayerModels.ReferenceOutput);
+
+    [GlobalSetup(Target = nameof(Dyve))]
+    public void SetupDyve() => _dyve = CreateSession(LayerPaths.Dyve, LayerModels.DyveOutput);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _stock?.Dispose();
+        _dyve?.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public OrtValue Stock() => _stock!.Run();
+
+    [Benchmark]
+    public OrtValue Dyve() => _dyve!.Run();
+
+    private LayerSession CreateSession(LayerPaths path, string outputName)
+    {
+        ConvLayer layer = RealConvLayers.Get(Layer);
+        long[] inputShape = layer.InputShape();
+        float[] input = LayerParameters.Uniform(new Random(InputSeed), LayerParameters.Count(inputShape));
+        byte[] model = Google.Protobuf.MessageExtensions.ToByteArray(LayerModels.Conv(layer, WeightSeed, path));
+        return new LayerSession(model, Threads, LayerModels.Input, input, inputShape, outputName, RealConvLayers.OutputShape(layer));
+    }
+}
