@@ -1,0 +1,52 @@
+using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Tests.Support;
+
+namespace OnnxDyVE.Tests.Simd;
+
+/// <summary>
+/// What a child process checks on whatever SIMD path its environment leaves it: DyveConv and DyveGemm inside
+/// ONNX Runtime (which pick <see cref="SimdPaths.Best"/> on their own) against ORT's Conv and Gemm, on seeded
+/// random layers. Prints the path it ran and a verdict line; the exit code is 0 only if every layer matched.
+/// </summary>
+internal static class SimdCheck
+{
+    public const int LayerCount = 40;
+
+    public static int Run(TextWriter output)
+    {
+        output.WriteLine($"path={SimdPaths.Best}");
+        int failures = 0;
+        int checkedLayers = 0;
+        for (int i = 0; i < LayerCount; i++)
+        {
+            ConvLayer conv = RandomLayers.ConvForOperator(i);
+            // ORT's Conv refuses dilation with SAME padding; those layers have their own scalar-reference test.
+            if (conv.AutoPad is ConvAutoPad.SameUpper or ConvAutoPad.SameLower && (conv.DilationHeight > 1 || conv.DilationWidth > 1))
+                continue;
+            failures += Compare(LayerModels.Conv(conv, i), conv.InputShape(), i, $"conv {conv}", output);
+            GemmLayer gemm = RandomLayers.GemmForOperator(i);
+            failures += Compare(LayerModels.Gemm(gemm, i), gemm.AShape(), i, $"gemm {gemm}", output);
+            checkedLayers += 2;
+        }
+        output.WriteLine($"checked={checkedLayers} failed={failures}");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static int Compare(Onnx.ModelProto model, long[] inputShape, int seed, string context, TextWriter output)
+    {
+        try
+        {
+            float[] input = LayerParameters.Uniform(new Random(seed + 50_000), LayerParameters.Count(inputShape));
+            using var session = new LayerSession(model);
+            LayerOutput[] outputs = session.Run(input, inputShape, LayerModels.ReferenceOutput, LayerModels.DyveOutput);
+            OutputComparison.AssertClose(outputs[0].Values, outputs[1].Values, context);
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            output.WriteLine($"FAILED {context}: {ex.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Tests.Simd;
+
+/// <summary>
+/// Every SIMD path on this one machine: the test assembly re-runs itself (<see cref="Program"/>) as a child
+/// process with instruction sets switched off through the runtime's environment variables, and the child
+/// reports which path the operators took and whether they still match ONNX Runtime.
+/// </summary>
+public sealed class SimdPathTests
+{
+    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// The variables that switch instruction sets off. .NET 10 folded the AVX-512 subsets into one switch:
+    /// DOTNET_EnableAVX512F=0 no longer has any effect, DOTNET_EnableAVX512=0 does.
+    /// </summary>
+    private static readonly string[] SwitchVariables = ["", "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic"];
+
+    public static TheoryData<string> Switches() => new(SwitchVariables);
+
+    [Theory]
+    [MemberData(nameof(Switches))]
+    public void Child_process_takes_the_expected_path_and_matches_onnx_runtime(string variable)
+    {
+        (int exitCode, string output) = RunChild(variable);
+
+        Assert.Contains($"path={Expected(variable)}", output);
+        Assert.Contains("failed=0", output);
+        Assert.True(exitCode == 0, $"child with {Describe(variable)} exited {exitCode}:\n{output}");
+    }
+
+    [Fact]
+    public void The_switches_reach_every_path_on_an_avx512_machine()
+    {
+        if (!Avx512F.IsSupported) return; // Only an AVX-512 machine has all four paths to reach.
+        var paths = SwitchVariables.Select(Expected).ToHashSet();
+        Assert.Equal(Enum.GetValues<SimdPath>().ToHashSet(), paths);
+    }
+
+    /// <summary>The path a child should take: the best this process has, capped by what the variable switches off.</summary>
+    private static SimdPath Expected(string variable)
+    {
+        SimdPath best = SimdPaths.Best;
+        bool x86 = X86Base.IsSupported;
+        SimdPath cap = variable switch
+        {
+            "DOTNET_EnableHWIntrinsic" => SimdPath.Scalar,
+            "DOTNET_EnableAVX2" when x86 => SimdPath.Vector128,
+            "DOTNET_EnableAVX512" when x86 => SimdPath.Vector256,
+            _ => SimdPath.Vector512,
+        };
+        return best < cap ? best : cap;
+    }
+
+    private static (int ExitCode, string Output) RunChild(string variable)
+    {
+        string assembly = typeof(Program).Assembly.Location;
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(assembly);
+        start.ArgumentList.Add("simd-check");
+        if (variable.Length > 0) start.Environment[variable] = "0";
+
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
+        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = child.StandardError.ReadToEndAsync();
+        if (!child.WaitForExit(ChildTimeout))
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.Fail($"child with {Describe(variable)} did not finish within {ChildTimeout.TotalMinutes} minutes");
+        }
+        return (child.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static string Describe(string variable) => variable.Length == 0 ? "no switch" : $"{variable}=0";
+}
