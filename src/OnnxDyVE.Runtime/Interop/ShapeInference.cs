@@ -45,20 +45,18 @@ internal readonly unsafe struct ShapeInference(OrtFunctions ort, void* context) 
     {
         void* attr = Attribute(name);
         if (attr == null) return null;
-        long value;
+        long value = 0;
         nuint written;
-        ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Int, &value, sizeof(long), &written), $"reading attribute '{name}' as an int");
-        return value;
+        return ReadScalar(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Int, &value, sizeof(long), &written), name, "an int") ? value : 0;
     }
 
     public float? GetFloat(string name)
     {
         void* attr = Attribute(name);
         if (attr == null) return null;
-        float value;
+        float value = 0;
         nuint written;
-        ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Float, &value, sizeof(float), &written), $"reading attribute '{name}' as a float");
-        return value;
+        return ReadScalar(ort.ReadOpAttr(attr, (int)OrtOpAttrType.Float, &value, sizeof(float), &written), name, "a float") ? value : 0f;
     }
 
     public long[]? GetInts(string name)
@@ -84,6 +82,20 @@ internal readonly unsafe struct ShapeInference(OrtFunctions ort, void* context) 
         fixed (byte* data = text)
             ort.Check(ort.ReadOpAttr(attr, (int)OrtOpAttrType.String, data, bytes, &bytes), $"reading attribute '{name}' as a string");
         return System.Text.Encoding.UTF8.GetString(text, 0, (int)bytes).TrimEnd('\0');
+    }
+
+    /// <summary>
+    /// True if ReadOpAttr read a value. Serializers built on proto3 (OnnxSharp among them) leave a zero scalar
+    /// off the wire, and ReadOpAttr then reports "Attribute has no ... value": in ONNX that attribute is 0,
+    /// which is what ORT's own kernels read, so it is 0 here too (false). Any other error is thrown.
+    /// </summary>
+    private bool ReadScalar(void* status, string name, string kind)
+    {
+        if (status == null) return true;
+        string message = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)ort.GetErrorMessage(status)) ?? "";
+        ort.ReleaseStatus(status);
+        if (message.Contains("has no", StringComparison.OrdinalIgnoreCase)) return false;
+        throw new OrtCallException($"reading attribute '{name}' as {kind} failed: {message}");
     }
 
     private void* Attribute(string name)
