@@ -36,6 +36,9 @@ public sealed record ConvSpec(
     public int ReductionLength => InputChannelsPerGroup * KernelHeight * KernelWidth;
     public long WeightCount => (long)OutputChannels * ReductionLength;
 
+    /// <summary>Most elements in one input or output plane.</summary>
+    public const long MaximumPlane = int.MaxValue / 4;
+
     /// <summary>Checks what can be checked without an input; the message names the offending attribute.</summary>
     public void Validate()
     {
@@ -58,6 +61,9 @@ public sealed record ConvSpec(
     {
         (int outH, int padTop, int padBottom) = Axis(height, KernelHeight, StrideHeight, DilationHeight, PadTop, PadBottom, "height");
         (int outW, int padLeft, int padRight) = Axis(width, KernelWidth, StrideWidth, DilationWidth, PadLeft, PadRight, "width");
+        // Plane sizes index with int: refuse planes past what a float array may hold.
+        if ((long)height * width > MaximumPlane || (long)outH * outW > MaximumPlane)
+            throw new ArgumentException($"a {height} x {width} input plane giving a {outH} x {outW} output plane is larger than supported ({MaximumPlane} elements)");
         return new ConvGeometry(height, width, outH, outW, padTop, padLeft, padBottom, padRight);
     }
 
