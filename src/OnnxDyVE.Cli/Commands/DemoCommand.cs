@@ -3,6 +3,7 @@ using System.Globalization;
 using Google.Protobuf;
 using OnnxDyVE.Cli.Demo;
 using OnnxDyVE.Graph;
+using OnnxDyVE.Harness;
 
 namespace OnnxDyVE.Cli.Commands;
 
@@ -58,7 +59,8 @@ internal static class DemoCommand
 
     private static bool Report(string name, string shape, Onnx.ModelProto stock, Onnx.ModelProto dyve, long[] inputShape, int threads, int runs)
     {
-        SideBySideResult result = SideBySide.Run(stock.ToByteArray(), dyve.ToByteArray(), inputShape, threads, runs, seed: 7);
+        float[] input = LayerParameters.Uniform(new Random(7), LayerParameters.Count(inputShape));
+        SideBySideResult result = SideBySide.Run(stock.ToByteArray(), dyve.ToByteArray(), input, inputShape, threads, runs);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name,-30} {shape,-28} {result.MaxRelativeError,11:E1} {result.StockMedianMs,9:F3} {result.DyveMedianMs,9:F3} {result.Speedup,7:F2}x"));
         return result.MaxRelativeError <= 1e-4;

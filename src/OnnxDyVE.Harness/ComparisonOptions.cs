@@ -1,0 +1,25 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace OnnxDyVE.Harness;
+
+/// <summary>The session options of every measured session, stock or DyVE alike, so that only the model differs.</summary>
+public static class ComparisonOptions
+{
+    /// <summary>
+    /// <paramref name="threads"/> intra-op threads that do not spin (spinning pool threads steal time from
+    /// whatever runs next: ORT-INTEROP pitfall 7), sequential execution, all graph optimizations, DyVE registered.
+    /// </summary>
+    public static SessionOptions Create(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options.AppendDyVE();
+    }
+}
