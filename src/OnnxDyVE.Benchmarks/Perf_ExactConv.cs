@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Microsoft.ML.OnnxRuntime;
 using OnnxDyVE.Graph;
+using OnnxDyVE.Harness;
 
 namespace OnnxDyVE.Benchmarks;
 
@@ -14,8 +14,8 @@ public class Perf_ExactConv
     private const int WeightSeed = 1;
     private const int InputSeed = 7;
 
-    private LayerSession? _stock;
-    private LayerSession? _dyve;
+    private PreparedSession? _stock;
+    private PreparedSession? _dyve;
 
     public static IEnumerable<string> Layers => RealConvLayers.Names;
 
@@ -27,10 +27,10 @@ public class Perf_ExactConv
     public int Threads { get; set; }
 
     [GlobalSetup(Target = nameof(Stock))]
-    public void SetupStock() => _stock = CreateSession(LayerPaths.Reference, LayerModels.ReferenceOutput);
+    public void SetupStock() => _stock = CreateSession(LayerPaths.Reference);
 
     [GlobalSetup(Target = nameof(Dyve))]
-    public void SetupDyve() => _dyve = CreateSession(LayerPaths.Dyve, LayerModels.DyveOutput);
+    public void SetupDyve() => _dyve = CreateSession(LayerPaths.Dyve);
 
     [GlobalCleanup]
     public void Cleanup()
@@ -40,17 +40,17 @@ public class Perf_ExactConv
     }
 
     [Benchmark(Baseline = true)]
-    public OrtValue Stock() => _stock!.Run();
+    public void Stock() => _stock!.Run();
 
     [Benchmark]
-    public OrtValue Dyve() => _dyve!.Run();
+    public void Dyve() => _dyve!.Run();
 
-    private LayerSession CreateSession(LayerPaths path, string outputName)
+    private PreparedSession CreateSession(LayerPaths path)
     {
         ConvLayer layer = RealConvLayers.Get(Layer);
         long[] inputShape = layer.InputShape();
         float[] input = LayerParameters.Uniform(new Random(InputSeed), LayerParameters.Count(inputShape));
         byte[] model = Google.Protobuf.MessageExtensions.ToByteArray(LayerModels.Conv(layer, WeightSeed, path));
-        return new LayerSession(model, Threads, LayerModels.Input, input, inputShape, outputName, RealConvLayers.OutputShape(layer));
+        return new PreparedSession(model, Threads, input, inputShape);
     }
 }
