@@ -6,9 +6,10 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// Exact 2-D convolution as a packed GEMM per group: Y[m, n] = act(sum_k W[m, k] * im2col(X)[k, n] + b[m]).
-/// Prepare (the constructor) packs the weights into tile panels once; a run splits the output into
-/// independent tasks (image, group, column chunk, row chunk) that the host schedules on its own threads.
+/// Exact 2-D convolution as a GEMM per group: Y[m, n] = act(sum_k W[m, k] * im2col(X)[k, n] + b[m]).
+/// Prepare (the constructor) packs the weights into tile panels once; a run chooses how the im2col operand
+/// is read (<see cref="ConvAlgorithm"/>) and splits the output into independent tasks (image, group, column
+/// chunk, row chunk) that the host schedules on its own threads.
 /// </summary>
 public sealed unsafe class ConvKernel
 {
@@ -24,8 +25,14 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private const int MinimumPanelsPerRowChunk = 12;
 
-    /// <summary>Largest run-wide im2col buffer (64 MiB) before row chunks go back to packing their own blocks.</summary>
+    /// <summary>
+    /// Largest run-wide buffer (64 MiB): an im2col buffer beyond it makes row chunks pack their own blocks, a
+    /// padded input beyond it makes the run fall back to im2col.
+    /// </summary>
     private const long MaximumSharedFloats = 16L << 20;
+
+    /// <summary>Padded-input copy tasks a run is cut into at least, so every thread shares the copy.</summary>
+    private const int MinimumCopyTasks = 8;
 
     private readonly float[] _packedWeights;
     private readonly float[] _bias;
@@ -72,13 +79,20 @@ public sealed unsafe class ConvKernel
     /// Checks an input shape against the kernel and lays out a run over it; throws <see cref="ArgumentException"/>
     /// naming the mismatch.
     /// </summary>
-    public ConvWork Plan(int batch, int channels, int height, int width)
+    /// <param name="algorithm">Force an algorithm (tests, benchmarks); by default the fastest that applies.</param>
+    public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null)
     {
         if (batch <= 0) throw new ArgumentException($"batch must be positive, got {batch}");
         if (channels != Spec.InputChannels)
             throw new ArgumentException($"input has {channels} channels, the weights expect {Spec.InputChannels} ({Spec.InputChannelsPerGroup} per group x group {Spec.Group})");
         ConvGeometry geometry = Spec.Geometry(height, width);
-        int n = geometry.OutputSize;
+        ConvAlgorithm best = ChooseAlgorithm(batch, geometry);
+        if (algorithm is { } forced && forced != best && !Supports(forced, batch, geometry))
+            throw new ArgumentException($"{forced} does not apply to {Spec} on a {height} x {width} input");
+        algorithm ??= best;
+        (int pitch, int n) = algorithm.Value == ConvAlgorithm.PaddedTaps
+            ? ((int)geometry.PaddedWidth, PaddedTaps.Columns(geometry))
+            : (geometry.OutputWidth, geometry.OutputSize);
         int k = Spec.ReductionLength;
         int columnChunk = Math.Min(PanelLayout.CeilDiv(n, TileColumns) * TileColumns, ColumnChunk / TileColumns * TileColumns);
         int columnChunks = PanelLayout.CeilDiv(n, columnChunk);
@@ -89,31 +103,83 @@ public sealed unsafe class ConvKernel
         rowChunks = rowChunks <= 1 ? 1 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)rowChunks + 1) / 2;
         int panelsPerRowChunk = PanelLayout.CeilDiv(_panelsPerGroup, rowChunks);
         rowChunks = PanelLayout.CeilDiv(_panelsPerGroup, panelsPerRowChunk);
-        // Row chunks of one column chunk need the same im2col block: pack it once, in a first parallel
-        // phase, rather than once per row chunk, unless that block would be too large to hold.
-        long sharedFloats = (long)outer * k * columnChunk;
-        bool shared = rowChunks > 1 && sharedFloats <= MaximumSharedFloats;
-        return new ConvWork(batch, geometry, columnChunk, columnChunks, panelsPerRowChunk, rowChunks,
-            PanelLayout.CeilDiv(k, PanelLayout.KBlock), outer, shared ? sharedFloats : 0);
+        int kBlocks = PanelLayout.CeilDiv(k, PanelLayout.KBlock);
+
+        (int packTasks, long sharedFloats) = (0, 0);
+        if (algorithm == ConvAlgorithm.PaddedTaps)
+        {
+            packTasks = batch * CopyTasksPerImage(batch);
+            sharedFloats = PaddedInputFloats(batch, geometry);
+        }
+        else if (algorithm == ConvAlgorithm.Im2Col && rowChunks > 1 && (long)outer * k * columnChunk <= MaximumSharedFloats)
+        {
+            // Row chunks of one column chunk need the same im2col block: pack it once, in a first parallel
+            // phase, rather than once per row chunk.
+            packTasks = outer * kBlocks;
+            sharedFloats = (long)outer * k * columnChunk;
+        }
+        return new ConvWork(algorithm.Value, batch, geometry, pitch, n, columnChunk, columnChunks, panelsPerRowChunk,
+            rowChunks, kBlocks, outer, packTasks, sharedFloats);
     }
 
-    /// <summary>Floats of scratch one task packs into.</summary>
-    private int TaskScratchFloats(in ConvWork work) => Math.Min(PanelLayout.KBlock, Spec.ReductionLength) * work.ColumnChunk;
+    private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry) =>
+        Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
+        : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
+        : ConvAlgorithm.Im2Col;
+
+    /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
+    public bool Supports(ConvAlgorithm algorithm, int batch, int height, int width) =>
+        Supports(algorithm, batch, Spec.Geometry(height, width));
+
+    private bool Supports(ConvAlgorithm algorithm, int batch, in ConvGeometry geometry)
+    {
+        bool unitStride = Spec.StrideHeight == 1 && Spec.StrideWidth == 1;
+        return algorithm switch
+        {
+            ConvAlgorithm.Pointwise => unitStride && Spec.KernelHeight == 1 && Spec.KernelWidth == 1 && !geometry.HasPadding,
+            ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
+            _ => true,
+        };
+    }
+
+    /// <summary>The padded copy of every image, and one tile of zeros the last tile may read past its end.</summary>
+    private long PaddedInputFloats(int batch, in ConvGeometry geometry) =>
+        (long)batch * Spec.InputChannels * geometry.PaddedHeight * geometry.PaddedWidth + TileColumns;
+
+    private int CopyTasksPerImage(int batch) => Math.Min(Spec.InputChannels, PanelLayout.CeilDiv(MinimumCopyTasks, batch));
 
     /// <summary>
-    /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan packs
-    /// per task. Call on the thread that runs both phases; valid until its next call on that thread.
+    /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan has none.
+    /// Call on the thread that runs both phases; valid until its next call on that thread.
     /// </summary>
     public float* RentRunScratch(in ConvWork work) => work.SharedFloats > 0 ? ScratchArena.RentShared((nint)work.SharedFloats) : null;
 
-    /// <summary>Packing phase, task <paramref name="task"/> of <see cref="ConvWork.PackTaskCount"/>: one block of K of one column chunk.</summary>
+    /// <summary>
+    /// Packing phase, task <paramref name="task"/> of <see cref="ConvWork.PackTaskCount"/>: one block of K of
+    /// one column chunk (im2col), or a range of channels of one image (padded input).
+    /// </summary>
     public void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
+        if (work.Algorithm == ConvAlgorithm.PaddedTaps)
+        {
+            int perImage = work.PackTaskCount / work.Batch;
+            int imageIndex = task / perImage;
+            int part = task - imageIndex * perImage;
+            int channels = Spec.InputChannels;
+            int first = (int)((long)channels * part / perImage);
+            int last = (int)((long)channels * (part + 1) / perImage);
+            nint imagePlanes = channels * PaddedTaps.Plane(work.Geometry);
+            PaddedTaps.CopyChannels(input + (nint)imageIndex * channels * work.Geometry.InputSize, work.Geometry,
+                first, last - first, shared + imageIndex * imagePlanes);
+            if (task == work.PackTaskCount - 1)
+                new Span<float>(shared + work.Batch * imagePlanes, TileColumns).Clear();
+            return;
+        }
         int kBlock = task % work.KBlocks;
         int unit = task / work.KBlocks;
         int k0 = kBlock * PanelLayout.KBlock;
         int kLength = Math.Min(PanelLayout.KBlock, Spec.ReductionLength - k0);
-        float* image = Unit(work, input, unit, out int n0, out int nLength);
+        float* image = GroupInput(work, input, unit, out int n0, out int nLength);
         float* destination = shared + ((nint)unit * Spec.ReductionLength + k0) * work.ColumnChunk;
         Im2ColPacker.Pack(image, Spec, work.Geometry, k0, kLength, n0, nLength, TileColumns, destination);
     }
@@ -141,16 +207,20 @@ public sealed unsafe class ConvKernel
         }
     }
 
-    /// <summary>The input channels of the group, and the output columns, of an (image, group, column chunk) unit.</summary>
-    private float* Unit(in ConvWork work, float* input, int unit, out int n0, out int nLength)
+    /// <summary>
+    /// The first input channel of the group of an (image, group, column chunk) unit, and the unit's compute
+    /// columns. For <see cref="ConvAlgorithm.PaddedTaps"/> pass the padded copy as <paramref name="input"/>.
+    /// </summary>
+    private float* GroupInput(in ConvWork work, float* input, int unit, out int n0, out int nLength)
     {
         int columnChunk = unit % work.ColumnChunks;
         int rest = unit / work.ColumnChunks;
         int group = rest % Spec.Group;
         int image = rest / Spec.Group;
         n0 = columnChunk * work.ColumnChunk;
-        nLength = Math.Min(work.ColumnChunk, work.Geometry.OutputSize - n0);
-        return input + ((nint)image * Spec.InputChannels + (nint)group * Spec.InputChannelsPerGroup) * work.Geometry.InputSize;
+        nLength = Math.Min(work.ColumnChunk, work.Columns - n0);
+        nint plane = work.Algorithm == ConvAlgorithm.PaddedTaps ? PaddedTaps.Plane(work.Geometry) : work.Geometry.InputSize;
+        return input + ((nint)image * Spec.InputChannels + (nint)group * Spec.InputChannelsPerGroup) * plane;
     }
 
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
@@ -162,61 +232,91 @@ public sealed unsafe class ConvKernel
         ConvSpec spec = Spec;
         int rowChunk = task % work.RowChunks;
         int unit = task / work.RowChunks;
-        float* image = Unit(work, input, unit, out int n0, out int nLength);
+        float* groupInput = GroupInput(work, work.Algorithm == ConvAlgorithm.PaddedTaps ? shared : input, unit, out int n0, out int nLength);
         int group = unit / work.ColumnChunks % spec.Group;
         int imageIndex = unit / work.ColumnChunks / spec.Group;
-
-        int n = work.Geometry.OutputSize;
-        int firstPanel = rowChunk * work.PanelsPerRowChunk;
-        int lastPanel = Math.Min(firstPanel + work.PanelsPerRowChunk, _panelsPerGroup);
         int mGroup = spec.OutputChannelsPerGroup;
         int k = spec.ReductionLength;
-        int tileColumns = TileColumns;
-        int columnPanels = PanelLayout.CeilDiv(nLength, tileColumns);
+        var rows = new RowRange(rowChunk * work.PanelsPerRowChunk, Math.Min((rowChunk + 1) * work.PanelsPerRowChunk, _panelsPerGroup), mGroup);
 
-        float* out0 = output + ((nint)imageIndex * spec.OutputChannels + (nint)group * mGroup) * n + n0;
-        float* unitShared = shared == null ? null : shared + (nint)unit * k * work.ColumnChunk;
-        float* own = shared == null ? ScratchArena.Rent(TaskScratchFloats(work)) : null;
+        nint outputPlane = work.Geometry.OutputSize;
+        float* groupOutput = output + ((nint)imageIndex * spec.OutputChannels + (nint)group * mGroup) * outputPlane;
         fixed (float* weights = _packedWeights)
         fixed (float* bias = _bias)
         {
-            float* groupPanels = weights + (nint)group * _panelsPerGroup * PanelLayout.Rows * k;
-            var epilogue = new TileEpilogue(bias == null ? null : bias + group * mGroup, 1, 0, 1f, spec.Activation);
-            for (int k0 = 0; k0 < k; k0 += PanelLayout.KBlock)
+            var a = new WeightPanels(weights + (nint)group * _panelsPerGroup * PanelLayout.Rows * k, k,
+                new TileEpilogue(bias == null ? null : bias + group * mGroup, 1, 0, 1f, spec.Activation));
+            switch (work.Algorithm)
             {
-                int kLength = Math.Min(PanelLayout.KBlock, k - k0);
-                bool accumulate = k0 > 0;
-                bool finish = k0 + kLength == k;
-                float* packedB = unitShared != null ? unitShared + (nint)k0 * work.ColumnChunk : own;
-                if (unitShared == null)
-                    Im2ColPacker.Pack(image, spec, work.Geometry, k0, kLength, n0, nLength, tileColumns, packedB);
-                for (int jp = 0; jp < columnPanels; jp++)
+                case ConvAlgorithm.Pointwise:
                 {
-                    float* b = packedB + (nint)jp * kLength * tileColumns;
-                    int columns = Math.Min(tileColumns, nLength - jp * tileColumns);
-                    for (int ip = firstPanel; ip < lastPanel; ip++)
-                    {
-                        int row = ip * PanelLayout.Rows;
-                        float* a = groupPanels + ((nint)ip * k + k0) * PanelLayout.Rows;
-                        float* c = out0 + (nint)row * n + jp * tileColumns;
-                        GemmTile<TLane, TVec>.Run(a, b, kLength, c, n, Math.Min(PanelLayout.Rows, mGroup - row), columns,
-                            accumulate, finish, epilogue.At(row, 0));
-                    }
+                    float* tail = ScratchArena.Rent(PanelLayout.KBlock * TileColumns);
+                    var source = new PointwiseRows(groupInput + n0, outputPlane, nLength, TileColumns, tail);
+                    var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
+                    Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(source, target, a, rows, nLength);
+                    break;
+                }
+                case ConvAlgorithm.PaddedTaps:
+                {
+                    // Offsets first, then the task's padded-width rows for tiles that cross a row's end.
+                    nint* offsets = (nint*)ScratchArena.Rent(k * (sizeof(nint) / sizeof(float)) + (nint)rows.Count * work.ColumnChunk);
+                    float* spill = (float*)(offsets + k) - (nint)rows.First * work.ColumnChunk;
+                    PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
+                    var source = new ShiftedRows(groupInput + n0, offsets, TileColumns);
+                    var target = new PaddedOutputRows(groupOutput, work.Geometry, n0, TileColumns, spill, work.ColumnChunk);
+                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(source, target, a, rows, nLength);
+                    break;
+                }
+                default:
+                {
+                    float* packed = shared != null
+                        ? shared + (nint)unit * k * work.ColumnChunk
+                        : ScratchArena.Rent(Math.Min(PanelLayout.KBlock, k) * work.ColumnChunk);
+                    var source = new Im2ColBlocks(spec, work.Geometry, groupInput, n0, nLength, TileColumns, packed, packShared: shared != null, work.ColumnChunk);
+                    var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
+                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(source, target, a, rows, nLength);
+                    break;
                 }
             }
         }
     }
-}
 
-/// <summary>
-/// A convolution run laid out as independent tasks: an optional packing phase (<see cref="PackTaskCount"/>
-/// tasks filling a run-wide buffer of <see cref="SharedFloats"/>), then <see cref="TaskCount"/> compute tasks.
-/// A unit is one (image, group, column chunk); compute tasks split a unit's output channels into row chunks.
-/// </summary>
-public readonly record struct ConvWork(
-    int Batch, ConvGeometry Geometry, int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks,
-    int KBlocks, int Units, long SharedFloats)
-{
-    public int PackTaskCount => SharedFloats > 0 ? Units * KBlocks : 0;
-    public int TaskCount => Units * RowChunks;
+    /// <summary>
+    /// Output = act(A[rows, :] · B + bias) over a task's columns, block of K by block of K, accumulating where
+    /// <paramref name="target"/> says.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Multiply<TLane, TVec, TRows, TSource, TTarget>(TSource source, TTarget target, in WeightPanels a, RowRange rows, int nLength)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+        where TRows : struct, IVectorOperandRows
+        where TSource : struct, IColumnSource<TRows>
+        where TTarget : struct, ITileTarget
+    {
+        int k = a.K;
+        int tileColumns = TileColumns;
+        int columnPanels = PanelLayout.CeilDiv(nLength, tileColumns);
+        for (int k0 = 0; k0 < k; k0 += PanelLayout.KBlock)
+        {
+            int kLength = Math.Min(PanelLayout.KBlock, k - k0);
+            bool accumulate = k0 > 0;
+            bool finish = k0 + kLength == k;
+            source.BeginBlock(k0, kLength);
+            for (int jp = 0; jp < columnPanels; jp++)
+            {
+                TRows b = source.Panel(k0, kLength, jp);
+                int columns = Math.Min(tileColumns, nLength - jp * tileColumns);
+                TilePanel c = target.Panel(jp, columns);
+                for (int ip = rows.FirstPanel; ip < rows.LastPanel; ip++)
+                {
+                    int row = ip * PanelLayout.Rows;
+                    int rowsHere = Math.Min(PanelLayout.Rows, rows.GroupRows - row);
+                    GemmTile<TLane, TVec>.Run(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, b, kLength,
+                        c.C + row * c.Ldc, c.Ldc, rowsHere, columns, accumulate, finish, a.Epilogue.At(row, 0));
+                    // Finished spilled tiles leave at once, still in L1.
+                    if (finish && c.Spilled) target.Store(jp, columns, row, rowsHere);
+                }
+            }
+        }
+    }
 }

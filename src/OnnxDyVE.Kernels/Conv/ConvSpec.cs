@@ -109,4 +109,7 @@ public readonly record struct ConvGeometry(
 {
     public int OutputSize => OutputHeight * OutputWidth;
     public int InputSize => InputHeight * InputWidth;
+    public long PaddedHeight => (long)InputHeight + PadTop + PadBottom;
+    public long PaddedWidth => (long)InputWidth + PadLeft + PadRight;
+    public bool HasPadding => (PadTop | PadLeft | PadBottom | PadRight) != 0;
 }

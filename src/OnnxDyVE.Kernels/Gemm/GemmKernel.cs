@@ -119,7 +119,7 @@ public sealed unsafe class GemmKernel
                     for (int ip = 0; ip < rowPanels; ip++)
                     {
                         int row = m0 + ip * PanelLayout.Rows;
-                        GemmTile<TLane, TVec>.Run(packedA + (nint)ip * PanelLayout.Rows * kLength, b, kLength,
+                        GemmTile<TLane, TVec>.Run(packedA + (nint)ip * PanelLayout.Rows * kLength, new StridedRows(b, tileColumns), kLength,
                             y + (nint)row * n + column, n, Math.Min(PanelLayout.Rows, work.M - row), columns,
                             accumulate, finish, epilogue.At(row, column));
                     }

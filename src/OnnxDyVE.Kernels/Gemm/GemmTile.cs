@@ -5,10 +5,11 @@ namespace OnnxDyVE.Kernels.Gemm;
 
 /// <summary>
 /// The register-blocked core every DyVE kernel runs on: a tile of <see cref="PanelLayout.Rows"/> rows by two
-/// vectors of columns, C = (accumulate ? C : 0) + A·B over a range of K, with both operands packed so that
-/// each step of k reads contiguous memory: A as Rows values per k (broadcast), B as two vectors per k.
-/// A range of K is any run of packed k, so callers can compute a prefix of K, finish the rest for chosen
-/// tiles, or leave out runs of K (whole input channels) without a change here.
+/// vectors of columns, C = (accumulate ? C : 0) + A·B over a range of K. A is packed, Rows values per k
+/// (broadcast); each row of B is two contiguous vectors found through <see cref="IVectorOperandRows"/>: a
+/// packed panel, or rows read in place (a convolution's input, shifted per tap). A range of K is any run of
+/// k, so callers can compute a prefix of K, finish the rest for chosen tiles, or leave out runs of K (whole
+/// input channels) without a change here.
 /// </summary>
 internal static unsafe class GemmTile<TLane, TVec>
     where TLane : struct, ISimdLane<TVec>
@@ -17,7 +18,7 @@ internal static unsafe class GemmTile<TLane, TVec>
     public static int Columns => 2 * TLane.Count;
 
     /// <param name="a">Packed A panel at the first k: Rows floats per k.</param>
-    /// <param name="b">Packed B panel at the first k: Columns floats per k.</param>
+    /// <param name="b">Row k of B: Columns floats from <c>b.Row(k)</c>.</param>
     /// <param name="kLength">Number of k to accumulate.</param>
     /// <param name="c">The tile's first output element.</param>
     /// <param name="ldc">Output elements between rows.</param>
@@ -28,8 +29,9 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <param name="epilogue">Bias and activation, positioned at the tile's first element.</param>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(float* a, float* b, nint kLength, float* c, nint ldc, int rows, int columns,
+    public static void Run<TRows>(float* a, TRows b, nint kLength, float* c, nint ldc, int rows, int columns,
         bool accumulate, bool finish, in TileEpilogue epilogue)
+        where TRows : struct, IVectorOperandRows
     {
         // Twelve accumulators: six rows of A broadcast against two vectors of B. With 16 vector registers
         // (AVX2, NEON has 32) this leaves room for the two B vectors and one broadcast.
@@ -37,12 +39,12 @@ internal static unsafe class GemmTile<TLane, TVec>
         TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
         TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
         nint width = TLane.Count;
-        nint step = 2 * width;
         for (nint k = 0; k < kLength; k++)
         {
             // c[r][j] += a[k][r] * b[k][j]
-            TVec b0 = TLane.Load(ref *b);
-            TVec b1 = TLane.Load(ref *(b + width));
+            float* row = b.Row(k);
+            TVec b0 = TLane.Load(ref *row);
+            TVec b1 = TLane.Load(ref *(row + width));
             TVec a0 = TLane.Broadcast(a[0]);
             c00 = TLane.MultiplyAdd(a0, b0, c00);
             c01 = TLane.MultiplyAdd(a0, b1, c01);
@@ -62,7 +64,6 @@ internal static unsafe class GemmTile<TLane, TVec>
             c50 = TLane.MultiplyAdd(a5, b0, c50);
             c51 = TLane.MultiplyAdd(a5, b1, c51);
             a += PanelLayout.Rows;
-            b += step;
         }
 
         StoreRow(c00, c01, c, 0, columns, accumulate, finish, epilogue);

@@ -52,6 +52,8 @@ internal static class PanelLayout
     /// Packs columns [0, columnCount) x k [0, kLength) of a matrix (element (k, n) at source[k * kStride + n * columnStride])
     /// into panels of <paramref name="columns"/> columns, k-major, scaled, zero-padded right of the last column.
     /// </summary>
+    // Also packs a 1x1 convolution's ragged last panel at run time: compiled fully optimised on first call.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void PackColumns(float* source, nint kStride, nint columnStride, int columnCount, int kLength,
         int columns, float scale, float* destination)
     {

@@ -21,32 +21,84 @@ public sealed unsafe class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_scalar_reference(SimdPath path, int shape)
+    public void Matches_scalar_reference(SimdPath path, int shape) =>
+        AssertEveryAlgorithmMatches(RandomLayers.ConvForKernel(shape), shape, path);
+
+    /// <summary>
+    /// Rows wider than two tiles, which the random shapes never reach: padded-width tile panels that lie inside
+    /// one output row accumulate in the output itself, the others spill; both meet here, with batch, dilation
+    /// and uneven pads.
+    /// </summary>
+    public static TheoryData<SimdPath, int> WideCases()
     {
-        ConvLayer layer = RandomLayers.ConvForKernel(shape);
-        LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
-        float[] input = LayerParameters.Uniform(new Random(10_000 + shape), LayerParameters.Count(layer.InputShape()));
-        string context = $"shape {shape} on {path}: {layer}";
+        var cases = new TheoryData<SimdPath, int>();
+        foreach (SimdPath path in KernelSpecs.AvailablePaths())
+            for (int shape = 0; shape < WideLayers.Length; shape++)
+                cases.Add(path, shape);
+        return cases;
+    }
 
+    private static readonly ConvLayer[] WideLayers =
+    [
+        new(2, 5, 9, 70, 7, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 3, 6, 101, 13, 3, 3) { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2, PadBottom = 1, PadRight = 0 },
+        new(1, 40, 4, 67, 9, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        new(3, 6, 5, 96, 12, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 130, 3, 66, 8, 3, 1) { PadTop = 1, PadBottom = 1, Activation = LayerActivation.Relu },
+    ];
+
+    [Theory]
+    [MemberData(nameof(WideCases))]
+    public void Wide_rows_match_scalar_reference(SimdPath path, int shape) =>
+        AssertEveryAlgorithmMatches(WideLayers[shape], 500 + shape, path);
+
+    private static void AssertEveryAlgorithmMatches(ConvLayer layer, int seed, SimdPath path)
+    {
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed);
+        float[] input = LayerParameters.Uniform(new Random(10_000 + seed), LayerParameters.Count(layer.InputShape()));
         var kernel = new ConvKernel(KernelSpecs.ToConvSpec(layer), parameters.Weights, parameters.Bias ?? [], path);
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
         ScalarReference.ConvGeometry expectedGeometry = ScalarReference.Geometry(layer);
-        Assert.Equal((expectedGeometry.OutputHeight, expectedGeometry.OutputWidth),
-            (work.Geometry.OutputHeight, work.Geometry.OutputWidth));
 
-        var output = new GuardedOutput(layer.Batch * layer.OutputChannels * work.Geometry.OutputSize);
+        // Every algorithm that applies to the shape, not only the one the kernel would choose.
+        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>())
+        {
+            if (!kernel.Supports(algorithm, layer.Batch, layer.Height, layer.Width)) continue;
+            string context = $"seed {seed} on {path} by {algorithm}: {layer}";
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm);
+            Assert.Equal(algorithm, work.Algorithm);
+            Assert.Equal((expectedGeometry.OutputHeight, expectedGeometry.OutputWidth),
+                (work.Geometry.OutputHeight, work.Geometry.OutputWidth));
+            GuardedOutput output = Run(kernel, work, input);
+            output.AssertGuardsIntact(context);
+            OutputComparison.AssertClose(expected, output.Values, context);
+        }
+    }
+
+    /// <summary>Both phases in order, task by task on this thread, as a host does: packing (when the plan has it), then compute.</summary>
+    private static GuardedOutput Run(ConvKernel kernel, ConvWork work, float[] input)
+    {
+        var output = new GuardedOutput(work.Batch * kernel.Spec.OutputChannels * work.Geometry.OutputSize);
         fixed (float* x = input)
         fixed (float* y = output)
         {
-            // Both phases in order, as a host does: packing (when the plan shares im2col blocks), then compute.
             float* shared = kernel.RentRunScratch(work);
             for (int task = 0; task < work.PackTaskCount; task++) kernel.RunPackTask(work, x, shared, task);
             for (int task = 0; task < work.TaskCount; task++) kernel.RunTask(work, x, y, shared, task);
         }
+        return output;
+    }
 
-        output.AssertGuardsIntact(context);
-        double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
-        OutputComparison.AssertClose(expected, output.Values, context);
+    [Fact]
+    public void Forcing_an_algorithm_that_does_not_apply_names_it()
+    {
+        var spec = new ConvSpec(8, 4, 3, 3, StrideHeight: 2, StrideWidth: 2);
+        var kernel = new ConvKernel(spec, new float[spec.WeightCount], [], SimdPaths.Best);
+        Assert.False(kernel.Supports(ConvAlgorithm.PaddedTaps, 1, 9, 9));
+        Assert.False(kernel.Supports(ConvAlgorithm.Pointwise, 1, 9, 9));
+        Assert.True(kernel.Supports(ConvAlgorithm.Im2Col, 1, 9, 9));
+        var error = Assert.Throws<ArgumentException>(() => kernel.Plan(1, 4, 9, 9, ConvAlgorithm.PaddedTaps));
+        Assert.Contains("PaddedTaps", error.Message);
     }
 
     [Fact]
@@ -71,5 +123,10 @@ public sealed unsafe class ConvKernelTests
         Assert.Contains(works, w => w.work.Geometry.OutputSize % 32 != 0);
         Assert.Contains(works, w => w.layer.Group > 1);
         Assert.Contains(works, w => w.layer.Batch > 1);
+        // Each algorithm is the kernel's own choice for some shapes.
+        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>())
+            Assert.Contains(works, w => w.work.Algorithm == algorithm);
+        Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PaddedTaps && w.layer.Batch > 1);
+        Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.Pointwise && w.work.Geometry.OutputSize % w.kernel.TileColumns != 0);
     }
 }

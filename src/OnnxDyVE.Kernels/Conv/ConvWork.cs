@@ -1,0 +1,33 @@
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>How a convolution's GEMM finds its vector operand (the unfolded input, one row per tap).</summary>
+public enum ConvAlgorithm
+{
+    /// <summary>Strided or very large convolutions: blocks of the im2col matrix are packed into tile panels.</summary>
+    Im2Col,
+
+    /// <summary>1x1, stride 1, no padding: the input channels are the operand's rows, read in place.</summary>
+    Pointwise,
+
+    /// <summary>
+    /// Stride 1: the input is copied once per run into a zero-padded layout, where every tap's row is that
+    /// layout shifted by the tap's offset. Outputs are computed over padded-width rows (a few columns past the
+    /// right edge are computed and dropped), so the operand is read in place with no packing at all.
+    /// </summary>
+    PaddedTaps,
+}
+
+/// <summary>
+/// A convolution run laid out as independent tasks: an optional packing phase (<see cref="PackTaskCount"/>
+/// tasks filling a run-wide buffer of <see cref="SharedFloats"/>), then <see cref="TaskCount"/> compute tasks.
+/// A unit is one (image, group, column chunk); compute tasks split a unit's output channels into row chunks.
+/// Columns are counted in compute space: output positions, or for <see cref="ConvAlgorithm.PaddedTaps"/>
+/// positions oy * <see cref="ColumnPitch"/> + ox of padded-width rows.
+/// </summary>
+public readonly record struct ConvWork(
+    ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
+    int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
+    int PackTaskCount, long SharedFloats)
+{
+    public int TaskCount => Units * RowChunks;
+}

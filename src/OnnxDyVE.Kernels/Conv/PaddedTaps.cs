@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// The pieces of <see cref="ConvAlgorithm.PaddedTaps"/>: the zero-padded copy of the input, the offset of each
+/// tap's row within it, and moving finished padded-width rows to the output.
+/// </summary>
+/// <remarks>
+/// With stride 1, output (oy, ox) reads tap (c, ky, kx) at padded (c, oy + ky * dh, ox + kx * dw). Number the
+/// outputs n = oy * Wp + ox over rows as wide as the padded input (Wp) and that read sits at
+/// c * plane + ky * dh * Wp + kx * dw + n: one fixed offset per tap, plus n. Columns with ox &gt;= Wo are computed
+/// from neighbouring data and dropped. The last tile reads at most one tile past the last plane, which the
+/// copy keeps zero.
+/// </remarks>
+internal static unsafe class PaddedTaps
+{
+    // Run-time loops are marked AggressiveOptimization: compiled fully optimised on first call, as tier-0
+    // code would slow the first runs of every session.
+    /// <summary>Floats in one padded channel plane.</summary>
+    public static nint Plane(in ConvGeometry geometry) => (nint)(geometry.PaddedHeight * geometry.PaddedWidth);
+
+    /// <summary>Compute columns of a run: up to the last real output, (Ho - 1) * Wp + Wo.</summary>
+    public static int Columns(in ConvGeometry geometry) =>
+        checked((int)((geometry.OutputHeight - 1) * geometry.PaddedWidth + geometry.OutputWidth));
+
+    /// <summary>
+    /// Copies channels [first, first + count) of <paramref name="image"/> (C x H x W) into the padded layout
+    /// at <paramref name="destination"/> (the image's first padded plane), borders zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination)
+    {
+        int width = geometry.InputWidth;
+        int height = geometry.InputHeight;
+        nint pitch = (nint)geometry.PaddedWidth;
+        nint plane = Plane(geometry);
+        for (int c = first; c < first + count; c++)
+        {
+            float* source = image + (nint)c * height * width;
+            float* target = destination + c * plane;
+            new Span<float>(target, checked((int)(geometry.PadTop * pitch + geometry.PadLeft))).Clear();
+            float* row = target + geometry.PadTop * pitch + geometry.PadLeft;
+            for (int y = 0; y < height; y++)
+            {
+                new ReadOnlySpan<float>(source + (nint)y * width, width).CopyTo(new Span<float>(row, width));
+                // Right pad of this row and left pad of the next are adjacent.
+                int gap = y + 1 < height ? geometry.PadRight + geometry.PadLeft : geometry.PadRight;
+                new Span<float>(row + width, gap).Clear();
+                row += pitch;
+            }
+            row -= geometry.PadLeft;
+            new Span<float>(row, checked((int)(geometry.PadBottom * pitch))).Clear();
+        }
+    }
+
+    /// <summary>offsets[k] for every tap k = (c, ky, kx) of <paramref name="channels"/> channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TapOffsets(ConvSpec spec, in ConvGeometry geometry, int channels, nint* offsets)
+    {
+        nint pitch = (nint)geometry.PaddedWidth;
+        nint plane = Plane(geometry);
+        for (int c = 0; c < channels; c++)
+            for (int ky = 0; ky < spec.KernelHeight; ky++)
+                for (int kx = 0; kx < spec.KernelWidth; kx++)
+                    *offsets++ = c * plane + ky * spec.DilationHeight * pitch + kx * spec.DilationWidth;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="rows"/> rows of finished compute columns [n0, n0 + nLength) from
+    /// <paramref name="source"/> (rows <paramref name="sourcePitch"/> apart) to the output (rows of Ho x Wo,
+    /// <paramref name="output"/> at the first row's first element), dropping the columns past each row's end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void StoreColumns(float* source, nint sourcePitch, int rows, int n0, int nLength,
+        in ConvGeometry geometry, float* output)
+    {
+        int pitch = (int)geometry.PaddedWidth;
+        int outW = geometry.OutputWidth;
+        nint outputPlane = geometry.OutputSize;
+        int n = n0;
+        int end = n0 + nLength;
+        while (n < end)
+        {
+            int oy = n / pitch;
+            int ox = n - oy * pitch;
+            if (ox >= outW)
+            {
+                n = (oy + 1) * pitch;
+                continue;
+            }
+            int length = Math.Min(outW - ox, end - n);
+            float* from = source + (n - n0);
+            float* to = output + (nint)oy * outW + ox;
+            for (int r = 0; r < rows; r++)
+                ShortSpans.Copy(from + r * sourcePitch, to + r * outputPlane, length);
+            n += length;
+        }
+    }
+}
