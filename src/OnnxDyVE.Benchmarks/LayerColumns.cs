@@ -8,7 +8,7 @@ namespace OnnxDyVE.Benchmarks;
 
 /// <summary>
 /// A column computed from the conv layer a benchmark case runs, named by its <c>Layer</c> parameter
-/// (see <see cref="RealConvLayers"/>).
+/// (see <see cref="RealLayers"/>).
 /// </summary>
 internal abstract class ConvLayerColumn : IColumn
 {
@@ -28,7 +28,7 @@ internal abstract class ConvLayerColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) =>
-        benchmarkCase.Parameters[LayerParameter] is string name ? GetValue(summary, benchmarkCase, RealConvLayers.Get(name)) : "?";
+        benchmarkCase.Parameters[LayerParameter] is string name ? GetValue(summary, benchmarkCase, RealLayers.Convolution(name)) : "?";
 
     protected abstract string GetValue(Summary summary, BenchmarkCase benchmarkCase, ConvLayer layer);
 
@@ -44,7 +44,7 @@ internal sealed class ConvShapeColumn : ConvLayerColumn
     public override bool IsNumeric => false;
     public override int PriorityInCategory => 0;
 
-    protected override string GetValue(Summary summary, BenchmarkCase benchmarkCase, ConvLayer layer) => RealConvLayers.Describe(layer);
+    protected override string GetValue(Summary summary, BenchmarkCase benchmarkCase, ConvLayer layer) => RealLayers.Describe(layer);
 }
 
 /// <summary>Throughput: the convolution's multiplies and adds over the mean time.</summary>
@@ -60,6 +60,6 @@ internal sealed class GflopsColumn : ConvLayerColumn
     {
         double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
         // Operations per nanosecond are 10^9 operations per second.
-        return meanNanoseconds is > 0 ? (RealConvLayers.FloatingPointOperations(layer) / meanNanoseconds.Value).ToString("F1", CultureInfo.InvariantCulture) : "NA";
+        return meanNanoseconds is > 0 ? (RealLayers.FloatingPointOperations(layer) / meanNanoseconds.Value).ToString("F1", CultureInfo.InvariantCulture) : "NA";
     }
 }

@@ -17,7 +17,7 @@ public class Perf_ExactConv
     private PreparedSession? _stock;
     private PreparedSession? _dyve;
 
-    public static IEnumerable<string> Layers => RealConvLayers.Names;
+    public static IEnumerable<string> Layers => RealLayers.ConvolutionNames;
 
     [ParamsSource(nameof(Layers))]
     public string Layer { get; set; } = "";
@@ -47,7 +47,7 @@ public class Perf_ExactConv
 
     private PreparedSession CreateSession(LayerPaths path)
     {
-        ConvLayer layer = RealConvLayers.Get(Layer);
+        ConvLayer layer = RealLayers.Convolution(Layer);
         long[] inputShape = layer.InputShape();
         float[] input = LayerParameters.Uniform(new Random(InputSeed), LayerParameters.Count(inputShape));
         byte[] model = Google.Protobuf.MessageExtensions.ToByteArray(LayerModels.Conv(layer, WeightSeed, path));

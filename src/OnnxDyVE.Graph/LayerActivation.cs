@@ -1,4 +1,5 @@
 using System.Globalization;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Graph;
 
@@ -30,10 +31,10 @@ public readonly record struct LayerActivation(LayerActivationKind Kind, float Al
     /// <summary>The value of the DyVE operators' <c>activation</c> attribute.</summary>
     public string AttributeValue => Kind switch
     {
-        LayerActivationKind.Relu => "relu",
-        LayerActivationKind.LeakyRelu => "leaky_relu",
-        LayerActivationKind.Clip => "clip",
-        _ => "none",
+        LayerActivationKind.Relu => DyveSchema.ActivationKinds.Relu,
+        LayerActivationKind.LeakyRelu => DyveSchema.ActivationKinds.LeakyRelu,
+        LayerActivationKind.Clip => DyveSchema.ActivationKinds.Clip,
+        _ => DyveSchema.ActivationKinds.None,
     };
 
     public override string ToString() => Kind switch

@@ -32,7 +32,7 @@ public static partial class LayerModels
         }
         if (paths.HasFlag(LayerPaths.Dyve))
         {
-            graph.Node.Add(OnnxProto.Node("DyveConv", DyveDomain, DyveConvNode, inputs, [DyveOutput],
+            graph.Node.Add(OnnxProto.Node(OnnxDyVE.Schema.DyveSchema.ConvOp, DyveDomain, DyveConvNode, inputs, [DyveOutput],
                 ConvAttributes(layer).Concat(DyveActivationAttributes(layer.Activation))));
             graph.Output.Add(OnnxProto.FloatValue(DyveOutput, null));
         }

@@ -33,7 +33,7 @@ public static partial class LayerModels
         }
         if (paths.HasFlag(LayerPaths.Dyve))
         {
-            graph.Node.Add(OnnxProto.Node("DyveGemm", DyveDomain, DyveGemmNode, inputs, [DyveOutput],
+            graph.Node.Add(OnnxProto.Node(OnnxDyVE.Schema.DyveSchema.GemmOp, DyveDomain, DyveGemmNode, inputs, [DyveOutput],
                 GemmAttributes(layer).Concat(DyveActivationAttributes(layer.Activation))));
             graph.Output.Add(OnnxProto.FloatValue(DyveOutput, null));
         }

@@ -1,3 +1,4 @@
+using OnnxDyVE.Schema;
 using Onnx;
 
 namespace OnnxDyVE.Graph;
@@ -12,8 +13,8 @@ namespace OnnxDyVE.Graph;
 public static partial class LayerModels
 {
     /// <summary>The DyVE operators' domain.</summary>
-    public const string DyveDomain = "ai.onnxdyve";
-    public const long DyveOpsetVersion = 1;
+    public const string DyveDomain = DyveSchema.Domain;
+    public const long DyveOpsetVersion = DyveSchema.OpsetVersion;
     /// <summary>Opset 13 of the default domain: the first with Clip's bounds as inputs and still widely supported.</summary>
     public const long StandardOpsetVersion = 13;
 
@@ -81,16 +82,16 @@ public static partial class LayerModels
             case LayerActivationKind.None:
                 yield break;
             case LayerActivationKind.LeakyRelu:
-                yield return OnnxProto.String("activation", activation.AttributeValue);
-                yield return OnnxProto.Float("activation_alpha", activation.Alpha);
+                yield return OnnxProto.String(DyveSchema.Activation, activation.AttributeValue);
+                yield return OnnxProto.Float(DyveSchema.ActivationAlpha, activation.Alpha);
                 break;
             case LayerActivationKind.Clip:
-                yield return OnnxProto.String("activation", activation.AttributeValue);
-                yield return OnnxProto.Float("activation_min", activation.Min);
-                yield return OnnxProto.Float("activation_max", activation.Max);
+                yield return OnnxProto.String(DyveSchema.Activation, activation.AttributeValue);
+                yield return OnnxProto.Float(DyveSchema.ActivationMin, activation.Min);
+                yield return OnnxProto.Float(DyveSchema.ActivationMax, activation.Max);
                 break;
             default:
-                yield return OnnxProto.String("activation", activation.AttributeValue);
+                yield return OnnxProto.String(DyveSchema.Activation, activation.AttributeValue);
                 break;
         }
     }

@@ -4,10 +4,10 @@ using Onnx;
 namespace OnnxDyVE.Graph;
 
 /// <summary>
-/// Short constructors for the protobuf messages a layer model is made of: the generated types only have
+/// Short constructors for the protobuf messages a model is made of: the generated types only have
 /// property setters and repeated fields, which bury the model's structure under boilerplate.
 /// </summary>
-internal static class OnnxProto
+public static class OnnxProto
 {
     public static TensorProto FloatTensor(string name, long[] dims, ReadOnlySpan<float> values)
     {
@@ -20,14 +20,29 @@ internal static class OnnxProto
 
     public static TensorProto FloatScalar(string name, float value) => FloatTensor(name, [], [value]);
 
-    /// <summary>A float tensor value whose shape is given, or left unknown when <paramref name="dims"/> is null.</summary>
-    public static ValueInfoProto FloatValue(string name, long[]? dims)
+    public static TensorProto Int64Tensor(string name, long[] dims, ReadOnlySpan<long> values)
     {
-        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(dims);
+        tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        return tensor;
+    }
+
+    /// <summary>A 1-D int64 tensor (shapes, axes, indices).</summary>
+    public static TensorProto Int64Vector(string name, params long[] values) => Int64Tensor(name, [values.Length], values);
+
+    /// <summary>A float tensor value whose shape is given, or left unknown when <paramref name="dims"/> is null.</summary>
+    public static ValueInfoProto FloatValue(string name, long[]? dims) => Value(name, TensorProto.Types.DataType.Float, dims);
+
+    /// <summary>A tensor value of <paramref name="type"/>; a dimension of -1 (or all of them, when <paramref name="dims"/> is null) is left unknown.</summary>
+    public static ValueInfoProto Value(string name, TensorProto.Types.DataType type, long[]? dims)
+    {
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)type };
         if (dims is not null)
         {
             tensorType.Shape = new TensorShapeProto();
-            foreach (long dim in dims) tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+            foreach (long dim in dims)
+                tensorType.Shape.Dim.Add(dim < 0 ? new TensorShapeProto.Types.Dimension() : new TensorShapeProto.Types.Dimension { DimValue = dim });
         }
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
     }

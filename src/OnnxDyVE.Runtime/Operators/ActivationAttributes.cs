@@ -1,3 +1,4 @@
+using OnnxDyVE.Schema;
 using OnnxDyVE.Interop;
 using OnnxDyVE.Kernels;
 
@@ -10,25 +11,25 @@ namespace OnnxDyVE.Operators;
 /// </summary>
 internal static class ActivationAttributes
 {
-    public const string Kind = "activation";
-    public const string Alpha = "activation_alpha";
-    public const string Min = "activation_min";
-    public const string Max = "activation_max";
+    public const string Kind = DyveSchema.Activation;
+    public const string Alpha = DyveSchema.ActivationAlpha;
+    public const string Min = DyveSchema.ActivationMin;
+    public const string Max = DyveSchema.ActivationMax;
 
     public static Activation Read(IAttributeSource attributes)
     {
-        string kind = attributes.GetString(Kind) ?? "none";
+        string kind = attributes.GetString(Kind) ?? DyveSchema.ActivationKinds.None;
         switch (kind)
         {
-            case "none":
+            case DyveSchema.ActivationKinds.None:
                 return Activation.None;
-            case "relu":
+            case DyveSchema.ActivationKinds.Relu:
                 return Activation.Relu;
-            case "leaky_relu":
+            case DyveSchema.ActivationKinds.LeakyRelu:
                 float alpha = attributes.GetFloat(Alpha) ?? 0.01f;
                 if (!float.IsFinite(alpha)) throw new ArgumentException($"attribute '{Alpha}' must be finite, got {alpha}");
                 return Activation.LeakyRelu(alpha);
-            case "clip":
+            case DyveSchema.ActivationKinds.Clip:
                 float min = attributes.GetFloat(Min) ?? float.NegativeInfinity;
                 float max = attributes.GetFloat(Max) ?? float.PositiveInfinity;
                 if (float.IsNaN(min) || float.IsNaN(max) || min > max)

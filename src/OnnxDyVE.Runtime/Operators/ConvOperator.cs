@@ -7,7 +7,7 @@ namespace OnnxDyVE.Operators;
 /// <summary>DyveConv: ONNX Conv (2-D, NCHW, float32) with a fused activation. Inputs X, W (constant), optional B (constant).</summary>
 internal sealed class ConvOperator : DyveOperator
 {
-    public const string OpName = "DyveConv";
+    public const string OpName = OnnxDyVE.Schema.DyveSchema.ConvOp;
 
     public override string Name => OpName;
     public override int InputCount => 3;

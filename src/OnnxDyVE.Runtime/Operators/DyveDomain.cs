@@ -9,7 +9,7 @@ namespace OnnxDyVE.Operators;
 /// </summary>
 internal static unsafe class DyveDomain
 {
-    public const string Name = "ai.onnxdyve";
+    public const string Name = OnnxDyVE.Schema.DyveSchema.Domain;
     private static readonly Lock s_lock = new();
     private static void* s_domain;
 

@@ -7,7 +7,7 @@ namespace OnnxDyVE.Operators;
 /// <summary>DyveGemm: ONNX Gemm (float32) with a fused activation. Inputs A, B (constant), optional C.</summary>
 internal sealed class GemmOperator : DyveOperator
 {
-    public const string OpName = "DyveGemm";
+    public const string OpName = OnnxDyVE.Schema.DyveSchema.GemmOp;
 
     public override string Name => OpName;
     public override int InputCount => 3;

@@ -1,15 +1,14 @@
-using OnnxDyVE.Graph;
-
-namespace OnnxDyVE.Benchmarks;
+namespace OnnxDyVE.Graph;
 
 /// <summary>
 /// Every distinct convolution of VGG-16 and SqueezeNet v1.0 at batch 1, each with its bias and the ReLU that
-/// follows it. Where a shape repeats (VGG's conv3_3, SqueezeNet's fire3 expands, ...) only its first layer is
-/// listed. Names are benchmark identities: never rename one, add a new one instead.
+/// follows it, and VGG-16's fully connected layers: the shapes benchmarks and the demo run. Where a shape
+/// repeats (VGG's conv3_3, SqueezeNet's fire3 expands, ...) only its first layer is listed. Names are benchmark
+/// identities: never rename one, add a new one instead.
 /// </summary>
-internal static class RealConvLayers
+public static class RealLayers
 {
-    private static readonly (string Name, ConvLayer Layer)[] s_layers =
+    private static readonly (string Name, ConvLayer Layer)[] s_convolutions =
     [
         // VGG-16: 3x3, pad 1, stride 1; each block's later convs repeat conv_2's shape, conv5_x all share conv5_1's.
         ("vgg.conv1_1", Square(3, 224, 64, 3, pad: 1)),
@@ -49,12 +48,23 @@ internal static class RealConvLayers
         ("sqz.conv10", Square(512, 13, 1000, 1, pad: 1)),
     ];
 
-    private static readonly Dictionary<string, ConvLayer> s_byName = s_layers.ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+    private static readonly (string Name, GemmLayer Layer)[] s_fullyConnected =
+    [
+        ("vgg.fc6", new GemmLayer(1, 25088, 4096) { TransB = true, Bias = GemmBiasShape.Row, Activation = LayerActivation.Relu }),
+        ("vgg.fc7", new GemmLayer(1, 4096, 4096) { TransB = true, Bias = GemmBiasShape.Row, Activation = LayerActivation.Relu }),
+        ("vgg.fc8", new GemmLayer(1, 4096, 1000) { TransB = true, Bias = GemmBiasShape.Row }),
+    ];
 
-    public static IEnumerable<string> Names => s_layers.Select(l => l.Name);
+    private static readonly Dictionary<string, ConvLayer> s_convolutionsByName = s_convolutions.ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+    private static readonly Dictionary<string, GemmLayer> s_fullyConnectedByName = s_fullyConnected.ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
 
-    public static ConvLayer Get(string name) =>
-        s_byName.TryGetValue(name, out ConvLayer? layer) ? layer : throw new ArgumentException($"no layer named '{name}'", nameof(name));
+    public static IEnumerable<string> ConvolutionNames => s_convolutions.Select(l => l.Name);
+
+    public static ConvLayer Convolution(string name) =>
+        s_convolutionsByName.TryGetValue(name, out ConvLayer? layer) ? layer : throw new ArgumentException($"no convolution named '{name}'", nameof(name));
+
+    public static GemmLayer FullyConnected(string name) =>
+        s_fullyConnectedByName.TryGetValue(name, out GemmLayer? layer) ? layer : throw new ArgumentException($"no fully connected layer named '{name}'", nameof(name));
 
     /// <summary>Y: N x M x Ho x Wo.</summary>
     public static long[] OutputShape(ConvLayer layer) =>

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using OnnxDyVE.Models;
+
+namespace OnnxDyVE.Evaluation;
+
+/// <summary>What an evaluation measured. Accuracies in percent.</summary>
+public sealed record EvaluationResult(string Model, string Data, int Count, double Top1, double Top5, double Seconds);
+
+/// <summary>
+/// Top-1 and top-5 accuracy of a classifier over a labelled folder. The model carries its own preprocessing
+/// (<see cref="Preprocessing.MetadataKey"/> in its metadata), so nothing about the input is configured here.
+/// </summary>
+public static class Evaluator
+{
+    /// <param name="modelPath">An ONNX classifier: first input 1 x C x h x w, first output the class scores.</param>
+    /// <param name="options">Session options for the model (stock, or with DyVE appended); null for defaults.</param>
+    /// <param name="progress">Reports the number of images done.</param>
+    public static EvaluationResult Run(string modelPath, string dataFolder, int? limit, SessionOptions? options = null,
+        IProgress<int>? progress = null)
+    {
+        IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, limit);
+        using InferenceSession session = options is null ? new InferenceSession(modelPath) : new InferenceSession(modelPath, options);
+        Preprocessing preprocessing = ReadPreprocessing(session, modelPath);
+        using var preprocessor = new ImagePreprocessor(preprocessing);
+
+        string inputName = session.InputNames[0];
+        string outputName = session.OutputNames[0];
+        var input = new float[preprocessor.InputLength];
+        long[] inputShape = [1, .. preprocessing.Input];
+        using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        using var runOptions = new RunOptions();
+        var accuracy = new TopKAccuracy();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < images.Count; i++)
+        {
+            preprocessor.Prepare(images[i].Path, input);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [inputName], [inputValue], [outputName]);
+            accuracy.Add(outputs[0].GetTensorDataAsSpan<float>(), images[i].Label);
+            progress?.Report(i + 1);
+        }
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return new EvaluationResult(modelPath, dataFolder, accuracy.Count, accuracy.Top1Percent, accuracy.Top5Percent, seconds);
+    }
+
+    /// <summary>The model's preprocessing metadata; throws <see cref="InvalidDataException"/> when it has none.</summary>
+    public static Preprocessing ReadPreprocessing(InferenceSession session, string modelPath)
+    {
+        if (!session.ModelMetadata.CustomMetadataMap.TryGetValue(Preprocessing.MetadataKey, out string? json))
+            throw new InvalidDataException($"{modelPath} has no '{Preprocessing.MetadataKey}' metadata: convert it with `dyve convert`, which records how its input is prepared");
+        try
+        {
+            return Preprocessing.FromJson(json);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{modelPath}: {e.Message}", e);
+        }
+    }
+}

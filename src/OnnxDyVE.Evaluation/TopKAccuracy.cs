@@ -1,0 +1,30 @@
+namespace OnnxDyVE.Evaluation;
+
+/// <summary>Counts top-1 and top-5 hits over class scores, one image at a time.</summary>
+public sealed class TopKAccuracy
+{
+    public int Count { get; private set; }
+    public int Top1Hits { get; private set; }
+    public int Top5Hits { get; private set; }
+
+    public double Top1Percent => Count == 0 ? 0 : 100.0 * Top1Hits / Count;
+    public double Top5Percent => Count == 0 ? 0 : 100.0 * Top5Hits / Count;
+
+    /// <summary>
+    /// Adds one image: its label's rank is the number of classes scoring strictly higher, so ties count in the
+    /// label's favour, as Caffe's Accuracy layer does. A NaN score for the label is a miss.
+    /// </summary>
+    public void Add(ReadOnlySpan<float> scores, int label)
+    {
+        if ((uint)label >= (uint)scores.Length)
+            throw new ArgumentOutOfRangeException(nameof(label), label, $"label {label} is outside the model's {scores.Length} classes");
+        float target = scores[label];
+        Count++;
+        if (float.IsNaN(target)) return;
+        int higher = 0;
+        foreach (float score in scores)
+            if (score > target) higher++;
+        if (higher < 1) Top1Hits++;
+        if (higher < 5) Top5Hits++;
+    }
+}
