@@ -20,6 +20,12 @@ public static class DyveSchema
     public const string ActivationMin = "activation_min";
     public const string ActivationMax = "activation_max";
 
+    /// <summary>
+    /// Int attribute of DyveGemm, 0 or 1 (default 1): skip the k at which every row of A is zero (batch up to 12).
+    /// Exact: the output is bit-identical to the dense product's.
+    /// </summary>
+    public const string SkipZeroInputs = "skip_zero_inputs";
+
     /// <summary>Values of <see cref="Activation"/>.</summary>
     public static class ActivationKinds
     {

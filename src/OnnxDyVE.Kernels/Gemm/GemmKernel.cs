@@ -17,8 +17,13 @@ public sealed unsafe class GemmKernel
     /// <summary>Rows of A per task: enough panels to reuse each loaded B block, few enough to share large batches out.</summary>
     private const int RowsPerRowChunk = 16 * PanelLayout.Rows;
 
+    /// <summary>Most rows of A at which zero inputs are skipped: beyond two tile panels a k is rarely zero in every row.</summary>
+    public const int SkipZeroInputsMaxRows = 2 * PanelLayout.Rows;
+
     private readonly float[] _packedB;
     private readonly int _columnPanels;
+    private long _executedMacs;
+    private long _denseMacs;
 
     public GemmSpec Spec { get; }
     public SimdPath Path { get; }
@@ -43,6 +48,12 @@ public sealed unsafe class GemmKernel
         }
     }
 
+    /// <summary>Multiply-accumulates run since the kernel was made (tile padding not counted); read after runs complete.</summary>
+    public long ExecutedMacs => Interlocked.Read(ref _executedMacs);
+
+    /// <summary>Multiply-accumulates a dense product would have run over the same calls.</summary>
+    public long DenseMacs => Interlocked.Read(ref _denseMacs);
+
     /// <summary>Lays out a run over M rows of A.</summary>
     public GemmWork Plan(int m)
     {
@@ -54,6 +65,8 @@ public sealed unsafe class GemmKernel
 
     private int ScratchFloats(in GemmWork work) =>
         PanelLayout.CeilDiv(Math.Min(work.M, RowsPerRowChunk), PanelLayout.Rows) * PanelLayout.Rows * KBlock(work.M);
+
+    private bool SkipsZeroInputs(int m) => Spec.SkipZeroInputs && m <= SkipZeroInputsMaxRows;
 
     /// <summary>
     /// k per block. With one or two row panels (batch up to 12) the output is tiny and B streams from memory
@@ -101,10 +114,41 @@ public sealed unsafe class GemmKernel
         (nint rowStride, nint kStride) = spec.TransA ? ((nint)1, (nint)work.M) : ((nint)k, (nint)1);
 
         int kBlock = KBlock(work.M);
-        float* packedA = ScratchArena.Rent(ScratchFloats(work));
+        bool skipZeros = SkipsZeroInputs(work.M);
+        // A's panels, then (when zeros are skipped) the offset of each live k's row in a B panel.
+        float* packedA = ScratchArena.Rent(ScratchFloats(work) + (skipZeros ? k * (sizeof(nint) / sizeof(float)) : 0));
         var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
+        long denseMacs = (long)mLength * k * (Math.Min(n, lastPanel * tileColumns) - firstPanel * tileColumns);
         fixed (float* packedB = _packedB)
         {
+            if (skipZeros)
+            {
+                // All of K is one block at these batch sizes (KBlock), so one pass finds the live k.
+                nint* offsets = (nint*)(packedA + ScratchFloats(work));
+                int live = PanelLayout.PackLiveRows(a + m0 * rowStride, rowStride, kStride, mLength, k, packedA, offsets, tileColumns);
+                for (int jp = firstPanel; jp < lastPanel; jp++)
+                {
+                    int column = jp * tileColumns;
+                    float* panel = packedB + (nint)jp * k * tileColumns;
+                    int columns = Math.Min(tileColumns, n - column);
+                    for (int ip = 0; ip < rowPanels; ip++)
+                    {
+                        int row = m0 + ip * PanelLayout.Rows;
+                        float* rowPanel = packedA + (nint)ip * PanelLayout.Rows * k;
+                        float* target = y + (nint)row * n + column;
+                        int rows = Math.Min(PanelLayout.Rows, work.M - row);
+                        // With no zero k the packed A is the dense one: read B's rows in order, without the offset table.
+                        if (live == k)
+                            GemmTile<TLane, TVec>.Run(rowPanel, new StridedRows(panel, tileColumns), live, target, n, rows, columns,
+                                accumulate: false, finish: true, epilogue.At(row, column));
+                        else
+                            GemmTile<TLane, TVec>.Run(rowPanel, new OffsetRows(panel, offsets), live, target, n, rows, columns,
+                                accumulate: false, finish: true, epilogue.At(row, column));
+                    }
+                }
+                Count(denseMacs * live / k, denseMacs);
+                return;
+            }
             for (int k0 = 0; k0 < k; k0 += kBlock)
             {
                 int kLength = Math.Min(kBlock, k - k0);
@@ -126,6 +170,13 @@ public sealed unsafe class GemmKernel
                 }
             }
         }
+        Count(denseMacs, denseMacs);
+    }
+
+    private void Count(long executed, long dense)
+    {
+        Interlocked.Add(ref _executedMacs, executed);
+        Interlocked.Add(ref _denseMacs, dense);
     }
 }
 

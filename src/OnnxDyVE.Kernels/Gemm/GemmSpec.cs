@@ -4,6 +4,12 @@ namespace OnnxDyVE.Kernels.Gemm;
 /// ONNX Gemm with a constant B: Y = act(alpha * A' * B' + beta * C), A' = transA ? A^T : A (M x K),
 /// B' = transB ? B^T : B (K x N), C broadcast to M x N.
 /// </summary>
+/// <param name="SkipZeroInputs">
+/// Exact mechanism: at small batches (up to <see cref="GemmKernel.SkipZeroInputsMaxRows"/> rows), k where
+/// every row of A is zero are left out, so their rows of B are never read. Fully connected layers after a ReLU
+/// are mostly zeros at batch 1 and bound by reading B. The result is bit-identical: a skipped term would have
+/// added 0 x w (w finite) to the sum.
+/// </param>
 public sealed record GemmSpec(
     int K,
     int N,
@@ -11,7 +17,8 @@ public sealed record GemmSpec(
     bool TransB = false,
     float Alpha = 1f,
     float Beta = 1f,
-    Activation Activation = default)
+    Activation Activation = default,
+    bool SkipZeroInputs = false)
 {
     public void Validate()
     {

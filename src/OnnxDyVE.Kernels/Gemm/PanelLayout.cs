@@ -49,6 +49,37 @@ internal static class PanelLayout
     }
 
     /// <summary>
+    /// <see cref="PackRows"/> leaving out every k at which all rows are zero: live k j of the result is source
+    /// k = liveK, and <paramref name="offsets"/>[j] = liveK * <paramref name="offsetScale"/> (where that k's row
+    /// of a packed panel of the other operand starts). Returns the number of live k.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe int PackLiveRows(float* source, nint rowStride, nint kStride, int rowCount, int kLength,
+        float* destination, nint* offsets, nint offsetScale)
+    {
+        // One panel at most: callers skip zeros only at small batches, where A is one or two panels.
+        int live = 0;
+        for (int k = 0; k < kLength; k++)
+        {
+            float* src = source + k * kStride;
+            bool any = false;
+            for (int r = 0; r < rowCount; r++) any |= src[r * rowStride] != 0f;
+            if (!any) continue;
+            for (int panel = 0; panel * Rows < rowCount; panel++)
+            {
+                float* dst = destination + ((nint)panel * kLength + live) * Rows;
+                int first = panel * Rows;
+                int rowsHere = Math.Min(Rows, rowCount - first);
+                int r = 0;
+                for (; r < rowsHere; r++) dst[r] = src[(first + r) * rowStride];
+                for (; r < Rows; r++) dst[r] = 0f;
+            }
+            offsets[live++] = k * offsetScale;
+        }
+        return live;
+    }
+
+    /// <summary>
     /// Packs columns [0, columnCount) x k [0, kLength) of a matrix (element (k, n) at source[k * kStride + n * columnStride])
     /// into panels of <paramref name="columns"/> columns, k-major, scaled, zero-padded right of the last column.
     /// </summary>

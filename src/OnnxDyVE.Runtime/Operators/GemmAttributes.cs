@@ -22,6 +22,7 @@ internal static class GemmAttributes
             TransB: transB,
             Alpha: attributes.GetFloat("alpha") ?? 1f,
             Beta: attributes.GetFloat("beta") ?? 1f,
+            SkipZeroInputs: Flag(attributes.GetInt(OnnxDyVE.Schema.DyveSchema.SkipZeroInputs) ?? 1, OnnxDyVE.Schema.DyveSchema.SkipZeroInputs),
             Activation: ActivationAttributes.Read(attributes));
         spec.Validate();
         return spec;

@@ -46,6 +46,66 @@ public sealed unsafe class GemmKernelTests
         OutputComparison.AssertClose(expected, output.Values, context);
     }
 
+    /// <summary>
+    /// Zero-input skipping on inputs shaped like a ReLU's output (about 60% zeros, some k zero in every row):
+    /// bit-identical to the dense kernel, within tolerance of the scalar reference, and counted.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Skipping_zero_inputs_is_exact(SimdPath path, int shape)
+    {
+        GemmLayer layer = RandomLayers.GemmForKernel(shape);
+        LayerParameters parameters = LayerParameters.ForGemm(layer, seed: shape);
+        var random = new Random(30_000 + shape);
+        float[] a = LayerParameters.Uniform(random, layer.M * layer.K);
+        for (int i = 0; i < a.Length; i++)
+            if (a[i] < 0.2f) a[i] = 0f;
+        // Whole k zero in every row: what the skipping can actually leave out.
+        for (int k = 0; k < layer.K; k += 3)
+            for (int m = 0; m < layer.M; m++)
+                a[layer.TransA ? k * layer.M + m : m * layer.K + k] = 0f;
+        string context = $"shape {shape} on {path}: {layer}";
+        GemmSpec dense = KernelSpecs.ToGemmSpec(layer);
+        var skipping = new GemmKernel(dense with { SkipZeroInputs = true }, parameters.Weights, path);
+
+        float[] expected = Run(new GemmKernel(dense, parameters.Weights, path), layer, a, parameters.Bias, context);
+        float[] actual = Run(skipping, layer, a, parameters.Bias, context);
+
+        Assert.Equal(expected, actual);
+        OutputComparison.AssertClose(ScalarReference.Gemm(layer, a, parameters.Weights, parameters.Bias), actual, context);
+        if (layer.M <= GemmKernel.SkipZeroInputsMaxRows)
+            Assert.True(skipping.ExecutedMacs < skipping.DenseMacs, $"{context}: executed {skipping.ExecutedMacs} of {skipping.DenseMacs}");
+        else
+            Assert.Equal(skipping.DenseMacs, skipping.ExecutedMacs);
+    }
+
+    [Fact]
+    public void An_all_zero_input_leaves_bias_and_activation()
+    {
+        var layer = new GemmLayer(1, 40, 50) { Bias = GemmBiasShape.Row, Beta = 0.5f, Activation = LayerActivation.Relu };
+        LayerParameters parameters = LayerParameters.ForGemm(layer, seed: 9);
+        var kernel = new GemmKernel(KernelSpecs.ToGemmSpec(layer) with { SkipZeroInputs = true }, parameters.Weights, SimdPaths.Best);
+        float[] actual = Run(kernel, layer, new float[40], parameters.Bias, "all zero");
+        Assert.Equal(parameters.Bias!.Select(b => Math.Max(0f, 0.5f * b)), actual);
+        Assert.Equal((0L, 40L * 50), (kernel.ExecutedMacs, kernel.DenseMacs));
+    }
+
+    private static float[] Run(GemmKernel kernel, GemmLayer layer, float[] a, float[]? c, string context)
+    {
+        GemmWork work = kernel.Plan(layer.M);
+        long[]? cShape = layer.CShape();
+        GemmBias bias = cShape is null ? default : GemmBias.For(cShape, layer.M, layer.N);
+        var output = new GuardedOutput(layer.M * layer.N);
+        fixed (float* x = a)
+        fixed (float* pc = c)
+        fixed (float* y = output)
+        {
+            for (int task = 0; task < work.TaskCount; task++) kernel.RunTask(work, x, pc, bias, y, task);
+        }
+        output.AssertGuardsIntact(context);
+        return output.Values.ToArray();
+    }
+
     [Fact]
     public void Shapes_cover_the_kernel_edges()
     {

@@ -106,6 +106,14 @@ public sealed class OperatorErrorTests
         AssertFails(model, FloatInput(ValidGemm.AShape()), LayerModels.DyveGemmNode, "constant", "initializer");
     }
 
+    [Fact]
+    public void Gemm_zero_input_skipping_flag_out_of_range()
+    {
+        ModelProto model = LayerModels.Gemm(ValidGemm, 1, LayerPaths.Dyve);
+        SetAttribute(model, new AttributeProto { Name = OnnxDyVE.Schema.DyveSchema.SkipZeroInputs, Type = AttributeProto.Types.AttributeType.Int, I = 2 });
+        AssertFails(model, FloatInput(ValidGemm.AShape()), LayerModels.DyveGemmNode, OnnxDyVE.Schema.DyveSchema.SkipZeroInputs);
+    }
+
     /// <summary>
     /// Creating the session and running it must throw OnnxRuntimeException whose message names
     /// <paramref name="node"/> and contains at least one of <paramref name="words"/> (case-insensitive).
