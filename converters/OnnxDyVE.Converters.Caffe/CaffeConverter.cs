@@ -1,0 +1,93 @@
+using Onnx;
+using OnnxDyVE.Converters.Caffe.Emit;
+using OnnxDyVE.Converters.Caffe.Layers;
+using OnnxDyVE.Converters.Caffe.Net;
+using OnnxDyVE.Converters.Caffe.Weights;
+
+namespace OnnxDyVE.Converters.Caffe;
+
+/// <summary>
+/// A Caffe net to a standard ONNX model that stock ONNX Runtime runs with Caffe's semantics. Inputs keep their
+/// names with a symbolic batch axis <c>N</c>; outputs are the blobs no later layer reads, as in Caffe.
+/// </summary>
+public static class CaffeConverter
+{
+    /// <summary>The default-domain opset of every converted model: ONNX Runtime 1.31 implements all of it.</summary>
+    public const long OpsetVersion = 17;
+    /// <summary>IR version 8 is the one that goes with opset 17.</summary>
+    private const long IrVersion = 8;
+    private const string BatchDimension = "N";
+
+    /// <summary>Reads the prototxt and the weights, and converts.</summary>
+    public static CaffeConversion ConvertFiles(string prototxtPath, CaffeWeightsSource weights, CaffeConversionOptions options)
+    {
+        CaffeNet net = CaffeNetReader.ReadFile(prototxtPath);
+        ILayerWeights source = weights switch
+        {
+            CaffeWeightsSource.CaffeModel model => CaffeModelWeights.ReadFile(model.Path),
+            CaffeWeightsSource.DeepCompression compressed => DeepCompressionWeights.ReadFile(compressed.Path,
+                [.. net.Layers.Where(l => l.Type == "Convolution").Select(l => l.Name)]),
+            CaffeWeightsSource.Random random => new RandomWeights(random.Seed),
+            _ => throw new ArgumentOutOfRangeException(nameof(weights), weights, "unknown weights source"),
+        };
+        return Convert(net, source, options);
+    }
+
+    public static CaffeConversion Convert(CaffeNet net, ILayerWeights weights, CaffeConversionOptions options)
+    {
+        var counting = new CountingWeights(weights);
+        var graph = new OnnxGraphBuilder();
+        IReadOnlyList<CaffeInput> inputs = InputShapes.Apply(net, options.Crop);
+        var blobs = new Dictionary<string, (Tensor Tensor, int WrittenAt)>(StringComparer.Ordinal);
+        var lastRead = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (CaffeInput input in inputs)
+        {
+            var tensor = new Tensor(graph.UniqueName(input.Name), input.Shape);
+            graph.Graph.Input.Add(ValueInfo(tensor.Name, input.Shape));
+            blobs[input.Name] = (tensor, -1);
+        }
+        for (int index = 0; index < net.Layers.Count; index++)
+        {
+            var layer = net.Layers[index];
+            if (LayerConverters.IsTrainingOnly(layer.Type)) continue;
+            var bottoms = new List<Tensor>();
+            foreach (string bottom in layer.Bottom)
+            {
+                if (!blobs.TryGetValue(bottom, out var blob))
+                    throw new CaffeFormatException($"{net.Source}: layer '{layer.Name}' ({layer.Type}) reads blob '{bottom}', which no input or earlier layer produces");
+                bottoms.Add(blob.Tensor);
+                lastRead[blob.Tensor.Name] = index;
+            }
+            var context = new LayerContext(layer, bottoms, graph, counting, net.Source);
+            IReadOnlyList<Tensor> outputs = LayerConverters.Convert(context);
+            if (outputs.Count != layer.Top.Count) throw context.Error($"has {layer.Top.Count} top(s), the layer produces {outputs.Count}");
+            for (int i = 0; i < outputs.Count; i++) blobs[layer.Top[i]] = (outputs[i], index);
+        }
+        counting.Complete();
+        string[] outputNames = [.. blobs.Values
+            .Where(b => b.WrittenAt >= 0 && (!lastRead.TryGetValue(b.Tensor.Name, out int read) || read <= b.WrittenAt))
+            .Select(b => b.Tensor.Name).Distinct()];
+        if (outputNames.Length == 0) throw new CaffeFormatException($"{net.Source}: the net has no output (every blob is read by a later layer, or there are no layers)");
+        foreach (string output in outputNames) graph.Graph.Output.Add(ValueInfo(output, shape: null));
+        graph.Graph.Name = string.IsNullOrEmpty(net.Name) ? Path.GetFileNameWithoutExtension(net.Source) : net.Name;
+
+        var preprocessing = PreprocessingBuilder.Build(inputs[0], options);
+        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "OnnxDyVE.Converters.Caffe", Graph = graph.Graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        if (preprocessing is not null) model.MetadataProps.Add(new StringStringEntryProto { Key = Models.Preprocessing.MetadataKey, Value = preprocessing.ToJson() });
+        return new CaffeConversion(model, counting.ParameterCount, counting.WeightCount, counting.NonZeroWeightCount, outputNames, preprocessing);
+    }
+
+    /// <summary>A float value; a shape gives the batch axis as <see cref="BatchDimension"/>, a null shape leaves it to ONNX Runtime.</summary>
+    private static ValueInfoProto ValueInfo(string name, long[]? shape)
+    {
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
+        if (shape is not null)
+        {
+            tensorType.Shape = new TensorShapeProto();
+            tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
+            foreach (long dim in shape.Skip(1)) tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+    }
+}
