@@ -3,6 +3,7 @@ using OnnxDyVE.Cli.Commands;
 
 var root = new RootCommand("dyve: dynamic-effort CNN inference (DyVEDeep) on ONNX Runtime");
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(RewriteCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
