@@ -40,6 +40,9 @@ public sealed unsafe class ConvKernel
 
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
+
+    /// <summary>Work done since the kernel was made (runs are counted by the caller).</summary>
+    public KernelCounters Counters { get; } = new();
     /// <summary>Columns of a GEMM tile on this kernel's path.</summary>
     public int TileColumns { get; }
 
@@ -240,6 +243,8 @@ public sealed unsafe class ConvKernel
         var rows = new RowRange(rowChunk * work.PanelsPerRowChunk, Math.Min((rowChunk + 1) * work.PanelsPerRowChunk, _panelsPerGroup), mGroup);
 
         nint outputPlane = work.Geometry.OutputSize;
+        long denseMacs = (long)rows.Count * k * RealColumns(work, n0, nLength);
+        Counters.Add(denseMacs, denseMacs);
         float* groupOutput = output + ((nint)imageIndex * spec.OutputChannels + (nint)group * mGroup) * outputPlane;
         fixed (float* weights = _packedWeights)
         fixed (float* bias = _bias)
@@ -279,6 +284,16 @@ public sealed unsafe class ConvKernel
                 }
             }
         }
+    }
+
+    /// <summary>Output positions among compute columns [n0, n0 + nLength): all of them, but for the padded columns of <see cref="ConvAlgorithm.PaddedTaps"/>.</summary>
+    private static int RealColumns(in ConvWork work, int n0, int nLength)
+    {
+        if (work.Algorithm != ConvAlgorithm.PaddedTaps) return nLength;
+        // Positions before n in padded-width rows: whole rows of Wo, plus the row's start clipped at Wo.
+        int pitch = work.ColumnPitch, outW = work.Geometry.OutputWidth;
+        int Before(int n) => n / pitch * outW + Math.Min(n % pitch, outW);
+        return Before(n0 + nLength) - Before(n0);
     }
 
     /// <summary>

@@ -22,8 +22,6 @@ public sealed unsafe class GemmKernel
 
     private readonly float[] _packedB;
     private readonly int _columnPanels;
-    private long _executedMacs;
-    private long _denseMacs;
 
     public GemmSpec Spec { get; }
     public SimdPath Path { get; }
@@ -48,11 +46,8 @@ public sealed unsafe class GemmKernel
         }
     }
 
-    /// <summary>Multiply-accumulates run since the kernel was made (tile padding not counted); read after runs complete.</summary>
-    public long ExecutedMacs => Interlocked.Read(ref _executedMacs);
-
-    /// <summary>Multiply-accumulates a dense product would have run over the same calls.</summary>
-    public long DenseMacs => Interlocked.Read(ref _denseMacs);
+    /// <summary>Work done since the kernel was made (runs are counted by the caller).</summary>
+    public KernelCounters Counters { get; } = new();
 
     /// <summary>Lays out a run over M rows of A.</summary>
     public GemmWork Plan(int m)
@@ -146,7 +141,7 @@ public sealed unsafe class GemmKernel
                                 accumulate: false, finish: true, epilogue.At(row, column));
                     }
                 }
-                Count(denseMacs * live / k, denseMacs);
+                Counters.Add(denseMacs * live / k, denseMacs);
                 return;
             }
             for (int k0 = 0; k0 < k; k0 += kBlock)
@@ -170,13 +165,7 @@ public sealed unsafe class GemmKernel
                 }
             }
         }
-        Count(denseMacs, denseMacs);
-    }
-
-    private void Count(long executed, long dense)
-    {
-        Interlocked.Add(ref _executedMacs, executed);
-        Interlocked.Add(ref _denseMacs, dense);
+        Counters.Add(denseMacs, denseMacs);
     }
 }
 

@@ -59,6 +59,8 @@ internal sealed class ConvOperator : DyveOperator
 internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kernel) : IDyveKernel, IParallelTasks
 {
     public string NodeName { get; } = nodeName;
+    public string OpName => ConvOperator.OpName;
+    public OnnxDyVE.Kernels.KernelCounters Counters => kernel.Counters;
     public nint Handle { get; set; }
 
     public void Compute(KernelContext context)
@@ -81,6 +83,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         }
         var compute = new ConvRun(work, (float*)x, y, shared, packing: false);
         context.ParallelFor(Handle, &compute, work.TaskCount);
+        kernel.Counters.CountRun();
     }
 
     public void RunTask(void* work, int index)

@@ -110,6 +110,7 @@ internal static unsafe class CustomOpTable
             IDyveKernel created = definition.CreateKernel(kernelInfo);
             nint handle = GCHandle.ToIntPtr(GCHandle.Alloc(created));
             created.Handle = handle;
+            LiveKernels.Add(created);
             *kernel = (void*)handle;
             return null;
         }
@@ -134,7 +135,7 @@ internal static unsafe class CustomOpTable
         catch (Exception ex)
         {
             string node = target is null ? "" : $" node '{target.NodeName}'";
-            string op = target switch { ConvOperatorKernel => ConvOperator.OpName, GemmOperatorKernel => GemmOperator.OpName, _ => "DyVE operator" };
+            string op = target?.OpName ?? "DyVE operator";
             return ort.Fail(ex is ArgumentException ? OrtErrorCode.InvalidArgument : OrtErrorCode.Fail, $"{op}{node}: {ex.Message}");
         }
     }
@@ -144,7 +145,10 @@ internal static unsafe class CustomOpTable
     {
         try
         {
-            if (kernel != null) GCHandle.FromIntPtr((nint)kernel).Free();
+            if (kernel == null) return;
+            GCHandle handle = GCHandle.FromIntPtr((nint)kernel);
+            if (handle.Target is IDyveKernel destroyed) LiveKernels.Remove(destroyed);
+            handle.Free();
         }
         catch (Exception)
         {

@@ -1,4 +1,5 @@
 using OnnxDyVE.Interop;
+using OnnxDyVE.Kernels;
 
 namespace OnnxDyVE.Operators;
 
@@ -23,8 +24,14 @@ internal abstract class DyveOperator
 /// <summary>A prepared kernel: immutable after creation, so one instance serves concurrent runs.</summary>
 internal interface IDyveKernel
 {
-    /// <summary>The node's name, for error messages.</summary>
+    /// <summary>The node's name, for error messages and statistics.</summary>
     string NodeName { get; }
+
+    /// <summary>The node's op type.</summary>
+    string OpName { get; }
+
+    /// <summary>Work done since creation.</summary>
+    KernelCounters Counters { get; }
 
     /// <summary>
     /// The GCHandle (as IntPtr) that ORT holds for this kernel, set once at creation; tasks on ORT's pool

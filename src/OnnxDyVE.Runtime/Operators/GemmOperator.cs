@@ -44,6 +44,8 @@ internal sealed class GemmOperator : DyveOperator
 internal sealed unsafe class GemmOperatorKernel(string nodeName, GemmKernel kernel) : IDyveKernel, IParallelTasks
 {
     public string NodeName { get; } = nodeName;
+    public string OpName => GemmOperator.OpName;
+    public OnnxDyVE.Kernels.KernelCounters Counters => kernel.Counters;
     public nint Handle { get; set; }
 
     public void Compute(KernelContext context)
@@ -74,6 +76,7 @@ internal sealed unsafe class GemmOperatorKernel(string nodeName, GemmKernel kern
         float* y = context.Output(0, [m, spec.N]);
         var run = new GemmRun(work, (float*)a, (float*)c, bias, y);
         context.ParallelFor(Handle, &run, work.TaskCount);
+        kernel.Counters.CountRun();
     }
 
     public void RunTask(void* work, int index)

@@ -1,4 +1,5 @@
 using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels;
 using OnnxDyVE.Kernels.Conv;
 using OnnxDyVE.Kernels.Simd;
 using OnnxDyVE.Tests.Support;
@@ -69,8 +70,13 @@ public sealed unsafe class ConvKernelTests
             Assert.Equal(algorithm, work.Algorithm);
             Assert.Equal((expectedGeometry.OutputHeight, expectedGeometry.OutputWidth),
                 (work.Geometry.OutputHeight, work.Geometry.OutputWidth));
+            CounterValues before = kernel.Counters.Read();
             GuardedOutput output = Run(kernel, work, input);
             output.AssertGuardsIntact(context);
+            // Every MAC of the dense product, once: none skipped in exact mode, padding not counted.
+            long denseMacs = (long)layer.Batch * layer.OutputChannels * (layer.InputChannels / layer.Group)
+                * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
+            Assert.Equal(new CounterValues(0, denseMacs, denseMacs), kernel.Counters.Read() - before);
             OutputComparison.AssertClose(expected, output.Values, context);
         }
     }

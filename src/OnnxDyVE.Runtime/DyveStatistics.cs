@@ -1,0 +1,21 @@
+using OnnxDyVE.Kernels;
+using OnnxDyVE.Operators;
+
+namespace OnnxDyVE;
+
+/// <summary>The work one DyVE node has done since its session was created.</summary>
+/// <param name="Node">The node's name in the model.</param>
+/// <param name="Op">DyveConv or DyveGemm.</param>
+public readonly record struct DyveNodeStatistics(string Node, string Op, CounterValues Counters);
+
+/// <summary>
+/// Per-node accounting of every DyVE kernel alive in this process: runs, multiply-accumulates executed, and
+/// the dense multiply-accumulates they replace. Take a snapshot before and after the runs of interest and
+/// subtract: counters only grow, and run concurrently they add up.
+/// </summary>
+public static class DyveStatistics
+{
+    /// <summary>One entry per live DyVE kernel (sessions created and not disposed), in creation order.</summary>
+    public static IReadOnlyList<DyveNodeStatistics> Snapshot() =>
+        LiveKernels.All().Select(kernel => new DyveNodeStatistics(kernel.NodeName, kernel.OpName, kernel.Counters.Read())).ToList();
+}
