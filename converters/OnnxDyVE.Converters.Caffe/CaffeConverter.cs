@@ -3,12 +3,13 @@ using OnnxDyVE.Converters.Caffe.Emit;
 using OnnxDyVE.Converters.Caffe.Layers;
 using OnnxDyVE.Converters.Caffe.Net;
 using OnnxDyVE.Converters.Caffe.Weights;
+using OnnxDyVE.Graph;
 
 namespace OnnxDyVE.Converters.Caffe;
 
 /// <summary>
 /// A Caffe net to a standard ONNX model that stock ONNX Runtime runs with Caffe's semantics. Inputs keep their
-/// names with a symbolic batch axis <c>N</c>; outputs are the blobs no later layer reads, as in Caffe.
+/// names with an unknown batch axis; outputs are the blobs no later layer reads, as in Caffe.
 /// </summary>
 public static class CaffeConverter
 {
@@ -16,7 +17,6 @@ public static class CaffeConverter
     public const long OpsetVersion = 17;
     /// <summary>IR version 8 is the one that goes with opset 17.</summary>
     private const long IrVersion = 8;
-    private const string BatchDimension = "N";
 
     /// <summary>Reads the prototxt and the weights, and converts.</summary>
     public static CaffeConversion ConvertFiles(string prototxtPath, CaffeWeightsSource weights, CaffeConversionOptions options)
@@ -43,7 +43,8 @@ public static class CaffeConverter
         foreach (CaffeInput input in inputs)
         {
             var tensor = new Tensor(graph.UniqueName(input.Name), input.Shape);
-            graph.Graph.Input.Add(ValueInfo(tensor.Name, input.Shape));
+            // The batch axis is left unknown, so any batch size runs.
+            graph.Graph.Input.Add(OnnxProto.FloatValue(tensor.Name, [-1, .. input.Shape[1..]]));
             blobs[input.Name] = (tensor, -1);
         }
         for (int index = 0; index < net.Layers.Count; index++)
@@ -68,7 +69,7 @@ public static class CaffeConverter
             .Where(b => b.WrittenAt >= 0 && (!lastRead.TryGetValue(b.Tensor.Name, out int read) || read <= b.WrittenAt))
             .Select(b => b.Tensor.Name).Distinct()];
         if (outputNames.Length == 0) throw new CaffeFormatException($"{net.Source}: the net has no output (every blob is read by a later layer, or there are no layers)");
-        foreach (string output in outputNames) graph.Graph.Output.Add(ValueInfo(output, shape: null));
+        foreach (string output in outputNames) graph.Graph.Output.Add(OnnxProto.FloatValue(output, dims: null));
         graph.Graph.Name = string.IsNullOrEmpty(net.Name) ? Path.GetFileNameWithoutExtension(net.Source) : net.Name;
 
         var preprocessing = PreprocessingBuilder.Build(inputs[0], options);
@@ -76,18 +77,5 @@ public static class CaffeConverter
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         if (preprocessing is not null) model.MetadataProps.Add(new StringStringEntryProto { Key = Models.Preprocessing.MetadataKey, Value = preprocessing.ToJson() });
         return new CaffeConversion(model, counting.ParameterCount, counting.WeightCount, counting.NonZeroWeightCount, outputNames, preprocessing);
-    }
-
-    /// <summary>A float value; a shape gives the batch axis as <see cref="BatchDimension"/>, a null shape leaves it to ONNX Runtime.</summary>
-    private static ValueInfoProto ValueInfo(string name, long[]? shape)
-    {
-        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
-        if (shape is not null)
-        {
-            tensorType.Shape = new TensorShapeProto();
-            tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
-            foreach (long dim in shape.Skip(1)) tensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
-        }
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
     }
 }

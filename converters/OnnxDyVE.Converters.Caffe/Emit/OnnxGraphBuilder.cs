@@ -1,6 +1,5 @@
-using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Onnx;
+using OnnxDyVE.Graph;
 
 namespace OnnxDyVE.Converters.Caffe.Emit;
 
@@ -28,52 +27,19 @@ internal sealed class OnnxGraphBuilder
     public string Add(string opType, string layerName, string output, string[] inputs, params AttributeProto[] attributes)
     {
         string outputName = UniqueName(output);
-        var node = new NodeProto { OpType = opType, Name = UniqueName($"{layerName}/{opType}") };
-        node.Input.Add(inputs);
-        node.Output.Add(outputName);
-        node.Attribute.Add(attributes);
-        Graph.Node.Add(node);
+        Graph.Node.Add(OnnxProto.Node(opType, "", UniqueName($"{layerName}/{opType}"), inputs, [outputName], attributes));
         return outputName;
     }
 
-    public string Floats(string name, long[] dims, ReadOnlySpan<float> values)
+    public string Floats(string name, long[] dims, ReadOnlySpan<float> values) => Initializer(OnnxProto.FloatTensor(UniqueName(name), dims, values));
+
+    public string Scalar(string name, float value) => Initializer(OnnxProto.FloatScalar(UniqueName(name), value));
+
+    public string Int64s(string name, params long[] values) => Initializer(OnnxProto.Int64Vector(UniqueName(name), values));
+
+    private string Initializer(TensorProto tensor)
     {
-        var tensor = new TensorProto { Name = UniqueName(name), DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.Add(dims);
-        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
         Graph.Initializer.Add(tensor);
         return tensor.Name;
-    }
-
-    public string Scalar(string name, float value) => Floats(name, [], [value]);
-
-    public string Int64s(string name, params long[] values)
-    {
-        var tensor = new TensorProto { Name = UniqueName(name), DataType = (int)TensorProto.Types.DataType.Int64 };
-        tensor.Dims.Add(values.Length);
-        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
-        Graph.Initializer.Add(tensor);
-        return tensor.Name;
-    }
-
-    public static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    public static AttributeProto Ints(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.Add(values);
-        return attribute;
-    }
-
-    public static AttributeProto Float(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
-
-    public static AttributeProto FloatTensor(string name, float value)
-    {
-        var tensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.Add(1);
-        tensor.FloatData.Add(value);
-        return new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = tensor };
     }
 }

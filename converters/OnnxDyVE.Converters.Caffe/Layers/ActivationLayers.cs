@@ -1,6 +1,7 @@
+using Onnx;
 using OnnxDyVE.Converters.Caffe.Emit;
 using OnnxDyVE.Converters.Caffe.Proto;
-using static OnnxDyVE.Converters.Caffe.Emit.OnnxGraphBuilder;
+using static OnnxDyVE.Graph.OnnxProto;
 
 namespace OnnxDyVE.Converters.Caffe.Layers;
 
@@ -38,14 +39,15 @@ internal static class ActivationLayers
         {
             float constant = p.Power == 0f ? 1f : MathF.Pow(p.Shift, p.Power);
             string shape = graph.Add("Shape", context.Name, $"{context.Name}/shape", [input.Name]);
-            return input with { Name = graph.Add("ConstantOfShape", context.Name, context.Top, [shape], FloatTensor("value", constant)) };
+            var value = new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = FloatTensor("", [1], [constant]) };
+            return input with { Name = graph.Add("ConstantOfShape", context.Name, context.Top, [shape], value) };
         }
-        string value = input.Name;
-        if (p.Scale != 1f) value = graph.Add("Mul", context.Name, $"{context.Name}/scaled", [value, graph.Scalar($"{context.Name}/scale", p.Scale)]);
-        if (p.Shift != 0f) value = graph.Add("Add", context.Name, $"{context.Name}/shifted", [value, graph.Scalar($"{context.Name}/shift", p.Shift)]);
-        if (p.Power != 1f) value = graph.Add("Pow", context.Name, $"{context.Name}/power", [value, graph.Scalar($"{context.Name}/exponent", p.Power)]);
+        string result = input.Name;
+        if (p.Scale != 1f) result = graph.Add("Mul", context.Name, $"{context.Name}/scaled", [result, graph.Scalar($"{context.Name}/scale", p.Scale)]);
+        if (p.Shift != 0f) result = graph.Add("Add", context.Name, $"{context.Name}/shifted", [result, graph.Scalar($"{context.Name}/shift", p.Shift)]);
+        if (p.Power != 1f) result = graph.Add("Pow", context.Name, $"{context.Name}/power", [result, graph.Scalar($"{context.Name}/exponent", p.Power)]);
         // All three terms the identity: Caffe copies the input, ONNX an Identity.
-        if (value == input.Name) value = graph.Add("Identity", context.Name, context.Top, [input.Name]);
-        return input with { Name = value };
+        if (result == input.Name) result = graph.Add("Identity", context.Name, context.Top, [input.Name]);
+        return input with { Name = result };
     }
 }

@@ -1,6 +1,6 @@
 using OnnxDyVE.Converters.Caffe.Emit;
 using OnnxDyVE.Converters.Caffe.Proto;
-using static OnnxDyVE.Converters.Caffe.Emit.OnnxGraphBuilder;
+using static OnnxDyVE.Graph.OnnxProto;
 
 namespace OnnxDyVE.Converters.Caffe.Layers;
 

@@ -114,10 +114,10 @@ public class StructureLayerTests
     }
 
     [Fact]
-    public void ModelUsesOneOpsetAndASymbolicBatch()
+    public void ModelUsesOneOpsetAndAnUnknownBatch()
     {
         var model = OrtRunner.Convert(Net(C, H, W, "ReLU", ""));
         Assert.Equal(CaffeConverter.OpsetVersion, Assert.Single(model.OpsetImport).Version);
-        Assert.Equal("N", model.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.False(model.Graph.Input[0].Type.TensorType.Shape.Dim[0].HasDimValue);
     }
 }

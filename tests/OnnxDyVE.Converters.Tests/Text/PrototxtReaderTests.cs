@@ -38,7 +38,7 @@ public class PrototxtReaderTests
         Assert.Equal([10u], conv.ConvolutionParam.Pad);
         Assert.Equal(0.015f, conv.ConvolutionParam.WeightFiller.Std);
         Assert.Equal(float.NegativeInfinity, conv.ConvolutionParam.BiasFiller.Value);
-        Assert.Equal(ConvolutionParameter.Types.Engine.Caffe, conv.ConvolutionParam.Engine);
+        Assert.Equal(Engine.Caffe, conv.ConvolutionParam.Engine);
         Assert.Equal(PoolingParameter.Types.PoolMethod.Ave, net.Layer[1].PoolingParam.Pool);
         Assert.True(float.IsNaN(net.Layer[2].LrnParam.Alpha));
         Assert.Equal(0.5f, net.Layer[2].LrnParam.Beta);
