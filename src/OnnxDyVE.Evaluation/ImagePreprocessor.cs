@@ -58,6 +58,8 @@ public sealed class ImagePreprocessor : IDisposable
         using (decoded)
         {
             long[] shape = decoded[0].GetTensorTypeAndShape().Shape;
+            if (shape is not [_, _, 1 or 3])
+                throw new InvalidDataException($"{path}: decoded to pixels of shape [{string.Join(", ", shape)}]; expected H x W x 3 (colour) or H x W x 1 (grey)");
             int height = _preprocessing.Input[1], width = _preprocessing.Input[2];
             bool exact = shape[0] == height && shape[1] == width;
             InferenceSession normalize = exact ? _normalize : _resizeAndNormalize ?? _normalize;

@@ -21,18 +21,19 @@ public static class PreprocessGraph
     public const string PixelsInput = "pixels";
     public const string TensorOutput = "input";
 
-    /// <summary>Bytes of an encoded image (PNG, JPEG, ...) to its pixels, H x W x 3, BGR, uint8.</summary>
+    /// <summary>Bytes of an encoded image (PNG, JPEG, ...) to its pixels, H x W x 3 BGR (H x W x 1 for a grey image), uint8.</summary>
     public static ModelProto Decode()
     {
         var graph = new GraphProto { Name = "decode_image" };
         graph.Input.Add(OnnxProto.Value(BytesInput, TensorProto.Types.DataType.Uint8, [-1]));
-        graph.Output.Add(OnnxProto.Value(PixelsOutput, TensorProto.Types.DataType.Uint8, [-1, -1, 3]));
+        graph.Output.Add(OnnxProto.Value(PixelsOutput, TensorProto.Types.DataType.Uint8, [-1, -1, -1]));
         graph.Node.Add(OnnxProto.Node("DecodeImage", ExtensionsDomain, "decode", [BytesInput], [PixelsOutput], []));
         return Model(graph, withExtensions: true);
     }
 
     /// <summary>
-    /// H x W x 3 BGR uint8 pixels to the model's 1 x C x h x w input. With <paramref name="resize"/>, pixels are first
+    /// H x W x 3 BGR (or H x W x 1 grey, repeated into three equal channels, as OpenCV reads a grey image in
+    /// colour) uint8 pixels to the model's 1 x C x h x w input. With <paramref name="resize"/>, pixels are first
     /// resized to the metadata's size (bilinear, half-pixel centres like OpenCV's INTER_LINEAR, rounded as a uint8
     /// image would be); then the centre h x w is cropped.
     /// </summary>
@@ -40,13 +41,14 @@ public static class PreprocessGraph
     {
         int channels = preprocessing.Input[0], height = preprocessing.Input[1], width = preprocessing.Input[2];
         var graph = new GraphProto { Name = "normalize_image" };
-        graph.Input.Add(OnnxProto.Value(PixelsInput, TensorProto.Types.DataType.Uint8, [-1, -1, 3]));
+        graph.Input.Add(OnnxProto.Value(PixelsInput, TensorProto.Types.DataType.Uint8, [-1, -1, -1]));
         graph.Output.Add(OnnxProto.FloatValue(TensorOutput, [1, channels, height, width]));
         var nodes = new NodeChain(graph, PixelsInput);
 
         nodes.Add("Cast", [], OnnxProto.Int("to", (long)TensorProto.Types.DataType.Float));
         nodes.Add("Transpose", [], OnnxProto.Ints("perm", 2, 0, 1));
         nodes.Add("Unsqueeze", [Constant(graph, OnnxProto.Int64Vector("batch_axis", 0))]);
+        nodes.Add("Expand", [Constant(graph, OnnxProto.Int64Vector("three_channels", 1, 3, 1, 1))]);
         if (resize && preprocessing.Resize is [var resizeHeight, var resizeWidth])
         {
             string sizes = Constant(graph, OnnxProto.Int64Vector("resize_sizes", 1, 3, resizeHeight, resizeWidth));

@@ -4,6 +4,7 @@ using Onnx;
 using OnnxDyVE.Evaluation;
 using OnnxDyVE.Graph;
 using OnnxDyVE.Models;
+using OnnxDyVE.Tests.Support;
 
 namespace OnnxDyVE.Tests.Evaluation;
 
@@ -74,6 +75,21 @@ public sealed class ImagePreprocessorTests : IDisposable
             double grey = Math.Round(0.114 * bgr[i * 3] + 0.587 * bgr[i * 3 + 1] + 0.299 * bgr[i * 3 + 2], MidpointRounding.ToEven);
             Assert.Equal(grey * 0.00390625, actual[i], 1e-3);
         }
+    }
+
+    [Fact]
+    public void A_grey_image_feeds_a_colour_model_three_equal_channels()
+    {
+        // A real one-component JPEG from the ImageNet sample (EncodeImage writes colour only).
+        if (!SharedData.TryGetFile("data/imagenet/sample1000/n02096051_Airedale.JPEG", out string path)) return;
+        float[] actual = Prepare(new Preprocessing { ChannelOrder = ChannelOrder.Bgr, Input = [3, 227, 227], MeanValues = [1f, 2f, 3f], Resize = [256, 256] }, path);
+        int plane = 227 * 227;
+        for (int i = 0; i < plane; i++)
+        {
+            Assert.Equal(actual[i] + 1f, actual[plane + i] + 2f, Tolerance);
+            Assert.Equal(actual[i] + 1f, actual[2 * plane + i] + 3f, Tolerance);
+        }
+        Assert.True(actual.AsSpan(0, plane).ToArray().Distinct().Count() > 100, "the image is not blank");
     }
 
     [Fact]
