@@ -62,7 +62,11 @@ public static class CaffeConverter
             var context = new LayerContext(layer, bottoms, graph, counting, net.Source);
             IReadOnlyList<Tensor> outputs = LayerConverters.Convert(context);
             if (outputs.Count != layer.Top.Count) throw context.Error($"has {layer.Top.Count} top(s), the layer produces {outputs.Count}");
-            for (int i = 0; i < outputs.Count; i++) blobs[layer.Top[i]] = (outputs[i], index);
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                context.CheckSize(outputs[i].Shape, $"top '{layer.Top[i]}'");
+                blobs[layer.Top[i]] = (outputs[i], index);
+            }
         }
         counting.Complete();
         string[] outputNames = [.. blobs.Values

@@ -20,7 +20,15 @@ internal sealed class LayerContext(LayerParameter layer, IReadOnlyList<Tensor> i
 
     public CaffeFormatException Error(string message) => new($"{source}: layer '{Layer.Name}' ({Layer.Type}): {message}");
 
-    public IReadOnlyList<float[]> TakeBlobs(params BlobSpec[] specs) => weights.Take(Layer, specs);
+    /// <summary>The layer's blobs from the weight source, once every expected size is within <see cref="TensorLimits"/>.</summary>
+    public IReadOnlyList<float[]> TakeBlobs(params BlobSpec[] specs)
+    {
+        for (int i = 0; i < specs.Length; i++) CheckSize(specs[i].Shape, specs[i].Describe(i));
+        return weights.Take(Layer, specs);
+    }
+
+    /// <summary>Rejects a size the prototxt implies but no memory could hold, before anything of it is allocated.</summary>
+    public void CheckSize(long[] shape, string what) => TensorLimits.CheckedCount(shape, () => $"{source}: layer '{Layer.Name}' ({Layer.Type}): {what}");
 
     /// <summary>Caffe's CanonicalAxisIndex: negative axes count from the end; out of range is an error.</summary>
     public int Axis(long axis, int rank, string what = "axis")

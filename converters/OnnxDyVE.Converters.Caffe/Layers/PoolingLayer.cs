@@ -84,6 +84,7 @@ internal static class PoolingLayer
     {
         var graph = context.Graph;
         long channels = input.Shape[1];
+        context.CheckSize([channels, rows.Kernel, columns.Kernel], "window-sum kernel");
         var ones = new float[channels * rows.Kernel * columns.Kernel];
         Array.Fill(ones, 1f);
         string kernel = graph.Floats($"{context.Name}/ones", [channels, 1, rows.Kernel, columns.Kernel], ones);
