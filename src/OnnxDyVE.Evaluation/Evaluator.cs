@@ -16,8 +16,9 @@ public static class Evaluator
     /// <param name="modelPath">An ONNX classifier: first input 1 x C x h x w, first output the class scores.</param>
     /// <param name="options">Session options for the model (stock, or with DyVE appended); null for defaults.</param>
     /// <param name="progress">Reports the number of images done.</param>
+    /// <param name="beforeDispose">Called after the last image, while the model's session is still open (to read its operators' counters).</param>
     public static EvaluationResult Run(string modelPath, string dataFolder, int? limit, SessionOptions? options = null,
-        IProgress<int>? progress = null)
+        IProgress<int>? progress = null, Action? beforeDispose = null)
     {
         IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, limit);
         using InferenceSession session = options is null ? new InferenceSession(modelPath) : new InferenceSession(modelPath, options);
@@ -40,6 +41,7 @@ public static class Evaluator
             progress?.Report(i + 1);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        beforeDispose?.Invoke();
         return new EvaluationResult(modelPath, dataFolder, accuracy.Count, accuracy.Top1Percent, accuracy.Top5Percent, seconds);
     }
 

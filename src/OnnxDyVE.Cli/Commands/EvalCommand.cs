@@ -13,12 +13,13 @@ internal static class EvalCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "Folder with images and a labels.txt of '<relative path> <class index>' lines", Required = true };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images of labels.txt" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the result as JSON (fields top1, top5 in percent, count, seconds)" };
-        var command = new Command("eval", "Measure a model's top-1 and top-5 accuracy on labelled images") { model, data, limit, json };
-        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(data)!, result.GetValue(limit), result.GetValue(json)));
+        var stats = new Option<bool>("--stats") { Description = "Print what each DyVE node executed against the dense work it replaces" };
+        var command = new Command("eval", "Measure a model's top-1 and top-5 accuracy on labelled images (stock or DyVE-rewritten)") { model, data, limit, json, stats };
+        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(data)!, result.GetValue(limit), result.GetValue(json), result.GetValue(stats)));
         return command;
     }
 
-    private static int Run(FileInfo model, DirectoryInfo data, int? limit, FileInfo? json)
+    private static int Run(FileInfo model, DirectoryInfo data, int? limit, FileInfo? json, bool stats)
     {
         if (limit is <= 0)
         {
@@ -26,11 +27,19 @@ internal static class EvalCommand
             return 2;
         }
         EvaluationResult result;
+        IReadOnlyList<DyveNodeStatistics> work;
         try
         {
             int total = LabelledFolder.Read(data.FullName, limit).Count;
             using var progress = new ProgressDisplay(total, $"evaluating {model.Name}");
-            result = Evaluator.Run(model.FullName, data.FullName, limit, options: null, progress);
+            // DyVE's operators are registered for every model: a stock one simply has none of them.
+            using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+            options.AppendDyVE();
+            var before = DyveStatistics.Snapshot().Select(s => (s.Node, s.Op)).ToHashSet();
+            IReadOnlyList<DyveNodeStatistics> during = [];
+            result = Evaluator.Run(model.FullName, data.FullName, limit, options, progress,
+                beforeDispose: () => during = DyveStatistics.Snapshot().Where(s => !before.Contains((s.Node, s.Op))).ToList());
+            work = during;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
                                       or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException)
@@ -40,11 +49,26 @@ internal static class EvalCommand
         }
 
         Console.WriteLine($"{result.Count} images: top-1 {result.Top1:F2}%, top-5 {result.Top5:F2}% ({result.Seconds:F1} s)");
+        if (stats) PrintStatistics(work);
         if (json is not null)
         {
             var report = new { model = result.Model, data = result.Data, count = result.Count, top1 = result.Top1, top5 = result.Top5, seconds = result.Seconds };
             File.WriteAllText(json.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         }
         return 0;
+    }
+
+    private static void PrintStatistics(IReadOnlyList<DyveNodeStatistics> nodes)
+    {
+        if (nodes.Count == 0)
+        {
+            Console.WriteLine("No DyVE nodes: rewrite the model with `dyve rewrite` first.");
+            return;
+        }
+        Console.WriteLine($"{"node",-28} {"op",-9} {"runs",7} {"dense MMACs",13} {"executed MMACs",15} {"reduction",9}");
+        foreach (DyveNodeStatistics node in nodes)
+            Console.WriteLine($"{node.Node,-28} {node.Op,-9} {node.Counters.Runs,7} {node.Counters.DenseMacs / 1e6,13:F1} {node.Counters.ExecutedMacs / 1e6,15:F1} {node.Counters.MacReduction,8:F2}x");
+        long dense = nodes.Sum(n => n.Counters.DenseMacs), executed = nodes.Sum(n => n.Counters.ExecutedMacs);
+        Console.WriteLine($"{"all DyVE nodes",-28} {"",-9} {"",7} {dense / 1e6,13:F1} {executed / 1e6,15:F1} {(executed == 0 ? 0 : (double)dense / executed),8:F2}x");
     }
 }

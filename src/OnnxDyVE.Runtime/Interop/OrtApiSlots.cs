@@ -38,6 +38,7 @@ internal static class OrtApiSlots
     public const int ShapeInferContext_GetInputTypeShape = 268;
     public const int ShapeInferContext_GetAttribute = 269;
     public const int ShapeInferContext_SetOutputTypeShape = 270;
+    public const int SetSymbolicDimensions = 271;
     public const int ReadOpAttr = 272;
     public const int KernelContext_ParallelFor = 274;
     public const int GetTensorElementTypeAndShapeDataReference = 414;

@@ -45,6 +45,7 @@ internal sealed unsafe class OrtFunctions
     public readonly delegate* unmanaged<void*, nuint, void**, void*> ShapeInferContext_GetInputTypeShape;
     public readonly delegate* unmanaged<void*, byte*, void**, void*> ShapeInferContext_GetAttribute;
     public readonly delegate* unmanaged<void*, nuint, void*, void*> ShapeInferContext_SetOutputTypeShape;
+    public readonly delegate* unmanaged<void*, byte**, nuint, void*> SetSymbolicDimensions;
     public readonly delegate* unmanaged<void*, int, void*, nuint, nuint*, void*> ReadOpAttr;
     public readonly delegate* unmanaged<void*, delegate* unmanaged<void*, nuint, void>, nuint, nuint, void*, void*> KernelContext_ParallelFor;
     /// <summary>Null before API 24; then shapes are read through <see cref="GetTensorTypeAndShape"/>.</summary>
@@ -86,6 +87,7 @@ internal sealed unsafe class OrtFunctions
         ShapeInferContext_GetInputTypeShape = (delegate* unmanaged<void*, nuint, void**, void*>)slot[OrtApiSlots.ShapeInferContext_GetInputTypeShape];
         ShapeInferContext_GetAttribute = (delegate* unmanaged<void*, byte*, void**, void*>)slot[OrtApiSlots.ShapeInferContext_GetAttribute];
         ShapeInferContext_SetOutputTypeShape = (delegate* unmanaged<void*, nuint, void*, void*>)slot[OrtApiSlots.ShapeInferContext_SetOutputTypeShape];
+        SetSymbolicDimensions = (delegate* unmanaged<void*, byte**, nuint, void*>)slot[OrtApiSlots.SetSymbolicDimensions];
         ReadOpAttr = (delegate* unmanaged<void*, int, void*, nuint, nuint*, void*>)slot[OrtApiSlots.ReadOpAttr];
         KernelContext_ParallelFor = (delegate* unmanaged<void*, delegate* unmanaged<void*, nuint, void>, nuint, nuint, void*, void*>)slot[OrtApiSlots.KernelContext_ParallelFor];
         if (apiVersion >= OrtApiVersions.ShapeDataReference)

@@ -25,6 +25,7 @@ internal readonly unsafe struct ShapeInference(OrtFunctions ort, void* context) 
         return ((OrtElementType)elementType, shape);
     }
 
+    /// <summary>Sets output <paramref name="index"/>'s type and shape; a dimension of -1 is unknown.</summary>
     public void SetOutput(int index, OrtElementType type, ReadOnlySpan<long> shape)
     {
         void* info;
@@ -33,6 +34,7 @@ internal readonly unsafe struct ShapeInference(OrtFunctions ort, void* context) 
         {
             ort.Check(ort.SetTensorElementType(info, (int)type), "SetTensorElementType");
             fixed (long* dims = shape) ort.Check(ort.SetDimensions(info, dims, (nuint)shape.Length), "SetDimensions");
+            NameUnknownDimensions(info, shape);
             ort.Check(ort.ShapeInferContext_SetOutputTypeShape(context, (nuint)index, info), "ShapeInferContext_SetOutputTypeShape");
         }
         finally
@@ -40,6 +42,38 @@ internal readonly unsafe struct ShapeInference(OrtFunctions ort, void* context) 
             ort.ReleaseTensorTypeAndShapeInfo(info);
         }
     }
+
+    /// <summary>
+    /// Gives each unknown dimension a name of its own. Without one, ORT records the -1 as a fixed dimension value
+    /// and then warns on every run that the actual size differs from it.
+    /// </summary>
+    private void NameUnknownDimensions(void* info, ReadOnlySpan<long> shape)
+    {
+        bool anyUnknown = false;
+        foreach (long dim in shape) anyUnknown |= dim < 0;
+        if (!anyUnknown) return;
+        byte[][] names = new byte[shape.Length][];
+        for (int i = 0; i < shape.Length; i++)
+            names[i] = shape[i] < 0 ? Utf8Name.Of($"dyve_unk_{Interlocked.Increment(ref s_unknownDimensions)}") : [0];
+        var pinned = new System.Runtime.InteropServices.GCHandle[names.Length];
+        byte** pointers = stackalloc byte*[names.Length];
+        try
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                pinned[i] = System.Runtime.InteropServices.GCHandle.Alloc(names[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+                pointers[i] = (byte*)pinned[i].AddrOfPinnedObject();
+            }
+            ort.Check(ort.SetSymbolicDimensions(info, pointers, (nuint)names.Length), "SetSymbolicDimensions");
+        }
+        finally
+        {
+            foreach (var handle in pinned)
+                if (handle.IsAllocated) handle.Free();
+        }
+    }
+
+    private static long s_unknownDimensions;
 
     public long? GetInt(string name)
     {

@@ -40,6 +40,23 @@ public sealed class ShapeInferenceTests
     public void Gemm_output_shape_is_inferred_as_onnx_runtime_infers_gemm(string name) =>
         AssertInferredLikeReference(LayerModels.Gemm(GemmLayers[name], seed: 1).ToByteArray());
 
+    /// <summary>
+    /// An unknown batch stays unknown, as a named symbolic dimension: a bare -1 would be recorded as a fixed
+    /// size, and ORT would warn on every run that the actual output differs from it.
+    /// </summary>
+    [Fact]
+    public void An_unknown_batch_is_a_symbolic_dimension()
+    {
+        var layer = new ConvLayer(2, 4, 6, 6, 5, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+        Onnx.ModelProto model = LayerModels.Conv(layer, seed: 1);
+        model.Graph.Input[0].Type.TensorType.Shape.Dim[0] = new Onnx.TensorShapeProto.Types.Dimension();
+        using var options = new SessionOptions().AppendDyVE();
+        using var session = new InferenceSession(model.ToByteArray(), options);
+        NodeMetadata dyve = session.OutputMetadata[LayerModels.DyveOutput];
+        Assert.Equal([-1, 5, 6, 6], dyve.Dimensions);
+        Assert.False(string.IsNullOrEmpty(dyve.SymbolicDimensions[0]), "the unknown batch has no symbolic name");
+    }
+
     private static void AssertInferredLikeReference(byte[] model)
     {
         using var options = new SessionOptions().AppendDyVE();
