@@ -21,12 +21,9 @@ internal readonly record struct PoolingAxis(long Input, int Kernel, int Stride, 
 
     /// <summary>
     /// Padding needed after the input for floor-mode pooling to produce <see cref="Output"/> windows; negative
-    /// when the last window ends before the input does (floor mode then yields extra windows to slice off).
+    /// when the last window ends before the input does, and then no end padding gives the same windows.
     /// </summary>
     public long EndPad => (Output - 1) * Stride + Kernel - Input - Pad;
-
-    /// <summary>Windows a floor-mode pool produces with <see cref="Pad"/> before and max(<see cref="EndPad"/>, 0) after.</summary>
-    public long FloorOutput => (Input + Pad + Math.Max(EndPad, 0) - Kernel) / Stride + 1;
 
     /// <summary>Caffe's AVE divisor extent of window <paramref name="index"/>: (hend - hstart) before clipping to the input.</summary>
     public long DivisorExtent(long index)

@@ -10,8 +10,11 @@ namespace OnnxDyVE.Converters.Caffe.Layers;
 /// ceil_mode and count_include_pad do not reproduce in every case. The graph pools in floor mode over an input
 /// padded to exactly the windows Caffe visits: MAX with the pads attribute when ONNX Runtime accepts them
 /// (each pad below the kernel), else an explicit Pad with -FLT_MAX (Caffe's initial maximum, so an empty
-/// window gives what Caffe gives); AVE as AveragePool when every Caffe divisor is the full window, else a
-/// depthwise sum (Conv with ones) divided by a divisor map computed here. Extra floor-mode windows are sliced off.
+/// window gives what Caffe gives). AVE is ONNX's AveragePool where its divisor is Caffe's: every window full
+/// (count_include_pad 1), or no padding, where Caffe divides by the input elements a window covers
+/// (count_include_pad 0); anywhere else, a depthwise sum (Conv with ones) divided by a divisor map computed
+/// here. Floor mode then yields exactly Caffe's windows: a window it would add fits the input, so Caffe's
+/// rounding up has it too, and the window Caffe's clip rule drops starts past the input.
 /// </summary>
 internal static class PoolingLayer
 {
@@ -37,13 +40,12 @@ internal static class PoolingLayer
     /// <summary>The pooling itself, shared with LRN's WITHIN_CHANNEL decomposition, which pools AVE the Caffe way.</summary>
     public static Tensor Pool(LayerContext context, Tensor input, bool max, PoolingAxis rows, PoolingAxis columns, string output)
     {
-        bool slice = rows.FloorOutput > rows.Output || columns.FloorOutput > columns.Output;
-        bool divide = !max && !(FullWindowsOnly(rows, columns) && PadsFitKernel(rows, columns));
-        string pooledName = slice || divide ? $"{context.Name}/pooled" : output;
+        bool full = FullWindowsOnly(rows, columns), unpadded = rows.Pad == 0 && columns.Pad == 0;
+        bool divide = !max && !((full || unpadded) && PadsFitKernel(rows, columns));
+        string pooledName = divide ? $"{context.Name}/sums" : output;
         string result = max ? Max(context, input, rows, columns, pooledName)
             : divide ? WindowSums(context, input, rows, columns, pooledName)
-            : context.Graph.Add("AveragePool", context.Name, pooledName, [input.Name], [.. Window(rows, columns), Ints("pads", Pads(rows, columns)), Int("count_include_pad", 1)]);
-        if (slice) result = Slice(context, result, rows, columns, divide ? $"{context.Name}/sliced" : output);
+            : context.Graph.Add("AveragePool", context.Name, pooledName, [input.Name], [.. Window(rows, columns), Ints("pads", Pads(rows, columns)), Int("count_include_pad", full ? 1 : 0)]);
         if (divide)
             result = context.Graph.Add("Div", context.Name, output, [result, context.Graph.Floats($"{context.Name}/divisors", [1, 1, rows.Output, columns.Output], Divisors(rows, columns))]);
         return new Tensor(result, [input.Shape[0], input.Shape[1], rows.Output, columns.Output]);
@@ -105,12 +107,5 @@ internal static class PoolingLayer
         for (long i = 0; i < rows.Output; i++)
             for (long j = 0; j < columns.Output; j++) divisors[i * columns.Output + j] = rows.DivisorExtent(i) * columns.DivisorExtent(j);
         return divisors;
-    }
-
-    private static string Slice(LayerContext context, string input, PoolingAxis rows, PoolingAxis columns, string output)
-    {
-        var graph = context.Graph;
-        return graph.Add("Slice", context.Name, output,
-            [input, graph.Int64s($"{context.Name}/slice_starts", 0, 0), graph.Int64s($"{context.Name}/slice_ends", rows.Output, columns.Output), graph.Int64s($"{context.Name}/slice_axes", 2, 3)]);
     }
 }

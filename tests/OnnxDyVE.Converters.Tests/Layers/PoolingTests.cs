@@ -33,6 +33,20 @@ public class PoolingTests
     [MemberData(nameof(Cases))]
     public void AverageMatchesCaffe(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw) => Check(h, w, kh, kw, sh, sw, ph, pw, max: false);
 
+    /// <summary>A seeded sweep over small geometries, beyond the hand-picked cases: sizes, kernels, strides, every legal pad.</summary>
+    [Fact]
+    public void RandomGeometriesMatchCaffe()
+    {
+        var random = new Random(17);
+        for (int i = 0; i < 120; i++)
+        {
+            int h = random.Next(1, 13), w = random.Next(1, 13), kh = random.Next(1, 5), kw = random.Next(1, 5);
+            int ph = random.Next(kh), pw = random.Next(kw);
+            if (h + 2 * ph < kh || w + 2 * pw < kw) continue;
+            Check(h, w, kh, kw, random.Next(1, 5), random.Next(1, 5), ph, pw, max: i % 2 == 0);
+        }
+    }
+
     [Theory]
     [InlineData("MAX")]
     [InlineData("AVE")]
@@ -45,6 +59,19 @@ public class PoolingTests
         (float[] expected, _, _) = CaffeReference.Pool(x, n, c, h, w, h, w, 1, 1, 0, 0, method == "MAX");
         Assert.Equal([n, c, 1, 1], shape);
         OrtRunner.AssertClose(expected, actual);
+    }
+
+    /// <summary>Where ONNX's own pool is exact it is used (it is faster); the edge cases get the exact construction.</summary>
+    [Theory]
+    [InlineData(32, "pool: AVE kernel_size: 3 stride: 2", "AveragePool")] // cifar10: last window clipped, no padding
+    [InlineData(6, "pool: AVE kernel_size: 3 stride: 1 pad: 1", "AveragePool")] // every window full
+    [InlineData(6, "pool: AVE kernel_size: 3 stride: 2 pad: 1", "Div")] // a window clipped by the padded bound
+    [InlineData(13, "pool: MAX kernel_size: 3 stride: 2", "MaxPool")]
+    [InlineData(9, "pool: MAX kernel_size: 1 stride: 3", "Pad")] // a last window beyond the input
+    public void UsesOnnxsOwnPoolingWhereItIsExact(int size, string parameters, string expectedOp)
+    {
+        var model = OrtRunner.Convert(Net(2, size, size, parameters));
+        Assert.Contains(expectedOp, model.Graph.Node.Select(n => n.OpType));
     }
 
     [Fact]
