@@ -43,6 +43,28 @@ public sealed class ConvRewriteTests
     }
 
     [Fact]
+    public void Constants_from_Constant_nodes_are_read_and_their_nodes_go_with_what_they_fed()
+    {
+        var builder = new ModelBuilder(seed: 3);
+        string x = builder.Input("x", 1, 3, 6, 6);
+        string y = builder.Node("Conv", "conv1", [x, builder.Weights("w1", [4, 3, 3, 3])]);
+        y = builder.BatchNorm("bn", y, 4);
+        y = builder.Node("Clip", "clip", [y, builder.Scalar("low", 0f), builder.Scalar("high", 6f)]);
+        y = builder.Node("Conv", "conv2", [y, builder.Weights("w2", [2, 4, 1, 1])]);
+        foreach (string name in new[] { "w1", "bn_scale", "bn_B", "bn_mean", "bn_var", "low", "high", "w2" }) builder.AsConstantNode(name);
+        ModelProto original = builder.Output(y).Build();
+
+        RewriteResult result = DyveRewriter.Rewrite(original);
+
+        // conv2 reads w2 as it is, so its Constant node stays; everything folded into conv1 is gone.
+        Assert.Equal(["w2_constant", "conv1", "conv2"], result.Model.Graph.Node.Select(n => n.Name));
+        Assert.Equal(["Constant", DyveSchema.ConvOp, DyveSchema.ConvOp], result.Model.Graph.Node.Select(n => n.OpType));
+        Assert.Equal(2, result.Report.Rewritten[0].Fused.Count);
+        Assert.Equal(["w2_constant"], result.Report.Skipped.Select(s => s.Name));
+        Equivalence.AssertSameOutputs(original, result.Model);
+    }
+
+    [Fact]
     public void Asymmetric_pads_dilations_and_auto_pad_are_kept()
     {
         var builder = new ModelBuilder();

@@ -72,6 +72,22 @@ public sealed class GemmRewriteTests
     }
 
     [Fact]
+    public void A_bias_written_between_MatMul_and_Add_is_written_before_the_DyveGemm()
+    {
+        var builder = new ModelBuilder();
+        string y = builder.Node("MatMul", "matmul", [builder.Input("a", M, K), builder.Weights("b", [K, N])]);
+        builder.Graph.Node.Add(OnnxProto.Node("Constant", "", "bias_constant", [], ["bias"],
+            [new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = OnnxProto.FloatTensor("", [N], new float[N]) }]));
+        y = builder.Node("Add", "add", [y, "bias"]);
+        ModelProto original = builder.Output(y).Build();
+
+        RewriteResult result = DyveRewriter.Rewrite(original);
+
+        Assert.Equal(["Constant", DyveSchema.GemmOp], result.Model.Graph.Node.Select(n => n.OpType));
+        Equivalence.AssertSameOutputs(original, result.Model);
+    }
+
+    [Fact]
     public void MatMul_after_flatten_is_rewritten_without_declared_shapes()
     {
         var builder = new ModelBuilder();

@@ -36,6 +36,21 @@ public sealed class SkippedNodeTests
     }
 
     [Fact]
+    public void A_batch_norm_in_training_mode_is_not_folded()
+    {
+        var builder = new ModelBuilder(opset: 14);
+        string y = builder.Node("Conv", "conv", [builder.Input("x", 1, 2, 5, 5), builder.Weights("w", [3, 2, 3, 3])]);
+        y = builder.BatchNorm("bn", y, 3);
+        builder.Graph.Node[^1].Attribute.Add(OnnxProto.Int("training_mode", 1));
+        builder.Output(y);
+
+        RewriteResult result = DyveRewriter.Rewrite(builder.Build());
+
+        Assert.Empty(Assert.Single(result.Report.Rewritten).Fused);
+        Assert.Equal("not fused into 'conv': training_mode is 1", Assert.Single(result.Report.Skipped).Reason);
+    }
+
+    [Fact]
     public void An_initializer_the_caller_may_override_is_not_a_constant()
     {
         var builder = new ModelBuilder();

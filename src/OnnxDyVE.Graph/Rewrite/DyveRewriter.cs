@@ -36,7 +36,18 @@ public static class DyveRewriter
             if (fusion is null) candidateReasons[node] = whyNot;
             else fusions[node] = fusion;
         }
+        if (fusions.Count == 0) return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()));
 
+        var edit = new GraphEdit(graph, fusions);
+        RewriteReport report = Report(graph, fusions, candidateReasons, edit.DroppedConstantNodes);
+        edit.Apply(result);
+        return new RewriteResult(result, report);
+    }
+
+    /// <summary>Per node of the original graph, in order: rewritten, absorbed (not listed), dropped, or skipped with its reason.</summary>
+    private static RewriteReport Report(GraphIndex graph, Dictionary<NodeProto, Fusion> fusions, Dictionary<NodeProto, string> candidateReasons,
+        IReadOnlySet<NodeProto> dropped)
+    {
         var absorbed = fusions.Values.SelectMany(f => f.Absorbed).ToHashSet();
         var declined = new Dictionary<NodeProto, string>();
         foreach (Fusion fusion in fusions.Values)
@@ -44,58 +55,18 @@ public static class DyveRewriter
 
         var rewritten = new List<RewrittenNode>();
         var skipped = new List<SkippedNode>();
-        var nodes = new List<NodeProto>();
         foreach (NodeProto node in graph.Graph.Node)
         {
-            if (fusions.TryGetValue(node, out Fusion? fusion))
-            {
-                nodes.Add(fusion.Replacement);
-                rewritten.Add(fusion.Report);
-            }
-            else if (!absorbed.Contains(node))
-            {
-                nodes.Add(node);
-                skipped.Add(candidateReasons.TryGetValue(node, out string? reason)
-                    ? new SkippedNode(node.Name, node.OpType, IsCandidate: true, reason)
-                    : new SkippedNode(node.Name, node.OpType, IsCandidate: false, declined.GetValueOrDefault(node) ?? WhyNoDyveOperator(node)));
-            }
+            if (fusions.TryGetValue(node, out Fusion? fusion)) rewritten.Add(fusion.Report);
+            else if (candidateReasons.TryGetValue(node, out string? reason)) skipped.Add(new SkippedNode(node.Name, node.OpType, IsCandidate: true, reason));
+            else if (!absorbed.Contains(node) && !dropped.Contains(node))
+                skipped.Add(new SkippedNode(node.Name, node.OpType, IsCandidate: false, declined.GetValueOrDefault(node) ?? WhyNoDyveOperator(node)));
         }
-
-        if (fusions.Count > 0) Apply(result, graph, fusions.Values, nodes);
-        return new RewriteResult(result, new RewriteReport(rewritten, skipped) { SubgraphCount = graph.SubgraphCount });
+        return new RewriteReport(rewritten, skipped) { SubgraphCount = graph.SubgraphCount };
     }
 
     private static string WhyNoDyveOperator(NodeProto node) =>
         node.Domain == DyveSchema.Domain ? "already a DyVE operator"
         : OpTypes.IsDefaultDomain(node.Domain) ? $"no DyVE operator for {node.OpType}"
         : $"no DyVE operator for {node.Domain}.{node.OpType}";
-
-    /// <summary>Puts the new nodes and initializers in, and takes out what only the replaced nodes used.</summary>
-    private static void Apply(ModelProto model, GraphIndex index, IEnumerable<Fusion> fusions, List<NodeProto> nodes)
-    {
-        GraphProto graph = model.Graph;
-        var replaced = fusions.SelectMany(f => f.Absorbed.Prepend(f.Anchor)).ToList();
-        graph.Node.Clear();
-        graph.Node.Add(nodes);
-        graph.Initializer.Add(fusions.SelectMany(f => f.NewInitializers));
-
-        var read = nodes.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet();
-        var written = nodes.SelectMany(n => n.Output).ToHashSet();
-        var orphaned = replaced.SelectMany(n => n.Input).Where(name => !read.Contains(name) && !index.IsReadBySubgraph(name)).ToHashSet();
-        RemoveWhere(graph.Initializer, t => orphaned.Contains(t.Name));
-        // Before IR version 4 initializers could be listed as graph inputs too; such an entry goes with its initializer.
-        RemoveWhere(graph.Input, v => orphaned.Contains(v.Name) && index.Constant(v.Name, out _) is not null);
-        // value_info of tensors that only existed between fused nodes describes nothing any more.
-        var vanished = replaced.SelectMany(n => n.Output).Where(name => !written.Contains(name)).ToHashSet();
-        RemoveWhere(graph.ValueInfo, v => vanished.Contains(v.Name));
-
-        if (!model.OpsetImport.Any(o => o.Domain == DyveSchema.Domain))
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = DyveSchema.Domain, Version = DyveSchema.OpsetVersion });
-    }
-
-    private static void RemoveWhere<T>(Google.Protobuf.Collections.RepeatedField<T> items, Func<T, bool> remove)
-    {
-        for (int i = items.Count - 1; i >= 0; i--)
-            if (remove(items[i])) items.RemoveAt(i);
-    }
 }

@@ -19,8 +19,6 @@ internal sealed class FusionChain(NodeProto anchor, GraphIndex graph)
     /// <summary>The tensor the chain writes so far: the DyVE node's output.</summary>
     public string Output { get; private set; } = anchor.Output[0];
 
-    public string Where => GraphIndex.Describe(Anchor);
-
     /// <summary>
     /// The sole reader of <see cref="Output"/> when it is of the kind <paramref name="isKind"/> and reads it as
     /// its input <paramref name="dataInput"/> (any input when -1); readers of that kind that cannot be taken are

@@ -13,6 +13,8 @@ internal sealed class GraphIndex
     private const long OverridableInitializersIrVersion = 4;
 
     private readonly Dictionary<string, TensorProto> _initializers = [];
+    /// <summary>Values of Constant nodes, by output name: ONNX Runtime makes them initializers when it loads the model.</summary>
+    private readonly Dictionary<string, TensorProto> _constantNodeValues = [];
     private readonly HashSet<string> _graphInputs = [];
     private readonly HashSet<string> _graphOutputs = [];
     private readonly Dictionary<string, NodeProto> _producers = [];
@@ -42,6 +44,8 @@ internal sealed class GraphIndex
             foreach (string input in node.Input)
                 if (input.Length > 0) Consumers(input).Add(node);
             foreach (AttributeProto attribute in node.Attribute) AddSubgraphs(attribute);
+            if (OpTypes.Is(node, OpTypes.Constant) && node.Output.Count == 1 && ConstantNodeValue(node) is TensorProto value)
+                _constantNodeValues[node.Output[0]] = value;
         }
         foreach (NodeProto node in Graph.Node)
             foreach (string input in node.Input)
@@ -78,12 +82,15 @@ internal sealed class GraphIndex
         : _subgraphReads.Contains(tensor) ? $"'{tensor}' is read inside a subgraph"
         : $"'{tensor}' has {Readers(tensor).Count} readers";
 
-    /// <summary>The initializer <paramref name="name"/> when it is a constant, else null with the reason.</summary>
+    public bool IsInitializer(string name) => _initializers.ContainsKey(name);
+
+    /// <summary>The initializer or Constant node value <paramref name="name"/> when it is a constant, else null with the reason.</summary>
     public TensorProto? Constant(string name, out string whyNot)
     {
         whyNot = "";
         bool overridable = _inputsOverrideInitializers && _graphInputs.Contains(name);
         if (_initializers.TryGetValue(name, out TensorProto? tensor) && !overridable) return tensor;
+        if (_constantNodeValues.TryGetValue(name, out TensorProto? value)) return value;
         whyNot = tensor is not null ? $"'{name}' is an initializer the caller may override (it is also a graph input)"
             : _producers.TryGetValue(name, out NodeProto? producer) ? $"'{name}' is computed by {Describe(producer)}, not a constant initializer"
             : $"'{name}' is a graph input, not a constant initializer";
@@ -108,6 +115,21 @@ internal sealed class GraphIndex
         _declaredTypes.TryGetValue(name, out TypeProto? type) && type.TensorType?.Shape is TensorShapeProto shape ? shape.Dim.Count : null;
 
     public static string Describe(NodeProto node) => $"node '{node.Name}' ({node.OpType})";
+
+    /// <summary>A Constant node's value as a tensor named after its output, for the value forms a float constant can take.</summary>
+    private static TensorProto? ConstantNodeValue(NodeProto node)
+    {
+        AttributeProto? attribute = node.Attribute.FirstOrDefault(a => a.Name is "value" or "value_float" or "value_floats");
+        TensorProto? value = attribute?.Name switch
+        {
+            "value" => attribute.T?.Clone(),
+            "value_float" => OnnxProto.FloatScalar("", attribute.F),
+            "value_floats" => OnnxProto.FloatTensor("", [attribute.Floats.Count], [.. attribute.Floats]),
+            _ => null,
+        };
+        if (value is not null) value.Name = node.Output[0];
+        return value;
+    }
 
     private List<NodeProto> Consumers(string name)
     {

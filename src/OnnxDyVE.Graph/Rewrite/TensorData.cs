@@ -18,7 +18,7 @@ internal static class TensorData
         : null;
 
     /// <summary>The element count its dims declare; <paramref name="where"/> names the reader in errors.</summary>
-    public static long ElementCount(TensorProto tensor, string where)
+    private static long ElementCount(TensorProto tensor, string where)
     {
         long count = 1;
         foreach (long dim in tensor.Dims)

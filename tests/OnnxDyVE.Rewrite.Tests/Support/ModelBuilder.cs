@@ -33,6 +33,16 @@ internal sealed class ModelBuilder(long opset = 13, int seed = 1)
 
     public string Scalar(string name, float value) => Constant(name, [], [value]);
 
+    /// <summary>Turns the initializer <paramref name="name"/> into a Constant node writing the same tensor, as some exporters do.</summary>
+    public string AsConstantNode(string name)
+    {
+        TensorProto tensor = _graph.Initializer.Single(t => t.Name == name);
+        _graph.Initializer.Remove(tensor);
+        _graph.Node.Insert(0, OnnxProto.Node("Constant", "", $"{name}_constant", [], [name],
+            [new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = tensor }]));
+        return name;
+    }
+
     /// <summary>Adds a node named <paramref name="name"/> writing the tensor <paramref name="name"/>; returns that tensor.</summary>
     public string Node(string opType, string name, string[] inputs, params AttributeProto[] attributes)
     {

@@ -7,7 +7,7 @@ namespace OnnxDyVE.Rewrite.Tests.Support;
 /// <summary>Runs a model in ONNX Runtime, stock or with the DyVE operators registered, on seeded random inputs.</summary>
 internal static class OrtRunner
 {
-    /// <summary>Every graph output, by name, for inputs drawn from <paramref name="seed"/> (uniform in [-1, 1)).</summary>
+    /// <summary>Every graph output, by name, for inputs drawn from <paramref name="seed"/> (uniform in [-1, 1), symbolic dimensions 1).</summary>
     public static Dictionary<string, float[]> Run(ModelProto model, bool withDyve, int seed)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
@@ -19,7 +19,8 @@ internal static class OrtRunner
         // Inputs that name an initializer (as models before IR version 4 list them) take its value.
         foreach (ValueInfoProto input in model.Graph.Input.Where(i => !initializers.Contains(i.Name)))
         {
-            int[] shape = [.. input.Type.TensorType.Shape.Dim.Select(d => checked((int)d.DimValue))];
+            // A symbolic dimension (the batch, in converted models) is run at 1.
+            int[] shape = [.. input.Type.TensorType.Shape.Dim.Select(d => d.HasDimValue ? checked((int)d.DimValue) : 1)];
             var values = new float[shape.Aggregate(1, (a, b) => a * b)];
             for (int i = 0; i < values.Length; i++) values[i] = random.NextSingle() * 2f - 1f;
             inputs.Add(NamedOnnxValue.CreateFromTensor(input.Name, new DenseTensor<float>(values, shape)));
