@@ -70,7 +70,7 @@ internal sealed class PrototxtParser
         if (name.Kind != PrototxtTokenKind.Identifier) throw Error(name, $"expected a field name, found {Describe(name)}");
         MessageDescriptor descriptor = message.Descriptor;
         FieldDescriptor field = descriptor.FindFieldByName(name.Text)
-            ?? throw Error(name, $"unknown field '{name.Text}' in {descriptor.FullName}");
+            ?? throw Error(name, $"unknown field '{name.Text}' in {descriptor.FullName}{UnknownFieldHint(name.Text)}");
         bool colon = _current.IsSymbol(':');
         if (colon) Take();
         if (field.FieldType != FieldType.Message && !colon) throw Error(_current, $"expected ':' after '{name.Text}'");
@@ -249,6 +249,10 @@ internal sealed class PrototxtParser
         if (magnitude > int.MaxValue) throw Error(token, $"{token.Text} is out of range for enum '{field.Name}'");
         return negative ? -(long)magnitude : (long)magnitude;
     }
+
+    /// <summary>caffe.proto here holds the parameters of the layers the converter supports, so an unknown *_param usually means an unsupported layer.</summary>
+    private static string UnknownFieldHint(string name) =>
+        name.EndsWith("_param", StringComparison.Ordinal) ? " (the parameters of a layer type the converter does not support)" : "";
 
     private PrototxtToken Take()
     {

@@ -80,6 +80,7 @@ public class PrototxtReaderTests
 
     [Theory]
     [InlineData("name: \"n\"\nlayer {\n  nmae: \"x\"\n}", "t:3:3: unknown field 'nmae' in caffe.LayerParameter")]
+    [InlineData("layer {\n  type: \"PReLU\" prelu_param { }\n}", "t:2:17: unknown field 'prelu_param' in caffe.LayerParameter (the parameters of a layer type the converter does not support)")]
     [InlineData("layer { name: \"a\" name: \"b\" }", "t:1:19: field 'name' is not repeated but is given more than once")]
     [InlineData("layer {\n  type: \"x\"", "t:2:12: missing '}' before the end of the file")]
     [InlineData("name: \"open", "t:1:7: string is not closed on its line")]
