@@ -4,6 +4,7 @@ using OnnxDyVE.Converters.Caffe.Layers;
 using OnnxDyVE.Converters.Caffe.Net;
 using OnnxDyVE.Converters.Caffe.Weights;
 using OnnxDyVE.Graph;
+using OnnxDyVE.Models;
 
 namespace OnnxDyVE.Converters.Caffe;
 
@@ -37,49 +38,42 @@ public static class CaffeConverter
     {
         var counting = new CountingWeights(weights);
         var graph = new OnnxGraphBuilder();
+        var blobs = new BlobTable(net.Source);
         IReadOnlyList<CaffeInput> inputs = InputShapes.Apply(net, options.Crop);
-        var blobs = new Dictionary<string, (Tensor Tensor, int WrittenAt)>(StringComparer.Ordinal);
-        var lastRead = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (CaffeInput input in inputs)
         {
             var tensor = new Tensor(graph.UniqueName(input.Name), input.Shape);
             // The batch axis is left unknown, so any batch size runs.
             graph.Graph.Input.Add(OnnxProto.FloatValue(tensor.Name, [-1, .. input.Shape[1..]]));
-            blobs[input.Name] = (tensor, -1);
+            blobs.Write(input.Name, tensor, BlobTable.NetInput);
         }
         for (int index = 0; index < net.Layers.Count; index++)
         {
             var layer = net.Layers[index];
             if (LayerConverters.IsTrainingOnly(layer.Type)) continue;
-            var bottoms = new List<Tensor>();
-            foreach (string bottom in layer.Bottom)
-            {
-                if (!blobs.TryGetValue(bottom, out var blob))
-                    throw new CaffeFormatException($"{net.Source}: layer '{layer.Name}' ({layer.Type}) reads blob '{bottom}', which no input or earlier layer produces");
-                bottoms.Add(blob.Tensor);
-                lastRead[blob.Tensor.Name] = index;
-            }
+            Tensor[] bottoms = [.. layer.Bottom.Select(bottom => blobs.Read(bottom, layer, index))];
             var context = new LayerContext(layer, bottoms, graph, counting, net.Source);
             IReadOnlyList<Tensor> outputs = LayerConverters.Convert(context);
             if (outputs.Count != layer.Top.Count) throw context.Error($"has {layer.Top.Count} top(s), the layer produces {outputs.Count}");
             for (int i = 0; i < outputs.Count; i++)
             {
                 context.CheckSize(outputs[i].Shape, $"top '{layer.Top[i]}'");
-                blobs[layer.Top[i]] = (outputs[i], index);
+                blobs.Write(layer.Top[i], outputs[i], index);
             }
         }
         counting.Complete();
-        string[] outputNames = [.. blobs.Values
-            .Where(b => b.WrittenAt >= 0 && (!lastRead.TryGetValue(b.Tensor.Name, out int read) || read <= b.WrittenAt))
-            .Select(b => b.Tensor.Name).Distinct()];
-        if (outputNames.Length == 0) throw new CaffeFormatException($"{net.Source}: the net has no output (every blob is read by a later layer, or there are no layers)");
+        string[] outputNames = blobs.Outputs();
         foreach (string output in outputNames) graph.Graph.Output.Add(OnnxProto.FloatValue(output, dims: null));
         graph.Graph.Name = string.IsNullOrEmpty(net.Name) ? Path.GetFileNameWithoutExtension(net.Source) : net.Name;
+        Preprocessing? preprocessing = PreprocessingBuilder.Build(inputs[0], options);
+        return new CaffeConversion(Model(graph.Graph, preprocessing), counting.ParameterCount, counting.WeightCount, counting.NonZeroWeightCount, outputNames, preprocessing);
+    }
 
-        var preprocessing = PreprocessingBuilder.Build(inputs[0], options);
-        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "OnnxDyVE.Converters.Caffe", Graph = graph.Graph };
+    private static ModelProto Model(GraphProto graph, Preprocessing? preprocessing)
+    {
+        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "OnnxDyVE.Converters.Caffe", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
-        if (preprocessing is not null) model.MetadataProps.Add(new StringStringEntryProto { Key = Models.Preprocessing.MetadataKey, Value = preprocessing.ToJson() });
-        return new CaffeConversion(model, counting.ParameterCount, counting.WeightCount, counting.NonZeroWeightCount, outputNames, preprocessing);
+        if (preprocessing is not null) model.MetadataProps.Add(new StringStringEntryProto { Key = Preprocessing.MetadataKey, Value = preprocessing.ToJson() });
+        return model;
     }
 }
