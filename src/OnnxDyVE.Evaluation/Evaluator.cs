@@ -5,7 +5,20 @@ using OnnxDyVE.Models;
 namespace OnnxDyVE.Evaluation;
 
 /// <summary>What an evaluation measured. Accuracies in percent.</summary>
-public sealed record EvaluationResult(string Model, string Data, int Count, double Top1, double Top5, double Seconds);
+/// <param name="Predictions">The top-1 class of each image, in the data's order (to compare two models image by image).</param>
+public sealed record EvaluationResult(string Model, string Data, int Count, double Top1, double Top5, double Seconds, IReadOnlyList<int> Predictions)
+{
+    /// <summary>Percentage of images on which this model's top-1 class equals <paramref name="other"/>'s.</summary>
+    public double Top1Agreement(EvaluationResult other)
+    {
+        if (other.Predictions.Count != Predictions.Count)
+            throw new ArgumentException($"{Model} was evaluated on {Predictions.Count} images, {other.Model} on {other.Predictions.Count}");
+        int same = 0;
+        for (int i = 0; i < Predictions.Count; i++)
+            if (Predictions[i] == other.Predictions[i]) same++;
+        return Predictions.Count == 0 ? 100 : 100.0 * same / Predictions.Count;
+    }
+}
 
 /// <summary>
 /// Top-1 and top-5 accuracy of a classifier over a labelled folder. The model carries its own preprocessing
@@ -32,17 +45,29 @@ public static class Evaluator
         using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, inputShape);
         using var runOptions = new RunOptions();
         var accuracy = new TopKAccuracy();
+        var predictions = new int[images.Count];
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < images.Count; i++)
         {
             preprocessor.Prepare(images[i].Path, input);
             using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [inputName], [inputValue], [outputName]);
-            accuracy.Add(outputs[0].GetTensorDataAsSpan<float>(), images[i].Label);
+            ReadOnlySpan<float> scores = outputs[0].GetTensorDataAsSpan<float>();
+            accuracy.Add(scores, images[i].Label);
+            predictions[i] = ArgMax(scores);
             progress?.Report(i + 1);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         beforeDispose?.Invoke();
-        return new EvaluationResult(modelPath, dataFolder, accuracy.Count, accuracy.Top1Percent, accuracy.Top5Percent, seconds);
+        return new EvaluationResult(modelPath, dataFolder, accuracy.Count, accuracy.Top1Percent, accuracy.Top5Percent, seconds, predictions);
+    }
+
+    /// <summary>The first highest score's class; NaN never wins.</summary>
+    private static int ArgMax(ReadOnlySpan<float> scores)
+    {
+        int best = 0;
+        for (int i = 1; i < scores.Length; i++)
+            if (scores[i] > scores[best] || float.IsNaN(scores[best])) best = i;
+        return best;
     }
 
     /// <summary>The model's preprocessing metadata; throws <see cref="InvalidDataException"/> when it has none.</summary>
