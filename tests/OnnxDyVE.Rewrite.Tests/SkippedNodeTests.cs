@@ -36,6 +36,25 @@ public sealed class SkippedNodeTests
     }
 
     [Fact]
+    public void A_MatMul_whose_A_has_no_known_rank_stays_and_an_Add_that_is_no_Gemm_bias_is_not_fused()
+    {
+        var builder = new ModelBuilder();
+        string transposed = builder.Node("Transpose", "transpose", [builder.Input("a", 4, 3)]);
+        builder.Output(builder.Node("MatMul", "unknown_rank", [transposed, builder.Weights("b1", [4, 2])]));
+        string y = builder.Node("MatMul", "known_rank", [builder.Input("a2", 3, 4), builder.Weights("b2", [4, 2])]);
+        builder.Output(builder.Node("Add", "per_row_bias", [y, builder.Weights("rows", [3, 2])]));
+        ModelProto original = builder.Build();
+
+        RewriteResult result = DyveRewriter.Rewrite(original);
+
+        Assert.Equal("known_rank", Assert.Single(result.Report.Rewritten).Name);
+        Dictionary<string, string> reasons = result.Report.Skipped.ToDictionary(s => s.Name, s => s.Reason);
+        Assert.Contains("A's rank is unknown", reasons["unknown_rank"]);
+        Assert.Contains("'rows' has shape [3, 2], which is not a Gemm bias for N = 2", reasons["per_row_bias"]);
+        Equivalence.AssertSameOutputs(original, result.Model);
+    }
+
+    [Fact]
     public void A_batch_norm_in_training_mode_is_not_folded()
     {
         var builder = new ModelBuilder(opset: 14);
