@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using OnnxDyVE.Models;
 
 namespace OnnxDyVE.Converters.Caffe;
@@ -27,5 +28,23 @@ public static class CatalogConversion
             Resize = preprocess.Resize?[0],
         };
         return CaffeConverter.ConvertFiles(model.Files["prototxt"], source, options);
+    }
+
+    /// <summary>
+    /// The catalogued model <paramref name="name"/> as an ONNX file in the user's cache (<c>onnx/&lt;name&gt;.onnx</c>),
+    /// converted now from its checked source files; throws <see cref="ModelFilesMissingException"/> saying what is missing.
+    /// </summary>
+    public static string ConvertToCache(string name, ModelCatalog catalog, ModelLocations locations)
+    {
+        ResolvedModel model = new ModelResolver(catalog, locations).Resolve(name);
+        CaffeConversion conversion = Convert(model);
+        string folder = Path.Combine(locations.CacheFolder, "onnx");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, $"{model.Entry.Name}.onnx");
+        // Written beside and moved into place, so a reader never sees half a model.
+        string partial = path + ".partial";
+        File.WriteAllBytes(partial, conversion.Model.ToByteArray());
+        File.Move(partial, path, overwrite: true);
+        return path;
     }
 }

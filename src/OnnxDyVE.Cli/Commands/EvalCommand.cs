@@ -1,25 +1,33 @@
 using System.CommandLine;
 using System.Text.Json;
+using Google.Protobuf;
+using OnnxDyVE.Converters.Caffe;
 using OnnxDyVE.Evaluation;
+using OnnxDyVE.Graph.Rewrite;
+using OnnxDyVE.Models;
 
 namespace OnnxDyVE.Cli.Commands;
 
-/// <summary><c>dyve eval</c>: top-1 and top-5 accuracy of a converted model over a labelled image folder.</summary>
+/// <summary>
+/// <c>dyve eval</c>: top-1 and top-5 accuracy of a converted model over a labelled image folder. The model is an
+/// ONNX file, or a name from the model catalogue (converted from its checked files, evaluated on its test set).
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Argument<FileInfo>("model") { Description = "An ONNX classifier written by `dyve convert` (it records its own preprocessing)" };
-        var data = new Option<DirectoryInfo>("--data") { Description = "Folder with images and a labels.txt of '<relative path> <class index>' lines", Required = true };
+        var model = new Argument<string>("model") { Description = "An ONNX classifier written by `dyve convert` (it records its own preprocessing), or a catalogued model's name (models/catalog.json)" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with images and a labels.txt of '<relative path> <class index>' lines (default for a catalogued model: its test set)" };
+        var dyve = new Option<bool>("--dyve") { Description = "Rewrite the model to DyVE operators first (`dyve rewrite`)" };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images of labels.txt" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the result as JSON (fields top1, top5 in percent, count, seconds)" };
         var stats = new Option<bool>("--stats") { Description = "Print what each DyVE node executed against the dense work it replaces" };
-        var command = new Command("eval", "Measure a model's top-1 and top-5 accuracy on labelled images (stock or DyVE-rewritten)") { model, data, limit, json, stats };
-        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(data)!, result.GetValue(limit), result.GetValue(json), result.GetValue(stats)));
+        var command = new Command("eval", "Measure a model's top-1 and top-5 accuracy on labelled images (stock or DyVE-rewritten)") { model, data, limit, json, stats, dyve };
+        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(data), result.GetValue(limit), result.GetValue(json), result.GetValue(stats), result.GetValue(dyve)));
         return command;
     }
 
-    private static int Run(FileInfo model, DirectoryInfo data, int? limit, FileInfo? json, bool stats)
+    private static int Run(string modelArgument, DirectoryInfo? dataArgument, int? limit, FileInfo? json, bool stats, bool rewrite)
     {
         if (limit is <= 0)
         {
@@ -30,6 +38,8 @@ internal static class EvalCommand
         IReadOnlyList<DyveNodeStatistics> work;
         try
         {
+            (FileInfo model, DirectoryInfo data) = Locate(modelArgument, dataArgument);
+            if (rewrite) model = Rewrite(model);
             int total = LabelledFolder.Read(data.FullName, limit).Count;
             using var progress = new ProgressDisplay(total, $"evaluating {model.Name}");
             // DyVE's operators are registered for every model: a stock one simply has none of them.
@@ -42,7 +52,8 @@ internal static class EvalCommand
             work = during;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
-                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException)
+                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException
+                                      or ModelFilesMissingException or KeyNotFoundException or RewriteException)
         {
             Console.Error.WriteLine($"dyve eval: {e.Message}");
             return 1;
@@ -56,6 +67,31 @@ internal static class EvalCommand
             File.WriteAllText(json.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         }
         return 0;
+    }
+
+    /// <summary>An existing file is the model; anything else is looked up in the catalogue and converted into the cache.</summary>
+    private static (FileInfo Model, DirectoryInfo Data) Locate(string model, DirectoryInfo? data)
+    {
+        if (File.Exists(model))
+            return (new FileInfo(model), data ?? throw new ArgumentException("--data is required with a model file (a catalogued model's name brings its own test set)"));
+        if (model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            throw new FileNotFoundException($"{model} does not exist", model);
+        ModelLocations locations = ModelLocations.FromEnvironment();
+        CatalogEntry entry = ModelCatalog.Default.Get(model);
+        string path = CatalogConversion.ConvertToCache(entry.Name, ModelCatalog.Default, locations);
+        if (data is not null) return (new FileInfo(path), data);
+        string testSet = (entry.EvalData is null ? null : locations.DataFolder(entry.EvalData))
+            ?? throw new ArgumentException($"{entry.Name} names no test set in the shared folder; give --data");
+        return (new FileInfo(path), new DirectoryInfo(testSet));
+    }
+
+    /// <summary>The model rewritten to DyVE operators, beside the original as &lt;name&gt;.dyve.onnx.</summary>
+    private static FileInfo Rewrite(FileInfo model)
+    {
+        RewriteResult rewritten = DyveRewriter.Rewrite(ModelFile.Parse(File.ReadAllBytes(model.FullName), model.FullName));
+        string path = Path.ChangeExtension(model.FullName, ".dyve.onnx");
+        File.WriteAllBytes(path, rewritten.Model.ToByteArray());
+        return new FileInfo(path);
     }
 
     private static void PrintStatistics(IReadOnlyList<DyveNodeStatistics> nodes)
