@@ -255,21 +255,25 @@ public sealed unsafe class ConvKernel
             {
                 case ConvAlgorithm.Pointwise:
                 {
-                    float* tail = ScratchArena.Rent(PanelLayout.KBlock * TileColumns);
-                    var source = new PointwiseRows(groupInput + n0, outputPlane, nLength, TileColumns, tail);
+                    // The task's partial sums (whole tiles, one chunk wide), then the packed ragged panel.
+                    nint partialFloats = (nint)(rows.LastPanel - rows.FirstPanel) * PanelLayout.Rows * work.ColumnChunk;
+                    float* partial = ScratchArena.Rent(partialFloats + PanelLayout.KBlock * TileColumns);
+                    var source = new PointwiseRows(groupInput + n0, outputPlane, nLength, TileColumns, partial + partialFloats);
                     var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
-                    Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(source, target, a, rows, nLength);
+                    Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(source, target, a, rows, nLength,
+                        partial - (nint)rows.First * work.ColumnChunk, work.ColumnChunk);
                     break;
                 }
                 case ConvAlgorithm.PaddedTaps:
                 {
-                    // Offsets first, then the task's padded-width rows for tiles that cross a row's end.
-                    nint* offsets = (nint*)ScratchArena.Rent(k * (sizeof(nint) / sizeof(float)) + (nint)rows.Count * work.ColumnChunk);
+                    // Offsets first, then the task's padded-width rows: partial sums of every tile, and the output
+                    // of tiles that cross a row's end.
+                    nint* offsets = (nint*)ScratchArena.Rent(k * (sizeof(nint) / sizeof(float)) + (nint)(rows.LastPanel - rows.FirstPanel) * PanelLayout.Rows * work.ColumnChunk);
                     float* spill = (float*)(offsets + k) - (nint)rows.First * work.ColumnChunk;
                     PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
                     var source = new ShiftedRows(groupInput + n0, offsets, TileColumns);
                     var target = new PaddedOutputRows(groupOutput, work.Geometry, n0, TileColumns, spill, work.ColumnChunk);
-                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(source, target, a, rows, nLength);
+                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(source, target, a, rows, nLength, spill, work.ColumnChunk);
                     break;
                 }
                 default:
@@ -279,7 +283,7 @@ public sealed unsafe class ConvKernel
                         : ScratchArena.Rent(Math.Min(PanelLayout.KBlock, k) * work.ColumnChunk);
                     var source = new Im2ColBlocks(spec, work.Geometry, groupInput, n0, nLength, TileColumns, packed, packShared: shared != null, work.ColumnChunk);
                     var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
-                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(source, target, a, rows, nLength);
+                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(source, target, a, rows, nLength, partial: null, 0);
                     break;
                 }
             }
@@ -297,11 +301,15 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
-    /// Output = act(A[rows, :] · B + bias) over a task's columns, block of K by block of K, accumulating where
-    /// <paramref name="target"/> says.
+    /// Output = act(A[rows, :] · B + bias) over a task's columns, block of K by block of K.
     /// </summary>
+    /// <param name="partial">
+    /// Where the sums of all but the last block of K are kept: row r (counted in the group) at partial + r * partialLdc,
+    /// column panel jp at + jp * tile width. Null: they are kept in the output itself.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Multiply<TLane, TVec, TRows, TSource, TTarget>(TSource source, TTarget target, in WeightPanels a, RowRange rows, int nLength)
+    private void Multiply<TLane, TVec, TRows, TSource, TTarget>(TSource source, TTarget target, in WeightPanels a, RowRange rows, int nLength,
+        float* partial, nint partialLdc)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
         where TRows : struct, IVectorOperandRows
@@ -326,8 +334,15 @@ public sealed unsafe class ConvKernel
                 {
                     int row = ip * PanelLayout.Rows;
                     int rowsHere = Math.Min(PanelLayout.Rows, rows.GroupRows - row);
+                    // Partial sums go to scratch rows a chunk apart, not to the output, whose rows a whole plane
+                    // apart share L1 sets (VGG's conv1: every map's row at the same 4 KiB offset); the output is
+                    // written once, by the last block of K.
+                    float* output = c.C + row * c.Ldc;
+                    float* sums = partial == null ? output : partial + row * partialLdc + jp * tileColumns;
+                    nint sumsLdc = partial == null ? c.Ldc : partialLdc;
                     GemmTile<TLane, TVec>.Run(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, b, kLength,
-                        c.C + row * c.Ldc, c.Ldc, rowsHere, columns, accumulate, finish, a.Epilogue.At(row, 0));
+                        finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, rowsHere, finish ? columns : tileColumns,
+                        accumulate, finish, a.Epilogue.At(row, 0));
                     // Finished spilled tiles leave at once, still in L1.
                     if (finish && c.Spilled) target.Store(jp, columns, row, rowsHere);
                 }

@@ -134,10 +134,10 @@ public sealed unsafe class GemmKernel
                         int rows = Math.Min(PanelLayout.Rows, work.M - row);
                         // With no zero k the packed A is the dense one: read B's rows in order, without the offset table.
                         if (live == k)
-                            GemmTile<TLane, TVec>.Run(rowPanel, new StridedRows(panel, tileColumns), live, target, n, rows, columns,
+                            GemmTile<TLane, TVec>.Run(rowPanel, new StridedRows(panel, tileColumns), live, target, n, target, n, rows, columns,
                                 accumulate: false, finish: true, epilogue.At(row, column));
                         else
-                            GemmTile<TLane, TVec>.Run(rowPanel, new OffsetRows(panel, offsets), live, target, n, rows, columns,
+                            GemmTile<TLane, TVec>.Run(rowPanel, new OffsetRows(panel, offsets), live, target, n, target, n, rows, columns,
                                 accumulate: false, finish: true, epilogue.At(row, column));
                     }
                 }
@@ -158,8 +158,9 @@ public sealed unsafe class GemmKernel
                     for (int ip = 0; ip < rowPanels; ip++)
                     {
                         int row = m0 + ip * PanelLayout.Rows;
+                        float* target = y + (nint)row * n + column;
                         GemmTile<TLane, TVec>.Run(packedA + (nint)ip * PanelLayout.Rows * kLength, new StridedRows(b, tileColumns), kLength,
-                            y + (nint)row * n + column, n, Math.Min(PanelLayout.Rows, work.M - row), columns,
+                            target, n, target, n, Math.Min(PanelLayout.Rows, work.M - row), columns,
                             accumulate, finish, epilogue.At(row, column));
                     }
                 }

@@ -22,6 +22,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <param name="kLength">Number of k to accumulate.</param>
     /// <param name="c">The tile's first output element.</param>
     /// <param name="ldc">Output elements between rows.</param>
+    /// <param name="partial">With <paramref name="accumulate"/>, where the sums so far are read: c itself, or a scratch tile.</param>
+    /// <param name="partialLdc">Elements between rows of <paramref name="partial"/>.</param>
     /// <param name="rows">Rows of the tile to store (at most Rows).</param>
     /// <param name="columns">Columns of the tile to store (at most Columns).</param>
     /// <param name="accumulate">Add to what C holds (a later block of K) instead of overwriting it.</param>
@@ -29,8 +31,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <param name="epilogue">Bias and activation, positioned at the tile's first element.</param>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TRows>(float* a, TRows b, nint kLength, float* c, nint ldc, int rows, int columns,
-        bool accumulate, bool finish, in TileEpilogue epilogue)
+    public static void Run<TRows>(float* a, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
+        int rows, int columns, bool accumulate, bool finish, in TileEpilogue epilogue)
         where TRows : struct, IVectorOperandRows
     {
         // Twelve accumulators: six rows of A broadcast against two vectors of B. With 16 vector registers
@@ -66,16 +68,16 @@ internal static unsafe class GemmTile<TLane, TVec>
             a += PanelLayout.Rows;
         }
 
-        StoreRow(c00, c01, c, 0, columns, accumulate, finish, epilogue);
-        if (rows > 1) StoreRow(c10, c11, c + ldc, 1, columns, accumulate, finish, epilogue);
-        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, 2, columns, accumulate, finish, epilogue);
-        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, 3, columns, accumulate, finish, epilogue);
-        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, 4, columns, accumulate, finish, epilogue);
-        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, 5, columns, accumulate, finish, epilogue);
+        StoreRow(c00, c01, c, partial, 0, columns, accumulate, finish, epilogue);
+        if (rows > 1) StoreRow(c10, c11, c + ldc, partial + partialLdc, 1, columns, accumulate, finish, epilogue);
+        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, partial + 2 * partialLdc, 2, columns, accumulate, finish, epilogue);
+        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, partial + 3 * partialLdc, 3, columns, accumulate, finish, epilogue);
+        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, partial + 4 * partialLdc, 4, columns, accumulate, finish, epilogue);
+        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, partial + 5 * partialLdc, 5, columns, accumulate, finish, epilogue);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns,
+    private static void StoreRow(TVec v0, TVec v1, float* row, float* partialRow, nint rowIndex, int columns,
         bool accumulate, bool finish, in TileEpilogue epilogue)
     {
         nint width = TLane.Count;
@@ -83,8 +85,8 @@ internal static unsafe class GemmTile<TLane, TVec>
         {
             if (accumulate)
             {
-                v0 = TLane.Add(v0, TLane.Load(ref *row));
-                v1 = TLane.Add(v1, TLane.Load(ref *(row + width)));
+                v0 = TLane.Add(v0, TLane.Load(ref *partialRow));
+                v1 = TLane.Add(v1, TLane.Load(ref *(partialRow + width)));
             }
             if (finish)
             {
@@ -96,7 +98,7 @@ internal static unsafe class GemmTile<TLane, TVec>
             return;
         }
 
-        StoreRagged(v0, v1, row, rowIndex, columns, accumulate, finish, epilogue);
+        StoreRagged(v0, v1, row, partialRow, rowIndex, columns, accumulate, finish, epilogue);
     }
 
     /// <summary>
@@ -105,7 +107,7 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// JIT then keeps the twelve accumulators in memory inside the k loop, a fourfold slowdown.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRagged(TVec v0, TVec v1, float* row, nint rowIndex, int columns,
+    private static void StoreRagged(TVec v0, TVec v1, float* row, float* partialRow, nint rowIndex, int columns,
         bool accumulate, bool finish, in TileEpilogue epilogue)
     {
         nint width = TLane.Count;
@@ -116,7 +118,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         for (int j = 0; j < columns; j++)
         {
             float value = Unsafe.Add(ref first, j);
-            if (accumulate) value += row[j];
+            if (accumulate) value += partialRow[j];
             if (finish) value = epilogue.Apply(value, rowIndex, j);
             row[j] = value;
         }
