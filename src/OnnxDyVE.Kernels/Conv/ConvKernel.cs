@@ -341,8 +341,8 @@ public sealed unsafe class ConvKernel
                     float* sums = partial == null ? output : partial + row * partialLdc + jp * tileColumns;
                     nint sumsLdc = partial == null ? c.Ldc : partialLdc;
                     GemmTile<TLane, TVec>.Run(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, b, kLength,
-                        finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, rowsHere, finish ? columns : tileColumns,
-                        accumulate, finish, a.Epilogue.At(row, 0));
+                        finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, rowsHere,
+                        finish || partial == null ? columns : tileColumns, accumulate, finish, a.Epilogue.At(row, 0));
                     // Finished spilled tiles leave at once, still in L1.
                     if (finish && c.Spilled) target.Store(jp, columns, row, rowsHere);
                 }
