@@ -38,6 +38,9 @@ public sealed unsafe class ConvKernel
     private readonly float[] _bias;
     private readonly int _panelsPerGroup;
 
+    /// <summary>The stride-1 convolution over phase planes that <see cref="ConvAlgorithm.PhasedTaps"/> runs, when worth it.</summary>
+    private readonly ConvKernel? _phased;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -76,6 +79,8 @@ public sealed unsafe class ConvKernel
                 PanelLayout.PackRows(groupWeights, k, 1, spec.OutputChannelsPerGroup, k, 1f, groupPanels);
             }
         }
+        if (PhaseSplit.IsWorthIt(spec))
+            _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
     }
 
     /// <summary>
@@ -93,6 +98,13 @@ public sealed unsafe class ConvKernel
         if (algorithm is { } forced && forced != best && !Supports(forced, batch, geometry))
             throw new ArgumentException($"{forced} does not apply to {Spec} on a {height} x {width} input");
         algorithm ??= best;
+        if (algorithm == ConvAlgorithm.PhasedTaps)
+        {
+            // The phased kernel's own plan, with this kernel's phase split as its copy phase.
+            (int planeHeight, int planeWidth) = PhaseSplit.PlaneSize(Spec, geometry);
+            ConvWork phased = _phased!.Plan(batch, _phased.Spec.InputChannels, planeHeight, planeWidth, ConvAlgorithm.PaddedTaps);
+            return phased with { Algorithm = ConvAlgorithm.PhasedTaps, PackTaskCount = batch * CopyTasksPerImage(batch), Source = geometry };
+        }
         (int pitch, int n) = algorithm.Value == ConvAlgorithm.PaddedTaps
             ? ((int)geometry.PaddedWidth, PaddedTaps.Columns(geometry))
             : (geometry.OutputWidth, geometry.OutputSize);
@@ -122,12 +134,13 @@ public sealed unsafe class ConvKernel
             sharedFloats = (long)outer * k * columnChunk;
         }
         return new ConvWork(algorithm.Value, batch, geometry, pitch, n, columnChunk, columnChunks, panelsPerRowChunk,
-            rowChunks, kBlocks, outer, packTasks, sharedFloats);
+            rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry);
     }
 
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry) =>
         Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
+        : Supports(ConvAlgorithm.PhasedTaps, batch, geometry) ? ConvAlgorithm.PhasedTaps
         : ConvAlgorithm.Im2Col;
 
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
@@ -141,6 +154,7 @@ public sealed unsafe class ConvKernel
         {
             ConvAlgorithm.Pointwise => unitStride && Spec.KernelHeight == 1 && Spec.KernelWidth == 1 && !geometry.HasPadding,
             ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
+            ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
             _ => true,
         };
     }
@@ -148,6 +162,13 @@ public sealed unsafe class ConvKernel
     /// <summary>The padded copy of every image, and one tile of zeros the last tile may read past its end.</summary>
     private long PaddedInputFloats(int batch, in ConvGeometry geometry) =>
         (long)batch * Spec.InputChannels * geometry.PaddedHeight * geometry.PaddedWidth + TileColumns;
+
+    /// <summary>The phase planes of every image, and one tile of zeros past them.</summary>
+    private long PhasedInputFloats(int batch, in ConvGeometry geometry)
+    {
+        (int height, int width) = PhaseSplit.PlaneSize(Spec, geometry);
+        return (long)batch * _phased!.Spec.InputChannels * height * width + TileColumns;
+    }
 
     private int CopyTasksPerImage(int batch) => Math.Min(Spec.InputChannels, PanelLayout.CeilDiv(MinimumCopyTasks, batch));
 
@@ -163,7 +184,7 @@ public sealed unsafe class ConvKernel
     /// </summary>
     public void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
-        if (work.Algorithm == ConvAlgorithm.PaddedTaps)
+        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps)
         {
             int perImage = work.PackTaskCount / work.Batch;
             int imageIndex = task / perImage;
@@ -171,9 +192,13 @@ public sealed unsafe class ConvKernel
             int channels = Spec.InputChannels;
             int first = (int)((long)channels * part / perImage);
             int last = (int)((long)channels * (part + 1) / perImage);
-            nint imagePlanes = channels * PaddedTaps.Plane(work.Geometry);
-            PaddedTaps.CopyChannels(input + (nint)imageIndex * channels * work.Geometry.InputSize, work.Geometry,
-                first, last - first, shared + imageIndex * imagePlanes);
+            float* source = input + (nint)imageIndex * channels * work.Source.InputSize;
+            nint imagePlanes = (work.Algorithm == ConvAlgorithm.PhasedTaps ? _phased!.Spec.InputChannels : channels) * PaddedTaps.Plane(work.Geometry);
+            if (work.Algorithm == ConvAlgorithm.PhasedTaps)
+                PhaseSplit.SplitChannels(source, Spec, work.Source, work.Geometry.InputHeight, work.Geometry.InputWidth,
+                    first, last - first, shared + imageIndex * imagePlanes);
+            else
+                PaddedTaps.CopyChannels(source, work.Geometry, first, last - first, shared + imageIndex * imagePlanes);
             if (task == work.PackTaskCount - 1)
                 new Span<float>(shared + work.Batch * imagePlanes, TileColumns).Clear();
             return;
@@ -193,6 +218,13 @@ public sealed unsafe class ConvKernel
     /// </summary>
     public void RunTask(in ConvWork work, float* input, float* output, float* shared, int task)
     {
+        if (work.Algorithm == ConvAlgorithm.PhasedTaps)
+        {
+            // The phased kernel counts the zero taps it multiplies; this one counts the convolution's own MACs.
+            _phased!.RunTask(work with { Algorithm = ConvAlgorithm.PaddedTaps }, input, output, shared, task);
+            Count(work, task);
+            return;
+        }
         switch (Path)
         {
             case SimdPath.Vector512:
@@ -243,8 +275,7 @@ public sealed unsafe class ConvKernel
         var rows = new RowRange(rowChunk * work.PanelsPerRowChunk, Math.Min((rowChunk + 1) * work.PanelsPerRowChunk, _panelsPerGroup), mGroup);
 
         nint outputPlane = work.Geometry.OutputSize;
-        long denseMacs = (long)rows.Count * k * RealColumns(work, n0, nLength);
-        Counters.Add(denseMacs, denseMacs);
+        Count(work, task);
         float* groupOutput = output + ((nint)imageIndex * spec.OutputChannels + (nint)group * mGroup) * outputPlane;
         fixed (float* weights = _packedWeights)
         fixed (float* bias = _bias)
@@ -290,10 +321,23 @@ public sealed unsafe class ConvKernel
         }
     }
 
+    /// <summary>Counts task <paramref name="task"/>'s multiply-accumulates: its real output channels x K x real output positions.</summary>
+    private void Count(in ConvWork work, int task)
+    {
+        int rowChunk = task % work.RowChunks;
+        int columnChunk = task / work.RowChunks % work.ColumnChunks;
+        int n0 = columnChunk * work.ColumnChunk;
+        int nLength = Math.Min(work.ColumnChunk, work.Columns - n0);
+        int firstRow = rowChunk * work.PanelsPerRowChunk * PanelLayout.Rows;
+        int rows = Math.Min(firstRow + work.PanelsPerRowChunk * PanelLayout.Rows, Spec.OutputChannelsPerGroup) - firstRow;
+        long macs = (long)rows * Spec.ReductionLength * RealColumns(work, n0, nLength);
+        Counters.Add(macs, macs);
+    }
+
     /// <summary>Output positions among compute columns [n0, n0 + nLength): all of them, but for the padded columns of <see cref="ConvAlgorithm.PaddedTaps"/>.</summary>
     private static int RealColumns(in ConvWork work, int n0, int nLength)
     {
-        if (work.Algorithm != ConvAlgorithm.PaddedTaps) return nLength;
+        if (work.Algorithm is not (ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps)) return nLength;
         // Positions before n in padded-width rows: whole rows of Wo, plus the row's start clipped at Wo.
         int pitch = work.ColumnPitch, outW = work.Geometry.OutputWidth;
         int Before(int n) => n / pitch * outW + Math.Min(n % pitch, outW);

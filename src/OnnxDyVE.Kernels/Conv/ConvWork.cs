@@ -3,7 +3,7 @@ namespace OnnxDyVE.Kernels.Conv;
 /// <summary>How a convolution's GEMM finds its vector operand (the unfolded input, one row per tap).</summary>
 public enum ConvAlgorithm
 {
-    /// <summary>Strided or very large convolutions: blocks of the im2col matrix are packed into tile panels.</summary>
+    /// <summary>Other strided or very large convolutions: blocks of the im2col matrix are packed into tile panels.</summary>
     Im2Col,
 
     /// <summary>1x1, stride 1, no padding: the input channels are the operand's rows, read in place.</summary>
@@ -15,6 +15,13 @@ public enum ConvAlgorithm
     /// right edge are computed and dropped), so the operand is read in place with no packing at all.
     /// </summary>
     PaddedTaps,
+
+    /// <summary>
+    /// Strided convolutions with large kernels (SqueezeNet's 7x7/2, AlexNet's 11x11/4): the input is split once per
+    /// run into phase planes, over which the convolution has stride 1 (<see cref="PhaseSplit"/>), then runs as
+    /// <see cref="PaddedTaps"/>.
+    /// </summary>
+    PhasedTaps,
 }
 
 /// <summary>
@@ -24,10 +31,12 @@ public enum ConvAlgorithm
 /// Columns are counted in compute space: output positions, or for <see cref="ConvAlgorithm.PaddedTaps"/>
 /// positions oy * <see cref="ColumnPitch"/> + ox of padded-width rows.
 /// </summary>
+/// <param name="Geometry">The convolution's geometry; for <see cref="ConvAlgorithm.PhasedTaps"/>, the stride-1 one over the phase planes.</param>
+/// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only for <see cref="ConvAlgorithm.PhasedTaps"/>).</param>
 public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
-    int PackTaskCount, long SharedFloats)
+    int PackTaskCount, long SharedFloats, ConvGeometry Source)
 {
     public int TaskCount => Units * RowChunks;
 }

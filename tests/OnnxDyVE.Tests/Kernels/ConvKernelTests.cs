@@ -46,6 +46,10 @@ public sealed unsafe class ConvKernelTests
         new(1, 40, 4, 67, 9, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
         new(3, 6, 5, 96, 12, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
         new(1, 130, 3, 66, 8, 3, 1) { PadTop = 1, PadBottom = 1, Activation = LayerActivation.Relu },
+        // Strided, large kernels (phase split): SqueezeNet's conv1, AlexNet's conv1, unequal strides with pads.
+        new(1, 3, 45, 71, 10, 7, 7) { StrideHeight = 2, StrideWidth = 2, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 3, 47, 51, 8, 11, 11) { StrideHeight = 4, StrideWidth = 4, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true },
+        new(2, 5, 30, 41, 7, 5, 6) { StrideHeight = 2, StrideWidth = 3, PadTop = 2, PadLeft = 1, PadBottom = 0, PadRight = 3 },
     ];
 
     [Theory]
@@ -132,6 +136,7 @@ public sealed unsafe class ConvKernelTests
         // Each algorithm is the kernel's own choice for some shapes.
         foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>())
             Assert.Contains(works, w => w.work.Algorithm == algorithm);
+        Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PhasedTaps && w.layer.Batch > 1);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PaddedTaps && w.layer.Batch > 1);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.Pointwise && w.work.Geometry.OutputSize % w.kernel.TileColumns != 0);
     }

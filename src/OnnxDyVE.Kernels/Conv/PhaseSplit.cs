@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// A strided convolution as a stride-1 one, so it can read its input in place (<see cref="ConvAlgorithm.PhasedTaps"/>).
+/// </summary>
+/// <remarks>
+/// With strides (sh, sw), output (oy, ox) reads padded input (c, oy * sh + ky, ox * sw + kx). Writing ky = ky' * sh + py
+/// and kx = kx' * sw + px, that is phase plane (c, py, px) = the padded input's rows py, py + sh, ... and columns px,
+/// px + sw, ... at (oy + ky', ox + kx'): a stride-1 convolution over C x sh x sw phase planes with a kernel of
+/// ceil(kh / sh) x ceil(kw / sw), whose taps past the original kernel are zero. Those zero taps are extra work, so the
+/// split is used only when they add at most half (SqueezeNet's 7x7/2: 31%, AlexNet's 11x11/4: 19%).
+/// </remarks>
+internal static unsafe class PhaseSplit
+{
+    private const double MaximumExtraWork = 1.5;
+
+    public static bool IsWorthIt(ConvSpec spec)
+    {
+        if (spec.StrideHeight == 1 && spec.StrideWidth == 1) return false;
+        if (spec.DilationHeight != 1 || spec.DilationWidth != 1) return false;
+        ConvSpec phased = PhasedSpec(spec);
+        return (double)phased.ReductionLength / spec.ReductionLength <= MaximumExtraWork;
+    }
+
+    /// <summary>The stride-1 convolution over the phase planes.</summary>
+    public static ConvSpec PhasedSpec(ConvSpec spec) => new(
+        spec.OutputChannels,
+        spec.InputChannels * spec.StrideHeight * spec.StrideWidth,
+        CeilDiv(spec.KernelHeight, spec.StrideHeight),
+        CeilDiv(spec.KernelWidth, spec.StrideWidth),
+        Group: spec.Group,
+        Activation: spec.Activation);
+
+    /// <summary>Weights M x C/group x kh x kw rearranged for <see cref="PhasedSpec"/>: channel (c, py, px), taps (ky', kx').</summary>
+    public static float[] PhasedWeights(ConvSpec spec, ReadOnlySpan<float> weights)
+    {
+        ConvSpec phased = PhasedSpec(spec);
+        int sh = spec.StrideHeight, sw = spec.StrideWidth, kh = spec.KernelHeight, kw = spec.KernelWidth;
+        int kqh = phased.KernelHeight, kqw = phased.KernelWidth;
+        var result = new float[phased.WeightCount];
+        for (int m = 0; m < spec.OutputChannels; m++)
+            for (int c = 0; c < spec.InputChannelsPerGroup; c++)
+                for (int py = 0; py < sh; py++)
+                    for (int px = 0; px < sw; px++)
+                    {
+                        int plane = (c * sh + py) * sw + px;
+                        for (int ky = 0; ky < kqh; ky++)
+                            for (int kx = 0; kx < kqw; kx++)
+                            {
+                                int y = ky * sh + py, x = kx * sw + px;
+                                if (y < kh && x < kw)
+                                    result[((long)m * phased.InputChannelsPerGroup + plane) * kqh * kqw + ky * kqw + kx] =
+                                        weights[(int)((((long)m * spec.InputChannelsPerGroup + c) * kh + y) * kw + x)];
+                            }
+                    }
+        return result;
+    }
+
+    /// <summary>Height and width of each phase plane: just enough for every output, Ho + kh' - 1 by Wo + kw' - 1.</summary>
+    public static (int Height, int Width) PlaneSize(ConvSpec spec, in ConvGeometry geometry)
+    {
+        ConvSpec phased = PhasedSpec(spec);
+        return (geometry.OutputHeight + phased.KernelHeight - 1, geometry.OutputWidth + phased.KernelWidth - 1);
+    }
+
+    /// <summary>
+    /// Writes the phase planes of channels [first, first + count) of <paramref name="image"/> (C x H x W, the source
+    /// geometry) to <paramref name="destination"/> (the image's first phase plane), zero outside the input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SplitChannels(float* image, ConvSpec spec, in ConvGeometry source, int planeHeight, int planeWidth,
+        int first, int count, float* destination)
+    {
+        int sh = spec.StrideHeight, sw = spec.StrideWidth;
+        int height = source.InputHeight, width = source.InputWidth;
+        nint plane = (nint)planeHeight * planeWidth;
+        for (int c = first; c < first + count; c++)
+        {
+            float* channel = image + (nint)c * height * width;
+            for (int py = 0; py < sh; py++)
+                for (int px = 0; px < sw; px++)
+                {
+                    float* target = destination + ((nint)(c * sh + py) * sw + px) * plane;
+                    for (int y = 0; y < planeHeight; y++)
+                    {
+                        int sy = y * sh + py - source.PadTop;
+                        float* row = target + (nint)y * planeWidth;
+                        if ((uint)sy >= (uint)height)
+                        {
+                            new Span<float>(row, planeWidth).Clear();
+                            continue;
+                        }
+                        float* sourceRow = channel + (nint)sy * width;
+                        for (int x = 0; x < planeWidth; x++)
+                        {
+                            int sx = x * sw + px - source.PadLeft;
+                            row[x] = (uint)sx < (uint)width ? sourceRow[sx] : 0f;
+                        }
+                    }
+                }
+        }
+    }
+
+    private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;
+}
