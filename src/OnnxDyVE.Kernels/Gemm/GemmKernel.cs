@@ -108,6 +108,11 @@ public sealed unsafe class GemmKernel
         int tileColumns = TileColumns;
         (nint rowStride, nint kStride) = spec.TransA ? ((nint)1, (nint)work.M) : ((nint)k, (nint)1);
 
+        if (work.M == 1)
+        {
+            RunSingleRow<TLane, TVec>(a, c, bias, y, firstPanel, lastPanel);
+            return;
+        }
         int kBlock = KBlock(work.M);
         bool skipZeros = SkipsZeroInputs(work.M);
         // A's panels, then (when zeros are skipped) the offset of each live k's row in a B panel.
@@ -167,6 +172,42 @@ public sealed unsafe class GemmKernel
             }
         }
         Counters.Add(denseMacs, denseMacs);
+    }
+
+    /// <summary>
+    /// Batch 1: column panels [firstPanel, lastPanel) of y = act(alpha a B + beta C) by <see cref="GemvTile{TLane,TVec}"/>,
+    /// four panels at a time, over the live inputs when zeros are skipped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunSingleRow<TLane, TVec>(float* a, float* c, GemmBias bias, float* y, int firstPanel, int lastPanel)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        GemmSpec spec = Spec;
+        int k = spec.K, n = spec.N, tileColumns = TileColumns;
+        var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
+        // One row of A is K contiguous floats whether or not it is transposed: its (live) values, then the
+        // offset of each one's row in a panel. The offsets cost one L1 load per k, nothing next to B's stream.
+        float* values = ScratchArena.Rent(k + k * (sizeof(nint) / sizeof(float)));
+        var offsets = (nint*)(values + k);
+        int live = PanelLayout.PackLive(a, k, spec.SkipZeroInputs, values, offsets, tileColumns);
+        long denseMacs = (long)k * (Math.Min(n, lastPanel * tileColumns) - firstPanel * tileColumns);
+        fixed (float* packedB = _packedB)
+        {
+            nint panelFloats = (nint)k * tileColumns;
+            int jp = firstPanel;
+            for (; jp + 4 <= lastPanel && (jp + 4) * tileColumns <= n; jp += 4)
+            {
+                float* p = packedB + jp * panelFloats;
+                GemvTile<TLane, TVec>.Run4(values, new OffsetRows(p, offsets), new OffsetRows(p + panelFloats, offsets),
+                    new OffsetRows(p + 2 * panelFloats, offsets), new OffsetRows(p + 3 * panelFloats, offsets), live,
+                    y + jp * tileColumns, epilogue.At(0, jp * tileColumns));
+            }
+            for (; jp < lastPanel; jp++)
+                GemvTile<TLane, TVec>.Run1(values, new OffsetRows(packedB + jp * panelFloats, offsets), live,
+                    y + jp * tileColumns, Math.Min(tileColumns, n - jp * tileColumns), epilogue.At(0, jp * tileColumns));
+        }
+        Counters.Add(denseMacs * live / k, denseMacs);
     }
 }
 

@@ -49,6 +49,24 @@ internal static class PanelLayout
     }
 
     /// <summary>
+    /// One row of A for the single-row product: values[j] = source[k] and offsets[j] = k * <paramref name="offsetScale"/>
+    /// for every k, or (with <paramref name="skipZeros"/>) every k whose value is not zero. Returns how many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe int PackLive(float* source, int kLength, bool skipZeros, float* values, nint* offsets, nint offsetScale)
+    {
+        int live = 0;
+        for (int k = 0; k < kLength; k++)
+        {
+            float value = source[k];
+            if (skipZeros && value == 0f) continue;
+            values[live] = value;
+            offsets[live++] = k * offsetScale;
+        }
+        return live;
+    }
+
+    /// <summary>
     /// <see cref="PackRows"/> leaving out every k at which all rows are zero: live k j of the result is source
     /// k = liveK, and <paramref name="offsets"/>[j] = liveK * <paramref name="offsetScale"/> (where that k's row
     /// of a packed panel of the other operand starts). Returns the number of live k.
