@@ -36,6 +36,22 @@ public sealed class SkippedNodeTests
     }
 
     [Fact]
+    public void A_depthwise_conv_stays_and_a_grouped_one_is_rewritten()
+    {
+        var builder = new ModelBuilder();
+        string x = builder.Input("x", 1, 4, 6, 6);
+        builder.Output(builder.Node("Conv", "depthwise", [x, builder.Weights("wd", [4, 1, 3, 3])], OnnxProto.Int("group", 4)));
+        builder.Output(builder.Node("Conv", "grouped", [x, builder.Weights("wg", [8, 2, 3, 3])], OnnxProto.Int("group", 2)));
+        ModelProto original = builder.Build();
+
+        RewriteResult result = DyveRewriter.Rewrite(original);
+
+        Assert.Equal("grouped", Assert.Single(result.Report.Rewritten).Name);
+        Assert.Contains("depthwise", Assert.Single(result.Report.Skipped, s => s.Name == "depthwise").Reason);
+        Equivalence.AssertSameOutputs(original, result.Model);
+    }
+
+    [Fact]
     public void A_MatMul_whose_A_has_no_known_rank_stays_and_an_Add_that_is_no_Gemm_bias_is_not_fused()
     {
         var builder = new ModelBuilder();

@@ -27,6 +27,14 @@ internal static class ConvFusion
             throw new RewriteException($"{where}: W '{w.Name}' has shape [{string.Join(", ", w.Dims)}]");
         int outputChannels = (int)w.Dims[0];
         CheckAttributes(conv, w, outputChannels, where);
+        long group = conv.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1;
+        if (group > 1 && outputChannels / group == 1)
+        {
+            // DyVE's kernels run a group as a matrix product with output channels as tile rows: one channel per
+            // group would leave five of a tile's six rows empty, and ORT's own depthwise kernel is faster.
+            whyNot = "depthwise convolution (one output channel per group): DyVE has no depthwise kernel yet";
+            return null;
+        }
 
         TensorProto? b = null;
         if (conv.Input.Count == 3 && conv.Input[2].Length > 0)
