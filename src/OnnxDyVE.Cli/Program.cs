@@ -5,6 +5,7 @@ var root = new RootCommand("dyve: dynamic-effort CNN inference (DyVEDeep) on ONN
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RewriteCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Google.Protobuf;
-using OnnxDyVE.Converters.Caffe;
 using OnnxDyVE.Evaluation;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Models;
@@ -38,8 +36,8 @@ internal static class EvalCommand
         IReadOnlyList<DyveNodeStatistics> work;
         try
         {
-            (FileInfo model, DirectoryInfo data) = Locate(modelArgument, dataArgument);
-            if (rewrite) model = Rewrite(model);
+            (FileInfo model, DirectoryInfo data) = ModelArguments.Locate(modelArgument, dataArgument);
+            if (rewrite) model = ModelArguments.Rewrite(model);
             int total = LabelledFolder.Read(data.FullName, limit).Count;
             using var progress = new ProgressDisplay(total, $"evaluating {model.Name}");
             // DyVE's operators are registered for every model: a stock one simply has none of them.
@@ -67,31 +65,6 @@ internal static class EvalCommand
             File.WriteAllText(json.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         }
         return 0;
-    }
-
-    /// <summary>An existing file is the model; anything else is looked up in the catalogue and converted into the cache.</summary>
-    private static (FileInfo Model, DirectoryInfo Data) Locate(string model, DirectoryInfo? data)
-    {
-        if (File.Exists(model))
-            return (new FileInfo(model), data ?? throw new ArgumentException("--data is required with a model file (a catalogued model's name brings its own test set)"));
-        if (model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new FileNotFoundException($"{model} does not exist", model);
-        ModelLocations locations = ModelLocations.FromEnvironment();
-        CatalogEntry entry = ModelCatalog.Default.Get(model);
-        string path = CatalogConversion.ConvertToCache(entry.Name, ModelCatalog.Default, locations);
-        if (data is not null) return (new FileInfo(path), data);
-        string testSet = (entry.EvalData is null ? null : locations.DataFolder(entry.EvalData))
-            ?? throw new ArgumentException($"{entry.Name} names no test set in the shared folder; give --data");
-        return (new FileInfo(path), new DirectoryInfo(testSet));
-    }
-
-    /// <summary>The model rewritten to DyVE operators, beside the original as &lt;name&gt;.dyve.onnx.</summary>
-    private static FileInfo Rewrite(FileInfo model)
-    {
-        RewriteResult rewritten = DyveRewriter.Rewrite(ModelFile.Parse(File.ReadAllBytes(model.FullName), model.FullName));
-        string path = Path.ChangeExtension(model.FullName, ".dyve.onnx");
-        File.WriteAllBytes(path, rewritten.Model.ToByteArray());
-        return new FileInfo(path);
     }
 
     private static void PrintStatistics(IReadOnlyList<DyveNodeStatistics> nodes)

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OnnxDyVE.Evaluation;
+using OnnxDyVE.Graph.Rewrite;
+using OnnxDyVE.Harness;
+using OnnxDyVE.Models;
+
+namespace OnnxDyVE.Cli.Commands;
+
+/// <summary>
+/// <c>dyve bench</c>: stock ONNX Runtime on a model against DyVE ONNX Runtime on its rewritten form, in one process:
+/// accuracy of both, their agreement, latency percentiles, speed-up and the work DyVE skipped.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string?>("model") { Description = "A stock ONNX model (or a catalogued model's name); it is rewritten to DyVE for the comparison", Arity = ArgumentArity.ZeroOrOne };
+        var stock = new Option<FileInfo?>("--stock") { Description = "The stock model, when the DyVE one is given separately with --dyve" };
+        var dyve = new Option<FileInfo?>("--dyve") { Description = "The DyVE model (rewritten, calibrated) to compare with --stock" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Labelled images (default for a catalogued model: its test set)" };
+        var limit = new Option<int?>("--limit") { Description = "Measure accuracy on the first N images only" };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads of both sessions", DefaultValueFactory = _ => 1 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per model, interleaved, after warm-up", DefaultValueFactory = _ => 100 };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the result as JSON" };
+        var report = new Option<FileInfo?>("--report") { Description = "Write a Markdown report" };
+        var command = new Command("bench", "Compare stock ONNX Runtime with DyVE on a model: accuracy, agreement, latency, speed-up, work skipped")
+        {
+            model, stock, dyve, data, limit, threads, runs, json, report,
+        };
+        command.SetAction(result => Run(result.GetValue(model), result.GetValue(stock), result.GetValue(dyve), result.GetValue(data),
+            result.GetValue(limit), result.GetValue(threads), result.GetValue(runs), result.GetValue(json), result.GetValue(report)));
+        return command;
+    }
+
+    private static int Run(string? model, FileInfo? stock, FileInfo? dyve, DirectoryInfo? data, int? limit, int threads, int runs,
+        FileInfo? json, FileInfo? report)
+    {
+        if (threads < 1 || runs < 1 || limit is <= 0)
+        {
+            Console.Error.WriteLine("--threads, --runs and --limit must be at least 1");
+            return 2;
+        }
+        ModelBenchResult result;
+        try
+        {
+            (FileInfo stockModel, FileInfo dyveModel, DirectoryInfo folder) = Models(model, stock, dyve, data);
+            int total = LabelledFolder.Read(folder.FullName, limit).Count;
+            using var stockProgress = new ProgressDisplay(total, "stock model");
+            using var dyveProgress = new ProgressDisplay(total, "DyVE model");
+            result = ModelBench.Run(stockModel.FullName, dyveModel.FullName, folder.FullName, limit, threads, runs, stockProgress, dyveProgress);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
+                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException
+                                      or ModelFilesMissingException or KeyNotFoundException or RewriteException)
+        {
+            Console.Error.WriteLine($"dyve bench: {e.Message}");
+            return 1;
+        }
+
+        string table = Table(result);
+        Console.WriteLine(table);
+        if (json is not null) File.WriteAllText(json.FullName, Json(result));
+        if (report is not null)
+            File.WriteAllText(report.FullName, $"# {Path.GetFileName(result.Stock.Model)}: stock ONNX Runtime vs DyVE\n\n```\n{MachineDescription.Describe()}\n```\n\n{table}\n");
+        return 0;
+    }
+
+    /// <summary>The two models and the data: a model to rewrite here, or a stock and a DyVE model given apart.</summary>
+    private static (FileInfo Stock, FileInfo Dyve, DirectoryInfo Data) Models(string? model, FileInfo? stock, FileInfo? dyve, DirectoryInfo? data)
+    {
+        if (model is not null)
+        {
+            if (stock is not null || dyve is not null) throw new ArgumentException("give a model, or --stock and --dyve, not both");
+            (FileInfo located, DirectoryInfo folder) = ModelArguments.Locate(model, data);
+            return (located, ModelArguments.Rewrite(located), folder);
+        }
+        if (stock is null || dyve is null)
+            throw new ArgumentException("give a model to rewrite, or both --stock and --dyve (recovering the stock model from a DyVE one is not supported yet)");
+        return (stock, dyve, data ?? throw new ArgumentException("--data is required with --stock and --dyve"));
+    }
+
+    private static string Table(ModelBenchResult r)
+    {
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"{r.Stock.Count} images of {r.Stock.Data}, batch 1, {r.Threads} thread(s), {r.StockLatency.P50Ms:F3} ms stock p50");
+        text.AppendLine();
+        text.AppendLine("| | top-1 | top-5 | p50 ms | p90 ms | p99 ms | images/s |");
+        text.AppendLine("|---|--:|--:|--:|--:|--:|--:|");
+        text.AppendLine(c, $"| stock ORT | {r.Stock.Top1:F2}% | {r.Stock.Top5:F2}% | {r.StockLatency.P50Ms:F3} | {r.StockLatency.P90Ms:F3} | {r.StockLatency.P99Ms:F3} | {r.StockLatency.ImagesPerSecond:F1} |");
+        text.AppendLine(c, $"| DyVE ORT | {r.Dyve.Top1:F2}% | {r.Dyve.Top5:F2}% | {r.DyveLatency.P50Ms:F3} | {r.DyveLatency.P90Ms:F3} | {r.DyveLatency.P99Ms:F3} | {r.DyveLatency.ImagesPerSecond:F1} |");
+        text.AppendLine();
+        text.AppendLine(c, $"top-1 agreement {r.Agreement:F2}%, speed-up (stock p50 / DyVE p50) {r.Speedup:F2}x, multiply-accumulates {r.OpsReduction:F2}x fewer");
+        text.AppendLine();
+        text.AppendLine("| DyVE node | op | dense MMACs/image | executed MMACs/image | reduction |");
+        text.AppendLine("|---|---|--:|--:|--:|");
+        foreach (LayerWork layer in r.Layers)
+            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {layer.DenseMacs / 1e6 / r.Dyve.Count:F3} | {layer.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {layer.Reduction:F2}x |");
+        return text.ToString();
+    }
+
+    private static string Json(ModelBenchResult r)
+    {
+        object Side(EvaluationResult e, LatencySummary l) => new
+        {
+            model = e.Model, top1 = e.Top1, top5 = e.Top5, p50_ms = l.P50Ms, p90_ms = l.P90Ms, p99_ms = l.P99Ms, mean_ms = l.MeanMs, throughput = l.ImagesPerSecond,
+        };
+        var document = new
+        {
+            data = r.Stock.Data, images = r.Stock.Count, threads = r.Threads, batch = 1,
+            stock = Side(r.Stock, r.StockLatency), dyve = Side(r.Dyve, r.DyveLatency),
+            agreement = r.Agreement, speedup = r.Speedup, ops_reduction = r.OpsReduction,
+            layers = r.Layers.Select(l => new { node = l.Node, op = l.Op, dense_macs = l.DenseMacs, executed_macs = l.ExecutedMacs, reduction = l.Reduction }),
+        };
+        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using OnnxDyVE.Evaluation;
+using OnnxDyVE.Models;
+
+namespace OnnxDyVE.Harness;
+
+/// <summary>One DyVE node's work over the accuracy pass.</summary>
+public sealed record LayerWork(string Node, string Op, long DenseMacs, long ExecutedMacs)
+{
+    public double Reduction => ExecutedMacs == 0 ? double.PositiveInfinity : (double)DenseMacs / ExecutedMacs;
+}
+
+/// <summary>What <see cref="ModelBench.Run"/> measured: accuracy and latency of both models, and DyVE's work.</summary>
+public sealed record ModelBenchResult(
+    EvaluationResult Stock, EvaluationResult Dyve, double Agreement,
+    LatencySummary StockLatency, LatencySummary DyveLatency, IReadOnlyList<LayerWork> Layers, int Threads)
+{
+    /// <summary>Stock p50 over DyVE p50: above 1, DyVE is faster.</summary>
+    public double Speedup => StockLatency.P50Ms / DyveLatency.P50Ms;
+
+    /// <summary>Dense over executed multiply-accumulates of all DyVE nodes.</summary>
+    public double OpsReduction
+    {
+        get
+        {
+            long dense = Layers.Sum(l => l.DenseMacs), executed = Layers.Sum(l => l.ExecutedMacs);
+            return executed == 0 ? double.PositiveInfinity : (double)dense / executed;
+        }
+    }
+}
+
+/// <summary>
+/// Stock ONNX Runtime on the original model against DyVE on the rewritten one, in one process with the same session
+/// options and threads: top-1/top-5 of both and their agreement over a labelled folder, then latency over the first
+/// images, the two sessions interleaved run by run after a warm-up.
+/// </summary>
+public static class ModelBench
+{
+    public const int WarmupRuns = 5;
+
+    /// <param name="timedRuns">Timed runs per model; they cycle through the first images of the folder.</param>
+    public static ModelBenchResult Run(string stockModel, string dyveModel, string dataFolder, int? limit, int threads, int timedRuns,
+        IProgress<int>? stockProgress = null, IProgress<int>? dyveProgress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timedRuns, 1);
+        EvaluationResult stock;
+        using (SessionOptions options = ComparisonOptions.Create(threads))
+            stock = Evaluator.Run(stockModel, dataFolder, limit, options, stockProgress);
+        EvaluationResult dyve;
+        // Kernels are found by the model's DyVE node names among those created during this run: ORT tells a
+        // kernel nothing of its session, and other sessions in the process may be making kernels meanwhile.
+        HashSet<string> nodes = DyveNodeNames(dyveModel);
+        var before = DyveStatistics.Snapshot().Select(s => (s.Node, s.Op)).ToHashSet();
+        IReadOnlyList<LayerWork> layers = [];
+        using (SessionOptions options = ComparisonOptions.Create(threads))
+            dyve = Evaluator.Run(dyveModel, dataFolder, limit, options, dyveProgress, beforeDispose: () =>
+                layers = DyveStatistics.Snapshot().Where(s => nodes.Contains(s.Node) && !before.Contains((s.Node, s.Op)))
+                    .Select(s => new LayerWork(s.Node, s.Op, s.Counters.DenseMacs, s.Counters.ExecutedMacs)).ToList());
+
+        (LatencySummary stockLatency, LatencySummary dyveLatency) = TimeInterleaved(stockModel, dyveModel, dataFolder, threads, timedRuns);
+        return new ModelBenchResult(stock, dyve, dyve.Top1Agreement(stock), stockLatency, dyveLatency, layers, threads);
+    }
+
+    private static HashSet<string> DyveNodeNames(string modelPath)
+    {
+        Onnx.ModelProto model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
+        return model.Graph.Node.Where(n => n.Domain == Schema.DyveSchema.Domain).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static (LatencySummary Stock, LatencySummary Dyve) TimeInterleaved(string stockModel, string dyveModel, string dataFolder, int threads, int runs)
+    {
+        using SessionOptions stockOptions = ComparisonOptions.Create(threads);
+        using SessionOptions dyveOptions = ComparisonOptions.Create(threads);
+        using var stock = new InferenceSession(stockModel, stockOptions);
+        using var dyve = new InferenceSession(dyveModel, dyveOptions);
+        Preprocessing preprocessing = Evaluator.ReadPreprocessing(stock, stockModel);
+        using var preprocessor = new ImagePreprocessor(preprocessing);
+        IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, Math.Min(runs, 64));
+        long[] shape = [1, .. preprocessing.Input];
+        var inputs = images.Select(image =>
+        {
+            var values = new float[preprocessor.InputLength];
+            preprocessor.Prepare(image.Path, values);
+            return OrtValue.CreateTensorValueFromMemory(values, shape);
+        }).ToList();
+        try
+        {
+            using var runOptions = new RunOptions();
+            var stockTimes = new List<double>(runs);
+            var dyveTimes = new List<double>(runs);
+            for (int run = -WarmupRuns; run < runs; run++)
+            {
+                OrtValue input = inputs[(run + WarmupRuns) % inputs.Count];
+                double stockMs = Time(stock, runOptions, input), dyveMs = Time(dyve, runOptions, input);
+                if (run < 0) continue;
+                stockTimes.Add(stockMs);
+                dyveTimes.Add(dyveMs);
+            }
+            return (LatencySummary.Of(stockTimes, 1), LatencySummary.Of(dyveTimes, 1));
+        }
+        finally
+        {
+            foreach (OrtValue input in inputs) input.Dispose();
+        }
+    }
+
+    private static double Time(InferenceSession session, RunOptions runOptions, OrtValue input)
+    {
+        long start = Stopwatch.GetTimestamp();
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [session.InputNames[0]], [input], [session.OutputNames[0]]);
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+}
