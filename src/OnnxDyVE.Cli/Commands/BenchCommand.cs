@@ -19,7 +19,7 @@ internal static class BenchCommand
     {
         var model = new Argument<string?>("model") { Description = "A stock ONNX model (or a catalogued model's name); it is rewritten to DyVE for the comparison", Arity = ArgumentArity.ZeroOrOne };
         var stock = new Option<FileInfo?>("--stock") { Description = "The stock model, when the DyVE one is given separately with --dyve" };
-        var dyve = new Option<FileInfo?>("--dyve") { Description = "The DyVE model (rewritten, calibrated) to compare with --stock" };
+        var dyve = new Option<FileInfo?>("--dyve") { Description = "The DyVE model (rewritten, calibrated); without --stock, the stock model is recovered from it" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Labelled images (default for a catalogued model: its test set)" };
         var limit = new Option<int?>("--limit") { Description = "Measure accuracy on the first N images only" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads of both sessions", DefaultValueFactory = _ => 1 };
@@ -77,9 +77,18 @@ internal static class BenchCommand
             (FileInfo located, DirectoryInfo folder) = ModelArguments.Locate(model, data);
             return (located, ModelArguments.Rewrite(located), folder);
         }
-        if (stock is null || dyve is null)
-            throw new ArgumentException("give a model to rewrite, or both --stock and --dyve (recovering the stock model from a DyVE one is not supported yet)");
-        return (stock, dyve, data ?? throw new ArgumentException("--data is required with --stock and --dyve"));
+        if (dyve is null) throw new ArgumentException("give a model to rewrite, or --dyve (with --stock, or alone: the stock model is then recovered from it)");
+        DirectoryInfo images = data ?? throw new ArgumentException("--data is required with --dyve");
+        return (stock ?? RestoreStock(dyve), dyve, images);
+    }
+
+    /// <summary>The stock model recovered from a DyVE one (exact: DyVE operators back to Conv/Gemm + activation), beside it.</summary>
+    private static FileInfo RestoreStock(FileInfo dyve)
+    {
+        Onnx.ModelProto restored = StockRestorer.Restore(ModelFile.Read(dyve.FullName));
+        string path = Path.Combine(dyve.DirectoryName ?? ".", Path.GetFileNameWithoutExtension(dyve.Name) + ".stock.onnx");
+        ModelFile.Write(restored, path);
+        return new FileInfo(path);
     }
 
     private static string Table(ModelBenchResult r)

@@ -1,0 +1,78 @@
+using Onnx;
+using OnnxDyVE.Schema;
+
+namespace OnnxDyVE.Graph.Rewrite;
+
+/// <summary>
+/// The inverse of <see cref="DyveRewriter"/>, exactly: every DyveConv becomes an ONNX Conv and every DyveGemm a Gemm,
+/// each followed by its fused activation as a node of its own (Relu, LeakyRelu or Clip). DyVE's own attributes
+/// (activation, mechanisms) are dropped; everything else is kept. Stock ONNX Runtime runs the result with no
+/// DyVE library, which is what a stock-against-DyVE comparison needs when it is given only the DyVE model.
+/// </summary>
+public static class StockRestorer
+{
+    private static readonly HashSet<string> ConvAttributes = ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"];
+    private static readonly HashSet<string> GemmAttributes = ["alpha", "beta", "transA", "transB"];
+
+    /// <summary>A copy of <paramref name="model"/> with no DyVE operators; throws <see cref="RewriteException"/> for an activation it does not know.</summary>
+    public static ModelProto Restore(ModelProto model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Graph is null) throw new RewriteException("the model has no graph");
+        ModelProto result = model.Clone();
+        GraphProto graph = result.Graph;
+        var names = new NameAllocator(graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)));
+        long opset = result.OpsetImport.Where(o => OpTypes.IsDefaultDomain(o.Domain)).Select(o => o.Version).DefaultIfEmpty(0).Max();
+
+        var nodes = new List<NodeProto>(graph.Node.Count);
+        foreach (NodeProto node in graph.Node)
+        {
+            if (node.Domain != DyveSchema.Domain)
+            {
+                nodes.Add(node);
+                continue;
+            }
+            (string opType, HashSet<string> kept) = node.OpType switch
+            {
+                DyveSchema.ConvOp => (OpTypes.Conv, ConvAttributes),
+                DyveSchema.GemmOp => (OpTypes.Gemm, GemmAttributes),
+                _ => throw new RewriteException($"node '{node.Name}': unknown DyVE operator {node.OpType}"),
+            };
+            string activation = node.Attribute.FirstOrDefault(a => a.Name == DyveSchema.Activation)?.S.ToStringUtf8() ?? DyveSchema.ActivationKinds.None;
+            string output = node.Output[0];
+            string layerOutput = activation == DyveSchema.ActivationKinds.None ? output : names.Fresh($"{output}_{opType.ToLowerInvariant()}");
+            nodes.Add(OnnxProto.Node(opType, "", node.Name, [.. node.Input], [layerOutput], node.Attribute.Where(a => kept.Contains(a.Name)).Select(a => a.Clone())));
+            if (activation != DyveSchema.ActivationKinds.None)
+                nodes.Add(Activation(node, activation, layerOutput, output, opset, graph, names));
+        }
+        graph.Node.Clear();
+        graph.Node.Add(nodes);
+        foreach (OperatorSetIdProto import in result.OpsetImport.Where(o => o.Domain == DyveSchema.Domain).ToList())
+            result.OpsetImport.Remove(import);
+        return result;
+    }
+
+    private static NodeProto Activation(NodeProto node, string kind, string input, string output, long opset, GraphProto graph, NameAllocator names)
+    {
+        string name = names.Fresh($"{node.Name}_{kind}");
+        float Float(string attribute, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == attribute)?.F ?? fallback;
+        switch (kind)
+        {
+            case DyveSchema.ActivationKinds.Relu:
+                return OnnxProto.Node("Relu", "", name, [input], [output], []);
+            case DyveSchema.ActivationKinds.LeakyRelu:
+                return OnnxProto.Node("LeakyRelu", "", name, [input], [output], [OnnxProto.Float("alpha", Float(DyveSchema.ActivationAlpha, 0.01f))]);
+            case DyveSchema.ActivationKinds.Clip:
+                float min = Float(DyveSchema.ActivationMin, float.MinValue), max = Float(DyveSchema.ActivationMax, float.MaxValue);
+                // Clip's bounds became inputs in opset 11.
+                if (opset is > 0 and < 11)
+                    return OnnxProto.Node("Clip", "", name, [input], [output], [OnnxProto.Float("min", min), OnnxProto.Float("max", max)]);
+                string minName = names.Fresh($"{name}_min"), maxName = names.Fresh($"{name}_max");
+                graph.Initializer.Add(OnnxProto.FloatScalar(minName, min));
+                graph.Initializer.Add(OnnxProto.FloatScalar(maxName, max));
+                return OnnxProto.Node("Clip", "", name, [input, minName, maxName], [output], []);
+            default:
+                throw new RewriteException($"node '{node.Name}': unknown activation '{kind}'");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+namespace OnnxDyVE.Rewrite.Tests;
+
+/// <summary>DyVE models back to stock ONNX: the same outputs, no DyVE operator left, nothing else touched.</summary>
+public sealed class StockRestorerTests
+{
+    [Theory]
+    [InlineData(13)]
+    [InlineData(10)]
+    public void A_rewritten_network_restores_to_the_same_outputs(int opset)
+    {
+        var builder = new ModelBuilder(seed: 7, opset: opset);
+        string x = builder.Input("x", 1, 3, 12, 12);
+        string y = builder.Node("Conv", "conv1", [x, builder.Weights("w1", [8, 3, 3, 3]), builder.Weights("b1", [8])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        y = builder.Node("Relu", "relu1", [y]);
+        y = builder.Node("Conv", "conv2", [y, builder.Weights("w2", [8, 4, 3, 3])], OnnxProto.Int("group", 2), OnnxProto.Ints("strides", 2, 2));
+        y = builder.Node("LeakyRelu", "leaky2", [y], OnnxProto.Float("alpha", 0.2f));
+        y = opset >= 11
+            ? builder.Node("Clip", "clip3", [builder.Node("Conv", "conv3", [y, builder.Weights("w3", [4, 8, 1, 1])]), builder.Weights("lo", []), builder.Weights("hi", [])])
+            : builder.Node("Clip", "clip3", [builder.Node("Conv", "conv3", [y, builder.Weights("w3", [4, 8, 1, 1])])], OnnxProto.Float("min", -0.5f), OnnxProto.Float("max", 0.5f));
+        y = builder.Node("Flatten", "flatten", [y]);
+        y = builder.Node("Gemm", "fc", [y, builder.Weights("fc_w", [10, 100]), builder.Weights("fc_b", [10])], OnnxProto.Int("transB", 1), OnnxProto.Float("alpha", 0.5f));
+        y = builder.Node("Relu", "fc_relu", [y]);
+        ModelProto original = builder.Output(y).Build();
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        Assert.Contains(rewritten.Graph.Node, n => n.Domain == DyveSchema.Domain);
+
+        ModelProto restored = StockRestorer.Restore(rewritten);
+
+        Assert.DoesNotContain(restored.Graph.Node, n => n.Domain == DyveSchema.Domain);
+        Assert.DoesNotContain(restored.OpsetImport, o => o.Domain == DyveSchema.Domain);
+        Assert.Equal(["Conv", "Relu", "Conv", "LeakyRelu", "Conv", "Clip", "Flatten", "Gemm", "Relu"], restored.Graph.Node.Select(n => n.OpType));
+        Assert.Equal(["conv1", "conv2", "conv3", "fc"], restored.Graph.Node.Where(n => n.OpType is "Conv" or "Gemm").Select(n => n.Name));
+        Equivalence.AssertSameOutputs(original, restored, 1, 2);
+    }
+
+    [Fact]
+    public void A_model_without_DyVE_operators_is_unchanged()
+    {
+        var builder = new ModelBuilder(seed: 8);
+        string y = builder.Node("Relu", "relu", [builder.Input("x", 1, 4)]);
+        ModelProto original = builder.Output(y).Build();
+        Assert.Equal(original, StockRestorer.Restore(original));
+    }
+
+    [Fact]
+    public void An_unknown_activation_names_the_node()
+    {
+        var builder = new ModelBuilder(seed: 9);
+        string x = builder.Input("x", 1, 2, 4, 4);
+        ModelProto original = builder.Output(builder.Node("Conv", "conv", [x, builder.Weights("w", [2, 2, 1, 1])])).Build();
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        NodeProto dyve = rewritten.Graph.Node[0];
+        foreach (AttributeProto existing in dyve.Attribute.Where(a => a.Name == DyveSchema.Activation).ToList()) dyve.Attribute.Remove(existing);
+        dyve.Attribute.Add(OnnxProto.String(DyveSchema.Activation, "swish"));
+        var error = Assert.Throws<RewriteException>(() => StockRestorer.Restore(rewritten));
+        Assert.Contains("'conv'", error.Message);
+        Assert.Contains("swish", error.Message);
+    }
+}
