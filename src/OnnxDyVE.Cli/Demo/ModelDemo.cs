@@ -9,8 +9,8 @@ using OnnxDyVE.Models;
 namespace OnnxDyVE.Cli.Demo;
 
 /// <summary>
-/// One catalogued Caffe model end to end: convert it, rewrite it to DyVE operators, measure both on the model's
-/// labelled test images (accuracy, top-1 agreement, the work DyVE did), and time both side by side.
+/// One catalogued Caffe model end to end: convert it, rewrite it to DyVE operators, and compare the two with
+/// <see cref="ModelBench"/> on the model's labelled test images (accuracy, agreement, latency, the work DyVE did).
 /// </summary>
 internal static class ModelDemo
 {
@@ -29,57 +29,30 @@ internal static class ModelDemo
         {
             string stockPath = Path.Combine(folder, $"{entry.Name}.onnx");
             string dyvePath = Path.Combine(folder, $"{entry.Name}.dyve.onnx");
-            byte[] stockModel = conversion.Model.ToByteArray();
-            byte[] dyveModel = rewrite.Model.ToByteArray();
-            File.WriteAllBytes(stockPath, stockModel);
-            File.WriteAllBytes(dyvePath, dyveModel);
+            File.WriteAllBytes(stockPath, conversion.Model.ToByteArray());
+            File.WriteAllBytes(dyvePath, rewrite.Model.ToByteArray());
 
-            EvaluationResult stock = Evaluate(stockPath, dataFolder, limit, threads, "stock", out _);
-            EvaluationResult dyve = Evaluate(dyvePath, dataFolder, limit, threads, "DyVE", out IReadOnlyList<DyveNodeStatistics> work);
-            double agreement = dyve.Top1Agreement(stock);
-            long dense = work.Sum(n => n.Counters.DenseMacs), executed = work.Sum(n => n.Counters.ExecutedMacs);
+            int total = LabelledFolder.Read(dataFolder, limit).Count;
+            ModelBenchResult result;
+            using (var stockProgress = new ProgressDisplay(total, "stock model"))
+            using (var dyveProgress = new ProgressDisplay(total, "DyVE model"))
+                result = ModelBench.Run(stockPath, dyvePath, dataFolder, limit, threads, runs, stockProgress, dyveProgress);
+
+            long dense = result.Layers.Sum(l => l.DenseMacs), executed = result.Layers.Sum(l => l.ExecutedMacs);
             string reference = entry.Reference is { Top1: { } top1 } r ? $" (published: {top1:F2}%, {r.Source})" : "";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"accuracy on {stock.Count} images of {Path.GetFileName(Path.GetDirectoryName(dataFolder + "/"))}: stock top-1 {stock.Top1:F2}%, DyVE top-1 {dyve.Top1:F2}%{reference}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"top-1 agreement DyVE vs stock: {agreement:F2}%; DyVE nodes executed {executed / 1e6 / stock.Count:F2} of {dense / 1e6 / stock.Count:F2} dense MMACs per image ({(executed == 0 ? 0 : (double)dense / executed):F2}x fewer)"));
-
-            Preprocessing preprocessing = conversion.Preprocessing
-                ?? throw new InvalidDataException($"{entry.Name} converted without preprocessing metadata");
-            float[] input = FirstImage(preprocessing, dataFolder, out long[] shape);
-            SideBySideResult timing = SideBySide.Run(stockModel, dyveModel, input, shape, threads, runs);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"whole model, batch 1, {threads} thread(s), median of {runs}: stock {timing.StockMedianMs:F3} ms, DyVE {timing.DyveMedianMs:F3} ms ({timing.Speedup:F2}x)"));
+            var c = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(c,
+                $"accuracy on {result.Stock.Count} images of {Path.GetFileName(Path.GetDirectoryName(dataFolder + "/"))}: stock top-1 {result.Stock.Top1:F2}%, DyVE top-1 {result.Dyve.Top1:F2}%{reference}"));
+            Console.WriteLine(string.Create(c,
+                $"top-1 agreement DyVE vs stock: {result.Agreement:F2}%; DyVE nodes executed {executed / 1e6 / result.Stock.Count:F2} of {dense / 1e6 / result.Stock.Count:F2} dense MMACs per image ({result.OpsReduction:F2}x fewer)"));
+            Console.WriteLine(string.Create(c,
+                $"whole model, batch 1, {threads} thread(s), p50 of {runs} interleaved runs on real images: stock {result.StockLatency.P50Ms:F3} ms, DyVE {result.DyveLatency.P50Ms:F3} ms ({result.Speedup:F2}x)"));
             Console.WriteLine();
-            return agreement == 100;
+            return result.Agreement == 100;
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static EvaluationResult Evaluate(string modelPath, string dataFolder, int? limit, int threads, string label,
-        out IReadOnlyList<DyveNodeStatistics> work)
-    {
-        int total = LabelledFolder.Read(dataFolder, limit).Count;
-        using var options = ComparisonOptions.Create(threads);
-        using var progress = new ProgressDisplay(total, $"{label} model");
-        var before = DyveStatistics.Snapshot().Select(s => (s.Node, s.Op)).ToHashSet();
-        IReadOnlyList<DyveNodeStatistics> during = [];
-        EvaluationResult result = Evaluator.Run(modelPath, dataFolder, limit, options, progress,
-            beforeDispose: () => during = DyveStatistics.Snapshot().Where(s => !before.Contains((s.Node, s.Op))).ToList());
-        work = during;
-        return result;
-    }
-
-    /// <summary>The first labelled image, prepared as the model expects, for timing on real data.</summary>
-    private static float[] FirstImage(Preprocessing preprocessing, string dataFolder, out long[] shape)
-    {
-        using var preprocessor = new ImagePreprocessor(preprocessing);
-        var input = new float[preprocessor.InputLength];
-        preprocessor.Prepare(LabelledFolder.Read(dataFolder, 1)[0].Path, input);
-        shape = [1, .. preprocessing.Input];
-        return input;
     }
 }
