@@ -23,6 +23,12 @@ internal sealed unsafe class ScratchArena
     /// <summary>A buffer of at least <paramref name="floats"/> floats, valid until the next call on this thread.</summary>
     public static float* Rent(nint floats) => Rent(ref s_current, floats);
 
+    [ThreadStatic]
+    private static ScratchArena? s_segments;
+
+    /// <summary>Room for <paramref name="segments"/> (start, length) pairs of K, valid until the next call on this thread.</summary>
+    public static int* RentSegments(int segments) => (int*)Rent(ref s_segments, 2 * (nint)segments);
+
     /// <summary>A buffer for a whole run, which the run's tasks on other threads read; valid until the next call on this thread.</summary>
     public static float* RentShared(nint floats) => Rent(ref s_shared, floats);
 

@@ -26,6 +26,12 @@ public static class DyveSchema
     /// </summary>
     public const string SkipZeroInputs = "skip_zero_inputs";
 
+    /// <summary>
+    /// Int attribute of DyveConv, 0 or 1 (default 1): leave out the input channels that are zero everywhere (SFMA's
+    /// exact part). Exact: the output is bit-identical to the dense product's.
+    /// </summary>
+    public const string SkipZeroMaps = "skip_zero_maps";
+
     /// <summary>Values of <see cref="Activation"/>.</summary>
     public static class ActivationKinds
     {

@@ -120,11 +120,17 @@ public sealed unsafe class ConvKernel
         rowChunks = PanelLayout.CeilDiv(_panelsPerGroup, panelsPerRowChunk);
         int kBlocks = PanelLayout.CeilDiv(k, PanelLayout.KBlock);
 
-        (int packTasks, long sharedFloats) = (0, 0);
+        (int packTasks, long sharedFloats, long zeroMapFlags) = (0, 0, 0);
         if (algorithm == ConvAlgorithm.PaddedTaps)
         {
             packTasks = batch * CopyTasksPerImage(batch);
             sharedFloats = PaddedInputFloats(batch, geometry);
+            if (Spec.SkipZeroMaps)
+            {
+                // One byte per (image, input channel), after the padded images and their tile of zeros.
+                zeroMapFlags = sharedFloats;
+                sharedFloats += PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float));
+            }
         }
         else if (algorithm == ConvAlgorithm.Im2Col && rowChunks > 1 && (long)outer * k * columnChunk <= MaximumSharedFloats)
         {
@@ -134,7 +140,7 @@ public sealed unsafe class ConvKernel
             sharedFloats = (long)outer * k * columnChunk;
         }
         return new ConvWork(algorithm.Value, batch, geometry, pitch, n, columnChunk, columnChunks, panelsPerRowChunk,
-            rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry);
+            rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry, zeroMapFlags);
     }
 
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry) =>
@@ -198,7 +204,8 @@ public sealed unsafe class ConvKernel
                 PhaseSplit.SplitChannels(source, Spec, work.Source, work.Geometry.InputHeight, work.Geometry.InputWidth,
                     first, last - first, shared + imageIndex * imagePlanes);
             else
-                PaddedTaps.CopyChannels(source, work.Geometry, first, last - first, shared + imageIndex * imagePlanes);
+                PaddedTaps.CopyChannels(source, work.Geometry, first, last - first, shared + imageIndex * imagePlanes,
+                    work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
             if (task == work.PackTaskCount - 1)
                 new Span<float>(shared + work.Batch * imagePlanes, TileColumns).Clear();
             return;
@@ -222,7 +229,7 @@ public sealed unsafe class ConvKernel
         {
             // The phased kernel counts the zero taps it multiplies; this one counts the convolution's own MACs.
             _phased!.RunTask(work with { Algorithm = ConvAlgorithm.PaddedTaps }, input, output, shared, task);
-            Count(work, task);
+            Count(work, task, Spec.ReductionLength);
             return;
         }
         switch (Path)
@@ -275,7 +282,6 @@ public sealed unsafe class ConvKernel
         var rows = new RowRange(rowChunk * work.PanelsPerRowChunk, Math.Min((rowChunk + 1) * work.PanelsPerRowChunk, _panelsPerGroup), mGroup);
 
         nint outputPlane = work.Geometry.OutputSize;
-        Count(work, task);
         float* groupOutput = output + ((nint)imageIndex * spec.OutputChannels + (nint)group * mGroup) * outputPlane;
         fixed (float* weights = _packedWeights)
         fixed (float* bias = _bias)
@@ -292,7 +298,7 @@ public sealed unsafe class ConvKernel
                     var source = new PointwiseRows(groupInput + n0, outputPlane, nLength, TileColumns, partial + partialFloats);
                     var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
                     Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(source, target, a, rows, nLength,
-                        partial - (nint)rows.First * work.ColumnChunk, work.ColumnChunk);
+                        partial - (nint)rows.First * work.ColumnChunk, work.ColumnChunk, KSegments.All(k));
                     break;
                 }
                 case ConvAlgorithm.PaddedTaps:
@@ -304,8 +310,12 @@ public sealed unsafe class ConvKernel
                     PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
                     var source = new ShiftedRows(groupInput + n0, offsets, TileColumns);
                     var target = new PaddedOutputRows(groupOutput, work.Geometry, n0, TileColumns, spill, work.ColumnChunk);
-                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(source, target, a, rows, nLength, spill, work.ColumnChunk);
-                    break;
+                    KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
+                        : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * spec.InputChannels + group * spec.InputChannelsPerGroup,
+                            spec.InputChannelsPerGroup, spec.KernelHeight * spec.KernelWidth, ScratchArena.RentSegments(spec.InputChannelsPerGroup + k / PanelLayout.KBlock + 2));
+                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(source, target, a, rows, nLength, spill, work.ColumnChunk, segments);
+                    Count(work, task, segments.TotalLength);
+                    return;
                 }
                 default:
                 {
@@ -314,15 +324,19 @@ public sealed unsafe class ConvKernel
                         : ScratchArena.Rent(Math.Min(PanelLayout.KBlock, k) * work.ColumnChunk);
                     var source = new Im2ColBlocks(spec, work.Geometry, groupInput, n0, nLength, TileColumns, packed, packShared: shared != null, work.ColumnChunk);
                     var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
-                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(source, target, a, rows, nLength, partial: null, 0);
+                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(source, target, a, rows, nLength, partial: null, 0, KSegments.All(k));
                     break;
                 }
             }
         }
+        Count(work, task, Spec.ReductionLength);
     }
 
-    /// <summary>Counts task <paramref name="task"/>'s multiply-accumulates: its real output channels x K x real output positions.</summary>
-    private void Count(in ConvWork work, int task)
+    /// <summary>
+    /// Counts task <paramref name="task"/>'s multiply-accumulates: its real output channels x real output positions,
+    /// times the <paramref name="executedK"/> it ran of the convolution's K.
+    /// </summary>
+    private void Count(in ConvWork work, int task, int executedK)
     {
         int rowChunk = task % work.RowChunks;
         int columnChunk = task / work.RowChunks % work.ColumnChunks;
@@ -330,8 +344,8 @@ public sealed unsafe class ConvKernel
         int nLength = Math.Min(work.ColumnChunk, work.Columns - n0);
         int firstRow = rowChunk * work.PanelsPerRowChunk * PanelLayout.Rows;
         int rows = Math.Min(firstRow + work.PanelsPerRowChunk * PanelLayout.Rows, Spec.OutputChannelsPerGroup) - firstRow;
-        long macs = (long)rows * Spec.ReductionLength * RealColumns(work, n0, nLength);
-        Counters.Add(macs, macs);
+        long outputs = (long)rows * RealColumns(work, n0, nLength);
+        Counters.Add(outputs * executedK, outputs * Spec.ReductionLength);
     }
 
     /// <summary>Output positions among compute columns [n0, n0 + nLength): all of them, but for the padded columns of <see cref="ConvAlgorithm.PaddedTaps"/>.</summary>
@@ -353,7 +367,7 @@ public sealed unsafe class ConvKernel
     /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Multiply<TLane, TVec, TRows, TSource, TTarget>(TSource source, TTarget target, in WeightPanels a, RowRange rows, int nLength,
-        float* partial, nint partialLdc)
+        float* partial, nint partialLdc, KSegments segments)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
         where TRows : struct, IVectorOperandRows
@@ -363,11 +377,12 @@ public sealed unsafe class ConvKernel
         int k = a.K;
         int tileColumns = TileColumns;
         int columnPanels = PanelLayout.CeilDiv(nLength, tileColumns);
-        for (int k0 = 0; k0 < k; k0 += PanelLayout.KBlock)
+        for (int segment = 0; segment < segments.Count; segment++)
         {
-            int kLength = Math.Min(PanelLayout.KBlock, k - k0);
-            bool accumulate = k0 > 0;
-            bool finish = k0 + kLength == k;
+            int k0 = segments.Start(segment);
+            int kLength = segments.Length(segment);
+            bool accumulate = segment > 0;
+            bool finish = segment == segments.Count - 1;
             source.BeginBlock(k0, kLength);
             for (int jp = 0; jp < columnPanels; jp++)
             {

@@ -13,6 +13,11 @@ public enum AutoPad
 /// A 2-D convolution as ONNX Conv defines it (NCHW, weights M x C/group x kH x kW), with a fused activation.
 /// Pads are [top, left, bottom, right], ONNX's order; they apply when <see cref="AutoPad"/> is NotSet.
 /// </summary>
+/// <param name="SkipZeroMaps">
+/// Exact mechanism (SFMA's exact part): input channels that are zero everywhere are left out of K, so their taps
+/// are never multiplied. The output is bit-identical: a skipped term would have added 0 x w (w finite).
+/// Applies where the input is copied per run (<see cref="ConvAlgorithm.PaddedTaps"/>), which finds them on the way.
+/// </param>
 public sealed record ConvSpec(
     int OutputChannels,
     int InputChannels,
@@ -28,7 +33,8 @@ public sealed record ConvSpec(
     int PadRight = 0,
     int Group = 1,
     AutoPad AutoPad = AutoPad.NotSet,
-    Activation Activation = default)
+    Activation Activation = default,
+    bool SkipZeroMaps = false)
 {
     public int OutputChannelsPerGroup => OutputChannels / Group;
     public int InputChannelsPerGroup => InputChannels / Group;

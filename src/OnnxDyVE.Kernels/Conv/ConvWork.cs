@@ -33,10 +33,11 @@ public enum ConvAlgorithm
 /// </summary>
 /// <param name="Geometry">The convolution's geometry; for <see cref="ConvAlgorithm.PhasedTaps"/>, the stride-1 one over the phase planes.</param>
 /// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only for <see cref="ConvAlgorithm.PhasedTaps"/>).</param>
+/// <param name="ZeroMapFlags">Where in the run-wide buffer the copy phase marks each (image, input channel) that is zero everywhere (floats from its start); 0: not marked.</param>
 public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
-    int PackTaskCount, long SharedFloats, ConvGeometry Source)
+    int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0)
 {
     public int TaskCount => Units * RowChunks;
 }

@@ -26,10 +26,11 @@ internal static unsafe class PaddedTaps
 
     /// <summary>
     /// Copies channels [first, first + count) of <paramref name="image"/> (C x H x W) into the padded layout
-    /// at <paramref name="destination"/> (the image's first padded plane), borders zero.
+    /// at <paramref name="destination"/> (the image's first padded plane), borders zero. With
+    /// <paramref name="zeroMaps"/>, zeroMaps[c] says whether channel c was zero everywhere.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination)
+    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination, byte* zeroMaps)
     {
         int width = geometry.InputWidth;
         int height = geometry.InputHeight;
@@ -41,9 +42,13 @@ internal static unsafe class PaddedTaps
             float* target = destination + c * plane;
             new Span<float>(target, checked((int)(geometry.PadTop * pitch + geometry.PadLeft))).Clear();
             float* row = target + geometry.PadTop * pitch + geometry.PadLeft;
+            bool nonZero = false;
             for (int y = 0; y < height; y++)
             {
-                new ReadOnlySpan<float>(source + (nint)y * width, width).CopyTo(new Span<float>(row, width));
+                var sourceRow = new ReadOnlySpan<float>(source + (nint)y * width, width);
+                sourceRow.CopyTo(new Span<float>(row, width));
+                // +0 and -0 are both zero; NaN is not, so a NaN map is never skipped.
+                if (zeroMaps != null && !nonZero) nonZero = sourceRow.ContainsAnyExcept(0f, -0f);
                 // Right pad of this row and left pad of the next are adjacent.
                 int gap = y + 1 < height ? geometry.PadRight + geometry.PadLeft : geometry.PadRight;
                 new Span<float>(row + width, gap).Clear();
@@ -51,6 +56,7 @@ internal static unsafe class PaddedTaps
             }
             row -= geometry.PadLeft;
             new Span<float>(row, checked((int)(geometry.PadBottom * pitch))).Clear();
+            if (zeroMaps != null) zeroMaps[c] = nonZero ? (byte)0 : (byte)1;
         }
     }
 

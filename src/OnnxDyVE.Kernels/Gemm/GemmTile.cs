@@ -40,6 +40,17 @@ internal static unsafe class GemmTile<TLane, TVec>
         TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
         TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
         TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
+        if (accumulate)
+        {
+            // The sums so far start the chains, rather than being added at the end: every k then lands in one
+            // unbroken chain of FMAs however K was cut, so leaving out k whose terms are zero changes no bit.
+            (c00, c01) = LoadRow(partial, columns);
+            if (rows > 1) (c10, c11) = LoadRow(partial + partialLdc, columns);
+            if (rows > 2) (c20, c21) = LoadRow(partial + 2 * partialLdc, columns);
+            if (rows > 3) (c30, c31) = LoadRow(partial + 3 * partialLdc, columns);
+            if (rows > 4) (c40, c41) = LoadRow(partial + 4 * partialLdc, columns);
+            if (rows > 5) (c50, c51) = LoadRow(partial + 5 * partialLdc, columns);
+        }
         nint width = TLane.Count;
         for (nint k = 0; k < kLength; k++)
         {
@@ -68,26 +79,33 @@ internal static unsafe class GemmTile<TLane, TVec>
             a += PanelLayout.Rows;
         }
 
-        StoreRow(c00, c01, c, partial, 0, columns, accumulate, finish, epilogue);
-        if (rows > 1) StoreRow(c10, c11, c + ldc, partial + partialLdc, 1, columns, accumulate, finish, epilogue);
-        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, partial + 2 * partialLdc, 2, columns, accumulate, finish, epilogue);
-        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, partial + 3 * partialLdc, 3, columns, accumulate, finish, epilogue);
-        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, partial + 4 * partialLdc, 4, columns, accumulate, finish, epilogue);
-        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, partial + 5 * partialLdc, 5, columns, accumulate, finish, epilogue);
+        StoreRow(c00, c01, c, 0, columns, finish, epilogue);
+        if (rows > 1) StoreRow(c10, c11, c + ldc, 1, columns, finish, epilogue);
+        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, 2, columns, finish, epilogue);
+        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, 3, columns, finish, epilogue);
+        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, 4, columns, finish, epilogue);
+        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, 5, columns, finish, epilogue);
+    }
+
+    /// <summary>A row of sums so far, as the two vectors of a tile row; columns past <paramref name="columns"/> are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec, TVec) LoadRow(float* row, int columns)
+    {
+        nint width = TLane.Count;
+        if (columns == 2 * width) return (TLane.Load(ref *row), TLane.Load(ref *(row + width)));
+        // A ragged row: through a zeroed spill, element by element (inlined, as everything in Run must be).
+        Unsafe.SkipInit(out TileRowSpill spill);
+        ref float first = ref spill[0];
+        for (int j = 0; j < 2 * width; j++) Unsafe.Add(ref first, j) = j < columns ? row[j] : 0f;
+        return (TLane.Load(ref first), TLane.Load(ref Unsafe.Add(ref first, width)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(TVec v0, TVec v1, float* row, float* partialRow, nint rowIndex, int columns,
-        bool accumulate, bool finish, in TileEpilogue epilogue)
+    private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns, bool finish, in TileEpilogue epilogue)
     {
         nint width = TLane.Count;
         if (columns == 2 * width)
         {
-            if (accumulate)
-            {
-                v0 = TLane.Add(v0, TLane.Load(ref *partialRow));
-                v1 = TLane.Add(v1, TLane.Load(ref *(partialRow + width)));
-            }
             if (finish)
             {
                 v0 = epilogue.Apply<TLane, TVec>(v0, rowIndex, 0);
@@ -98,7 +116,7 @@ internal static unsafe class GemmTile<TLane, TVec>
             return;
         }
 
-        StoreRagged(v0, v1, row, partialRow, rowIndex, columns, accumulate, finish, epilogue);
+        StoreRagged(v0, v1, row, rowIndex, columns, finish, epilogue);
     }
 
     /// <summary>
@@ -107,8 +125,7 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// JIT then keeps the twelve accumulators in memory inside the k loop, a fourfold slowdown.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRagged(TVec v0, TVec v1, float* row, float* partialRow, nint rowIndex, int columns,
-        bool accumulate, bool finish, in TileEpilogue epilogue)
+    private static void StoreRagged(TVec v0, TVec v1, float* row, nint rowIndex, int columns, bool finish, in TileEpilogue epilogue)
     {
         nint width = TLane.Count;
         Unsafe.SkipInit(out TileRowSpill spill);
@@ -118,7 +135,6 @@ internal static unsafe class GemmTile<TLane, TVec>
         for (int j = 0; j < columns; j++)
         {
             float value = Unsafe.Add(ref first, j);
-            if (accumulate) value += partialRow[j];
             if (finish) value = epilogue.Apply(value, rowIndex, j);
             row[j] = value;
         }

@@ -49,7 +49,13 @@ internal static class ConvAttributes
             PadRight: Int(pads[3], "pads"),
             Group: group,
             AutoPad: autoPad,
-            Activation: ActivationAttributes.Read(attributes));
+            Activation: ActivationAttributes.Read(attributes),
+            SkipZeroMaps: (attributes.GetInt(OnnxDyVE.Schema.DyveSchema.SkipZeroMaps) ?? 1) switch
+            {
+                0 => false,
+                1 => true,
+                long other => throw new ArgumentException($"attribute '{OnnxDyVE.Schema.DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
+            });
         spec.Validate();
         return spec;
     }

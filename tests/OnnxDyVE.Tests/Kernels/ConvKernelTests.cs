@@ -85,6 +85,40 @@ public sealed unsafe class ConvKernelTests
         }
     }
 
+    /// <summary>
+    /// Zero-map skipping on inputs where a third of the channels (per image) are zero everywhere, as after a ReLU
+    /// that silenced whole features: bit-identical to the dense kernel, close to the reference, and counted.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Skipping_zero_maps_is_exact(SimdPath path, int shape)
+    {
+        ConvLayer layer = RandomLayers.ConvForKernel(shape);
+        ConvSpec dense = KernelSpecs.ToConvSpec(layer);
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
+        var kernel = new ConvKernel(dense with { SkipZeroMaps = true }, parameters.Weights, parameters.Bias ?? [], path);
+        if (!kernel.Supports(ConvAlgorithm.PaddedTaps, layer.Batch, layer.Height, layer.Width)) return;
+        float[] input = LayerParameters.Uniform(new Random(40_000 + shape), LayerParameters.Count(layer.InputShape()));
+        int plane = layer.Height * layer.Width;
+        var random = new Random(shape);
+        // Map 0 always, then a third of the rest at random; every map of every tenth shape.
+        for (int map = 0; map < layer.Batch * layer.InputChannels; map++)
+            if (map == 0 || random.Next(3) == 0 || shape % 10 == 0) Array.Clear(input, map * plane, plane);
+        string context = $"shape {shape} on {path}: {layer}";
+
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PaddedTaps);
+        GuardedOutput skipped = Run(kernel, work, input);
+        var denseKernel = new ConvKernel(dense, parameters.Weights, parameters.Bias ?? [], path);
+        GuardedOutput expected = Run(denseKernel, denseKernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PaddedTaps), input);
+
+        skipped.AssertGuardsIntact(context);
+        Assert.Equal(expected.Values.ToArray(), skipped.Values.ToArray());
+        OutputComparison.AssertClose(ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias), skipped.Values, context);
+        CounterValues counted = kernel.Counters.Read();
+        Assert.True(counted.ExecutedMacs < counted.DenseMacs, $"{context}: {counted}");
+        if (shape % 10 == 0) Assert.Equal(0, counted.ExecutedMacs);
+    }
+
     /// <summary>Both phases in order, task by task on this thread, as a host does: packing (when the plan has it), then compute.</summary>
     private static GuardedOutput Run(ConvKernel kernel, ConvWork work, float[] input)
     {

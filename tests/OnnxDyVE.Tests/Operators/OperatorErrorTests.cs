@@ -107,6 +107,14 @@ public sealed class OperatorErrorTests
     }
 
     [Fact]
+    public void Conv_zero_map_skipping_flag_out_of_range()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, new AttributeProto { Name = OnnxDyVE.Schema.DyveSchema.SkipZeroMaps, Type = AttributeProto.Types.AttributeType.Int, I = -1 });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.SkipZeroMaps);
+    }
+
+    [Fact]
     public void Gemm_zero_input_skipping_flag_out_of_range()
     {
         ModelProto model = LayerModels.Gemm(ValidGemm, 1, LayerPaths.Dyve);

@@ -1,0 +1,74 @@
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// The runs of K a task multiplies, in order, each at most <see cref="Gemm.PanelLayout.KBlock"/> long: all of K in
+/// blocks, or only the taps of input channels that are not zero everywhere. Never empty: with nothing left to
+/// multiply there is one run of length 0, which still writes the bias and activation.
+/// </summary>
+internal readonly unsafe struct KSegments
+{
+    private readonly int* _bounds;
+    private readonly int _all;
+
+    private KSegments(int* bounds, int count, int all)
+    {
+        _bounds = bounds;
+        Count = count;
+        _all = all;
+    }
+
+    public int Count { get; }
+
+    /// <summary>K the runs cover together.</summary>
+    public int TotalLength => _bounds == null ? _all : Sum();
+
+    public int Start(int segment) => _bounds == null ? segment * Gemm.PanelLayout.KBlock : _bounds[2 * segment];
+
+    public int Length(int segment) => _bounds == null
+        ? Math.Min(Gemm.PanelLayout.KBlock, _all - segment * Gemm.PanelLayout.KBlock)
+        : _bounds[2 * segment + 1];
+
+    /// <summary>All of K, in blocks.</summary>
+    public static KSegments All(int k) => new(null, Math.Max(1, Gemm.PanelLayout.CeilDiv(k, Gemm.PanelLayout.KBlock)), k);
+
+    /// <summary>
+    /// The taps (<paramref name="taps"/> per channel, channel-major) of the channels whose zeroMaps entry is 0, cut into
+    /// blocks; <paramref name="bounds"/> has room for 2 x (channels + K / KBlock + 2) ints.
+    /// </summary>
+    public static KSegments LiveChannels(byte* zeroMaps, int channels, int taps, int* bounds)
+    {
+        int count = 0;
+        int c = 0;
+        while (c < channels)
+        {
+            if (zeroMaps[c] != 0)
+            {
+                c++;
+                continue;
+            }
+            int first = c;
+            while (c < channels && zeroMaps[c] == 0) c++;
+            // A run of live channels, in blocks of K.
+            for (int k = first * taps; k < c * taps; k += Gemm.PanelLayout.KBlock)
+            {
+                bounds[2 * count] = k;
+                bounds[2 * count + 1] = Math.Min(Gemm.PanelLayout.KBlock, c * taps - k);
+                count++;
+            }
+        }
+        if (count == 0)
+        {
+            bounds[0] = 0;
+            bounds[1] = 0;
+            count = 1;
+        }
+        return new KSegments(bounds, count, 0);
+    }
+
+    private int Sum()
+    {
+        int sum = 0;
+        for (int i = 0; i < Count; i++) sum += _bounds[2 * i + 1];
+        return sum;
+    }
+}
