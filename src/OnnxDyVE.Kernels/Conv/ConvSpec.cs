@@ -17,6 +17,8 @@ public enum AutoPad
 /// Exact mechanism (SFMA's exact part): input channels that are zero everywhere are left out of K, so their taps
 /// are never multiplied. The output is bit-identical: a skipped term would have added 0 x w (w finite).
 /// Applies where the input is copied per run (<see cref="ConvAlgorithm.PaddedTaps"/>), which finds them on the way.
+/// Not to 1x1 convolutions (<see cref="ConvAlgorithm.Pointwise"/>), which read their input in place: a scan of
+/// their own made SqueezeNet's 1x1 layers 5-10% slower, for maps that are rarely zero there.
 /// </param>
 public sealed record ConvSpec(
     int OutputChannels,
