@@ -5,29 +5,22 @@ using OnnxDyVE.Models;
 
 namespace OnnxDyVE.Harness;
 
-/// <summary>One DyVE node's work over the accuracy pass.</summary>
-public sealed record LayerWork(string Node, string Op, long DenseMacs, long ExecutedMacs)
-{
-    public double Reduction => ExecutedMacs == 0 ? double.PositiveInfinity : (double)DenseMacs / ExecutedMacs;
-}
-
 /// <summary>What <see cref="ModelBench.Run"/> measured: accuracy and latency of both models, and DyVE's work.</summary>
 public sealed record ModelBenchResult(
     EvaluationResult Stock, EvaluationResult Dyve, double Agreement,
-    LatencySummary StockLatency, LatencySummary DyveLatency, IReadOnlyList<LayerWork> Layers, int Threads)
+    LatencySummary StockLatency, LatencySummary DyveLatency, IReadOnlyList<DyveNodeStatistics> Layers, int Threads)
 {
     /// <summary>Stock p50 over DyVE p50: above 1, DyVE is faster.</summary>
     public double Speedup => StockLatency.P50Ms / DyveLatency.P50Ms;
 
+    /// <summary>Multiply-accumulates a dense product would have run in all DyVE nodes over the accuracy pass.</summary>
+    public long DenseMacs => Layers.Sum(l => l.Counters.DenseMacs);
+
+    /// <summary>Multiply-accumulates the DyVE nodes ran over the accuracy pass.</summary>
+    public long ExecutedMacs => Layers.Sum(l => l.Counters.ExecutedMacs);
+
     /// <summary>Dense over executed multiply-accumulates of all DyVE nodes.</summary>
-    public double OpsReduction
-    {
-        get
-        {
-            long dense = Layers.Sum(l => l.DenseMacs), executed = Layers.Sum(l => l.ExecutedMacs);
-            return executed == 0 ? double.PositiveInfinity : (double)dense / executed;
-        }
-    }
+    public double OpsReduction => ExecutedMacs == 0 ? double.PositiveInfinity : (double)DenseMacs / ExecutedMacs;
 }
 
 /// <summary>
@@ -48,24 +41,13 @@ public static class ModelBench
         using (SessionOptions options = ComparisonOptions.Create(threads))
             stock = Evaluator.Run(stockModel, dataFolder, limit, options, stockProgress);
         EvaluationResult dyve;
-        // Kernels are found by the model's DyVE node names among those created during this run: ORT tells a
-        // kernel nothing of its session, and other sessions in the process may be making kernels meanwhile.
-        HashSet<string> nodes = DyveNodeNames(dyveModel);
-        var before = DyveStatistics.Snapshot().Select(s => (s.Node, s.Op)).ToHashSet();
-        IReadOnlyList<LayerWork> layers = [];
+        var capture = new NodeWorkCapture(dyveModel);
+        IReadOnlyList<DyveNodeStatistics> layers = [];
         using (SessionOptions options = ComparisonOptions.Create(threads))
-            dyve = Evaluator.Run(dyveModel, dataFolder, limit, options, dyveProgress, beforeDispose: () =>
-                layers = DyveStatistics.Snapshot().Where(s => nodes.Contains(s.Node) && !before.Contains((s.Node, s.Op)))
-                    .Select(s => new LayerWork(s.Node, s.Op, s.Counters.DenseMacs, s.Counters.ExecutedMacs)).ToList());
+            dyve = Evaluator.Run(dyveModel, dataFolder, limit, options, dyveProgress, beforeDispose: () => layers = capture.Read());
 
         (LatencySummary stockLatency, LatencySummary dyveLatency) = TimeInterleaved(stockModel, dyveModel, dataFolder, threads, timedRuns);
         return new ModelBenchResult(stock, dyve, dyve.Top1Agreement(stock), stockLatency, dyveLatency, layers, threads);
-    }
-
-    private static HashSet<string> DyveNodeNames(string modelPath)
-    {
-        Onnx.ModelProto model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
-        return model.Graph.Node.Where(n => n.Domain == Schema.DyveSchema.Domain).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     private static (LatencySummary Stock, LatencySummary Dyve) TimeInterleaved(string stockModel, string dyveModel, string dataFolder, int threads, int runs)

@@ -106,8 +106,8 @@ internal static class BenchCommand
         text.AppendLine();
         text.AppendLine("| DyVE node | op | dense MMACs/image | executed MMACs/image | reduction |");
         text.AppendLine("|---|---|--:|--:|--:|");
-        foreach (LayerWork layer in r.Layers)
-            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {layer.DenseMacs / 1e6 / r.Dyve.Count:F3} | {layer.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {layer.Reduction:F2}x |");
+        foreach (DyveNodeStatistics layer in r.Layers)
+            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {layer.Counters.DenseMacs / 1e6 / r.Dyve.Count:F3} | {layer.Counters.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {layer.Counters.MacReduction:F2}x |");
         return text.ToString();
     }
 
@@ -122,7 +122,7 @@ internal static class BenchCommand
             data = r.Stock.Data, images = r.Stock.Count, threads = r.Threads, batch = 1,
             stock = Side(r.Stock, r.StockLatency), dyve = Side(r.Dyve, r.DyveLatency),
             agreement = r.Agreement, speedup = r.Speedup, ops_reduction = r.OpsReduction,
-            layers = r.Layers.Select(l => new { node = l.Node, op = l.Op, dense_macs = l.DenseMacs, executed_macs = l.ExecutedMacs, reduction = l.Reduction }),
+            layers = r.Layers.Select(l => new { node = l.Node, op = l.Op, dense_macs = l.Counters.DenseMacs, executed_macs = l.Counters.ExecutedMacs, reduction = l.Counters.MacReduction }),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
     }

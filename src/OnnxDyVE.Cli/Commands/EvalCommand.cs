@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using OnnxDyVE.Evaluation;
+using OnnxDyVE.Harness;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Models;
 
@@ -33,7 +34,7 @@ internal static class EvalCommand
             return 2;
         }
         EvaluationResult result;
-        IReadOnlyList<DyveNodeStatistics> work;
+        IReadOnlyList<DyveNodeStatistics> work = [];
         try
         {
             (FileInfo model, DirectoryInfo data) = ModelArguments.Locate(modelArgument, dataArgument);
@@ -43,11 +44,8 @@ internal static class EvalCommand
             // DyVE's operators are registered for every model: a stock one simply has none of them.
             using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
             options.AppendDyVE();
-            var before = DyveStatistics.Snapshot().Select(s => (s.Node, s.Op)).ToHashSet();
-            IReadOnlyList<DyveNodeStatistics> during = [];
-            result = Evaluator.Run(model.FullName, data.FullName, limit, options, progress,
-                beforeDispose: () => during = DyveStatistics.Snapshot().Where(s => !before.Contains((s.Node, s.Op))).ToList());
-            work = during;
+            var capture = new NodeWorkCapture(model.FullName);
+            result = Evaluator.Run(model.FullName, data.FullName, limit, options, progress, beforeDispose: () => work = capture.Read());
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
                                       or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException

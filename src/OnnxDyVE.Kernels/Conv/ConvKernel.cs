@@ -165,16 +165,19 @@ public sealed unsafe class ConvKernel
         };
     }
 
-    /// <summary>The padded copy of every image, and one tile of zeros the last tile may read past its end.</summary>
+    /// <summary>The padded copy of every image.</summary>
     private long PaddedInputFloats(int batch, in ConvGeometry geometry) =>
-        (long)batch * Spec.InputChannels * geometry.PaddedHeight * geometry.PaddedWidth + TileColumns;
+        PlanesFloats(batch, Spec.InputChannels, geometry.PaddedHeight, geometry.PaddedWidth);
 
-    /// <summary>The phase planes of every image, and one tile of zeros past them.</summary>
+    /// <summary>The phase planes of every image.</summary>
     private long PhasedInputFloats(int batch, in ConvGeometry geometry)
     {
         (int height, int width) = PhaseSplit.PlaneSize(Spec, geometry);
-        return (long)batch * _phased!.Spec.InputChannels * height * width + TileColumns;
+        return PlanesFloats(batch, _phased!.Spec.InputChannels, height, width);
     }
+
+    /// <summary>Planes read in place by tap offsets, and one tile of zeros the last tile may read past their end.</summary>
+    private long PlanesFloats(int batch, int channels, long height, long width) => (long)batch * channels * height * width + TileColumns;
 
     private int CopyTasksPerImage(int batch) => Math.Min(Spec.InputChannels, PanelLayout.CeilDiv(MinimumCopyTasks, batch));
 

@@ -47,8 +47,8 @@ public sealed class ModelBenchTests : IDisposable
         Assert.Equal(20, result.Stock.Count);
         Assert.Equal(100, result.Agreement);
         Assert.Equal(result.Stock.Top1, result.Dyve.Top1);
-        LayerWork work = Assert.Single(result.Layers);
-        Assert.Equal(20L * 8 * 3 * 9 * 32 * 32, work.DenseMacs);
+        DyveNodeStatistics work = Assert.Single(result.Layers);
+        Assert.Equal(20L * 8 * 3 * 9 * 32 * 32, work.Counters.DenseMacs);
         Assert.True(result.StockLatency.P50Ms > 0 && result.DyveLatency.P50Ms > 0);
     }
 }
