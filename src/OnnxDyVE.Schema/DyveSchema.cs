@@ -32,6 +32,27 @@ public static class DyveSchema
     /// </summary>
     public const string SkipZeroMaps = "skip_zero_maps";
 
+    /// <summary>
+    /// Float attribute of DyveConv, at least 0 (default 0: off): SDSS's threshold at effort 1, in units of
+    /// <see cref="ActivationScale"/>. Outputs are computed on a stride-2 grid of positions; a position off the
+    /// grid whose computed neighbours differ by at most threshold x effort in every output channel of a block is
+    /// interpolated from them instead of computed.
+    /// </summary>
+    public const string SdssDelta = "sdss_delta";
+
+    /// <summary>
+    /// Float attribute of DyveConv, positive and finite (default 1): the layer's own activation scale (the RMS of
+    /// its outputs on calibration images), the unit every threshold of the node is given in.
+    /// </summary>
+    public const string ActivationScale = "activation_scale";
+
+    /// <summary>
+    /// Name of the optional fourth input of DyveConv, a float scalar in [0, 1] read at every run: 0 turns every
+    /// approximate mechanism off (the node is exact), 1 applies the thresholds as stored, values between scale
+    /// them. The rewriter wires every DyveConv to one graph input of this name, whose initializer holds the default.
+    /// </summary>
+    public const string EffortInput = "dyve_effort";
+
     /// <summary>Values of <see cref="Activation"/>.</summary>
     public static class ActivationKinds
     {

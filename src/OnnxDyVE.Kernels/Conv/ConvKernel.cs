@@ -88,9 +88,14 @@ public sealed unsafe class ConvKernel
     /// naming the mismatch.
     /// </summary>
     /// <param name="algorithm">Force an algorithm (tests, benchmarks); by default the fastest that applies.</param>
-    public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null)
+    /// <param name="effort">
+    /// In [0, 1]: scales every approximate mechanism's threshold (<see cref="ConvSpec.SdssDelta"/>); 0 runs the
+    /// convolution exactly.
+    /// </param>
+    public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null, float effort = 0)
     {
         if (batch <= 0) throw new ArgumentException($"batch must be positive, got {batch}");
+        if (!(effort >= 0 && effort <= 1)) throw new ArgumentException($"effort must be in [0, 1], got {effort}");
         if (channels != Spec.InputChannels)
             throw new ArgumentException($"input has {channels} channels, the weights expect {Spec.InputChannels} ({Spec.InputChannelsPerGroup} per group x group {Spec.Group})");
         ConvGeometry geometry = Spec.Geometry(height, width);

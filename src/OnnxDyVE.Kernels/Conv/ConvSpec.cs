@@ -20,6 +20,10 @@ public enum AutoPad
 /// Not to 1x1 convolutions (<see cref="ConvAlgorithm.Pointwise"/>), which read their input in place: a scan of
 /// their own made SqueezeNet's 1x1 layers 5-10% slower, for maps that are rarely zero there.
 /// </param>
+/// <param name="SdssDelta">
+/// SDSS's threshold at effort 1, in units of <paramref name="ActivationScale"/>; 0 turns it off. See <see cref="ConvKernel.Plan"/>.
+/// </param>
+/// <param name="ActivationScale">The layer's activation scale (RMS of its outputs on calibration images).</param>
 public sealed record ConvSpec(
     int OutputChannels,
     int InputChannels,
@@ -36,7 +40,9 @@ public sealed record ConvSpec(
     int Group = 1,
     AutoPad AutoPad = AutoPad.NotSet,
     Activation Activation = default,
-    bool SkipZeroMaps = false)
+    bool SkipZeroMaps = false,
+    float SdssDelta = 0,
+    float ActivationScale = 1)
 {
     public int OutputChannelsPerGroup => OutputChannels / Group;
     public int InputChannelsPerGroup => InputChannels / Group;
@@ -58,6 +64,8 @@ public sealed record ConvSpec(
         Require(PadTop >= 0 && PadLeft >= 0 && PadBottom >= 0 && PadRight >= 0,
             $"pads must not be negative, got [{PadTop}, {PadLeft}, {PadBottom}, {PadRight}]");
         Require(Group > 0, $"group must be positive, got {Group}");
+        Require(float.IsFinite(SdssDelta) && SdssDelta >= 0, $"sdss_delta must be finite and not negative, got {SdssDelta}");
+        Require(float.IsFinite(ActivationScale) && ActivationScale > 0, $"activation_scale must be finite and positive, got {ActivationScale}");
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,
