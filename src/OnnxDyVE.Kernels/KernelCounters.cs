@@ -4,13 +4,24 @@ namespace OnnxDyVE.Kernels;
 /// <param name="Runs">Calls of the operator.</param>
 /// <param name="ExecutedMacs">Multiply-accumulates of the product actually run (tile padding not counted).</param>
 /// <param name="DenseMacs">Multiply-accumulates the dense product would have run for the same calls.</param>
-public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs)
+/// <param name="OverheadOps">Scalar operations the mechanisms spent deciding and approximating (comparisons, interpolations).</param>
+/// <param name="Outputs">Output values produced.</param>
+/// <param name="ApproximatedOutputs">Of those, values interpolated rather than computed (SDSS).</param>
+public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs, long OverheadOps = 0, long Outputs = 0, long ApproximatedOutputs = 0)
 {
     /// <summary>Dense over executed work: 1 when nothing was skipped.</summary>
     public double MacReduction => ExecutedMacs == 0 ? (DenseMacs == 0 ? 1 : double.PositiveInfinity) : (double)DenseMacs / ExecutedMacs;
 
+    /// <summary>The paper's metric: dense operations over executed ones plus overhead; 1 when nothing was skipped.</summary>
+    public double OpsReduction => ExecutedMacs + OverheadOps == 0 ? (DenseMacs == 0 ? 1 : double.PositiveInfinity) : (double)DenseMacs / (ExecutedMacs + OverheadOps);
+
     public static CounterValues operator -(CounterValues after, CounterValues before) =>
-        new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs);
+        new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs,
+            after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs);
+
+    public static CounterValues operator +(CounterValues left, CounterValues right) =>
+        new(left.Runs + right.Runs, left.ExecutedMacs + right.ExecutedMacs, left.DenseMacs + right.DenseMacs,
+            left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs);
 }
 
 /// <summary>
@@ -22,6 +33,9 @@ public sealed class KernelCounters
     private long _runs;
     private long _executedMacs;
     private long _denseMacs;
+    private long _overheadOps;
+    private long _outputs;
+    private long _approximatedOutputs;
 
     public void CountRun() => Interlocked.Increment(ref _runs);
 
@@ -31,5 +45,14 @@ public sealed class KernelCounters
         Interlocked.Add(ref _denseMacs, denseMacs);
     }
 
-    public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs));
+    public void AddOverhead(long operations) => Interlocked.Add(ref _overheadOps, operations);
+
+    public void AddOutputs(long outputs, long approximated)
+    {
+        Interlocked.Add(ref _outputs, outputs);
+        Interlocked.Add(ref _approximatedOutputs, approximated);
+    }
+
+    public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs),
+        Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs));
 }

@@ -41,6 +41,9 @@ public sealed unsafe class ConvKernel
     /// <summary>The stride-1 convolution over phase planes that <see cref="ConvAlgorithm.PhasedTaps"/> runs, when worth it.</summary>
     private readonly ConvKernel? _phased;
 
+    /// <summary>SDSS's prepared weights, when the spec asks for it and it applies.</summary>
+    private readonly SampledConv? _sampled;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -81,6 +84,8 @@ public sealed unsafe class ConvKernel
         }
         if (PhaseSplit.IsWorthIt(spec))
             _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
+        if (SampledConv.Applies(spec))
+            _sampled = new SampledConv(spec, weights, bias, path, Counters);
     }
 
     /// <summary>
@@ -99,6 +104,10 @@ public sealed unsafe class ConvKernel
         if (channels != Spec.InputChannels)
             throw new ArgumentException($"input has {channels} channels, the weights expect {Spec.InputChannels} ({Spec.InputChannelsPerGroup} per group x group {Spec.Group})");
         ConvGeometry geometry = Spec.Geometry(height, width);
+        if (algorithm is null or ConvAlgorithm.Sampled && effort > 0 && TryPlanSampled(batch, geometry, effort) is { } sampled)
+            return sampled;
+        if (algorithm == ConvAlgorithm.Sampled)
+            throw new ArgumentException($"SDSS does not apply to {Spec} on a {height} x {width} input at effort {effort}");
         ConvAlgorithm best = ChooseAlgorithm(batch, geometry);
         if (algorithm is { } forced && forced != best && !Supports(forced, batch, geometry))
             throw new ArgumentException($"{forced} does not apply to {Spec} on a {height} x {width} input");
@@ -148,6 +157,24 @@ public sealed unsafe class ConvKernel
             rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry, zeroMapFlags);
     }
 
+    /// <summary>An SDSS run over the padded input, or null when SDSS is off or its buffers would be too large.</summary>
+    private ConvWork? TryPlanSampled(int batch, in ConvGeometry geometry, float effort)
+    {
+        if (_sampled is null || !Supports(ConvAlgorithm.PaddedTaps, batch, geometry)) return null;
+        long sharedFloats = PaddedInputFloats(batch, geometry);
+        long zeroMapFlags = 0;
+        if (Spec.SkipZeroMaps)
+        {
+            zeroMapFlags = sharedFloats;
+            sharedFloats += PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float));
+        }
+        float threshold = Spec.SdssDelta * Spec.ActivationScale * effort;
+        SampledLayout layout = _sampled.Layout(batch, geometry, threshold, sharedFloats, out sharedFloats);
+        if (sharedFloats > MaximumSharedFloats) return null;
+        return new ConvWork(ConvAlgorithm.Sampled, batch, geometry, (int)geometry.PaddedWidth, geometry.OutputSize, 0, 0, 0, 0, 0,
+            batch, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags, layout);
+    }
+
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry) =>
         Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
@@ -166,6 +193,7 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.Pointwise => unitStride && Spec.KernelHeight == 1 && Spec.KernelWidth == 1 && !geometry.HasPadding,
             ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
+            ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             _ => true,
         };
     }
@@ -193,12 +221,24 @@ public sealed unsafe class ConvKernel
     public float* RentRunScratch(in ConvWork work) => work.SharedFloats > 0 ? ScratchArena.RentShared((nint)work.SharedFloats) : null;
 
     /// <summary>
+    /// Task <paramref name="task"/> of phase <paramref name="phase"/> (of <see cref="ConvWork.PhaseCount"/>, each
+    /// with <see cref="ConvWork.PhaseTasks"/> tasks, run in order): input N x C x H x W, output N x M x Ho x Wo,
+    /// <paramref name="shared"/> the run's buffer (<see cref="RentRunScratch"/>).
+    /// </summary>
+    public void RunPhaseTask(in ConvWork work, int phase, float* input, float* output, float* shared, int task)
+    {
+        if (phase == 0) RunPackTask(work, input, shared, task);
+        else if (work.Algorithm == ConvAlgorithm.Sampled) _sampled!.RunTask(work, phase, output, shared, task);
+        else RunTask(work, input, output, shared, task);
+    }
+
+    /// <summary>
     /// Packing phase, task <paramref name="task"/> of <see cref="ConvWork.PackTaskCount"/>: one block of K of
     /// one column chunk (im2col), or a range of channels of one image (padded input).
     /// </summary>
-    public void RunPackTask(in ConvWork work, float* input, float* shared, int task)
+    private void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
-        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps)
+        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled)
         {
             int perImage = work.PackTaskCount / work.Batch;
             int imageIndex = task / perImage;
@@ -231,7 +271,7 @@ public sealed unsafe class ConvKernel
     /// Compute phase, task <paramref name="task"/> of <see cref="ConvWork.TaskCount"/>: input N x C x H x W,
     /// output N x M x Ho x Wo; <paramref name="shared"/> is the packing phase's buffer, or null.
     /// </summary>
-    public void RunTask(in ConvWork work, float* input, float* output, float* shared, int task)
+    private void RunTask(in ConvWork work, float* input, float* output, float* shared, int task)
     {
         if (work.Algorithm == ConvAlgorithm.PhasedTaps)
         {

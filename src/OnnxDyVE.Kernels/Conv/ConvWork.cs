@@ -22,6 +22,14 @@ public enum ConvAlgorithm
     /// <see cref="PaddedTaps"/>.
     /// </summary>
     PhasedTaps,
+
+    /// <summary>
+    /// SDSS (<see cref="ConvSpec.SdssDelta"/> at an effort above 0): stride 1, one group. The input is copied as for
+    /// <see cref="PaddedTaps"/>; the outputs on a stride-2 grid are computed, every other position is
+    /// interpolated from its grid neighbours where they agree and computed where they do not
+    /// (<see cref="SampledConv"/>).
+    /// </summary>
+    Sampled,
 }
 
 /// <summary>
@@ -34,10 +42,20 @@ public enum ConvAlgorithm
 /// <param name="Geometry">The convolution's geometry; for <see cref="ConvAlgorithm.PhasedTaps"/>, the stride-1 one over the phase planes.</param>
 /// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only for <see cref="ConvAlgorithm.PhasedTaps"/>).</param>
 /// <param name="ZeroMapFlags">Where in the run-wide buffer the copy phase marks each (image, input channel) that is zero everywhere (floats from its start); 0: not marked.</param>
+/// <param name="Sampled">The layout of an SDSS run (<see cref="ConvAlgorithm.Sampled"/>), else default.</param>
 public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
-    int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0)
+    int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default)
 {
+    /// <summary>Compute tasks of a dense run (the phase after packing).</summary>
     public int TaskCount => Units * RowChunks;
+
+    /// <summary>Phases of the run, each to be finished before the next starts: packing then compute, or SDSS's five.</summary>
+    public int PhaseCount => Algorithm == ConvAlgorithm.Sampled ? SampledLayout.Phases : 2;
+
+    /// <summary>Independent tasks of phase <paramref name="phase"/> (may be 0: skip the phase).</summary>
+    public int PhaseTasks(int phase) => phase == 0 ? PackTaskCount
+        : Algorithm == ConvAlgorithm.Sampled ? Sampled.Tasks(phase, Batch)
+        : TaskCount;
 }

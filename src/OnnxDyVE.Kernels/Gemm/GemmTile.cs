@@ -5,8 +5,9 @@ namespace OnnxDyVE.Kernels.Gemm;
 
 /// <summary>
 /// The register-blocked core every DyVE kernel runs on: a tile of <see cref="PanelLayout.Rows"/> rows by two
-/// vectors of columns, C = (accumulate ? C : 0) + A·B over a range of K. A is packed, Rows values per k
-/// (broadcast); each row of B is two contiguous vectors found through <see cref="IVectorOperandRows"/>: a
+/// vectors of columns, C = (accumulate ? C : 0) + A·B over a range of K. A gives Rows values per k to
+/// broadcast through <see cref="IBroadcastOperand"/>: a packed panel, or output positions read in place;
+/// each row of B is two contiguous vectors found through <see cref="IVectorOperandRows"/>: a
 /// packed panel, or rows read in place (a convolution's input, shifted per tap). A range of K is any run of
 /// k, so callers can compute a prefix of K, finish the rest for chosen tiles, or leave out runs of K (whole
 /// input channels) without a change here.
@@ -18,6 +19,13 @@ internal static unsafe class GemmTile<TLane, TVec>
     public static int Columns => 2 * TLane.Count;
 
     /// <param name="a">Packed A panel at the first k: Rows floats per k.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<TRows>(float* a, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
+        int rows, int columns, bool accumulate, bool finish, in TileEpilogue epilogue)
+        where TRows : struct, IVectorOperandRows =>
+        Run(new PackedBroadcast(a), b, kLength, c, ldc, partial, partialLdc, rows, columns, accumulate, finish, epilogue);
+
+    /// <param name="a">A's values at the first k, one per row.</param>
     /// <param name="b">Row k of B: Columns floats from <c>b.Row(k)</c>.</param>
     /// <param name="kLength">Number of k to accumulate.</param>
     /// <param name="c">The tile's first output element.</param>
@@ -31,8 +39,9 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <param name="epilogue">Bias and activation, positioned at the tile's first element.</param>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TRows>(float* a, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
+    public static void Run<TBroadcast, TRows>(TBroadcast a, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
         int rows, int columns, bool accumulate, bool finish, in TileEpilogue epilogue)
+        where TBroadcast : struct, IBroadcastOperand
         where TRows : struct, IVectorOperandRows
     {
         // Twelve accumulators: six rows of A broadcast against two vectors of B. With 16 vector registers
@@ -58,25 +67,25 @@ internal static unsafe class GemmTile<TLane, TVec>
             float* row = b.Row(k);
             TVec b0 = TLane.Load(ref *row);
             TVec b1 = TLane.Load(ref *(row + width));
-            TVec a0 = TLane.Broadcast(a[0]);
+            TVec a0 = TLane.Broadcast(a.Value(0));
             c00 = TLane.MultiplyAdd(a0, b0, c00);
             c01 = TLane.MultiplyAdd(a0, b1, c01);
-            TVec a1 = TLane.Broadcast(a[1]);
+            TVec a1 = TLane.Broadcast(a.Value(1));
             c10 = TLane.MultiplyAdd(a1, b0, c10);
             c11 = TLane.MultiplyAdd(a1, b1, c11);
-            TVec a2 = TLane.Broadcast(a[2]);
+            TVec a2 = TLane.Broadcast(a.Value(2));
             c20 = TLane.MultiplyAdd(a2, b0, c20);
             c21 = TLane.MultiplyAdd(a2, b1, c21);
-            TVec a3 = TLane.Broadcast(a[3]);
+            TVec a3 = TLane.Broadcast(a.Value(3));
             c30 = TLane.MultiplyAdd(a3, b0, c30);
             c31 = TLane.MultiplyAdd(a3, b1, c31);
-            TVec a4 = TLane.Broadcast(a[4]);
+            TVec a4 = TLane.Broadcast(a.Value(4));
             c40 = TLane.MultiplyAdd(a4, b0, c40);
             c41 = TLane.MultiplyAdd(a4, b1, c41);
-            TVec a5 = TLane.Broadcast(a[5]);
+            TVec a5 = TLane.Broadcast(a.Value(5));
             c50 = TLane.MultiplyAdd(a5, b0, c50);
             c51 = TLane.MultiplyAdd(a5, b1, c51);
-            a += PanelLayout.Rows;
+            a.Next();
         }
 
         StoreRow(c00, c01, c, 0, columns, finish, epilogue);

@@ -76,29 +76,28 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         ConvWork work = kernel.Plan(batch, channels, height, width);
         float* y = context.Output(0, [batch, kernel.Spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth]);
         float* shared = kernel.RentRunScratch(work);
-        if (work.PackTaskCount > 0)
+        for (int phase = 0; phase < work.PhaseCount; phase++)
         {
-            var pack = new ConvRun(work, (float*)x, y, shared, packing: true);
-            context.ParallelFor(Handle, &pack, work.PackTaskCount);
+            int tasks = work.PhaseTasks(phase);
+            if (tasks == 0) continue;
+            var run = new ConvRun(work, phase, (float*)x, y, shared);
+            context.ParallelFor(Handle, &run, tasks);
         }
-        var compute = new ConvRun(work, (float*)x, y, shared, packing: false);
-        context.ParallelFor(Handle, &compute, work.TaskCount);
         kernel.Counters.CountRun();
     }
 
     public void RunTask(void* work, int index)
     {
         var run = (ConvRun*)work;
-        if (run->Packing) kernel.RunPackTask(run->Work, run->Input, run->Shared, index);
-        else kernel.RunTask(run->Work, run->Input, run->Output, run->Shared, index);
+        kernel.RunPhaseTask(run->Work, run->Phase, run->Input, run->Output, run->Shared, index);
     }
 
-    private readonly struct ConvRun(ConvWork work, float* input, float* output, float* shared, bool packing)
+    private readonly struct ConvRun(ConvWork work, int phase, float* input, float* output, float* shared)
     {
         public readonly ConvWork Work = work;
+        public readonly int Phase = phase;
         public readonly float* Input = input;
         public readonly float* Output = output;
         public readonly float* Shared = shared;
-        public readonly bool Packing = packing;
     }
 }

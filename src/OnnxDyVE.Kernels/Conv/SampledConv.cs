@@ -1,0 +1,398 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using OnnxDyVE.Kernels.Gemm;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// SDSS, significance-driven selective sampling, for a stride-1 convolution of one group. Per image:
+/// <list type="number">
+/// <item>grid: every output channel at the positions of <see cref="SampledGrid"/> (a quarter of them);</item>
+/// <item>decide: for each other position and each block of <see cref="BlockChannels"/> output channels, the
+/// spread (max - min) of its grid neighbours in each channel; the block is interpolated there when no channel's
+/// spread exceeds the threshold, else the position joins the block's list;</item>
+/// <item>compute: the listed positions, exactly, for the block's channels only;</item>
+/// <item>store: grid, computed and interpolated values into the output maps.</item>
+/// </list>
+/// The threshold is absolute (a fraction of the layer's activation scale), so maps whose values are small
+/// next to the layer's scale, the insignificant ones, are interpolated almost everywhere and significant maps
+/// are computed where they vary. Skipped positions are never computed: a tile is six listed positions read in
+/// place from the padded input (<see cref="PositionBroadcast"/>) against a panel of packed weights, as dense
+/// as the exact kernel's tiles. Decisions are made per block of channels, not per neuron, for the same reason.
+/// </summary>
+internal sealed unsafe class SampledConv
+{
+    /// <summary>Output channels decided together: one Vector512 tile's columns, two Vector256 tiles', and so on.</summary>
+    public const int BlockChannels = 32;
+
+    /// <summary>Tasks a phase is cut into at least, when the map allows, so two to eight threads stay busy.</summary>
+    private const int MinimumTasks = 8;
+
+    private readonly ConvSpec _spec;
+    private readonly SimdPath _path;
+    private readonly int _columns;
+    private readonly KernelCounters _counters;
+    /// <summary>K x padded channels, in panels of tile width: panel j holds channels [j * columns, (j + 1) * columns).</summary>
+    private readonly float[] _weights;
+    /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
+    private readonly float[] _bias;
+
+    /// <summary>Output channels rounded up to whole tiles.</summary>
+    public int PaddedChannels { get; }
+
+    public SampledConv(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path, KernelCounters counters)
+    {
+        _spec = spec;
+        _path = path;
+        _counters = counters;
+        _columns = PanelLayout.Columns(path);
+        PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
+        int k = spec.ReductionLength;
+        _weights = GC.AllocateUninitializedArray<float>(checked(PaddedChannels * k), pinned: true);
+        fixed (float* w = weights)
+        fixed (float* packed = _weights)
+            PanelLayout.PackColumns(w, 1, k, spec.OutputChannels, k, _columns, 1f, packed);
+        _bias = bias.IsEmpty ? [] : GC.AllocateArray<float>(PaddedChannels, pinned: true);
+        bias.CopyTo(_bias);
+    }
+
+    /// <summary>Whether SDSS applies to <paramref name="spec"/>: stride 1 (it reads the padded input in place) and one group.</summary>
+    public static bool Applies(ConvSpec spec) =>
+        spec.SdssDelta > 0 && spec.StrideHeight == 1 && spec.StrideWidth == 1 && spec.Group == 1;
+
+    /// <summary>
+    /// The layout of a run whose padded input (and zero-map flags) take the first <paramref name="start"/> floats
+    /// of the run-wide buffer; <see cref="SampledLayout.Lists"/> etc. follow.
+    /// </summary>
+    public SampledLayout Layout(int batch, in ConvGeometry geometry, float threshold, long start, out long sharedFloats)
+    {
+        var grid = new SampledGrid(geometry.OutputHeight, geometry.OutputWidth);
+        int perImage = PanelLayout.CeilDiv(MinimumTasks, batch);
+        int gridChunk = PanelLayout.CeilDiv(PanelLayout.CeilDiv(grid.Count, perImage), PanelLayout.Rows) * PanelLayout.Rows;
+        int gridChunks = PanelLayout.CeilDiv(grid.Count, gridChunk);
+        int blocks = PanelLayout.CeilDiv(PaddedChannels, BlockChannels);
+        int rowsPerBand = PanelLayout.CeilDiv(geometry.OutputHeight, Math.Min(perImage, geometry.OutputHeight));
+        int bands = PanelLayout.CeilDiv(geometry.OutputHeight, rowsPerBand);
+        long n = geometry.OutputSize;
+        long gridValues = Align(start);
+        long computedValues = Align(gridValues + (long)batch * grid.Count * PaddedChannels);
+        long entries = Align(computedValues + (long)batch * blocks * n * BlockChannels);
+        long lists = entries + (long)batch * blocks * n;
+        long counts = lists + (long)batch * blocks * n;
+        sharedFloats = counts + (long)batch * blocks * bands;
+        return new SampledLayout(threshold, grid, gridChunk, gridChunks, blocks, bands, rowsPerBand,
+            gridValues, computedValues, entries, lists, counts);
+    }
+
+    /// <summary>Rounds a float offset up to a cache line.</summary>
+    private static long Align(long floats) => (floats + 15) & ~15L;
+
+    /// <summary>Phase <paramref name="phase"/> (after the copy), task <paramref name="task"/>; see <see cref="SampledLayout"/>.</summary>
+    public void RunTask(in ConvWork work, int phase, float* output, float* shared, int task)
+    {
+        switch (_path)
+        {
+            case SimdPath.Vector512:
+                RunTask<Lane512, Vector512<float>>(work, phase, output, shared, task);
+                break;
+            case SimdPath.Vector256:
+                RunTask<Lane256, Vector256<float>>(work, phase, output, shared, task);
+                break;
+            case SimdPath.Vector128:
+                RunTask<Lane128, Vector128<float>>(work, phase, output, shared, task);
+                break;
+            default:
+                RunTask<LaneScalar, float>(work, phase, output, shared, task);
+                break;
+        }
+    }
+
+    private void RunTask<TLane, TVec>(in ConvWork work, int phase, float* output, float* shared, int task)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        SampledLayout layout = work.Sampled;
+        switch (phase)
+        {
+            case SampledLayout.GridPhase:
+                ComputeGrid<TLane, TVec>(work, shared, task / layout.GridChunks, task % layout.GridChunks);
+                break;
+            case SampledLayout.DecidePhase:
+                Decide(work, shared, task / layout.Bands, task % layout.Bands);
+                break;
+            case SampledLayout.ComputePhase:
+            {
+                int band = task % layout.Bands;
+                int rest = task / layout.Bands;
+                ComputeListed<TLane, TVec>(work, shared, rest / layout.Blocks, rest % layout.Blocks, band);
+                break;
+            }
+            default:
+            {
+                int band = task % layout.Bands;
+                int rest = task / layout.Bands;
+                Store(work, output, shared, rest / layout.Blocks, rest % layout.Blocks, band);
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The image's padded input, its live runs of K (zero maps left out), the taps' offsets, and room for
+    /// <paramref name="positions"/> origins in the padded input.
+    /// </summary>
+    private ImageOperand Operand(in ConvWork work, float* shared, int image, int positions)
+    {
+        int channels = _spec.InputChannels;
+        int k = _spec.ReductionLength;
+        nint* offsets = (nint*)ScratchArena.Rent(((nint)k + positions) * (sizeof(nint) / sizeof(float)));
+        PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
+        KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
+            : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
+                _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2));
+        return new ImageOperand(shared + image * channels * PaddedTaps.Plane(work.Geometry), segments, offsets, offsets + k);
+    }
+
+    private readonly struct ImageOperand(float* padded, KSegments segments, nint* offsets, nint* origins)
+    {
+        public float* Padded => padded;
+        public KSegments Segments => segments;
+        public nint* Offsets => offsets;
+        public nint* Origins => origins;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeGrid<TLane, TVec>(in ConvWork work, float* shared, int image, int chunk)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        SampledLayout layout = work.Sampled;
+        SampledGrid grid = layout.Grid;
+        int first = chunk * layout.GridChunk;
+        int count = Math.Min(layout.GridChunk, grid.Count - first);
+        // Row r of a tile is grid position first + t + r: its padded-input origin, found once per task.
+        ImageOperand operand = Operand(work, shared, image, count);
+        nint* origins = operand.Origins;
+        nint pitch = (nint)work.Geometry.PaddedWidth;
+        for (int i = 0; i < count; i++)
+        {
+            int g = first + i;
+            int gy = g / grid.GridWidth;
+            origins[i] = 2 * gy * pitch + 2 * (g - gy * grid.GridWidth);
+        }
+        float* values = shared + layout.GridValues + ((nint)image * grid.Count + first) * PaddedChannels;
+        Multiply<TLane, TVec>(operand, count, 0, PaddedChannels / _columns, values, PaddedChannels);
+        Count(operand.Segments.TotalLength, (long)count * _spec.OutputChannels);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeListed<TLane, TVec>(in ConvWork work, float* shared, int image, int block, int band)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        SampledLayout layout = work.Sampled;
+        int outW = work.Geometry.OutputWidth;
+        long n = work.Geometry.OutputSize;
+        long list = ((long)image * layout.Blocks + block) * n;
+        int count = ((int*)(shared + layout.ListCounts))[((long)image * layout.Blocks + block) * layout.Bands + band];
+        if (count == 0) return;
+        int start = band * layout.RowsPerBand * outW;
+        int* positions = (int*)(shared + layout.Lists) + list + start;
+        ImageOperand operand = Operand(work, shared, image, count);
+        nint* origins = operand.Origins;
+        nint pitch = (nint)work.Geometry.PaddedWidth;
+        for (int i = 0; i < count; i++)
+        {
+            int p = positions[i];
+            int oy = p / outW;
+            origins[i] = oy * pitch + (p - oy * outW);
+        }
+        int firstPanel = block * BlockChannels / _columns;
+        int lastPanel = Math.Min(PaddedChannels, (block + 1) * BlockChannels) / _columns;
+        float* values = shared + layout.ComputedValues + (list + start) * BlockChannels - (nint)firstPanel * _columns;
+        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values, BlockChannels);
+        Count(operand.Segments.TotalLength, (long)count * RealChannels(block), dense: false);
+    }
+
+    /// <summary>
+    /// Rows = positions (origins in the padded input), columns = output channels of panels [firstPanel, lastPanel):
+    /// row i, panel j lands at values + i * ldc + j * tile width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        float* padded = operand.Padded;
+        nint* origins = operand.Origins;
+        nint* offsets = operand.Offsets;
+        KSegments segments = operand.Segments;
+        int k = _spec.ReductionLength;
+        int rows = PanelLayout.Rows;
+        fixed (float* weights = _weights)
+        fixed (float* bias = _bias)
+        {
+            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
+            for (int j = firstPanel; j < lastPanel; j++)
+            {
+                float* panel = weights + (nint)j * k * _columns;
+                for (int segment = 0; segment < segments.Count; segment++)
+                {
+                    int k0 = segments.Start(segment);
+                    int kLength = segments.Length(segment);
+                    bool accumulate = segment > 0;
+                    bool finish = segment == segments.Count - 1;
+                    var b = new StridedRows(panel + (nint)k0 * _columns, _columns);
+                    for (int i = 0; i < count; i += rows)
+                    {
+                        int here = Math.Min(rows, count - i);
+                        // Rows past the list's end repeat its first position: read, never stored.
+                        nint* o = origins + i;
+                        var a = new PositionBroadcast(padded + o[0], padded + o[here > 1 ? 1 : 0], padded + o[here > 2 ? 2 : 0],
+                            padded + o[here > 3 ? 3 : 0], padded + o[here > 4 ? 4 : 0], padded + o[here > 5 ? 5 : 0], offsets + k0);
+                        float* c = values + i * ldc + (nint)j * _columns;
+                        GemmTile<TLane, TVec>.Run(a, b, kLength, c, ldc, c, ldc, here, _columns, accumulate, finish,
+                            epilogue.At(0, (nint)j * _columns));
+                    }
+                }
+            }
+        }
+    }
+
+    private int RealChannels(int block) => Math.Min(BlockChannels, _spec.OutputChannels - block * BlockChannels);
+
+    private void Count(int executedK, long outputs, bool dense = true) =>
+        _counters.Add(outputs * executedK, dense ? outputs * _spec.ReductionLength : 0);
+
+    /// <summary>
+    /// For each off-grid position of the band and each block: the widest spread of its grid neighbours over the
+    /// block's channels against the threshold; listed for computing when it exceeds it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Decide(in ConvWork work, float* shared, int image, int band)
+    {
+        SampledLayout layout = work.Sampled;
+        SampledGrid grid = layout.Grid;
+        int outH = work.Geometry.OutputHeight, outW = work.Geometry.OutputWidth;
+        long n = work.Geometry.OutputSize;
+        int y0 = band * layout.RowsPerBand;
+        int y1 = Math.Min(outH, y0 + layout.RowsPerBand);
+        float* gridValues = shared + layout.GridValues + (nint)image * grid.Count * PaddedChannels;
+        int stride = PaddedChannels;
+        Span<nint> neighbours = stackalloc nint[4];
+        long comparisons = 0;
+        for (int block = 0; block < layout.Blocks; block++)
+        {
+            long list = ((long)image * layout.Blocks + block) * n;
+            int* entries = (int*)(shared + layout.Entries) + list;
+            int* positions = (int*)(shared + layout.Lists) + list + y0 * outW;
+            int listed = 0;
+            int c0 = block * BlockChannels;
+            int channels = RealChannels(block);
+            for (int y = y0; y < y1; y++)
+            {
+                AxisNeighbours rows = SampledGrid.Axis(y, outH);
+                for (int x = 0; x < outW; x++)
+                {
+                    if (SampledGrid.OnGrid(y, x)) continue;
+                    AxisNeighbours columns = SampledGrid.Axis(x, outW);
+                    int count = 0;
+                    for (int i = 0; i < rows.Count; i++)
+                        for (int j = 0; j < columns.Count; j++)
+                            neighbours[count++] = ((nint)rows.At(i) * grid.GridWidth + columns.At(j)) * stride + c0;
+                    comparisons += (long)Spread(gridValues, neighbours[..count], channels, layout.Threshold, out bool agree) * 2 * count;
+                    int p = y * outW + x;
+                    if (agree)
+                    {
+                        entries[p] = -1;
+                        continue;
+                    }
+                    entries[p] = y0 * outW + listed;
+                    positions[listed++] = p;
+                }
+            }
+            ((int*)(shared + layout.ListCounts))[((long)image * layout.Blocks + block) * layout.Bands + band] = listed;
+        }
+        _counters.AddOverhead(comparisons);
+    }
+
+    /// <summary>
+    /// Channels scanned until one's spread over <paramref name="neighbours"/> exceeded <paramref name="threshold"/>
+    /// (the position must be computed); <paramref name="agree"/> when none did (it may be interpolated).
+    /// </summary>
+    private static int Spread(float* values, ReadOnlySpan<nint> neighbours, int channels, float threshold, out bool agree)
+    {
+        agree = false;
+        for (int c = 0; c < channels; c++)
+        {
+            float first = values[neighbours[0] + c];
+            float max = first, min = first;
+            for (int i = 1; i < neighbours.Length; i++)
+            {
+                float v = values[neighbours[i] + c];
+                max = v > max ? v : max;
+                min = v < min ? v : min;
+            }
+            // NaN compares false: a NaN neighbour forces the position to be computed.
+            if (!(max - min <= threshold)) return c + 1;
+        }
+        agree = true;
+        return channels;
+    }
+
+    /// <summary>The band's output maps of the block's channels: grid values, computed ones, interpolations of the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Store(in ConvWork work, float* output, float* shared, int image, int block, int band)
+    {
+        SampledLayout layout = work.Sampled;
+        SampledGrid grid = layout.Grid;
+        int outH = work.Geometry.OutputHeight, outW = work.Geometry.OutputWidth;
+        long n = work.Geometry.OutputSize;
+        int y0 = band * layout.RowsPerBand;
+        int y1 = Math.Min(outH, y0 + layout.RowsPerBand);
+        long list = ((long)image * layout.Blocks + block) * n;
+        int* entries = (int*)(shared + layout.Entries) + list;
+        float* computed = shared + layout.ComputedValues + list * BlockChannels;
+        float* gridValues = shared + layout.GridValues + (nint)image * grid.Count * PaddedChannels;
+        int c0 = block * BlockChannels;
+        int channels = RealChannels(block);
+        long interpolated = 0, offGrid = 0, interpolationOps = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            float* map = output + ((nint)image * _spec.OutputChannels + c0 + c) * n;
+            float* column = gridValues + c0 + c;
+            for (int y = y0; y < y1; y++)
+            {
+                AxisNeighbours rows = SampledGrid.Axis(y, outH);
+                for (int x = 0; x < outW; x++)
+                {
+                    int p = y * outW + x;
+                    if (SampledGrid.OnGrid(y, x))
+                    {
+                        map[p] = column[((nint)(y / 2) * grid.GridWidth + x / 2) * PaddedChannels];
+                        continue;
+                    }
+                    int entry = entries[p];
+                    if (entry >= 0)
+                    {
+                        map[p] = computed[(nint)entry * BlockChannels + c];
+                        continue;
+                    }
+                    AxisNeighbours columns = SampledGrid.Axis(x, outW);
+                    float sum = 0;
+                    for (int i = 0; i < rows.Count; i++)
+                        for (int j = 0; j < columns.Count; j++)
+                            sum += rows.WeightAt(i) * columns.WeightAt(j) * column[((nint)rows.At(i) * grid.GridWidth + columns.At(j)) * PaddedChannels];
+                    map[p] = sum;
+                    interpolated++;
+                    interpolationOps += rows.Count * columns.Count;
+                }
+            }
+        }
+        for (int y = y0; y < y1; y++) offGrid += outW - (y % 2 == 0 ? (outW + 1) / 2 : 0);
+        _counters.Add(0, offGrid * channels * _spec.ReductionLength);
+        _counters.AddOverhead(interpolationOps);
+        _counters.AddOutputs((long)(y1 - y0) * outW * channels, interpolated);
+    }
+}

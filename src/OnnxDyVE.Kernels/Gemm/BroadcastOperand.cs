@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+
+namespace OnnxDyVE.Kernels.Gemm;
+
+/// <summary>
+/// Where a <see cref="GemmTile{TLane,TVec}"/> finds the <see cref="PanelLayout.Rows"/> values of k it broadcasts,
+/// one per tile row. A cursor at the tile's first k: <see cref="Next"/> moves it on by one k. Implemented by
+/// structs, so the tile is compiled once per kind and every lookup inlines to a load.
+/// </summary>
+internal unsafe interface IBroadcastOperand
+{
+    /// <summary>Row <paramref name="row"/>'s value at the current k (row is a constant once inlined).</summary>
+    float Value(int row);
+
+    void Next();
+}
+
+/// <summary>A packed panel: <see cref="PanelLayout.Rows"/> values per k, contiguous.</summary>
+internal unsafe struct PackedBroadcast(float* panel) : IBroadcastOperand
+{
+    private float* _panel = panel;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Value(int row) => _panel[row];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Next() => _panel += PanelLayout.Rows;
+}
+
+/// <summary>
+/// Output positions of a stride-1 convolution as tile rows, read in place from the zero-padded input
+/// (<see cref="Conv.PaddedTaps"/>): row r's value at tap k is <c>position r[offsets[k]]</c>. Lets a tile compute
+/// any six positions, in any order, for a panel of output channels, with nothing packed.
+/// </summary>
+internal unsafe struct PositionBroadcast(float* p0, float* p1, float* p2, float* p3, float* p4, float* p5, nint* offsets) : IBroadcastOperand
+{
+    private nint* _offsets = offsets;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Value(int row)
+    {
+        nint offset = *_offsets;
+        return row switch
+        {
+            0 => p0[offset],
+            1 => p1[offset],
+            2 => p2[offset],
+            3 => p3[offset],
+            4 => p4[offset],
+            _ => p5[offset],
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Next() => _offsets++;
+}
