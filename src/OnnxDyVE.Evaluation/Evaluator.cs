@@ -30,8 +30,12 @@ public static class Evaluator
     /// <param name="options">Session options for the model (stock, or with DyVE appended); null for defaults.</param>
     /// <param name="progress">Reports the number of images done.</param>
     /// <param name="beforeDispose">Called after the last image, while the model's session is still open (to read its operators' counters).</param>
+    /// <param name="effort">
+    /// The DyVE effort to run every image at, fed as <see cref="EffortFeed.Name"/>; null feeds nothing, so a rewritten
+    /// model runs at the default its file holds.
+    /// </param>
     public static EvaluationResult Run(string modelPath, string dataFolder, int? limit, SessionOptions? options = null,
-        IProgress<int>? progress = null, Action? beforeDispose = null)
+        IProgress<int>? progress = null, Action? beforeDispose = null, float? effort = null)
     {
         IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, limit);
         using InferenceSession session = options is null ? new InferenceSession(modelPath) : new InferenceSession(modelPath, options);
@@ -43,6 +47,9 @@ public static class Evaluator
         var input = new float[preprocessor.InputLength];
         long[] inputShape = [1, .. preprocessing.Input];
         using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        using OrtValue? effortValue = effort is float value ? EffortFeed.Create(session, value, modelPath) : null;
+        string[] inputNames = effortValue is null ? [inputName] : [inputName, EffortFeed.Name];
+        OrtValue[] inputValues = effortValue is null ? [inputValue] : [inputValue, effortValue];
         using var runOptions = new RunOptions();
         var accuracy = new TopKAccuracy();
         var predictions = new int[images.Count];
@@ -50,7 +57,7 @@ public static class Evaluator
         for (int i = 0; i < images.Count; i++)
         {
             preprocessor.Prepare(images[i].Path, input);
-            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [inputName], [inputValue], [outputName]);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, inputNames, inputValues, [outputName]);
             ReadOnlySpan<float> scores = outputs[0].GetTensorDataAsSpan<float>();
             accuracy.Add(scores, images[i].Label);
             predictions[i] = ArgMax(scores);

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using OnnxDyVE.Evaluation;
 
 namespace OnnxDyVE.Harness;
 
@@ -18,14 +19,19 @@ public sealed class PreparedSession : IDisposable
     private readonly float[] _output;
 
     /// <summary>A session over <paramref name="model"/> with one float input and its first output.</summary>
-    public PreparedSession(byte[] model, int threads, float[] input, long[] inputShape)
+    /// <param name="effort">
+    /// The DyVE effort every run feeds as <see cref="EffortFeed.Name"/>; null feeds nothing (the model's default).
+    /// </param>
+    public PreparedSession(byte[] model, int threads, float[] input, long[] inputShape, float? effort = null)
     {
         _options = ComparisonOptions.Create(threads);
         try
         {
             _session = new InferenceSession(model, _options);
-            _inputNames = [_session.InputNames[0]];
-            _inputs = [OrtValue.CreateTensorValueFromMemory(input, inputShape)];
+            _inputNames = effort is null ? [_session.InputNames[0]] : [_session.InputNames[0], EffortFeed.Name];
+            OrtValue? effortValue = effort is float value ? EffortFeed.Create(_session, value, "the model") : null;
+            OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+            _inputs = effortValue is null ? [inputValue] : [inputValue, effortValue];
             _outputNames = [_session.OutputNames[0]];
             using (IDisposableReadOnlyCollection<OrtValue> first = _session.Run(_runOptions, _inputNames, _inputs, _outputNames))
             {
@@ -36,6 +42,9 @@ public sealed class PreparedSession : IDisposable
         }
         catch
         {
+            _session?.Dispose();
+            foreach (OrtValue value in _inputs ?? []) value.Dispose();
+            _runOptions.Dispose();
             _options.Dispose();
             throw;
         }
@@ -51,7 +60,7 @@ public sealed class PreparedSession : IDisposable
     {
         _session.Dispose();
         _runOptions.Dispose();
-        _inputs[0].Dispose();
+        foreach (OrtValue value in _inputs) value.Dispose();
         _outputs[0].Dispose();
         _options.Dispose();
     }

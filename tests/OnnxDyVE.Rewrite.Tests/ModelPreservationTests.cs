@@ -31,7 +31,9 @@ public sealed class ModelPreservationTests
 
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
 
-        Assert.Equal(original.Graph.Input, rewritten.Graph.Input);
+        // The inputs stay, first and in order; the effort input, which has a default, follows them.
+        Assert.Equal(original.Graph.Input, rewritten.Graph.Input.Take(original.Graph.Input.Count));
+        Assert.Equal([EffortInput.Name], rewritten.Graph.Input.Skip(original.Graph.Input.Count).Select(i => i.Name));
         Assert.Equal(original.Graph.Output, rewritten.Graph.Output);
         Assert.Equal(original.MetadataProps, rewritten.MetadataProps);
         Assert.Equal(original.DocString, rewritten.DocString);

@@ -30,7 +30,52 @@ public sealed class StockRestorerTests
         Assert.DoesNotContain(restored.OpsetImport, o => o.Domain == DyveSchema.Domain);
         Assert.Equal(["Conv", "Relu", "Conv", "LeakyRelu", "Conv", "Clip", "Flatten", "Gemm", "Relu"], restored.Graph.Node.Select(n => n.OpType));
         Assert.Equal(["conv1", "conv2", "conv3", "fc"], restored.Graph.Node.Where(n => n.OpType is "Conv" or "Gemm").Select(n => n.Name));
+        // The effort input goes with the last DyveConv that read it.
+        Assert.Contains(rewritten.Graph.Input, i => i.Name == EffortInput.Name);
+        Assert.Equal(original.Graph.Input, restored.Graph.Input);
+        Assert.DoesNotContain(restored.Graph.Initializer, t => t.Name == EffortInput.Name);
+        Assert.All(restored.Graph.Node, n => Assert.DoesNotContain(EffortInput.Name, n.Input));
         Equivalence.AssertSameOutputs(original, restored, 1, 2);
+    }
+
+    /// <summary>With no activation or batch norm to split off again, restoring gives back the original model itself.</summary>
+    [Theory]
+    [InlineData(7)]
+    [InlineData(3)]
+    public void Restoring_a_rewrite_of_plain_layers_gives_the_original(long irVersion)
+    {
+        var builder = new ModelBuilder(seed: 10);
+        string x = builder.Input("x", 1, 3, 8, 8);
+        string y = builder.Node("Conv", "conv1", [x, builder.Weights("w1", [4, 3, 3, 3]), builder.Weights("b1", [4])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        y = builder.Node("Conv", "conv2", [y, builder.Weights("w2", [4, 4, 1, 1])]);
+        y = builder.Node("Flatten", "flatten", [y]);
+        y = builder.Node("Gemm", "fc", [y, builder.Weights("fc_w", [256, 3])]);
+        ModelProto original = builder.Output(y).Build();
+        original.IrVersion = irVersion;
+        if (irVersion < 4)
+            foreach (TensorProto initializer in original.Graph.Initializer)
+                original.Graph.Input.Add(OnnxProto.FloatValue(initializer.Name, [.. initializer.Dims]));
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        Assert.All(rewritten.Graph.Node.Where(n => n.OpType == DyveSchema.ConvOp), n => Assert.Equal(EffortInput.Name, n.Input[EffortInput.ConvInputIndex]));
+
+        Assert.Equal(original, StockRestorer.Restore(rewritten));
+    }
+
+    [Fact]
+    public void An_effort_input_something_else_reads_is_kept()
+    {
+        var builder = new ModelBuilder(seed: 11);
+        string x = builder.Input("x", 1, 2, 4, 4);
+        ModelProto original = builder.Output(builder.Node("Conv", "conv", [x, builder.Weights("w", [2, 2, 1, 1])])).Build();
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        rewritten.Graph.Node.Add(OnnxProto.Node("Identity", "", "effort_copy", [EffortInput.Name], ["effort_out"], []));
+        rewritten.Graph.Output.Add(OnnxProto.FloatValue("effort_out", []));
+
+        ModelProto restored = StockRestorer.Restore(rewritten);
+
+        Assert.Equal(["x", "w"], restored.Graph.Node.Single(n => n.OpType == "Conv").Input);
+        Assert.Contains(restored.Graph.Input, i => i.Name == EffortInput.Name);
+        Assert.Contains(restored.Graph.Initializer, t => t.Name == EffortInput.Name);
     }
 
     [Fact]

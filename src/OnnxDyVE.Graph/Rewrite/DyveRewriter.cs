@@ -7,7 +7,9 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// Rewrites a float32 ONNX model to DyVE operators: Conv (+ BatchNormalization) (+ activation) to DyveConv;
 /// Gemm, and MatMul (+ Add) with constant weights, (+ activation) to DyveGemm. Everything else is left as it
 /// is. Node names, graph inputs and outputs, value_info and metadata are kept, so that the rewritten model is a
-/// drop-in replacement; rewriting a rewritten model changes nothing. Subgraphs are not rewritten.
+/// drop-in replacement; rewriting a rewritten model changes nothing. Subgraphs are not rewritten. Every DyveConv
+/// reads the run's effort from one graph input, <see cref="EffortInput"/>, whose initializer holds the default (0,
+/// effort off): callers that do not feed it run the model as before.
 /// </summary>
 public static class DyveRewriter
 {
@@ -36,11 +38,16 @@ public static class DyveRewriter
             if (fusion is null) candidateReasons[node] = whyNot;
             else fusions[node] = fusion;
         }
-        if (fusions.Count == 0) return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()));
+        if (fusions.Count == 0)
+        {
+            EffortInput.Wire(result);
+            return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()));
+        }
 
         var edit = new GraphEdit(graph, fusions);
         RewriteReport report = Report(graph, fusions, candidateReasons, edit.DroppedConstantNodes);
         edit.Apply(result);
+        EffortInput.Wire(result);
         return new RewriteResult(result, report);
     }
 

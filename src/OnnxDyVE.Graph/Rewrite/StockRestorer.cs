@@ -6,7 +6,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// <summary>
 /// The inverse of <see cref="DyveRewriter"/>, exactly: every DyveConv becomes an ONNX Conv and every DyveGemm a Gemm,
 /// each followed by its fused activation as a node of its own (Relu, LeakyRelu or Clip). DyVE's own attributes
-/// (activation, mechanisms) are dropped; everything else is kept. Stock ONNX Runtime runs the result with no
+/// (activation, mechanisms) and DyveConv's effort input are dropped, and with them the <see cref="EffortInput"/>
+/// graph input and initializer once nothing reads them; everything else is kept. Stock ONNX Runtime runs the result with no
 /// DyVE library, which is what a stock-against-DyVE comparison needs when it is given only the DyVE model.
 /// </summary>
 public static class StockRestorer
@@ -25,6 +26,7 @@ public static class StockRestorer
         long opset = result.OpsetImport.Where(o => OpTypes.IsDefaultDomain(o.Domain)).Select(o => o.Version).DefaultIfEmpty(0).Max();
 
         var nodes = new List<NodeProto>(graph.Node.Count);
+        bool readEffort = false;
         foreach (NodeProto node in graph.Node)
         {
             if (node.Domain != DyveSchema.Domain)
@@ -41,15 +43,30 @@ public static class StockRestorer
             string activation = node.Attribute.FirstOrDefault(a => a.Name == DyveSchema.Activation)?.S.ToStringUtf8() ?? DyveSchema.ActivationKinds.None;
             string output = node.Output[0];
             string layerOutput = activation == DyveSchema.ActivationKinds.None ? output : names.Fresh($"{output}_{opType.ToLowerInvariant()}");
-            nodes.Add(OnnxProto.Node(opType, "", node.Name, [.. node.Input], [layerOutput], node.Attribute.Where(a => kept.Contains(a.Name)).Select(a => a.Clone())));
+            string[] inputs = [.. node.Input];
+            if (opType == OpTypes.Conv)
+            {
+                readEffort |= inputs.Length > EffortInput.ConvInputIndex && inputs[EffortInput.ConvInputIndex] == EffortInput.Name;
+                inputs = StockConvInputs(inputs);
+            }
+            nodes.Add(OnnxProto.Node(opType, "", node.Name, inputs, [layerOutput], node.Attribute.Where(a => kept.Contains(a.Name)).Select(a => a.Clone())));
             if (activation != DyveSchema.ActivationKinds.None)
                 nodes.Add(Activation(node, activation, layerOutput, output, opset, graph, names));
         }
         graph.Node.Clear();
         graph.Node.Add(nodes);
+        if (readEffort) EffortInput.RemoveIfUnread(graph);
         foreach (OperatorSetIdProto import in result.OpsetImport.Where(o => o.Domain == DyveSchema.Domain).ToList())
             result.OpsetImport.Remove(import);
         return result;
+    }
+
+    /// <summary>Conv's inputs of a DyveConv's: X, W and B if there is one; the effort (input 3) has no place in Conv.</summary>
+    private static string[] StockConvInputs(string[] inputs)
+    {
+        int count = Math.Min(inputs.Length, EffortInput.ConvInputIndex);
+        while (count > 2 && inputs[count - 1].Length == 0) count--;
+        return inputs[..count];
     }
 
     private static NodeProto Activation(NodeProto node, string kind, string input, string output, long opset, GraphProto graph, NameAllocator names)

@@ -24,6 +24,19 @@ internal readonly unsafe struct KernelInfo(OrtFunctions ort, void* info) : IAttr
     }
 
     /// <summary>
+    /// True if the node gives input <paramref name="index"/>: false past its last input and for an optional input
+    /// left out in the middle, which ONNX writes as an empty name (B in <c>[X, W, "", effort]</c>).
+    /// </summary>
+    public bool HasInput(int index)
+    {
+        if (index >= InputCount()) return false;
+        nuint size = 0;
+        ort.Check(ort.KernelInfo_GetInputName(info, (nuint)index, null, &size), "KernelInfo_GetInputName");
+        // The size counts the terminating zero: 1 is the empty name.
+        return size > 1;
+    }
+
+    /// <summary>
     /// The value of input <paramref name="index"/> if it is a constant initializer, else null. The tensor
     /// belongs to the session; the kernel copies (packs) what it keeps.
     /// </summary>

@@ -32,6 +32,7 @@ internal static class OrtApiSlots
     public const int KernelInfoGetAttributeArray_float = 162;
     public const int KernelInfoGetAttributeArray_int64 = 163;
     public const int KernelInfo_GetInputCount = 230;
+    public const int KernelInfo_GetInputName = 232;
     public const int KernelInfo_GetNodeName = 244;
     public const int KernelInfoGetConstantInput_tensor = 249;
     public const int ShapeInferContext_GetInputCount = 267;

@@ -5,6 +5,7 @@ internal enum OrtElementType
 {
     Undefined = 0,
     Float = 1,
+    Int64 = 7,
     Double = 11,
 }
 

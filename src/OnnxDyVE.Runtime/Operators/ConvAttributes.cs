@@ -1,9 +1,13 @@
 using OnnxDyVE.Interop;
 using OnnxDyVE.Kernels.Conv;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Operators;
 
-/// <summary>DyveConv's attributes, which are ONNX Conv's (2-D) plus the fused activation.</summary>
+/// <summary>
+/// DyveConv's attributes: ONNX Conv's (2-D), the fused activation, and DyVE's own (zero-map skipping, SDSS's
+/// threshold and the activation scale it is measured in).
+/// </summary>
 internal static class ConvAttributes
 {
     /// <summary>
@@ -50,14 +54,34 @@ internal static class ConvAttributes
             Group: group,
             AutoPad: autoPad,
             Activation: ActivationAttributes.Read(attributes),
-            SkipZeroMaps: (attributes.GetInt(OnnxDyVE.Schema.DyveSchema.SkipZeroMaps) ?? 1) switch
+            SkipZeroMaps: (attributes.GetInt(DyveSchema.SkipZeroMaps) ?? 1) switch
             {
                 0 => false,
                 1 => true,
-                long other => throw new ArgumentException($"attribute '{OnnxDyVE.Schema.DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
-            });
+                long other => throw new ArgumentException($"attribute '{DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
+            },
+            SdssDelta: SdssDelta(attributes),
+            ActivationScale: ActivationScale(attributes));
         spec.Validate();
         return spec;
+    }
+
+    /// <summary><c>sdss_delta</c>: finite and not negative, default 0 (SDSS off).</summary>
+    private static float SdssDelta(IAttributeSource attributes)
+    {
+        float delta = attributes.GetFloat(DyveSchema.SdssDelta) ?? 0f;
+        if (!float.IsFinite(delta) || delta < 0)
+            throw new ArgumentException($"attribute '{DyveSchema.SdssDelta}' must be a finite number not below 0, got {delta}");
+        return delta;
+    }
+
+    /// <summary><c>activation_scale</c>: finite and positive, default 1.</summary>
+    private static float ActivationScale(IAttributeSource attributes)
+    {
+        float scale = attributes.GetFloat(DyveSchema.ActivationScale) ?? 1f;
+        if (!float.IsFinite(scale) || scale <= 0)
+            throw new ArgumentException($"attribute '{DyveSchema.ActivationScale}' must be a finite number above 0, got {scale}");
+        return scale;
     }
 
     private static long[] Pair(long[]? values, string name)

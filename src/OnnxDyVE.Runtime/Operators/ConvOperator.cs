@@ -4,14 +4,23 @@ using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Operators;
 
-/// <summary>DyveConv: ONNX Conv (2-D, NCHW, float32) with a fused activation. Inputs X, W (constant), optional B (constant).</summary>
+/// <summary>
+/// DyveConv: ONNX Conv (2-D, NCHW, float32) with a fused activation. Inputs X, W (constant), optional B (constant),
+/// optional effort (<see cref="OnnxDyVE.Schema.DyveSchema.EffortInput"/>: a float32 scalar in [0, 1], read at every
+/// run; absent means 0). Without a bias but with effort, B is the empty name: <c>[X, W, "", effort]</c>.
+/// </summary>
 internal sealed class ConvOperator : DyveOperator
 {
     public const string OpName = OnnxDyVE.Schema.DyveSchema.ConvOp;
+    public const int BiasInput = 2;
+    public const int EffortInput = 3;
 
     public override string Name => OpName;
-    public override int InputCount => 3;
-    public override bool IsOptional(int input) => input == 2;
+    public override int InputCount => 4;
+    public override bool IsOptional(int input) => input is BiasInput or EffortInput;
+
+    /// <summary>Effort takes any type here so that a wrong one fails its run with a message naming effort.</summary>
+    public override OrtElementType InputType(int input) => input == EffortInput ? OrtElementType.Undefined : OrtElementType.Float;
 
     public override IDyveKernel CreateKernel(KernelInfo info)
     {
@@ -20,9 +29,9 @@ internal sealed class ConvOperator : DyveOperator
             ?? throw new ArgumentException("input W must be a constant initializer (DyVE packs the weights once, when the session is created)");
         ConvSpec spec = ConvAttributes.Read(info, weights.Shape);
         ReadOnlySpan<float> bias = [];
-        if (info.InputCount() > 2)
+        if (info.HasInput(BiasInput))
         {
-            ConstantTensor b = info.ConstantInput(2)
+            ConstantTensor b = info.ConstantInput(BiasInput)
                 ?? throw new ArgumentException("input B must be a constant initializer");
             if (b.Shape.Length != 1 || b.Shape[0] != spec.OutputChannels)
                 throw new ArgumentException($"input B has shape [{string.Join(", ", b.Shape)}]; expected [{spec.OutputChannels}]");
@@ -73,7 +82,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         int channels = TensorChecks.Dimension(shape[1], "X", 1);
         int height = TensorChecks.Dimension(shape[2], "X", 2);
         int width = TensorChecks.Dimension(shape[3], "X", 3);
-        ConvWork work = kernel.Plan(batch, channels, height, width);
+        ConvWork work = kernel.Plan(batch, channels, height, width, effort: ReadEffort(context, shape));
         float* y = context.Output(0, [batch, kernel.Spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth]);
         float* shared = kernel.RentRunScratch(work);
         for (int phase = 0; phase < work.PhaseCount; phase++)
@@ -84,6 +93,24 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
             context.ParallelFor(Handle, &run, tasks);
         }
         kernel.Counters.CountRun();
+    }
+
+    /// <summary>
+    /// The run's effort: 0 when the input is absent, else its one float32 value, which must lie in [0, 1].
+    /// <paramref name="shape"/> is scratch space.
+    /// </summary>
+    private static float ReadEffort(KernelContext context, Span<long> shape)
+    {
+        int rank = context.Input(ConvOperator.EffortInput, shape, out OrtElementType type, out void* data);
+        if (rank == -1) return 0;
+        if (type != OrtElementType.Float)
+            throw new ArgumentException($"input effort has element type {type}; effort is a float32 scalar in [0, 1]");
+        if (!(rank == 0 || (rank == 1 && shape[0] == 1)))
+            throw new ArgumentException(
+                $"input effort has shape [{(rank < 0 ? TensorChecks.Describe(rank) : string.Join(", ", shape[..rank].ToArray()))}]; effort is one float32 value (shape [] or [1])");
+        float effort = *(float*)data;
+        if (!(effort >= 0 && effort <= 1)) throw new ArgumentException($"input effort is {effort}; it must be in [0, 1]");
+        return effort;
     }
 
     public void RunTask(void* work, int index)

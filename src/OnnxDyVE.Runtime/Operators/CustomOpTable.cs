@@ -34,9 +34,9 @@ internal static unsafe class CustomOpTable
             op->Version = OrtCustomOpSlots.Version;
             op->GetName = (delegate* unmanaged<OrtCustomOpStruct*, byte*>)&GetName;
             op->GetExecutionProviderType = (delegate* unmanaged<OrtCustomOpStruct*, byte*>)&GetExecutionProviderType;
-            op->GetInputType = (delegate* unmanaged<OrtCustomOpStruct*, nuint, int>)&GetTensorType;
+            op->GetInputType = (delegate* unmanaged<OrtCustomOpStruct*, nuint, int>)&GetInputType;
             op->GetInputTypeCount = (delegate* unmanaged<OrtCustomOpStruct*, nuint>)&GetInputTypeCount;
-            op->GetOutputType = (delegate* unmanaged<OrtCustomOpStruct*, nuint, int>)&GetTensorType;
+            op->GetOutputType = (delegate* unmanaged<OrtCustomOpStruct*, nuint, int>)&GetOutputType;
             op->GetOutputTypeCount = (delegate* unmanaged<OrtCustomOpStruct*, nuint>)&GetOutputTypeCount;
             op->KernelDestroy = (delegate* unmanaged<void*, void>)&KernelDestroy;
             op->GetInputCharacteristic = (delegate* unmanaged<OrtCustomOpStruct*, nuint, int>)&GetInputCharacteristic;
@@ -68,7 +68,10 @@ internal static unsafe class CustomOpTable
     private static byte* GetExecutionProviderType(OrtCustomOpStruct* op) => null;
 
     [UnmanagedCallersOnly]
-    private static int GetTensorType(OrtCustomOpStruct* op, nuint index) => (int)OrtElementType.Float;
+    private static int GetInputType(OrtCustomOpStruct* op, nuint index) => (int)OperatorOf(op).InputType((int)index);
+
+    [UnmanagedCallersOnly]
+    private static int GetOutputType(OrtCustomOpStruct* op, nuint index) => (int)OrtElementType.Float;
 
     [UnmanagedCallersOnly]
     private static nuint GetInputTypeCount(OrtCustomOpStruct* op) => (nuint)OperatorOf(op).InputCount;

@@ -5,7 +5,7 @@ namespace OnnxDyVE.Operators;
 
 /// <summary>
 /// One DyVE operator's schema and factory, as ONNX Runtime asks for them through the OrtCustomOp table.
-/// All inputs and the single output are float32 tensors.
+/// The single output is a float32 tensor, and so is every input unless <see cref="InputType"/> says otherwise.
 /// </summary>
 internal abstract class DyveOperator
 {
@@ -13,6 +13,13 @@ internal abstract class DyveOperator
     public abstract string Name { get; }
     public abstract int InputCount { get; }
     public abstract bool IsOptional(int input);
+
+    /// <summary>
+    /// The element type ORT must check input <paramref name="input"/> against when the session is created;
+    /// <see cref="OrtElementType.Undefined"/> lets any type through, for a kernel that checks it at run time
+    /// itself and can then say which input is wrong and why.
+    /// </summary>
+    public virtual OrtElementType InputType(int input) => OrtElementType.Float;
 
     /// <summary>Reads the node's attributes and constant inputs and prepares its kernel.</summary>
     public abstract IDyveKernel CreateKernel(KernelInfo info);

@@ -8,7 +8,8 @@ namespace OnnxDyVE.Rewrite.Tests.Support;
 internal static class OrtRunner
 {
     /// <summary>Every graph output, by name, for inputs drawn from <paramref name="seed"/> (uniform in [-1, 1), symbolic dimensions 1).</summary>
-    public static Dictionary<string, float[]> Run(ModelProto model, bool withDyve, int seed)
+    /// <param name="effort">Fed as the DyVE effort input (a float scalar) when given; otherwise the model's default applies.</param>
+    public static Dictionary<string, float[]> Run(ModelProto model, bool withDyve, int seed, float? effort = null)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         if (withDyve) options.AppendDyVE();
@@ -25,6 +26,7 @@ internal static class OrtRunner
             for (int i = 0; i < values.Length; i++) values[i] = random.NextSingle() * 2f - 1f;
             inputs.Add(NamedOnnxValue.CreateFromTensor(input.Name, new DenseTensor<float>(values, shape)));
         }
+        if (effort is float value) inputs.Add(NamedOnnxValue.CreateFromTensor(EffortInput.Name, new DenseTensor<float>(new[] { value }, [])));
         using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> outputs = session.Run(inputs);
         return outputs.ToDictionary(o => o.Name, o => o.AsTensor<float>().ToArray());
     }

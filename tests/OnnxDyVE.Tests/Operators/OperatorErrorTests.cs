@@ -114,6 +114,38 @@ public sealed class OperatorErrorTests
         AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.SkipZeroMaps);
     }
 
+    [Theory]
+    [InlineData(-0.5f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void Conv_sdss_delta_negative_or_not_finite(float delta)
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, OnnxProto.Float(OnnxDyVE.Schema.DyveSchema.SdssDelta, delta));
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.SdssDelta);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-1f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(float.PositiveInfinity)]
+    public void Conv_activation_scale_not_positive_or_not_finite(float scale)
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, OnnxProto.Float(OnnxDyVE.Schema.DyveSchema.ActivationScale, scale));
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.ActivationScale);
+    }
+
+    [Fact]
+    public void Conv_sdss_delta_of_the_wrong_type()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, new AttributeProto { Name = OnnxDyVE.Schema.DyveSchema.SdssDelta, Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.SdssDelta);
+    }
+
     [Fact]
     public void Gemm_zero_input_skipping_flag_out_of_range()
     {

@@ -33,6 +33,9 @@ internal sealed class LayerSession : IDisposable
         }
     }
 
+    /// <summary>The session, for its metadata.</summary>
+    public InferenceSession Session => _session;
+
     /// <summary>The model's outputs, in graph order.</summary>
     public string[] OutputNames => [.. _session.OutputNames];
 
@@ -43,11 +46,14 @@ internal sealed class LayerSession : IDisposable
         return Run(value, outputs);
     }
 
-    public LayerOutput[] Run(OrtValue input, params string[] outputs)
+    public LayerOutput[] Run(OrtValue input, params string[] outputs) => Run([(LayerModels.Input, input)], outputs);
+
+    /// <summary>Runs on the named <paramref name="inputs"/> (a model's further inputs, such as DyveConv's effort).</summary>
+    public LayerOutput[] Run(IReadOnlyList<(string Name, OrtValue Value)> inputs, params string[] outputs)
     {
         using var runOptions = new RunOptions();
         using IDisposableReadOnlyCollection<OrtValue> results =
-            _session.Run(runOptions, [LayerModels.Input], [input], outputs);
+            _session.Run(runOptions, [.. inputs.Select(i => i.Name)], [.. inputs.Select(i => i.Value)], outputs);
         return results.Select(result => new LayerOutput(
             result.GetTensorDataAsSpan<float>().ToArray(),
             result.GetTensorTypeAndShape().Shape)).ToArray();
