@@ -12,8 +12,12 @@ public sealed class NodeWorkCapture
     private readonly HashSet<(string Node, string Op)> _before;
 
     public NodeWorkCapture(string dyveModelPath)
+        : this(Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(dyveModelPath)))
     {
-        Onnx.ModelProto model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(dyveModelPath));
+    }
+
+    public NodeWorkCapture(Onnx.ModelProto model)
+    {
         _nodes = model.Graph.Node.Where(n => n.Domain == Schema.DyveSchema.Domain).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         _before = DyveStatistics.Snapshot().Select(s => (s.Node, s.Op)).ToHashSet();
     }
