@@ -5,51 +5,74 @@ using OnnxDyVE.Schema;
 namespace OnnxDyVE.Calibration;
 
 /// <param name="BudgetPercent">Top-1 agreement with the unmodified model may fall to 100 - budget percent, no lower.</param>
-/// <param name="Delta">Every SDSS node's threshold at effort 1, in units of its activation scale.</param>
-/// <param name="SearchSteps">Bisection steps over the effort (the answer is within 2^-steps of the largest effort found to meet the budget).</param>
-public sealed record CalibrationOptions(double BudgetPercent = 0.5, float Delta = 1f, int Threads = 2, int SearchSteps = 7)
+public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads = 2)
 {
+    /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
+    public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
+
+    /// <summary>
+    /// The run-time effort the calibrated setting is stored at: the model's default. Thresholds are stored scaled
+    /// so that this effort applies the calibrated ones; effort 1 then doubles them (more work skipped than
+    /// calibrated, less accurate), lower efforts shrink them to 0 (exact).
+    /// </summary>
+    public const float CalibratedEffort = 0.5f;
+
+    /// <summary>Efforts the stored frontier is measured at.</summary>
+    public static readonly float[] FrontierEfforts = [0f, 0.125f, 0.25f, 0.375f, 0.5f, 0.625f, 0.75f, 1f];
+
     public void Validate()
     {
         if (!(BudgetPercent is >= 0 and <= 100)) throw new ArgumentOutOfRangeException(nameof(BudgetPercent), BudgetPercent, "the budget is a percentage in [0, 100]");
-        if (!(float.IsFinite(Delta) && Delta > 0)) throw new ArgumentOutOfRangeException(nameof(Delta), Delta, "delta must be positive and finite");
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(SearchSteps);
+        if (Ladder.Count == 0 || Ladder.Any(d => !(float.IsFinite(d) && d > 0)))
+            throw new ArgumentOutOfRangeException(nameof(Ladder), "the ladder needs at least one positive, finite threshold");
     }
 }
 
-/// <summary>One DyVE node at the chosen effort.</summary>
-public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float? Delta, long DenseMacs, long ExecutedMacs, long OverheadOps, long Outputs, long ApproximatedOutputs)
+/// <summary>One DyVE node at the calibrated effort.</summary>
+/// <param name="Delta">Its SDSS threshold at the calibrated effort, in units of <paramref name="ActivationScale"/> (0: off).</param>
+public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float Delta, long DenseMacs, long ExecutedMacs,
+    long OverheadOps, long Outputs, long ApproximatedOutputs)
 {
     public double OpsReduction => ExecutedMacs + OverheadOps == 0 ? 1 : (double)DenseMacs / (ExecutedMacs + OverheadOps);
 }
 
+/// <summary>How one layer alone fared at one threshold (every other layer exact).</summary>
+public sealed record LayerTrial(string Node, float Delta, double Agreement, long SavedMacs);
+
 /// <summary>What calibration chose and measured.</summary>
-/// <param name="Model">The calibrated model: thresholds and scales on its nodes, the chosen effort as its default, the frontier in its metadata.</param>
-public sealed record CalibrationResult(ModelProto Model, float Effort, double Agreement, double OpsReduction,
-    IReadOnlyList<LayerChoice> Layers, IReadOnlyList<FrontierPoint> Frontier, int Images);
+/// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
+public sealed record CalibrationResult(ModelProto Model, double Agreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
+    IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images);
 
 /// <summary>Calibration's stages, for progress display.</summary>
 public enum CalibrationStage
 {
     Reference,
     Scales,
-    Search,
+    LayerTrials,
+    Combination,
+    Frontier,
 }
 
 /// <summary>
-/// Calibrates a rewritten model: measures each SDSS layer's activation scale, sets its threshold to
-/// <see cref="CalibrationOptions.Delta"/> of that scale at effort 1, then finds by bisection the largest run-time
-/// effort whose top-1 agreement with the unmodified model on the calibration images stays within the budget.
-/// One effort for the whole model, with thresholds in each layer's own units, so that a service can move the
-/// effort at run time along the frontier measured here.
+/// Calibrates a rewritten model's SDSS thresholds, layer by layer, against top-1 agreement with the unmodified
+/// model on calibration images:
+/// <list type="number">
+/// <item>each SDSS layer's activation scale (<see cref="ActivationScales"/>), the unit of its threshold;</item>
+/// <item>each layer alone at each threshold of the ladder: the agreement it keeps and the MACs it saves;</item>
+/// <item>greedily, the (layer, threshold) steps that save the most MACs per point of agreement lost, each kept
+/// only if the whole model, measured, stays within the budget;</item>
+/// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact) to 1 (twice the thresholds).</item>
+/// </list>
+/// Deterministic for given images: every decision is a measurement over the same images.
 /// </summary>
 public static class Calibrator
 {
     /// <param name="model">A rewritten model (DyVE operators, effort input); not modified.</param>
-    /// <param name="progress">Images done in each stage.</param>
+    /// <param name="progress">Stage, passes (or images) done, and their total.</param>
     public static CalibrationResult Run(ModelProto model, CalibrationImages images, CalibrationOptions options,
-        Action<CalibrationStage, int>? progress = null)
+        Action<CalibrationStage, int, int>? progress = null)
     {
         options.Validate();
         if (!model.Graph.Input.Any(i => i.Name == EffortInput.Name))
@@ -57,72 +80,105 @@ public static class Calibrator
 
         IReadOnlyList<int> reference;
         using (var stock = new EffortRunner(StockRestorer.Restore(model), "the unmodified model", options.Threads))
-            reference = stock.Run(images, effort: null, Progress(progress, CalibrationStage.Reference)).Predictions;
+            reference = stock.Run(images, effort: null, ImageProgress(progress, CalibrationStage.Reference, images.Count)).Predictions;
 
-        IReadOnlyDictionary<string, float> scales = ActivationScales.Measure(model, images, options.Threads, Progress(progress, CalibrationStage.Scales));
-        ModelProto tuned = model.Clone();
-        foreach (NodeProto node in SdssNodes.Find(tuned))
-        {
-            SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name]);
-            SdssNodes.SetFloat(node, DyveSchema.SdssDelta, options.Delta);
-        }
-        // Searched with the default at 0; the chosen effort becomes the default afterwards.
-        EffortInput.SetDefault(tuned, 0f);
+        IReadOnlyDictionary<string, float> scales = ActivationScales.Measure(model, images, options.Threads,
+            ImageProgress(progress, CalibrationStage.Scales, images.Count));
+        ModelProto scaled = model.Clone();
+        List<string> layers = SdssNodes.Find(scaled).Select(n => n.Name).ToList();
+        foreach (NodeProto node in SdssNodes.Find(scaled)) SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name]);
 
-        var frontier = new List<FrontierPoint>();
-        CalibrationPass best;
-        using (var runner = new EffortRunner(tuned, "the model being calibrated", options.Threads))
+        double floor = 100 - options.BudgetPercent;
+        var none = layers.ToDictionary(l => l, _ => 0f);
+        long denseAll = Measure(scaled, none, images, options, 1f).DenseMacs;
+
+        // Each layer alone, thresholds ascending until agreement falls below the floor.
+        var trials = new List<LayerTrial>();
+        int trialsDone = 0, trialsTotal = layers.Count * options.Ladder.Count;
+        for (int index = 0; index < layers.Count; index++)
         {
-            int pass = 0;
-            CalibrationPass Measure(float effort)
+            string layer = layers[index];
+            foreach (float delta in options.Ladder)
             {
-                CalibrationPass result = runner.Run(images, effort, Progress(progress, CalibrationStage.Search, pass++ * images.Count));
-                frontier.Add(new FrontierPoint(effort, result.Agreement(reference), result.OpsReduction));
-                return result;
+                CalibrationPass pass = Measure(scaled, new Dictionary<string, float>(none) { [layer] = delta }, images, options, effort: 1f);
+                progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
+                double agreement = pass.Agreement(reference);
+                trials.Add(new LayerTrial(layer, delta, agreement, denseAll - pass.ExecutedMacs - pass.OverheadOps));
+                if (agreement < floor) break;
             }
+            trialsDone = (index + 1) * options.Ladder.Count;
+        }
 
-            double floor = 100 - options.BudgetPercent;
-            best = Measure(0f);
-            CalibrationPass top = Measure(1f);
-            if (top.Agreement(reference) >= floor)
+        // Greedy combination: the best saving per point of agreement lost first; a step is kept only if the whole
+        // model, measured, stays within the budget, and a refused step also rules out larger thresholds of its layer.
+        var chosen = new Dictionary<string, float>(none);
+        var ruledOut = new HashSet<string>();
+        CalibrationPass? current = null;
+        int combined = 0;
+        var candidates = trials.Where(t => t.Agreement >= floor && t.SavedMacs > 0)
+            .OrderByDescending(t => t.SavedMacs / (100.5 - t.Agreement)).ToList();
+        foreach (LayerTrial step in candidates)
+        {
+            progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
+            if (ruledOut.Contains(step.Node) || step.Delta <= chosen[step.Node]) continue;
+            var trial = new Dictionary<string, float>(chosen) { [step.Node] = step.Delta };
+            CalibrationPass pass = Measure(scaled, trial, images, options, effort: 1f);
+            if (pass.Agreement(reference) >= floor && (current is null || pass.ExecutedMacs + pass.OverheadOps < current.ExecutedMacs + current.OverheadOps))
             {
-                best = top;
+                chosen = trial;
+                current = pass;
             }
             else
             {
-                float low = 0f, high = 1f;
-                for (int step = 0; step < options.SearchSteps; step++)
-                {
-                    float middle = (low + high) / 2;
-                    CalibrationPass trial = Measure(middle);
-                    if (trial.Agreement(reference) >= floor)
-                    {
-                        low = middle;
-                        best = trial;
-                    }
-                    else
-                    {
-                        high = middle;
-                    }
-                }
+                ruledOut.Add(step.Node);
             }
         }
 
-        float effort = best.Effort ?? 0f;
-        EffortInput.SetDefault(tuned, effort);
+        // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
+        ModelProto tuned = WithDeltas(scaled, chosen.ToDictionary(p => p.Key, p => p.Value / CalibrationOptions.CalibratedEffort));
+        EffortInput.SetDefault(tuned, CalibrationOptions.CalibratedEffort);
+        var frontier = new List<FrontierPoint>();
+        CalibrationPass? calibrated = null;
+        using (var runner = new EffortRunner(tuned, "the calibrated model", options.Threads))
+        {
+            int done = 0;
+            foreach (float effort in CalibrationOptions.FrontierEfforts)
+            {
+                CalibrationPass pass = runner.Run(images, effort);
+                progress?.Invoke(CalibrationStage.Frontier, ++done, CalibrationOptions.FrontierEfforts.Length);
+                frontier.Add(new FrontierPoint(effort, pass.Agreement(reference), pass.OpsReduction));
+                if (effort == CalibrationOptions.CalibratedEffort) calibrated = pass;
+            }
+        }
         EffortFrontier.Write(tuned, frontier);
-        var layers = best.Layers.Select(l =>
+
+        var choices = calibrated!.Layers.Select(l =>
         {
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
-            return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), SdssNodes.GetFloat(node, DyveSchema.SdssDelta),
+            return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node),
                 l.Counters.DenseMacs, l.Counters.ExecutedMacs, l.Counters.OverheadOps, l.Counters.Outputs, l.Counters.ApproximatedOutputs);
         }).ToList();
-        return new CalibrationResult(tuned, effort, best.Agreement(reference), best.OpsReduction, layers,
-            frontier.OrderBy(p => p.Effort).ToList(), images.Count);
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.OpsReduction, choices, trials, frontier, images.Count);
     }
 
-    private static IProgress<int>? Progress(Action<CalibrationStage, int>? report, CalibrationStage stage, int offset = 0) =>
-        report is null ? null : new SynchronousProgress(done => report(stage, offset + done));
+    /// <summary>One pass over the images with these thresholds (a session of its own), at <paramref name="effort"/> (1: as given).</summary>
+    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, float> deltas, CalibrationImages images,
+        CalibrationOptions options, float effort)
+    {
+        using var runner = new EffortRunner(WithDeltas(scaled, deltas), "the model being calibrated", options.Threads);
+        return runner.Run(images, effort);
+    }
+
+    private static ModelProto WithDeltas(ModelProto scaled, IReadOnlyDictionary<string, float> deltas)
+    {
+        ModelProto model = scaled.Clone();
+        foreach (NodeProto node in SdssNodes.Find(model))
+            if (deltas.TryGetValue(node.Name, out float delta) && delta > 0) SdssNodes.SetFloat(node, DyveSchema.SdssDelta, delta);
+        return model;
+    }
+
+    private static IProgress<int>? ImageProgress(Action<CalibrationStage, int, int>? report, CalibrationStage stage, int total) =>
+        report is null ? null : new SynchronousProgress(done => report(stage, done, total));
 
     /// <summary>Reports on the calling thread at once (Progress&lt;T&gt; posts to a synchronization context).</summary>
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>

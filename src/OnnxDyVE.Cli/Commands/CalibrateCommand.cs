@@ -25,13 +25,12 @@ internal static class CalibrateCommand
         var images = new Option<int>("--images") { Description = "Calibration images to use (a seeded choice from the folder)", DefaultValueFactory = _ => 500 };
         var seed = new Option<int>("--seed") { Description = "Seed of the choice of images", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var delta = new Option<float>("--delta") { Description = "SDSS threshold at effort 1, in units of each layer's activation scale", DefaultValueFactory = _ => 1f };
         var command = new Command("calibrate", "Choose DyVE thresholds and the run-time effort on calibration images, within an agreement budget")
         {
-            model, data, budget, output, images, seed, threads, delta,
+            model, data, budget, output, images, seed, threads,
         };
         command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(data), result.GetValue(output)!.FullName,
-            result.GetValue(images), result.GetValue(seed), new CalibrationOptions(result.GetValue(budget), result.GetValue(delta), result.GetValue(threads))));
+            result.GetValue(images), result.GetValue(seed), new CalibrationOptions(result.GetValue(budget), result.GetValue(threads))));
         return command;
     }
 
@@ -74,15 +73,13 @@ internal static class CalibrateCommand
         CalibrationStage? current = null;
         try
         {
-            return Calibrator.Run(model, images, options, (stage, done) =>
+            return Calibrator.Run(model, images, options, (stage, done, total) =>
             {
                 if (stage != current)
                 {
                     display?.Dispose();
                     current = stage;
-                    display = stage == CalibrationStage.Search
-                        ? new ProgressDisplay(images.Count * (options.SearchSteps + 2), "searching the effort")
-                        : new ProgressDisplay(images.Count, stage == CalibrationStage.Reference ? "unmodified model" : "activation scales");
+                    display = new ProgressDisplay(total, StageLabel(stage));
                 }
                 display!.Report(done);
             });
@@ -92,6 +89,15 @@ internal static class CalibrateCommand
             display?.Dispose();
         }
     }
+
+    private static string StageLabel(CalibrationStage stage) => stage switch
+    {
+        CalibrationStage.Reference => "unmodified model",
+        CalibrationStage.Scales => "activation scales",
+        CalibrationStage.LayerTrials => "each layer alone (passes)",
+        CalibrationStage.Combination => "combining layers (steps)",
+        _ => "frontier (efforts)",
+    };
 
     private static Preprocessing ReadPreprocessing(Onnx.ModelProto model, string path)
     {
@@ -104,15 +110,17 @@ internal static class CalibrateCommand
     private static void Print(CalibrationResult result, CalibrationOptions options, string output)
     {
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(c, $"Calibrated on {result.Images} images: effort {result.Effort:0.###} (SDSS threshold {options.Delta:0.###} x effort x each layer's activation scale)"));
+        Console.WriteLine(string.Create(c, $"Calibrated on {result.Images} images, stored at effort {CalibrationOptions.CalibratedEffort} (the model's default; effort 1 doubles every threshold, 0 is exact)"));
         Console.WriteLine(string.Create(c, $"Top-1 agreement with the unmodified model {result.Agreement:0.##}% (budget: at least {100 - options.BudgetPercent:0.##}%), scalar-op reduction {result.OpsReduction:0.00}x over the DyVE layers"));
         Console.WriteLine();
-        Console.WriteLine($"{"layer",-28} {"op",-9} {"scale",9} {"MMACs/img",10} {"executed",9} {"approx.",8} {"ops x",7}");
+        Console.WriteLine($"{"layer",-28} {"op",-9} {"scale",9} {"SDSS",6} {"MMACs/img",10} {"executed",9} {"approx.",8} {"ops x",7}");
+        double perImage = 1e-6 / result.Images;
         foreach (LayerChoice layer in result.Layers)
         {
-            double perImage = 1e-6 / result.Images;
             string approximated = layer.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * layer.ApproximatedOutputs / layer.Outputs:0.0}%");
-            Console.WriteLine(string.Create(c, $"{layer.Node,-28} {layer.Op,-9} {(layer.ActivationScale is { } s ? s.ToString("0.###", c) : "-"),9} {layer.DenseMacs * perImage,10:0.###} {layer.ExecutedMacs * perImage,9:0.###} {approximated,8} {layer.OpsReduction,7:0.00}"));
+            string scale = layer.ActivationScale is { } s ? s.ToString("0.###", c) : "-";
+            string delta = layer.ActivationScale is null ? "-" : layer.Delta.ToString("0.###", c);
+            Console.WriteLine(string.Create(c, $"{layer.Node,-28} {layer.Op,-9} {scale,9} {delta,6} {layer.DenseMacs * perImage,10:0.###} {layer.ExecutedMacs * perImage,9:0.###} {approximated,8} {layer.OpsReduction,7:0.00}"));
         }
         Console.WriteLine();
         Console.WriteLine("Measured frontier (stored in the model, metadata 'onnxdyve.effort_frontier'):");
