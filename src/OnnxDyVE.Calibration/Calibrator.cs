@@ -1,5 +1,6 @@
 using Onnx;
 using OnnxDyVE.Graph.Rewrite;
+using OnnxDyVE.Kernels;
 using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Calibration;
@@ -31,11 +32,7 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
 
 /// <summary>One DyVE node at the calibrated effort.</summary>
 /// <param name="Delta">Its SDSS threshold at the calibrated effort, in units of <paramref name="ActivationScale"/> (0: off).</param>
-public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float Delta, long DenseMacs, long ExecutedMacs,
-    long OverheadOps, long Outputs, long ApproximatedOutputs)
-{
-    public double OpsReduction => ExecutedMacs + OverheadOps == 0 ? 1 : (double)DenseMacs / (ExecutedMacs + OverheadOps);
-}
+public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float Delta, CounterValues Work);
 
 /// <summary>How one layer alone fared at one threshold (every other layer exact).</summary>
 public sealed record LayerTrial(string Node, float Delta, double Agreement, long SavedMacs);
@@ -90,7 +87,7 @@ public static class Calibrator
 
         double floor = 100 - options.BudgetPercent;
         var none = layers.ToDictionary(l => l, _ => 0f);
-        long denseAll = Measure(scaled, none, images, options, 1f).DenseMacs;
+        long denseAll = Measure(scaled, none, images, options, 1f).Total.DenseMacs;
 
         // Each layer alone, thresholds ascending until agreement falls below the floor.
         var trials = new List<LayerTrial>();
@@ -103,7 +100,7 @@ public static class Calibrator
                 CalibrationPass pass = Measure(scaled, new Dictionary<string, float>(none) { [layer] = delta }, images, options, effort: 1f);
                 progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
                 double agreement = pass.Agreement(reference);
-                trials.Add(new LayerTrial(layer, delta, agreement, denseAll - pass.ExecutedMacs - pass.OverheadOps));
+                trials.Add(new LayerTrial(layer, delta, agreement, denseAll - pass.Total.ExecutedMacs - pass.Total.OverheadOps));
                 if (agreement < floor) break;
             }
             trialsDone = (index + 1) * options.Ladder.Count;
@@ -123,7 +120,7 @@ public static class Calibrator
             if (ruledOut.Contains(step.Node) || step.Delta <= chosen[step.Node]) continue;
             var trial = new Dictionary<string, float>(chosen) { [step.Node] = step.Delta };
             CalibrationPass pass = Measure(scaled, trial, images, options, effort: 1f);
-            if (pass.Agreement(reference) >= floor && (current is null || pass.ExecutedMacs + pass.OverheadOps < current.ExecutedMacs + current.OverheadOps))
+            if (pass.Agreement(reference) >= floor && (current is null || pass.Total.ExecutedMacs + pass.Total.OverheadOps < current.Total.ExecutedMacs + current.Total.OverheadOps))
             {
                 chosen = trial;
                 current = pass;
@@ -146,7 +143,7 @@ public static class Calibrator
             {
                 CalibrationPass pass = runner.Run(images, effort);
                 progress?.Invoke(CalibrationStage.Frontier, ++done, CalibrationOptions.FrontierEfforts.Length);
-                frontier.Add(new FrontierPoint(effort, pass.Agreement(reference), pass.OpsReduction));
+                frontier.Add(new FrontierPoint(effort, pass.Agreement(reference), pass.Total.OpsReduction));
                 if (effort == CalibrationOptions.CalibratedEffort) calibrated = pass;
             }
         }
@@ -156,9 +153,9 @@ public static class Calibrator
         {
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
             return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node),
-                l.Counters.DenseMacs, l.Counters.ExecutedMacs, l.Counters.OverheadOps, l.Counters.Outputs, l.Counters.ApproximatedOutputs);
+                l.Counters);
         }).ToList();
-        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.OpsReduction, choices, trials, frontier, images.Count);
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count);
     }
 
     /// <summary>One pass over the images with these thresholds (a session of its own), at <paramref name="effort"/> (1: as given).</summary>

@@ -3,18 +3,15 @@ using Google.Protobuf;
 using Onnx;
 using OnnxDyVE.Evaluation;
 using OnnxDyVE.Harness;
+using OnnxDyVE.Kernels;
 
 namespace OnnxDyVE.Calibration;
 
 /// <summary>What one pass over the calibration images gave: each image's top-1 class and the DyVE nodes' work.</summary>
 public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictions, IReadOnlyList<DyveNodeStatistics> Layers)
 {
-    public long DenseMacs => Layers.Sum(l => l.Counters.DenseMacs);
-    public long ExecutedMacs => Layers.Sum(l => l.Counters.ExecutedMacs);
-    public long OverheadOps => Layers.Sum(l => l.Counters.OverheadOps);
-
-    /// <summary>The paper's metric over the DyVE nodes: dense MACs over executed MACs plus overhead operations.</summary>
-    public double OpsReduction => ExecutedMacs + OverheadOps == 0 ? 1 : (double)DenseMacs / (ExecutedMacs + OverheadOps);
+    /// <summary>The work of all DyVE nodes together; its <see cref="CounterValues.OpsReduction"/> is the paper's metric.</summary>
+    public CounterValues Total { get; } = CounterValues.Sum(Layers.Select(l => l.Counters));
 
     /// <summary>Percentage of images whose top-1 class equals <paramref name="reference"/>'s.</summary>
     public double Agreement(IReadOnlyList<int> reference)
@@ -46,6 +43,7 @@ public sealed class EffortRunner : IDisposable
         try
         {
             _session = new InferenceSession(model.ToByteArray(), _options);
+            _capture.Seal();
         }
         catch
         {
@@ -62,7 +60,7 @@ public sealed class EffortRunner : IDisposable
         RunAll(images, effort, [_session.OutputNames[0]], (image, outputs) =>
             predictions[image] = TopKAccuracy.ArgMax(outputs[0].GetTensorDataAsSpan<float>()), progress);
         IReadOnlyList<DyveNodeStatistics> after = _capture.Read();
-        var layers = after.Select(a => a with { Counters = a.Counters - before.First(b => b.Node == a.Node && b.Op == a.Op).Counters }).ToList();
+        var layers = after.Select(a => a with { Counters = a.Counters - before.First(b => b.Kernel == a.Kernel).Counters }).ToList();
         return new CalibrationPass(effort, predictions, layers);
     }
 

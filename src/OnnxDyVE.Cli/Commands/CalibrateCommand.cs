@@ -117,10 +117,11 @@ internal static class CalibrateCommand
         double perImage = 1e-6 / result.Images;
         foreach (LayerChoice layer in result.Layers)
         {
-            string approximated = layer.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * layer.ApproximatedOutputs / layer.Outputs:0.0}%");
+            Kernels.CounterValues work = layer.Work;
+            string approximated = work.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * work.ApproximatedOutputs / work.Outputs:0.0}%");
             string scale = layer.ActivationScale is { } s ? s.ToString("0.###", c) : "-";
             string delta = layer.ActivationScale is null ? "-" : layer.Delta.ToString("0.###", c);
-            Console.WriteLine(string.Create(c, $"{layer.Node,-28} {layer.Op,-9} {scale,9} {delta,6} {layer.DenseMacs * perImage,10:0.###} {layer.ExecutedMacs * perImage,9:0.###} {approximated,8} {layer.OpsReduction,7:0.00}"));
+            Console.WriteLine(string.Create(c, $"{layer.Node,-28} {layer.Op,-9} {scale,9} {delta,6} {work.DenseMacs * perImage,10:0.###} {work.ExecutedMacs * perImage,9:0.###} {approximated,8} {work.OpsReduction,7:0.00}"));
         }
         Console.WriteLine();
         Console.WriteLine("Measured frontier (stored in the model, metadata 'onnxdyve.effort_frontier'):");
