@@ -9,7 +9,8 @@ namespace OnnxDyVE.Cli;
 internal static class ModelArguments
 {
     /// <summary>An existing file is the model; anything else is looked up in the catalogue and converted into the cache.</summary>
-    public static (FileInfo Model, DirectoryInfo Data) Locate(string model, DirectoryInfo? data)
+    /// <param name="calibration">Default to the catalogued model's calibration images rather than its test set.</param>
+    public static (FileInfo Model, DirectoryInfo Data) Locate(string model, DirectoryInfo? data, bool calibration = false)
     {
         if (File.Exists(model))
             return (new FileInfo(model), data ?? throw new ArgumentException("--data is required with a model file (a catalogued model's name brings its own test set)"));
@@ -19,9 +20,10 @@ internal static class ModelArguments
         CatalogEntry entry = ModelCatalog.Default.Get(model);
         string path = CatalogConversion.ConvertToCache(entry.Name, ModelCatalog.Default, locations);
         if (data is not null) return (new FileInfo(path), data);
-        string testSet = (entry.EvalData is null ? null : locations.DataFolder(entry.EvalData))
-            ?? throw new ArgumentException($"{entry.Name} names no test set in the shared folder; give --data");
-        return (new FileInfo(path), new DirectoryInfo(testSet));
+        string? folder = calibration ? entry.CalibrationData : entry.EvalData;
+        string set = (folder is null ? null : locations.DataFolder(folder))
+            ?? throw new ArgumentException($"{entry.Name} names no {(calibration ? "calibration" : "test")} set in the shared folder; give --data");
+        return (new FileInfo(path), new DirectoryInfo(set));
     }
 
     /// <summary>The model rewritten to DyVE operators, beside the original as &lt;name&gt;.dyve.onnx.</summary>

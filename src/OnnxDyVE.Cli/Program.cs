@@ -7,5 +7,6 @@ root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RewriteCommand.Create());
+root.Subcommands.Add(CalibrateCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return root.Parse(args).Invoke();

@@ -60,21 +60,12 @@ public static class Evaluator
             using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, inputNames, inputValues, [outputName]);
             ReadOnlySpan<float> scores = outputs[0].GetTensorDataAsSpan<float>();
             accuracy.Add(scores, images[i].Label);
-            predictions[i] = ArgMax(scores);
+            predictions[i] = TopKAccuracy.ArgMax(scores);
             progress?.Report(i + 1);
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         beforeDispose?.Invoke();
         return new EvaluationResult(modelPath, dataFolder, accuracy.Count, accuracy.Top1Percent, accuracy.Top5Percent, seconds, predictions);
-    }
-
-    /// <summary>The first highest score's class; NaN never wins.</summary>
-    private static int ArgMax(ReadOnlySpan<float> scores)
-    {
-        int best = 0;
-        for (int i = 1; i < scores.Length; i++)
-            if (scores[i] > scores[best] || float.IsNaN(scores[best])) best = i;
-        return best;
     }
 
     /// <summary>The model's preprocessing metadata; throws <see cref="InvalidDataException"/> when it has none.</summary>

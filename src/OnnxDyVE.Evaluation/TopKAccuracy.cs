@@ -27,4 +27,13 @@ public sealed class TopKAccuracy
         if (higher < 1) Top1Hits++;
         if (higher < 5) Top5Hits++;
     }
+
+    /// <summary>The first highest score's class; NaN never wins.</summary>
+    public static int ArgMax(ReadOnlySpan<float> scores)
+    {
+        int best = 0;
+        for (int i = 1; i < scores.Length; i++)
+            if (scores[i] > scores[best] || float.IsNaN(scores[best])) best = i;
+        return best;
+    }
 }

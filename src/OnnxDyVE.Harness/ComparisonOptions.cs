@@ -7,7 +7,9 @@ public static class ComparisonOptions
 {
     /// <summary>
     /// <paramref name="threads"/> intra-op threads that do not spin (spinning pool threads steal time from
-    /// whatever runs next: ORT-INTEROP pitfall 7), sequential execution, all graph optimizations, DyVE registered.
+    /// whatever runs next: ORT-INTEROP pitfall 7), sequential execution, all graph optimizations, DyVE registered,
+    /// errors logged but not warnings (every DyVE model would warn that its effort input, an overridable
+    /// initializer, is not folded as a constant: true, and the point of it).
     /// </summary>
     public static SessionOptions Create(int threads)
     {
@@ -18,6 +20,7 @@ public static class ComparisonOptions
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options.AppendDyVE();

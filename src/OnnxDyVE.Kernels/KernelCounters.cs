@@ -19,6 +19,13 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
         new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs,
             after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs);
 
+    public static CounterValues Sum(IEnumerable<CounterValues> values)
+    {
+        CounterValues sum = default;
+        foreach (CounterValues value in values) sum += value;
+        return sum;
+    }
+
     public static CounterValues operator +(CounterValues left, CounterValues right) =>
         new(left.Runs + right.Runs, left.ExecutedMacs + right.ExecutedMacs, left.DenseMacs + right.DenseMacs,
             left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs);

@@ -102,12 +102,16 @@ internal static class BenchCommand
         text.AppendLine(c, $"| stock ORT | {r.Stock.Top1:F2}% | {r.Stock.Top5:F2}% | {r.StockLatency.P50Ms:F3} | {r.StockLatency.P90Ms:F3} | {r.StockLatency.P99Ms:F3} | {r.StockLatency.ImagesPerSecond:F1} |");
         text.AppendLine(c, $"| DyVE ORT | {r.Dyve.Top1:F2}% | {r.Dyve.Top5:F2}% | {r.DyveLatency.P50Ms:F3} | {r.DyveLatency.P90Ms:F3} | {r.DyveLatency.P99Ms:F3} | {r.DyveLatency.ImagesPerSecond:F1} |");
         text.AppendLine();
-        text.AppendLine(c, $"top-1 agreement {r.Agreement:F2}%, speed-up (stock p50 / DyVE p50) {r.Speedup:F2}x, multiply-accumulates {r.OpsReduction:F2}x fewer");
+        text.AppendLine(c, $"top-1 agreement {r.Agreement:F2}%, speed-up (stock p50 / DyVE p50) {r.Speedup:F2}x, scalar operations (MACs + overhead) {r.OpsReduction:F2}x fewer");
         text.AppendLine();
-        text.AppendLine("| DyVE node | op | dense MMACs/image | executed MMACs/image | reduction |");
-        text.AppendLine("|---|---|--:|--:|--:|");
+        text.AppendLine("| DyVE node | op | dense MMACs/image | executed MMACs/image | overhead Mops/image | outputs approximated | ops reduction |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|");
         foreach (DyveNodeStatistics layer in r.Layers)
-            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {layer.Counters.DenseMacs / 1e6 / r.Dyve.Count:F3} | {layer.Counters.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {layer.Counters.MacReduction:F2}x |");
+        {
+            Kernels.CounterValues w = layer.Counters;
+            string approximated = w.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * w.ApproximatedOutputs / w.Outputs:F1}%");
+            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {w.DenseMacs / 1e6 / r.Dyve.Count:F3} | {w.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {w.OverheadOps / 1e6 / r.Dyve.Count:F3} | {approximated} | {w.OpsReduction:F2}x |");
+        }
         return text.ToString();
     }
 
@@ -122,7 +126,11 @@ internal static class BenchCommand
             data = r.Stock.Data, images = r.Stock.Count, threads = r.Threads, batch = 1,
             stock = Side(r.Stock, r.StockLatency), dyve = Side(r.Dyve, r.DyveLatency),
             agreement = r.Agreement, speedup = r.Speedup, ops_reduction = r.OpsReduction,
-            layers = r.Layers.Select(l => new { node = l.Node, op = l.Op, dense_macs = l.Counters.DenseMacs, executed_macs = l.Counters.ExecutedMacs, reduction = l.Counters.MacReduction }),
+            layers = r.Layers.Select(l => new
+            {
+                node = l.Node, op = l.Op, dense_macs = l.Counters.DenseMacs, executed_macs = l.Counters.ExecutedMacs, overhead_ops = l.Counters.OverheadOps,
+                outputs = l.Counters.Outputs, approximated_outputs = l.Counters.ApproximatedOutputs, ops_reduction = l.Counters.OpsReduction,
+            }),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
     }

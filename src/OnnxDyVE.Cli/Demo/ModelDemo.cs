@@ -43,7 +43,7 @@ internal static class ModelDemo
             Console.WriteLine(string.Create(c,
                 $"accuracy on {result.Stock.Count} images of {Path.GetFileName(Path.GetDirectoryName(dataFolder + "/"))}: stock top-1 {result.Stock.Top1:F2}%, DyVE top-1 {result.Dyve.Top1:F2}%{reference}"));
             Console.WriteLine(string.Create(c,
-                $"top-1 agreement DyVE vs stock: {result.Agreement:F2}%; DyVE nodes executed {result.ExecutedMacs / 1e6 / result.Stock.Count:F2} of {result.DenseMacs / 1e6 / result.Stock.Count:F2} dense MMACs per image ({result.OpsReduction:F2}x fewer)"));
+                $"top-1 agreement DyVE vs stock: {result.Agreement:F2}%; DyVE nodes executed {result.Total.ExecutedMacs / 1e6 / result.Stock.Count:F2} of {result.Total.DenseMacs / 1e6 / result.Stock.Count:F2} dense MMACs per image ({result.OpsReduction:F2}x fewer ops)"));
             Console.WriteLine(string.Create(c,
                 $"whole model, batch 1, {threads} thread(s), p50 of {runs} interleaved runs on real images: stock {result.StockLatency.P50Ms:F3} ms, DyVE {result.DyveLatency.P50Ms:F3} ms ({result.Speedup:F2}x)"));
             Console.WriteLine();

@@ -7,19 +7,30 @@ namespace OnnxDyVE.Operators;
 internal static class LiveKernels
 {
     private static readonly Lock s_lock = new();
-    private static readonly List<IDyveKernel> s_kernels = [];
+    private static readonly List<(long Id, IDyveKernel Kernel)> s_kernels = [];
+    private static long s_next;
 
     public static void Add(IDyveKernel kernel)
     {
-        lock (s_lock) s_kernels.Add(kernel);
+        lock (s_lock) s_kernels.Add((++s_next, kernel));
     }
 
     public static void Remove(IDyveKernel kernel)
     {
-        lock (s_lock) s_kernels.Remove(kernel);
+        lock (s_lock) s_kernels.RemoveAll(entry => ReferenceEquals(entry.Kernel, kernel));
     }
 
-    public static IDyveKernel[] All()
+    /// <summary>The number the last kernel created was given (0 before any).</summary>
+    public static long LastId
+    {
+        get
+        {
+            lock (s_lock) return s_next;
+        }
+    }
+
+    /// <summary>Every live kernel with its number: kernels are numbered in creation order, from 1, never reused.</summary>
+    public static (long Id, IDyveKernel Kernel)[] All()
     {
         lock (s_lock) return [.. s_kernels];
     }

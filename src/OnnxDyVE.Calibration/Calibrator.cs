@@ -1,0 +1,185 @@
+using Onnx;
+using OnnxDyVE.Graph.Rewrite;
+using OnnxDyVE.Kernels;
+using OnnxDyVE.Schema;
+
+namespace OnnxDyVE.Calibration;
+
+/// <param name="BudgetPercent">Top-1 agreement with the unmodified model may fall to 100 - budget percent, no lower.</param>
+public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads = 2)
+{
+    /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
+    public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
+
+    /// <summary>
+    /// The run-time effort the calibrated setting is stored at: the model's default. Thresholds are stored scaled
+    /// so that this effort applies the calibrated ones; effort 1 then doubles them (more work skipped than
+    /// calibrated, less accurate), lower efforts shrink them to 0 (exact).
+    /// </summary>
+    public const float CalibratedEffort = 0.5f;
+
+    /// <summary>Efforts the stored frontier is measured at.</summary>
+    public static readonly float[] FrontierEfforts = [0f, 0.125f, 0.25f, 0.375f, 0.5f, 0.625f, 0.75f, 1f];
+
+    public void Validate()
+    {
+        if (!(BudgetPercent is >= 0 and <= 100)) throw new ArgumentOutOfRangeException(nameof(BudgetPercent), BudgetPercent, "the budget is a percentage in [0, 100]");
+        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
+        if (Ladder.Count == 0 || Ladder.Any(d => !(float.IsFinite(d) && d > 0)))
+            throw new ArgumentOutOfRangeException(nameof(Ladder), "the ladder needs at least one positive, finite threshold");
+    }
+}
+
+/// <summary>One DyVE node at the calibrated effort.</summary>
+/// <param name="Delta">Its SDSS threshold at the calibrated effort, in units of <paramref name="ActivationScale"/> (0: off).</param>
+public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float Delta, CounterValues Work);
+
+/// <summary>How one layer alone fared at one threshold (every other layer exact).</summary>
+public sealed record LayerTrial(string Node, float Delta, double Agreement, long SavedMacs);
+
+/// <summary>What calibration chose and measured.</summary>
+/// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
+public sealed record CalibrationResult(ModelProto Model, double Agreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
+    IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images);
+
+/// <summary>Calibration's stages, for progress display.</summary>
+public enum CalibrationStage
+{
+    Reference,
+    Scales,
+    LayerTrials,
+    Combination,
+    Frontier,
+}
+
+/// <summary>
+/// Calibrates a rewritten model's SDSS thresholds, layer by layer, against top-1 agreement with the unmodified
+/// model on calibration images:
+/// <list type="number">
+/// <item>each SDSS layer's activation scale (<see cref="ActivationScales"/>), the unit of its threshold;</item>
+/// <item>each layer alone at each threshold of the ladder: the agreement it keeps and the MACs it saves;</item>
+/// <item>greedily, the (layer, threshold) steps that save the most MACs per point of agreement lost, each kept
+/// only if the whole model, measured, stays within the budget;</item>
+/// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact) to 1 (twice the thresholds).</item>
+/// </list>
+/// Deterministic for given images: every decision is a measurement over the same images.
+/// </summary>
+public static class Calibrator
+{
+    /// <param name="model">A rewritten model (DyVE operators, effort input); not modified.</param>
+    /// <param name="progress">Stage, passes (or images) done, and their total.</param>
+    public static CalibrationResult Run(ModelProto model, CalibrationImages images, CalibrationOptions options,
+        Action<CalibrationStage, int, int>? progress = null)
+    {
+        options.Validate();
+        if (!model.Graph.Input.Any(i => i.Name == EffortInput.Name))
+            throw new ArgumentException($"the model has no effort input '{EffortInput.Name}': rewrite it with `dyve rewrite` first");
+
+        IReadOnlyList<int> reference;
+        using (var stock = new EffortRunner(StockRestorer.Restore(model), "the unmodified model", options.Threads))
+            reference = stock.Run(images, effort: null, ImageProgress(progress, CalibrationStage.Reference, images.Count)).Predictions;
+
+        IReadOnlyDictionary<string, float> scales = ActivationScales.Measure(model, images, options.Threads,
+            ImageProgress(progress, CalibrationStage.Scales, images.Count));
+        ModelProto scaled = model.Clone();
+        List<string> layers = SdssNodes.Find(scaled).Select(n => n.Name).ToList();
+        foreach (NodeProto node in SdssNodes.Find(scaled)) SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name]);
+
+        double floor = 100 - options.BudgetPercent;
+        var none = layers.ToDictionary(l => l, _ => 0f);
+        long denseAll = Measure(scaled, none, images, options, 1f).Total.DenseMacs;
+
+        // Each layer alone, thresholds ascending until agreement falls below the floor.
+        var trials = new List<LayerTrial>();
+        int trialsDone = 0, trialsTotal = layers.Count * options.Ladder.Count;
+        for (int index = 0; index < layers.Count; index++)
+        {
+            string layer = layers[index];
+            foreach (float delta in options.Ladder)
+            {
+                CalibrationPass pass = Measure(scaled, new Dictionary<string, float>(none) { [layer] = delta }, images, options, effort: 1f);
+                progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
+                double agreement = pass.Agreement(reference);
+                trials.Add(new LayerTrial(layer, delta, agreement, denseAll - pass.Total.ExecutedMacs - pass.Total.OverheadOps));
+                if (agreement < floor) break;
+            }
+            trialsDone = (index + 1) * options.Ladder.Count;
+        }
+
+        // Greedy combination: the best saving per point of agreement lost first; a step is kept only if the whole
+        // model, measured, stays within the budget, and a refused step also rules out larger thresholds of its layer.
+        var chosen = new Dictionary<string, float>(none);
+        var ruledOut = new HashSet<string>();
+        CalibrationPass? current = null;
+        int combined = 0;
+        var candidates = trials.Where(t => t.Agreement >= floor && t.SavedMacs > 0)
+            .OrderByDescending(t => t.SavedMacs / (100.5 - t.Agreement)).ToList();
+        foreach (LayerTrial step in candidates)
+        {
+            progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
+            if (ruledOut.Contains(step.Node) || step.Delta <= chosen[step.Node]) continue;
+            var trial = new Dictionary<string, float>(chosen) { [step.Node] = step.Delta };
+            CalibrationPass pass = Measure(scaled, trial, images, options, effort: 1f);
+            if (pass.Agreement(reference) >= floor && (current is null || pass.Total.ExecutedMacs + pass.Total.OverheadOps < current.Total.ExecutedMacs + current.Total.OverheadOps))
+            {
+                chosen = trial;
+                current = pass;
+            }
+            else
+            {
+                ruledOut.Add(step.Node);
+            }
+        }
+
+        // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
+        ModelProto tuned = WithDeltas(scaled, chosen.ToDictionary(p => p.Key, p => p.Value / CalibrationOptions.CalibratedEffort));
+        EffortInput.SetDefault(tuned, CalibrationOptions.CalibratedEffort);
+        var frontier = new List<FrontierPoint>();
+        CalibrationPass? calibrated = null;
+        using (var runner = new EffortRunner(tuned, "the calibrated model", options.Threads))
+        {
+            int done = 0;
+            foreach (float effort in CalibrationOptions.FrontierEfforts)
+            {
+                CalibrationPass pass = runner.Run(images, effort);
+                progress?.Invoke(CalibrationStage.Frontier, ++done, CalibrationOptions.FrontierEfforts.Length);
+                frontier.Add(new FrontierPoint(effort, pass.Agreement(reference), pass.Total.OpsReduction));
+                if (effort == CalibrationOptions.CalibratedEffort) calibrated = pass;
+            }
+        }
+        EffortFrontier.Write(tuned, frontier);
+
+        var choices = calibrated!.Layers.Select(l =>
+        {
+            NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
+            return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node),
+                l.Counters);
+        }).ToList();
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count);
+    }
+
+    /// <summary>One pass over the images with these thresholds (a session of its own), at <paramref name="effort"/> (1: as given).</summary>
+    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, float> deltas, CalibrationImages images,
+        CalibrationOptions options, float effort)
+    {
+        using var runner = new EffortRunner(WithDeltas(scaled, deltas), "the model being calibrated", options.Threads);
+        return runner.Run(images, effort);
+    }
+
+    private static ModelProto WithDeltas(ModelProto scaled, IReadOnlyDictionary<string, float> deltas)
+    {
+        ModelProto model = scaled.Clone();
+        foreach (NodeProto node in SdssNodes.Find(model))
+            if (deltas.TryGetValue(node.Name, out float delta) && delta > 0) SdssNodes.SetFloat(node, DyveSchema.SdssDelta, delta);
+        return model;
+    }
+
+    private static IProgress<int>? ImageProgress(Action<CalibrationStage, int, int>? report, CalibrationStage stage, int total) =>
+        report is null ? null : new SynchronousProgress(done => report(stage, done, total));
+
+    /// <summary>Reports on the calling thread at once (Progress&lt;T&gt; posts to a synchronization context).</summary>
+    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

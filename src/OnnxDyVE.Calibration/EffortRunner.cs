@@ -1,0 +1,101 @@
+using Microsoft.ML.OnnxRuntime;
+using Google.Protobuf;
+using Onnx;
+using OnnxDyVE.Evaluation;
+using OnnxDyVE.Harness;
+using OnnxDyVE.Kernels;
+
+namespace OnnxDyVE.Calibration;
+
+/// <summary>What one pass over the calibration images gave: each image's top-1 class and the DyVE nodes' work.</summary>
+public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictions, IReadOnlyList<DyveNodeStatistics> Layers)
+{
+    /// <summary>The work of all DyVE nodes together; its <see cref="CounterValues.OpsReduction"/> is the paper's metric.</summary>
+    public CounterValues Total { get; } = CounterValues.Sum(Layers.Select(l => l.Counters));
+
+    /// <summary>Percentage of images whose top-1 class equals <paramref name="reference"/>'s.</summary>
+    public double Agreement(IReadOnlyList<int> reference)
+    {
+        if (reference.Count != Predictions.Count) throw new ArgumentException($"{Predictions.Count} predictions against {reference.Count}");
+        int same = 0;
+        for (int i = 0; i < Predictions.Count; i++)
+            if (Predictions[i] == reference[i]) same++;
+        return Predictions.Count == 0 ? 100 : 100.0 * same / Predictions.Count;
+    }
+}
+
+/// <summary>
+/// One model in one session (DyVE registered), run over the calibration images as often as needed, each pass at
+/// an effort of its own fed through the model's effort input: no session is made again to try an effort.
+/// </summary>
+public sealed class EffortRunner : IDisposable
+{
+    private readonly SessionOptions _options;
+    private readonly InferenceSession _session;
+    private readonly NodeWorkCapture _capture;
+    private readonly string _name;
+
+    public EffortRunner(ModelProto model, string name, int threads)
+    {
+        _name = name;
+        _capture = new NodeWorkCapture(model);
+        _options = ComparisonOptions.Create(threads);
+        try
+        {
+            _session = new InferenceSession(model.ToByteArray(), _options);
+            _capture.Seal();
+        }
+        catch
+        {
+            _options.Dispose();
+            throw;
+        }
+    }
+
+    /// <param name="effort">The run-time effort to feed; null: feed none (the model's default, or a model without DyVE).</param>
+    public CalibrationPass Run(CalibrationImages images, float? effort, IProgress<int>? progress = null)
+    {
+        IReadOnlyList<DyveNodeStatistics> before = _capture.Read();
+        var predictions = new int[images.Count];
+        RunAll(images, effort, [_session.OutputNames[0]], (image, outputs) =>
+            predictions[image] = TopKAccuracy.ArgMax(outputs[0].GetTensorDataAsSpan<float>()), progress);
+        IReadOnlyList<DyveNodeStatistics> after = _capture.Read();
+        var layers = after.Select(a => a with { Counters = a.Counters - before.First(b => b.Kernel == a.Kernel).Counters }).ToList();
+        return new CalibrationPass(effort, predictions, layers);
+    }
+
+    /// <summary>
+    /// Runs every image with effort off (fed as 0 where the model has an effort input to feed) and hands each of
+    /// <paramref name="outputs"/> (by index) to <paramref name="visit"/>.
+    /// </summary>
+    public void ForEachOutput(CalibrationImages images, IReadOnlyList<string> outputs, Action<int, ReadOnlySpan<float>> visit, IProgress<int>? progress = null)
+    {
+        float? off = _session.OverridableInitializerMetadata.ContainsKey(EffortFeed.Name) ? 0f : null;
+        RunAll(images, off, outputs.ToArray(), (_, results) =>
+        {
+            for (int o = 0; o < results.Count; o++) visit(o, results[o].GetTensorDataAsSpan<float>());
+        }, progress);
+    }
+
+    private void RunAll(CalibrationImages images, float? effort, string[] outputNames, Action<int, IReadOnlyList<OrtValue>> visit, IProgress<int>? progress)
+    {
+        string inputName = _session.InputNames[0];
+        using OrtValue? effortValue = effort is { } e ? EffortFeed.Create(_session, e, _name) : null;
+        string[] names = effortValue is null ? [inputName] : [inputName, EffortFeed.Name];
+        using var runOptions = new RunOptions();
+        for (int i = 0; i < images.Count; i++)
+        {
+            using OrtValue input = OrtValue.CreateTensorValueFromMemory(images.Inputs[i], images.InputShape);
+            OrtValue[] values = effortValue is null ? [input] : [input, effortValue];
+            using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(runOptions, names, values, outputNames);
+            visit(i, results);
+            progress?.Report(i + 1);
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _options.Dispose();
+    }
+}

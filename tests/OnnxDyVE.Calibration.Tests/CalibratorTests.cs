@@ -1,0 +1,93 @@
+using Google.Protobuf;
+using Onnx;
+using OnnxDyVE.Graph.Rewrite;
+using OnnxDyVE.Schema;
+
+namespace OnnxDyVE.Calibration.Tests;
+
+/// <summary>
+/// <see cref="Calibrator"/> on cifar10_quick and real CIFAR-10 calibration images: the budget holds, in the
+/// written model too; effort moves along a measured frontier whose work never grows with less effort;
+/// the same seed gives the same model.
+/// </summary>
+public sealed class CalibratorTests
+{
+    private const int Images = 120;
+    private static readonly Lazy<(RealModel Model, CalibrationImages Images, CalibrationResult Result)?> s_calibrated = new(() =>
+    {
+        RealModel? model = RealModel.Load("cifar10_quick");
+        if (model is null) return null;
+        CalibrationImages images = CalibrationImages.Load(model.CalibrationFolder, model.Preprocessing, Images, seed: 5);
+        return (model, images, Calibrator.Run(model.Dyve, images, new CalibrationOptions(BudgetPercent: 1.0, Threads: 2)));
+    });
+
+    [Fact]
+    public void The_calibrated_model_keeps_the_budget_when_written_and_read_back()
+    {
+        if (s_calibrated.Value is not { } c) return;
+        Assert.True(c.Result.Agreement >= 99.0, $"agreement {c.Result.Agreement}%");
+        ModelProto written = ModelFile.Parse(c.Result.Model.ToByteArray(), "calibrated");
+        Assert.Equal(CalibrationOptions.CalibratedEffort, EffortInput.Default(written));
+
+        IReadOnlyList<int> reference;
+        using (var stock = new EffortRunner(c.Model.Stock, "stock", threads: 1))
+            reference = stock.Run(c.Images, effort: null).Predictions;
+        // Run at the model's own default (nothing fed): the stored thresholds and scales alone give the agreement.
+        using var tuned = new EffortRunner(written, "calibrated", threads: 1);
+        CalibrationPass atDefault = tuned.Run(c.Images, effort: null);
+        Assert.Equal(c.Result.Agreement, atDefault.Agreement(reference));
+        Assert.Equal(c.Result.OpsReduction, atDefault.Total.OpsReduction, 9);
+        Assert.Equal(c.Result.Frontier, EffortFrontier.Read(written));
+    }
+
+    [Fact]
+    public void Work_never_grows_with_effort_and_effort_zero_is_exact()
+    {
+        if (s_calibrated.Value is not { } c) return;
+        IReadOnlyList<FrontierPoint> frontier = c.Result.Frontier;
+        Assert.Equal(CalibrationOptions.FrontierEfforts, frontier.Select(p => p.Effort));
+        for (int i = 1; i < frontier.Count; i++)
+            Assert.True(frontier[i].OpsReduction >= frontier[i - 1].OpsReduction,
+                $"effort {frontier[i].Effort} did {frontier[i].OpsReduction:F4}x fewer ops, effort {frontier[i - 1].Effort} {frontier[i - 1].OpsReduction:F4}x");
+        Assert.Equal(100, frontier[0].Agreement);
+    }
+
+    [Fact]
+    public void Thresholds_are_set_only_on_layers_sdss_applies_to_and_stay_within_the_ladder()
+    {
+        if (s_calibrated.Value is not { } c) return;
+        var options = new CalibrationOptions();
+        foreach (NodeProto node in c.Result.Model.Graph.Node.Where(n => n.OpType == DyveSchema.ConvOp))
+        {
+            Assert.NotNull(SdssNodes.GetFloat(node, DyveSchema.ActivationScale));
+            if (SdssNodes.GetFloat(node, DyveSchema.SdssDelta) is { } stored)
+                Assert.Contains(stored * CalibrationOptions.CalibratedEffort, options.Ladder);
+        }
+        Assert.All(c.Result.Layers.Where(l => l.Op == DyveSchema.GemmOp), l => Assert.Null(l.ActivationScale));
+    }
+
+    [Fact]
+    public void The_same_seed_calibrates_the_same_model()
+    {
+        if (s_calibrated.Value is not { } c) return;
+        CalibrationImages again = CalibrationImages.Load(c.Model.CalibrationFolder, c.Model.Preprocessing, Images, seed: 5);
+        Assert.Equal(c.Images.Paths, again.Paths);
+        CalibrationResult repeat = Calibrator.Run(c.Model.Dyve, again, new CalibrationOptions(BudgetPercent: 1.0, Threads: 1));
+        Assert.Equal(c.Result.Model, repeat.Model);
+    }
+
+    [Fact]
+    public void A_model_without_an_effort_input_is_refused()
+    {
+        if (s_calibrated.Value is not { } c) return;
+        var error = Assert.Throws<ArgumentException>(() => Calibrator.Run(c.Model.Stock, c.Images, new CalibrationOptions()));
+        Assert.Contains(EffortInput.Name, error.Message);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    [InlineData(double.NaN)]
+    public void A_budget_outside_zero_to_a_hundred_is_refused(double budget) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CalibrationOptions(budget).Validate());
+}
