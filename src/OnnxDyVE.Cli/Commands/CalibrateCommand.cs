@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OnnxDyVE.Calibration;
+using OnnxDyVE.Cli.Reports;
 using OnnxDyVE.Evaluation;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Models;
@@ -41,7 +42,7 @@ internal static class CalibrateCommand
             options.Validate();
             if (imageCount < 1) throw new ArgumentOutOfRangeException("--images", imageCount, "at least one calibration image");
             (FileInfo file, DirectoryInfo folder) = ModelArguments.Locate(modelArgument, data, calibration: true);
-            CalibrationResult result = Calibrate(file.FullName, folder.FullName, imageCount, seed, options);
+            CalibrationResult result = Calibrate(ReadDyve(file.FullName), file.FullName, folder.FullName, imageCount, seed, options);
             ModelFile.Write(result.Model, output);
             Print(result, options, output);
             return 0;
@@ -53,15 +54,18 @@ internal static class CalibrateCommand
         }
     }
 
-    /// <summary>Reads (and if needed rewrites) the model, loads the images, calibrates with a progress display per stage.</summary>
-    public static CalibrationResult Calibrate(string modelPath, string dataFolder, int imageCount, int seed, CalibrationOptions options)
+    /// <summary>The model at <paramref name="path"/>, rewritten first when it has no DyVE operators.</summary>
+    private static Onnx.ModelProto ReadDyve(string path)
     {
-        Onnx.ModelProto model = ModelFile.Read(modelPath);
-        if (!model.Graph.Node.Any(n => n.Domain == DyveSchema.Domain))
-        {
-            Console.WriteLine($"{Path.GetFileName(modelPath)} has no DyVE operators: rewriting it first.");
-            model = DyveRewriter.Rewrite(model).Model;
-        }
+        Onnx.ModelProto model = ModelFile.Read(path);
+        if (model.Graph.Node.Any(n => n.Domain == DyveSchema.Domain)) return model;
+        Console.WriteLine($"{Path.GetFileName(path)} has no DyVE operators: rewriting it first.");
+        return DyveRewriter.Rewrite(model).Model;
+    }
+
+    /// <summary>Loads the images and calibrates <paramref name="model"/> (rewritten), with a progress display per stage.</summary>
+    public static CalibrationResult Calibrate(Onnx.ModelProto model, string modelPath, string dataFolder, int imageCount, int seed, CalibrationOptions options)
+    {
         Preprocessing preprocessing = ReadPreprocessing(model, modelPath);
         int available = LabelledFolder.Read(dataFolder).Count;
         int count = Math.Min(imageCount, available);
@@ -109,25 +113,8 @@ internal static class CalibrateCommand
 
     private static void Print(CalibrationResult result, CalibrationOptions options, string output)
     {
-        var c = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(c, $"Calibrated on {result.Images} images, stored at effort {CalibrationOptions.CalibratedEffort} (the model's default; effort 1 doubles every threshold, 0 is exact)"));
-        Console.WriteLine(string.Create(c, $"Top-1 agreement with the unmodified model {result.Agreement:0.##}% (budget: at least {100 - options.BudgetPercent:0.##}%), scalar-op reduction {result.OpsReduction:0.00}x over the DyVE layers"));
-        Console.WriteLine();
-        Console.WriteLine($"{"layer",-28} {"op",-9} {"scale",9} {"SDSS",6} {"MMACs/img",10} {"executed",9} {"approx.",8} {"ops x",7}");
-        double perImage = 1e-6 / result.Images;
-        foreach (LayerChoice layer in result.Layers)
-        {
-            Kernels.CounterValues work = layer.Work;
-            string approximated = work.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * work.ApproximatedOutputs / work.Outputs:0.0}%");
-            string scale = layer.ActivationScale is { } s ? s.ToString("0.###", c) : "-";
-            string delta = layer.ActivationScale is null ? "-" : layer.Delta.ToString("0.###", c);
-            Console.WriteLine(string.Create(c, $"{layer.Node,-28} {layer.Op,-9} {scale,9} {delta,6} {work.DenseMacs * perImage,10:0.###} {work.ExecutedMacs * perImage,9:0.###} {approximated,8} {work.OpsReduction,7:0.00}"));
-        }
-        Console.WriteLine();
-        Console.WriteLine("Measured frontier (stored in the model, metadata 'onnxdyve.effort_frontier'):");
-        Console.WriteLine($"{"effort",8} {"agreement",10} {"ops x",7}");
-        foreach (FrontierPoint point in result.Frontier)
-            Console.WriteLine(string.Create(c, $"{point.Effort,8:0.###} {point.Agreement,9:0.##}% {point.OpsReduction,7:0.00}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Budget: top-1 agreement with the unmodified model at least {100 - options.BudgetPercent:0.##}% on the calibration images."));
+        Console.WriteLine(CalibrationReport.Markdown(result));
         Console.WriteLine($"Wrote {output}");
     }
 }

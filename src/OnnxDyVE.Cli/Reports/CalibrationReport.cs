@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+using OnnxDyVE.Calibration;
+using OnnxDyVE.Kernels;
+
+namespace OnnxDyVE.Cli.Reports;
+
+/// <summary>What calibration chose per layer and the frontier it measured, as printed by <c>dyve calibrate</c> and written into reports.</summary>
+internal static class CalibrationReport
+{
+    public static string Markdown(CalibrationResult result)
+    {
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"## Calibration ({result.Images} calibration images)");
+        text.AppendLine();
+        text.AppendLine(c, $"Stored at run-time effort {CalibrationOptions.CalibratedEffort} (the model's default): top-1 agreement with the unmodified model {result.Agreement:0.##}%, scalar operations {result.OpsReduction:0.00}x fewer over the DyVE layers.");
+        text.AppendLine();
+        text.AppendLine("| layer | op | activation scale | SDSS threshold (x scale) | dense MMACs/image | executed MMACs/image | outputs approximated | ops reduction |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        double perImage = 1e-6 / result.Images;
+        foreach (LayerChoice layer in result.Layers)
+        {
+            CounterValues w = layer.Work;
+            string approximated = w.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * w.ApproximatedOutputs / w.Outputs:0.0}%");
+            string scale = layer.ActivationScale is { } s ? s.ToString("0.###", c) : "-";
+            string delta = layer.ActivationScale is null ? "-" : layer.Delta.ToString("0.###", c);
+            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {scale} | {delta} | {w.DenseMacs * perImage:0.###} | {w.ExecutedMacs * perImage:0.###} | {approximated} | {w.OpsReduction:0.00}x |");
+        }
+        text.AppendLine();
+        text.AppendLine("Frontier measured on the calibration images (stored in the model, metadata `onnxdyve.effort_frontier`); effort 0 is exact, 1 doubles every calibrated threshold:");
+        text.AppendLine();
+        text.AppendLine("| effort | top-1 agreement | ops reduction |");
+        text.AppendLine("|--:|--:|--:|");
+        foreach (FrontierPoint point in result.Frontier)
+            text.AppendLine(c, $"| {point.Effort:0.###} | {point.Agreement:0.##}% | {point.OpsReduction:0.00}x |");
+        return text.ToString();
+    }
+}
