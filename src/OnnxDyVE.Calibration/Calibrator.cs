@@ -5,9 +5,25 @@ using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Calibration;
 
-/// <param name="BudgetPercent">Top-1 agreement with the unmodified model may fall to 100 - budget percent, no lower.</param>
-public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads = 2)
+/// <summary>What calibration minimises within the agreement budget.</summary>
+public enum CalibrationObjective
 {
+    /// <summary>Measured time of the DyVE layers: a mechanism is switched on in a layer only where it makes that layer faster.</summary>
+    Time,
+
+    /// <summary>Scalar operations (executed MACs plus the mechanisms' overhead): the paper's metric, whatever the time.</summary>
+    Operations,
+}
+
+/// <param name="BudgetPercent">Top-1 agreement with the unmodified model may fall to 100 - budget percent, no lower.</param>
+public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads = 2, CalibrationObjective Objective = CalibrationObjective.Time)
+{
+    /// <summary>
+    /// Least share of a layer's time a step must save to count under <see cref="CalibrationObjective.Time"/>: less
+    /// is within the noise of timing one pass over the calibration images.
+    /// </summary>
+    public const double MinimumTimeGain = 0.03;
+
     /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
     public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
 
@@ -35,12 +51,13 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
 public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float Delta, CounterValues Work);
 
 /// <summary>How one layer alone fared at one threshold (every other layer exact).</summary>
-public sealed record LayerTrial(string Node, float Delta, double Agreement, long SavedMacs);
+/// <param name="Saving">What the layer saved against its exact self, in the objective's units (Stopwatch ticks or operations), and as a share.</param>
+public sealed record LayerTrial(string Node, float Delta, double Agreement, double Saving, double SavingShare);
 
 /// <summary>What calibration chose and measured.</summary>
 /// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
 public sealed record CalibrationResult(ModelProto Model, double Agreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
-    IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images);
+    IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images, CalibrationObjective Objective);
 
 /// <summary>Calibration's stages, for progress display.</summary>
 public enum CalibrationStage
@@ -57,12 +74,15 @@ public enum CalibrationStage
 /// model on calibration images:
 /// <list type="number">
 /// <item>each SDSS layer's activation scale (<see cref="ActivationScales"/>), the unit of its threshold;</item>
-/// <item>each layer alone at each threshold of the ladder: the agreement it keeps and the MACs it saves;</item>
-/// <item>greedily, the (layer, threshold) steps that save the most MACs per point of agreement lost, each kept
-/// only if the whole model, measured, stays within the budget;</item>
+/// <item>each layer alone at each threshold of the ladder: the agreement it keeps and what it saves of the
+/// <see cref="CalibrationObjective"/> (measured time by default: a mechanism that skips work but costs more than
+/// it skips is not switched on; or scalar operations, the paper's metric);</item>
+/// <item>greedily, the (layer, threshold) steps that save the most per point of agreement lost, each kept only if
+/// the whole model, measured, stays within the budget and the layer still saves;</item>
 /// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact) to 1 (twice the thresholds).</item>
 /// </list>
-/// Deterministic for given images: every decision is a measurement over the same images.
+/// With <see cref="CalibrationObjective.Operations"/> deterministic for given images (every decision is a count
+/// over the same images); with <see cref="CalibrationObjective.Time"/> the decisions rest on timings too.
 /// </summary>
 public static class Calibrator
 {
@@ -87,7 +107,11 @@ public static class Calibrator
 
         double floor = 100 - options.BudgetPercent;
         var none = layers.ToDictionary(l => l, _ => 0f);
-        long denseAll = Measure(scaled, none, images, options, 1f).Total.DenseMacs;
+        // The exact model twice: each layer's cost is the lower of the two, so one slow pass does not make every
+        // trial look like a saving.
+        CalibrationPass first = Measure(scaled, none, images, options, 1f), second = Measure(scaled, none, images, options, 1f);
+        var exactCost = layers.ToDictionary(l => l, l => Math.Min(Cost(first, l, options.Objective), Cost(second, l, options.Objective)));
+        double minimumShare = options.Objective == CalibrationObjective.Time ? CalibrationOptions.MinimumTimeGain : 0;
 
         // Each layer alone, thresholds ascending until agreement falls below the floor.
         var trials = new List<LayerTrial>();
@@ -100,27 +124,30 @@ public static class Calibrator
                 CalibrationPass pass = Measure(scaled, new Dictionary<string, float>(none) { [layer] = delta }, images, options, effort: 1f);
                 progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
                 double agreement = pass.Agreement(reference);
-                trials.Add(new LayerTrial(layer, delta, agreement, denseAll - pass.Total.ExecutedMacs - pass.Total.OverheadOps));
+                double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
+                trials.Add(new LayerTrial(layer, delta, agreement, saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer]));
                 if (agreement < floor) break;
             }
             trialsDone = (index + 1) * options.Ladder.Count;
         }
 
         // Greedy combination: the best saving per point of agreement lost first; a step is kept only if the whole
-        // model, measured, stays within the budget, and a refused step also rules out larger thresholds of its layer.
+        // model, measured, stays within the budget and the step's layer still saves there; a refused step also
+        // rules out larger thresholds of its layer.
         var chosen = new Dictionary<string, float>(none);
         var ruledOut = new HashSet<string>();
-        CalibrationPass? current = null;
+        CalibrationPass current = first;
         int combined = 0;
-        var candidates = trials.Where(t => t.Agreement >= floor && t.SavedMacs > 0)
-            .OrderByDescending(t => t.SavedMacs / (100.5 - t.Agreement)).ToList();
+        var candidates = trials.Where(t => t.Agreement >= floor && t.Saving > 0 && t.SavingShare > minimumShare)
+            .OrderByDescending(t => t.Saving / (100.5 - t.Agreement)).ToList();
         foreach (LayerTrial step in candidates)
         {
             progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
             if (ruledOut.Contains(step.Node) || step.Delta <= chosen[step.Node]) continue;
             var trial = new Dictionary<string, float>(chosen) { [step.Node] = step.Delta };
             CalibrationPass pass = Measure(scaled, trial, images, options, effort: 1f);
-            if (pass.Agreement(reference) >= floor && (current is null || pass.Total.ExecutedMacs + pass.Total.OverheadOps < current.Total.ExecutedMacs + current.Total.OverheadOps))
+            double before = chosen[step.Node] == 0 ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
+            if (pass.Agreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < before * (1 - minimumShare))
             {
                 chosen = trial;
                 current = pass;
@@ -155,7 +182,14 @@ public static class Calibrator
             return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node),
                 l.Counters);
         }).ToList();
-        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count);
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count, options.Objective);
+    }
+
+    /// <summary>A layer's cost in a pass, in the objective's units.</summary>
+    private static double Cost(CalibrationPass pass, string layer, CalibrationObjective objective)
+    {
+        CounterValues work = pass.Layers.First(l => l.Node == layer).Counters;
+        return objective == CalibrationObjective.Time ? work.RunTicks : work.ExecutedMacs + work.OverheadOps;
     }
 
     /// <summary>One pass over the images with these thresholds (a session of its own), at <paramref name="effort"/> (1: as given).</summary>

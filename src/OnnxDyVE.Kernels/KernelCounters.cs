@@ -7,8 +7,12 @@ namespace OnnxDyVE.Kernels;
 /// <param name="OverheadOps">Scalar operations the mechanisms spent deciding and approximating (comparisons, interpolations).</param>
 /// <param name="Outputs">Output values produced.</param>
 /// <param name="ApproximatedOutputs">Of those, values interpolated rather than computed (SDSS).</param>
-public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs, long OverheadOps = 0, long Outputs = 0, long ApproximatedOutputs = 0)
+/// <param name="RunTicks">Time the runs took, in <see cref="System.Diagnostics.Stopwatch"/> ticks, from the operator's entry to its return.</param>
+public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs, long OverheadOps = 0, long Outputs = 0, long ApproximatedOutputs = 0,
+    long RunTicks = 0)
 {
+    public double RunSeconds => (double)RunTicks / System.Diagnostics.Stopwatch.Frequency;
+
     /// <summary>Dense over executed work: 1 when nothing was skipped.</summary>
     public double MacReduction => ExecutedMacs == 0 ? (DenseMacs == 0 ? 1 : double.PositiveInfinity) : (double)DenseMacs / ExecutedMacs;
 
@@ -17,7 +21,8 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
 
     public static CounterValues operator -(CounterValues after, CounterValues before) =>
         new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs,
-            after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs);
+            after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs,
+            after.RunTicks - before.RunTicks);
 
     public static CounterValues Sum(IEnumerable<CounterValues> values)
     {
@@ -28,7 +33,8 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
 
     public static CounterValues operator +(CounterValues left, CounterValues right) =>
         new(left.Runs + right.Runs, left.ExecutedMacs + right.ExecutedMacs, left.DenseMacs + right.DenseMacs,
-            left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs);
+            left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs,
+            left.RunTicks + right.RunTicks);
 }
 
 /// <summary>
@@ -43,8 +49,14 @@ public sealed class KernelCounters
     private long _overheadOps;
     private long _outputs;
     private long _approximatedOutputs;
+    private long _runTicks;
 
-    public void CountRun() => Interlocked.Increment(ref _runs);
+    /// <summary>One more run, which took <paramref name="ticks"/> Stopwatch ticks.</summary>
+    public void CountRun(long ticks)
+    {
+        Interlocked.Increment(ref _runs);
+        Interlocked.Add(ref _runTicks, ticks);
+    }
 
     public void Add(long executedMacs, long denseMacs)
     {
@@ -61,5 +73,6 @@ public sealed class KernelCounters
     }
 
     public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs),
-        Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs));
+        Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs),
+        Interlocked.Read(ref _runTicks));
 }

@@ -25,13 +25,14 @@ internal static class CalibrateCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "The calibrated model to write", Required = true };
         var images = new Option<int>("--images") { Description = "Calibration images to use (a seeded choice from the folder)", DefaultValueFactory = _ => 500 };
         var seed = new Option<int>("--seed") { Description = "Seed of the choice of images", DefaultValueFactory = _ => 1 };
+        var objective = new Option<CalibrationObjective>("--objective") { Description = "What to minimise within the budget: Time (measured; a mechanism only where it makes its layer faster) or Operations (the paper's scalar-op count)", DefaultValueFactory = _ => CalibrationObjective.Time };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("calibrate", "Choose DyVE thresholds and the run-time effort on calibration images, within an agreement budget")
         {
-            model, data, budget, output, images, seed, threads,
+            model, data, budget, output, images, seed, threads, objective,
         };
         command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(data), result.GetValue(output)!.FullName,
-            result.GetValue(images), result.GetValue(seed), new CalibrationOptions(result.GetValue(budget), result.GetValue(threads))));
+            result.GetValue(images), result.GetValue(seed), new CalibrationOptions(result.GetValue(budget), result.GetValue(threads), result.GetValue(objective))));
         return command;
     }
 

@@ -14,6 +14,8 @@ internal static class CalibrationReport
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"## Calibration ({result.Images} calibration images)");
         text.AppendLine();
+        text.AppendLine(c, $"Objective: {(result.Objective == CalibrationObjective.Time ? "measured time (a mechanism only where it makes its layer faster)" : "scalar operations (the paper's metric)")}.");
+        text.AppendLine();
         text.AppendLine(c, $"Stored at run-time effort {CalibrationOptions.CalibratedEffort} (the model's default): top-1 agreement with the unmodified model {result.Agreement:0.##}%, scalar operations {result.OpsReduction:0.00}x fewer over the DyVE layers.");
         text.AppendLine();
         text.AppendLine("| layer | op | activation scale | SDSS threshold (x scale) | dense MMACs/image | executed MMACs/image | outputs approximated | ops reduction |");

@@ -74,6 +74,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
 
     public void Compute(KernelContext context)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Span<long> shape = stackalloc long[KernelContext.MaxRank];
         int rank = context.Input(0, shape, out OrtElementType type, out void* x);
         TensorChecks.RequireFloat(type, "X");
@@ -92,7 +93,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
             var run = new ConvRun(work, phase, (float*)x, y, shared);
             context.ParallelFor(Handle, &run, tasks);
         }
-        kernel.Counters.CountRun();
+        kernel.Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 
     /// <summary>

@@ -50,6 +50,7 @@ internal sealed unsafe class GemmOperatorKernel(string nodeName, GemmKernel kern
 
     public void Compute(KernelContext context)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         GemmSpec spec = kernel.Spec;
         Span<long> shape = stackalloc long[KernelContext.MaxRank];
         int rank = context.Input(0, shape, out OrtElementType type, out void* a);
@@ -76,7 +77,7 @@ internal sealed unsafe class GemmOperatorKernel(string nodeName, GemmKernel kern
         float* y = context.Output(0, [m, spec.N]);
         var run = new GemmRun(work, (float*)a, (float*)c, bias, y);
         context.ParallelFor(Handle, &run, work.TaskCount);
-        kernel.Counters.CountRun();
+        kernel.Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 
     public void RunTask(void* work, int index)
