@@ -53,16 +53,7 @@ public static class ModelBench
         using SessionOptions dyveOptions = ComparisonOptions.Create(threads);
         using var stock = new InferenceSession(stockModel, stockOptions);
         using var dyve = new InferenceSession(dyveModel, dyveOptions);
-        Preprocessing preprocessing = Evaluator.ReadPreprocessing(stock, stockModel);
-        using var preprocessor = new ImagePreprocessor(preprocessing);
-        IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, Math.Min(runs, 64));
-        long[] shape = [1, .. preprocessing.Input];
-        var inputs = images.Select(image =>
-        {
-            var values = new float[preprocessor.InputLength];
-            preprocessor.Prepare(image.Path, values);
-            return OrtValue.CreateTensorValueFromMemory(values, shape);
-        }).ToList();
+        List<OrtValue> inputs = TimingInputs(stock, stockModel, dataFolder, runs);
         try
         {
             using var runOptions = new RunOptions();
@@ -84,10 +75,29 @@ public static class ModelBench
         }
     }
 
-    private static double Time(InferenceSession session, RunOptions runOptions, OrtValue input)
+    /// <summary>The first images of the folder (at most 64, enough for <paramref name="runs"/>) prepared as the model's input tensors; the caller disposes them.</summary>
+    internal static List<OrtValue> TimingInputs(InferenceSession session, string model, string dataFolder, int runs)
+    {
+        Preprocessing preprocessing = Evaluator.ReadPreprocessing(session, model);
+        using var preprocessor = new ImagePreprocessor(preprocessing);
+        IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, Math.Min(runs, 64));
+        long[] shape = [1, .. preprocessing.Input];
+        return [.. images.Select(image =>
+        {
+            var values = new float[preprocessor.InputLength];
+            preprocessor.Prepare(image.Path, values);
+            return OrtValue.CreateTensorValueFromMemory(values, shape);
+        })];
+    }
+
+    private static double Time(InferenceSession session, RunOptions runOptions, OrtValue input) =>
+        Time(session, runOptions, [session.InputNames[0]], [input]);
+
+    /// <summary>One run's wall time in milliseconds, its outputs allocated by ORT and released inside the timing, as every timed run here.</summary>
+    internal static double Time(InferenceSession session, RunOptions runOptions, IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs)
     {
         long start = Stopwatch.GetTimestamp();
-        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [session.InputNames[0]], [input], [session.OutputNames[0]]);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, inputNames, inputs, [session.OutputNames[0]]);
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 }

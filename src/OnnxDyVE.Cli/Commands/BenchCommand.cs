@@ -4,6 +4,7 @@ using OnnxDyVE.Evaluation;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Harness;
 using OnnxDyVE.Models;
+using OnnxDyVE.Reports;
 
 namespace OnnxDyVE.Cli.Commands;
 
@@ -23,7 +24,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Intra-op threads of both sessions", DefaultValueFactory = _ => 1 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per model, interleaved, after warm-up", DefaultValueFactory = _ => 100 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the result as JSON" };
-        var report = new Option<FileInfo?>("--report") { Description = "Write a Markdown report" };
+        var report = new Option<FileInfo?>("--report") { Description = "Write a Markdown report, with PNG plots beside it (a calibrated DyVE model is also timed at each effort of its frontier, --runs per effort)" };
         var command = new Command("bench", "Compare stock ONNX Runtime with DyVE on a model: accuracy, agreement, latency, speed-up, work skipped")
         {
             model, stock, dyve, data, limit, threads, runs, json, report,
@@ -42,13 +43,15 @@ internal static class BenchCommand
             return 2;
         }
         ModelBenchResult result;
+        EffortCurve curve = EffortCurve.None;
         try
         {
             (FileInfo stockModel, FileInfo dyveModel, DirectoryInfo folder) = Models(model, stock, dyve, data);
             int total = LabelledFolder.Read(folder.FullName, limit).Count;
-            using var stockProgress = new ProgressDisplay(total, "stock model");
-            using var dyveProgress = new ProgressDisplay(total, "DyVE model");
-            result = ModelBench.Run(stockModel.FullName, dyveModel.FullName, folder.FullName, limit, threads, runs, stockProgress, dyveProgress);
+            using (var stockProgress = new ProgressDisplay(total, "stock model"))
+            using (var dyveProgress = new ProgressDisplay(total, "DyVE model"))
+                result = ModelBench.Run(stockModel.FullName, dyveModel.FullName, folder.FullName, limit, threads, runs, stockProgress, dyveProgress);
+            if (report is not null) curve = ReportSweep.Measure(stockModel.FullName, dyveModel.FullName, folder.FullName, threads, runs);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
                                       or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException
@@ -60,7 +63,7 @@ internal static class BenchCommand
 
         Console.WriteLine(BenchReport.Table(result));
         if (json is not null) File.WriteAllText(json.FullName, BenchReport.Json(result));
-        if (report is not null) BenchReport.Write(result, calibration: null, report.FullName);
+        if (report is not null) BenchReport.Write(result, calibration: null, curve, report.FullName);
         return 0;
     }
 

@@ -8,6 +8,7 @@ using OnnxDyVE.Evaluation;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Harness;
 using OnnxDyVE.Models;
+using OnnxDyVE.Reports;
 
 namespace OnnxDyVE.Cli.Demo;
 
@@ -65,7 +66,8 @@ internal static class ModelDemo
                 $"whole model, batch 1, {threads} thread(s), p50 of {runs} interleaved runs on real images: stock {result.StockLatency.P50Ms:F3} ms, DyVE {result.DyveLatency.P50Ms:F3} ms ({result.Speedup:F2}x)"));
             Directory.CreateDirectory(reportFolder);
             string report = Path.Combine(reportFolder, $"{entry.Name}.md");
-            BenchReport.Write(result, calibration, report);
+            EffortCurve curve = ReportSweep.Measure(stockPath, dyvePath, dataFolder, threads, runs);
+            BenchReport.Write(result, calibration, curve, report);
             File.WriteAllText(Path.ChangeExtension(report, ".json"), BenchReport.Json(result));
             Console.WriteLine($"report: {report}");
             Console.WriteLine();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using OnnxDyVE.Calibration;
 using OnnxDyVE.Evaluation;
 using OnnxDyVE.Harness;
+using OnnxDyVE.Reports;
 
 namespace OnnxDyVE.Cli.Reports;
 
@@ -56,11 +57,20 @@ internal static class BenchReport
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
     }
 
+    /// <summary>The DyVE model's name for the figures' titles: its file name without <c>.onnx</c> and <c>.dyve</c>.</summary>
+    private static string ModelName(string dyveModel)
+    {
+        string name = Path.GetFileNameWithoutExtension(dyveModel);
+        return name.EndsWith(".dyve", StringComparison.OrdinalIgnoreCase) ? name[..^".dyve".Length] : name;
+    }
+
     /// <summary>
-    /// A Markdown report: the machine, the comparison and, for a model calibrated in the same run, what
-    /// calibration chose and the frontier it measured.
+    /// A Markdown report: the machine, the comparison, for a model calibrated in the same run what calibration
+    /// chose and the frontier it measured, and the figures (PNG files beside the report, see <see cref="ReportFigures"/>):
+    /// agreement against op reduction and against speed-up across efforts when <paramref name="curve"/> has them,
+    /// op reduction per layer.
     /// </summary>
-    public static void Write(ModelBenchResult result, CalibrationResult? calibration, string path)
+    public static void Write(ModelBenchResult result, CalibrationResult? calibration, EffortCurve curve, string path)
     {
         var text = new StringBuilder();
         text.AppendLine($"# {Path.GetFileName(result.Stock.Model)}: stock ONNX Runtime vs DyVE");
@@ -71,6 +81,7 @@ internal static class BenchReport
         text.AppendLine();
         text.AppendLine(Table(result));
         if (calibration is not null) text.AppendLine(CalibrationReport.Markdown(calibration));
+        text.Append(ReportFigures.Write(path, ModelName(result.Dyve.Model), curve, result.Layers));
         File.WriteAllText(path, text.ToString());
     }
 }
