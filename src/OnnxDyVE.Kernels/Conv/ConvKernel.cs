@@ -41,7 +41,10 @@ public sealed unsafe class ConvKernel
     /// <summary>The stride-1 convolution over phase planes that <see cref="ConvAlgorithm.PhasedTaps"/> runs, when worth it.</summary>
     private readonly ConvKernel? _phased;
 
-    /// <summary>SDSS's prepared weights, when the spec asks for it and it applies.</summary>
+    /// <summary>The weights packed for <see cref="ConvAlgorithm.PositionTiles"/> (and SDSS), where they apply.</summary>
+    private readonly PositionTiles? _positionTiles;
+
+    /// <summary>SDSS, when the spec asks for it and it applies.</summary>
     private readonly SampledConv? _sampled;
 
     public ConvSpec Spec { get; }
@@ -84,8 +87,11 @@ public sealed unsafe class ConvKernel
         }
         if (PhaseSplit.IsWorthIt(spec))
             _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
+        // A second packing of the weights, for the spatial kernels position tiles may run (1x1 ones run in place) and for SDSS.
+        if (PositionTiles.Applies(spec) && (spec.KernelHeight * spec.KernelWidth > 1 || SampledConv.Applies(spec)))
+            _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
-            _sampled = new SampledConv(spec, weights, bias, path, Counters);
+            _sampled = new SampledConv(_positionTiles!, Counters);
     }
 
     /// <summary>
@@ -119,6 +125,7 @@ public sealed unsafe class ConvKernel
             ConvWork phased = _phased!.Plan(batch, _phased.Spec.InputChannels, planeHeight, planeWidth, ConvAlgorithm.PaddedTaps);
             return phased with { Algorithm = ConvAlgorithm.PhasedTaps, PackTaskCount = batch * CopyTasksPerImage(batch), Source = geometry };
         }
+        if (algorithm == ConvAlgorithm.PositionTiles) return PlanPositionTiles(batch, geometry);
         (int pitch, int n) = algorithm.Value == ConvAlgorithm.PaddedTaps
             ? ((int)geometry.PaddedWidth, PaddedTaps.Columns(geometry))
             : (geometry.OutputWidth, geometry.OutputSize);
@@ -138,13 +145,7 @@ public sealed unsafe class ConvKernel
         if (algorithm == ConvAlgorithm.PaddedTaps)
         {
             packTasks = batch * CopyTasksPerImage(batch);
-            sharedFloats = PaddedInputFloats(batch, geometry);
-            if (Spec.SkipZeroMaps)
-            {
-                // One byte per (image, input channel), after the padded images and their tile of zeros.
-                zeroMapFlags = sharedFloats;
-                sharedFloats += PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float));
-            }
+            (sharedFloats, zeroMapFlags) = PaddedCopy(batch, geometry);
         }
         else if (algorithm == ConvAlgorithm.Im2Col && rowChunks > 1 && (long)outer * k * columnChunk <= MaximumSharedFloats)
         {
@@ -157,17 +158,39 @@ public sealed unsafe class ConvKernel
             rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry, zeroMapFlags);
     }
 
+    /// <summary>
+    /// A <see cref="ConvAlgorithm.PositionTiles"/> run: the padded copy, then tasks of (image, chunk of positions,
+    /// range of channel panels), at least <see cref="MinimumTasks"/> of them where the shape allows.
+    /// </summary>
+    private ConvWork PlanPositionTiles(int batch, in ConvGeometry geometry)
+    {
+        int n = geometry.OutputSize;
+        int panels = _positionTiles!.PaddedChannels / TileColumns;
+        int perImage = PanelLayout.CeilDiv(MinimumTasks, batch);
+        // Position chunks of whole tiles, at most ColumnChunk positions; then panel ranges for the tasks still missing.
+        int chunk = Math.Min(PanelLayout.CeilDiv(PanelLayout.CeilDiv(n, perImage), PanelLayout.Rows) * PanelLayout.Rows, ColumnChunk / PanelLayout.Rows * PanelLayout.Rows);
+        int chunks = PanelLayout.CeilDiv(n, chunk);
+        int ranges = Math.Min(panels, PanelLayout.CeilDiv(perImage, chunks));
+        int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
+        ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
+        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
+        return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
+            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags);
+    }
+
+    /// <summary>The run-wide buffer of a padded copy: the padded images, then (skipping zero maps) a flag per (image, input channel).</summary>
+    private (long SharedFloats, long ZeroMapFlags) PaddedCopy(int batch, in ConvGeometry geometry)
+    {
+        long sharedFloats = PaddedInputFloats(batch, geometry);
+        if (!Spec.SkipZeroMaps) return (sharedFloats, 0);
+        return (sharedFloats + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), sharedFloats);
+    }
+
     /// <summary>An SDSS run over the padded input, or null when SDSS is off or its buffers would be too large.</summary>
     private ConvWork? TryPlanSampled(int batch, in ConvGeometry geometry, float effort)
     {
         if (_sampled is null || !Supports(ConvAlgorithm.PaddedTaps, batch, geometry)) return null;
-        long sharedFloats = PaddedInputFloats(batch, geometry);
-        long zeroMapFlags = 0;
-        if (Spec.SkipZeroMaps)
-        {
-            zeroMapFlags = sharedFloats;
-            sharedFloats += PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float));
-        }
+        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
         float threshold = Spec.SdssDelta * Spec.ActivationScale * effort;
         SampledLayout layout = _sampled.Layout(batch, geometry, threshold, sharedFloats, out sharedFloats);
         if (sharedFloats > MaximumSharedFloats) return null;
@@ -194,6 +217,7 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
+            ConvAlgorithm.PositionTiles => _positionTiles is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             _ => true,
         };
     }
@@ -238,7 +262,7 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
-        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled)
+        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles)
         {
             int perImage = work.PackTaskCount / work.Batch;
             int imageIndex = task / perImage;
@@ -273,6 +297,11 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private void RunTask(in ConvWork work, float* input, float* output, float* shared, int task)
     {
+        if (work.Algorithm == ConvAlgorithm.PositionTiles)
+        {
+            _positionTiles!.RunExact(work, output, shared, task, Counters);
+            return;
+        }
         if (work.Algorithm == ConvAlgorithm.PhasedTaps)
         {
             // The phased kernel counts the zero taps it multiplies; this one counts the convolution's own MACs.

@@ -33,33 +33,22 @@ internal sealed unsafe class SampledConv
     private readonly SimdPath _path;
     private readonly int _columns;
     private readonly KernelCounters _counters;
-    /// <summary>K x padded channels, in panels of tile width: panel j holds channels [j * columns, (j + 1) * columns).</summary>
-    private readonly float[] _weights;
-    /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
-    private readonly float[] _bias;
+    private readonly PositionTiles _tiles;
 
     /// <summary>Output channels rounded up to whole tiles.</summary>
-    public int PaddedChannels { get; }
+    private int PaddedChannels => _tiles.PaddedChannels;
 
-    public SampledConv(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path, KernelCounters counters)
+    public SampledConv(PositionTiles tiles, KernelCounters counters)
     {
-        _spec = spec;
-        _path = path;
+        _tiles = tiles;
+        _spec = tiles.Spec;
+        _path = tiles.Path;
+        _columns = tiles.Columns;
         _counters = counters;
-        _columns = PanelLayout.Columns(path);
-        PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
-        int k = spec.ReductionLength;
-        _weights = GC.AllocateUninitializedArray<float>(checked(PaddedChannels * k), pinned: true);
-        fixed (float* w = weights)
-        fixed (float* packed = _weights)
-            PanelLayout.PackColumns(w, 1, k, spec.OutputChannels, k, _columns, 1f, packed);
-        _bias = bias.IsEmpty ? [] : GC.AllocateArray<float>(PaddedChannels, pinned: true);
-        bias.CopyTo(_bias);
     }
 
     /// <summary>Whether SDSS applies to <paramref name="spec"/>: stride 1 (it reads the padded input in place) and one group.</summary>
-    public static bool Applies(ConvSpec spec) =>
-        spec.SdssDelta > 0 && spec.StrideHeight == 1 && spec.StrideWidth == 1 && spec.Group == 1;
+    public static bool Applies(ConvSpec spec) => spec.SdssDelta > 0 && PositionTiles.Applies(spec);
 
     /// <summary>
     /// The layout of a run whose padded input (and zero-map flags) take the first <paramref name="start"/> floats
@@ -138,30 +127,6 @@ internal sealed unsafe class SampledConv
         }
     }
 
-    /// <summary>
-    /// The image's padded input, its live runs of K (zero maps left out), the taps' offsets, and room for
-    /// <paramref name="positions"/> origins in the padded input.
-    /// </summary>
-    private ImageOperand Operand(in ConvWork work, float* shared, int image, int positions)
-    {
-        int channels = _spec.InputChannels;
-        int k = _spec.ReductionLength;
-        nint* offsets = (nint*)ScratchArena.Rent(((nint)k + positions) * (sizeof(nint) / sizeof(float)));
-        PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
-        KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
-            : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
-                _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2));
-        return new ImageOperand(shared + image * channels * PaddedTaps.Plane(work.Geometry), segments, offsets, offsets + k);
-    }
-
-    private readonly struct ImageOperand(float* padded, KSegments segments, nint* offsets, nint* origins)
-    {
-        public float* Padded => padded;
-        public KSegments Segments => segments;
-        public nint* Offsets => offsets;
-        public nint* Origins => origins;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeGrid<TLane, TVec>(in ConvWork work, float* shared, int image, int chunk)
         where TLane : struct, ISimdLane<TVec>
@@ -172,7 +137,7 @@ internal sealed unsafe class SampledConv
         int first = chunk * layout.GridChunk;
         int count = Math.Min(layout.GridChunk, grid.Count - first);
         // Row r of a tile is grid position first + t + r: its padded-input origin, found once per task.
-        ImageOperand operand = Operand(work, shared, image, count);
+        PositionTiles.ImageOperand operand = _tiles.Operand(work, shared, image, count);
         nint* origins = operand.Origins;
         nint pitch = (nint)work.Geometry.PaddedWidth;
         for (int i = 0; i < count; i++)
@@ -182,7 +147,7 @@ internal sealed unsafe class SampledConv
             origins[i] = 2 * gy * pitch + 2 * (g - gy * grid.GridWidth);
         }
         float* values = shared + layout.GridValues + ((nint)image * grid.Count + first) * PaddedChannels;
-        Multiply<TLane, TVec>(operand, count, 0, PaddedChannels / _columns, values, PaddedChannels);
+        _tiles.Multiply<TLane, TVec>(operand, count, 0, PaddedChannels / _columns, values, PaddedChannels);
         Count(operand.Segments.TotalLength, (long)count * _spec.OutputChannels);
     }
 
@@ -199,7 +164,7 @@ internal sealed unsafe class SampledConv
         if (count == 0) return;
         int start = band * layout.RowsPerBand * outW;
         int* positions = (int*)(shared + layout.Lists) + list + start;
-        ImageOperand operand = Operand(work, shared, image, count);
+        PositionTiles.ImageOperand operand = _tiles.Operand(work, shared, image, count);
         nint* origins = operand.Origins;
         nint pitch = (nint)work.Geometry.PaddedWidth;
         for (int i = 0; i < count; i++)
@@ -211,53 +176,8 @@ internal sealed unsafe class SampledConv
         int firstPanel = block * BlockChannels / _columns;
         int lastPanel = Math.Min(PaddedChannels, (block + 1) * BlockChannels) / _columns;
         float* values = shared + layout.ComputedValues + (list + start) * BlockChannels - (nint)firstPanel * _columns;
-        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values, BlockChannels);
+        _tiles.Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values, BlockChannels);
         Count(operand.Segments.TotalLength, (long)count * RealChannels(block), dense: false);
-    }
-
-    /// <summary>
-    /// Rows = positions (origins in the padded input), columns = output channels of panels [firstPanel, lastPanel):
-    /// row i, panel j lands at values + i * ldc + j * tile width.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
-    {
-        float* padded = operand.Padded;
-        nint* origins = operand.Origins;
-        nint* offsets = operand.Offsets;
-        KSegments segments = operand.Segments;
-        int k = _spec.ReductionLength;
-        int rows = PanelLayout.Rows;
-        fixed (float* weights = _weights)
-        fixed (float* bias = _bias)
-        {
-            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
-            for (int j = firstPanel; j < lastPanel; j++)
-            {
-                float* panel = weights + (nint)j * k * _columns;
-                for (int segment = 0; segment < segments.Count; segment++)
-                {
-                    int k0 = segments.Start(segment);
-                    int kLength = segments.Length(segment);
-                    bool accumulate = segment > 0;
-                    bool finish = segment == segments.Count - 1;
-                    var b = new PanelRows<TLane, TVec>(panel + (nint)k0 * _columns);
-                    for (int i = 0; i < count; i += rows)
-                    {
-                        int here = Math.Min(rows, count - i);
-                        // Rows past the list's end repeat its first position: read, never stored.
-                        nint* o = origins + i;
-                        var a = new PositionBroadcast(padded + o[0], padded + o[here > 1 ? 1 : 0], padded + o[here > 2 ? 2 : 0],
-                            padded + o[here > 3 ? 3 : 0], padded + o[here > 4 ? 4 : 0], padded + o[here > 5 ? 5 : 0], offsets + k0);
-                        float* c = values + i * ldc + (nint)j * _columns;
-                        GemmTile<TLane, TVec>.Run(a, b, kLength, c, ldc, c, ldc, here, _columns, accumulate, finish,
-                            epilogue.At(0, (nint)j * _columns));
-                    }
-                }
-            }
-        }
     }
 
     private int RealChannels(int block) => Math.Min(BlockChannels, _spec.OutputChannels - block * BlockChannels);

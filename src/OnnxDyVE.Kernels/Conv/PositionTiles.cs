@@ -1,0 +1,188 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using OnnxDyVE.Kernels.Gemm;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// A stride-1, one-group convolution computed at any list of output positions: tiles of six positions (rows,
+/// read in place from the padded input by <see cref="PositionBroadcast"/>) by a panel of output channels (the
+/// vector side: weights packed K x channels). Outputs land position-major. SDSS computes its grid and its listed
+/// positions with it; the exact <see cref="ConvAlgorithm.PositionTiles"/> computes every position.
+/// </summary>
+internal sealed unsafe class PositionTiles
+{
+    private readonly ConvSpec _spec;
+    private readonly int _columns;
+    /// <summary>K x padded channels, in panels of tile width: panel j holds channels [j * columns, (j + 1) * columns).</summary>
+    private readonly float[] _weights;
+    /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
+    private readonly float[] _bias;
+
+    public PositionTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path)
+    {
+        _spec = spec;
+        Path = path;
+        _columns = PanelLayout.Columns(path);
+        PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
+        int k = spec.ReductionLength;
+        _weights = GC.AllocateUninitializedArray<float>(checked(PaddedChannels * k), pinned: true);
+        fixed (float* w = weights)
+        fixed (float* packed = _weights)
+            PanelLayout.PackColumns(w, 1, k, spec.OutputChannels, k, _columns, 1f, packed);
+        _bias = bias.IsEmpty ? [] : GC.AllocateArray<float>(PaddedChannels, pinned: true);
+        bias.CopyTo(_bias);
+    }
+
+    /// <summary>Whether <paramref name="spec"/> can run on position tiles: stride 1 (the padded input read in place) and one group.</summary>
+    public static bool Applies(ConvSpec spec) => spec.StrideHeight == 1 && spec.StrideWidth == 1 && spec.Group == 1;
+
+    public ConvSpec Spec => _spec;
+    public SimdPath Path { get; }
+    /// <summary>Output channels per panel (the tile's columns).</summary>
+    public int Columns => _columns;
+    /// <summary>Output channels rounded up to whole panels.</summary>
+    public int PaddedChannels { get; }
+
+    /// <summary>
+    /// The image's padded input, its live runs of K (zero maps left out), the taps' offsets, room for
+    /// <paramref name="positions"/> origins in the padded input, and <paramref name="valueFloats"/> floats of
+    /// task scratch (64-byte aligned) for outputs.
+    /// </summary>
+    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0)
+    {
+        int channels = _spec.InputChannels;
+        int k = _spec.ReductionLength;
+        nint indexFloats = ((nint)k + positions) * (sizeof(nint) / sizeof(float));
+        nint valuesAt = (indexFloats + 15) & ~(nint)15;
+        nint* offsets = (nint*)ScratchArena.Rent(valuesAt + valueFloats);
+        PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
+        KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
+            : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
+                _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2));
+        return new ImageOperand(shared + image * channels * PaddedTaps.Plane(work.Geometry), segments, offsets, offsets + k,
+            (float*)offsets + valuesAt);
+    }
+
+    public readonly struct ImageOperand(float* padded, KSegments segments, nint* offsets, nint* origins, float* values)
+    {
+        public float* Padded => padded;
+        public KSegments Segments => segments;
+        public nint* Offsets => offsets;
+        public nint* Origins => origins;
+        /// <summary>The task's output scratch, when asked for.</summary>
+        public float* Values => values;
+    }
+
+    /// <summary>
+    /// Rows = positions (origins in the padded input), columns = output channels of panels [firstPanel, lastPanel):
+    /// row i, panel j lands at values + i * ldc + j * tile width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        float* padded = operand.Padded;
+        nint* origins = operand.Origins;
+        nint* offsets = operand.Offsets;
+        KSegments segments = operand.Segments;
+        int k = _spec.ReductionLength;
+        int rows = PanelLayout.Rows;
+        fixed (float* weights = _weights)
+        fixed (float* bias = _bias)
+        {
+            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
+            for (int j = firstPanel; j < lastPanel; j++)
+            {
+                float* panel = weights + (nint)j * k * _columns;
+                for (int segment = 0; segment < segments.Count; segment++)
+                {
+                    int k0 = segments.Start(segment);
+                    int kLength = segments.Length(segment);
+                    bool accumulate = segment > 0;
+                    bool finish = segment == segments.Count - 1;
+                    var b = new PanelRows<TLane, TVec>(panel + (nint)k0 * _columns);
+                    for (int i = 0; i < count; i += rows)
+                    {
+                        int here = Math.Min(rows, count - i);
+                        // Rows past the list's end repeat its first position: read, never stored.
+                        nint* o = origins + i;
+                        var a = new PositionBroadcast(padded + o[0], padded + o[here > 1 ? 1 : 0], padded + o[here > 2 ? 2 : 0],
+                            padded + o[here > 3 ? 3 : 0], padded + o[here > 4 ? 4 : 0], padded + o[here > 5 ? 5 : 0], offsets + k0);
+                        float* c = values + i * ldc + (nint)j * _columns;
+                        GemmTile<TLane, TVec>.Run(a, b, kLength, c, ldc, c, ldc, here, _columns, accumulate, finish,
+                            epilogue.At(0, (nint)j * _columns));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Task <paramref name="task"/> of an exact <see cref="ConvAlgorithm.PositionTiles"/> run (after the padded
+    /// copy): its chunk of positions by its range of channel panels, into task scratch, then transposed into the
+    /// output maps.
+    /// </summary>
+    public void RunExact(in ConvWork work, float* output, float* shared, int task, KernelCounters counters)
+    {
+        switch (Path)
+        {
+            case SimdPath.Vector512:
+                RunExact<Lane512, Vector512<float>>(work, output, shared, task, counters);
+                break;
+            case SimdPath.Vector256:
+                RunExact<Lane256, Vector256<float>>(work, output, shared, task, counters);
+                break;
+            case SimdPath.Vector128:
+                RunExact<Lane128, Vector128<float>>(work, output, shared, task, counters);
+                break;
+            default:
+                RunExact<LaneScalar, float>(work, output, shared, task, counters);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunExact<TLane, TVec>(in ConvWork work, float* output, float* shared, int task, KernelCounters counters)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        int range = task % work.RowChunks;
+        int unit = task / work.RowChunks;
+        int chunk = unit % work.ColumnChunks;
+        int image = unit / work.ColumnChunks;
+        int first = chunk * work.ColumnChunk;
+        int count = Math.Min(work.ColumnChunk, work.Columns - first);
+        int firstPanel = range * work.PanelsPerRowChunk;
+        int lastPanel = Math.Min(firstPanel + work.PanelsPerRowChunk, PaddedChannels / _columns);
+        int width = (lastPanel - firstPanel) * _columns;
+
+        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width);
+        int outW = work.Geometry.OutputWidth;
+        nint pitch = (nint)work.Geometry.PaddedWidth;
+        for (int i = 0; i < count; i++)
+        {
+            int p = first + i;
+            int oy = p / outW;
+            operand.Origins[i] = oy * pitch + (p - oy * outW);
+        }
+        // The task's outputs, position-major: count rows of its panels' channels.
+        float* values = operand.Values;
+        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width);
+
+        int c0 = firstPanel * _columns;
+        int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
+        long n = work.Geometry.OutputSize;
+        float* maps = output + ((nint)image * _spec.OutputChannels + c0) * n + first;
+        for (int c = 0; c < channels; c++)
+        {
+            float* map = maps + c * n;
+            float* column = values + c;
+            for (int i = 0; i < count; i++) map[i] = column[(nint)i * width];
+        }
+        long outputs = (long)channels * count;
+        counters.Add(outputs * operand.Segments.TotalLength, outputs * _spec.ReductionLength, outputs);
+    }
+}
