@@ -11,14 +11,19 @@ internal sealed class ExactConvConfig : ManualConfig
 {
     public ExactConvConfig()
     {
-        AddJob(Job.Default
-            .WithId("ExactConv")
-            .WithLaunchCount(1)
-            .WithWarmupCount(3)
-            .WithIterationCount(10)
-            .WithUnrollFactor(1));
+        AddJob(FixedIterations("ExactConv"));
         AddColumn(new ConvShapeColumn(), new GflopsColumn());
         // The default config that BenchmarkSwitcher merges in already exports GitHub Markdown (and CSV, HTML);
         // adding MarkdownExporter.GitHub again only draws a duplicate-exporter warning.
     }
+
+    /// <summary>One launch, 3 warm-up and 10 measured iterations, no unrolling.</summary>
+    public static Job FixedIterations(string id) =>
+        Job.Default.WithId(id).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10).WithUnrollFactor(1);
+}
+
+/// <summary><see cref="ExactConvConfig"/>'s job for layers of real models, which the shape columns do not know.</summary>
+internal sealed class RealLayerConfig : ManualConfig
+{
+    public RealLayerConfig() => AddJob(ExactConvConfig.FixedIterations("RealLayer"));
 }

@@ -8,7 +8,7 @@ namespace OnnxDyVE.Harness;
 /// <summary>What <see cref="ModelBench.Run"/> measured: accuracy and latency of both models, and DyVE's work.</summary>
 public sealed record ModelBenchResult(
     EvaluationResult Stock, EvaluationResult Dyve, double Agreement,
-    LatencySummary StockLatency, LatencySummary DyveLatency, IReadOnlyList<DyveNodeStatistics> Layers, int Threads)
+    LatencySummary StockLatency, LatencySummary DyveLatency, IReadOnlyList<DyveNodeStatistics> Layers, int Threads, int Batch = 1)
 {
     /// <summary>Stock p50 over DyVE p50: above 1, DyVE is faster.</summary>
     public double Speedup => StockLatency.P50Ms / DyveLatency.P50Ms;
@@ -30,10 +30,12 @@ public static class ModelBench
     public const int WarmupRuns = 5;
 
     /// <param name="timedRuns">Timed runs per model; they cycle through the first images of the folder.</param>
+    /// <param name="batch">Images per timed run (the accuracy pass runs them one at a time).</param>
     public static ModelBenchResult Run(string stockModel, string dyveModel, string dataFolder, int? limit, int threads, int timedRuns,
-        IProgress<int>? stockProgress = null, IProgress<int>? dyveProgress = null)
+        IProgress<int>? stockProgress = null, IProgress<int>? dyveProgress = null, int batch = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(timedRuns, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         EvaluationResult stock;
         using (SessionOptions options = ComparisonOptions.Create(threads))
             stock = Evaluator.Run(stockModel, dataFolder, limit, options, stockProgress);
@@ -43,17 +45,17 @@ public static class ModelBench
         using (SessionOptions options = ComparisonOptions.Create(threads))
             dyve = Evaluator.Run(dyveModel, dataFolder, limit, options, dyveProgress, beforeDispose: () => layers = capture.Read());
 
-        (LatencySummary stockLatency, LatencySummary dyveLatency) = TimeInterleaved(stockModel, dyveModel, dataFolder, threads, timedRuns);
-        return new ModelBenchResult(stock, dyve, dyve.Top1Agreement(stock), stockLatency, dyveLatency, layers, threads);
+        (LatencySummary stockLatency, LatencySummary dyveLatency) = TimeInterleaved(stockModel, dyveModel, dataFolder, threads, timedRuns, batch);
+        return new ModelBenchResult(stock, dyve, dyve.Top1Agreement(stock), stockLatency, dyveLatency, layers, threads, batch);
     }
 
-    private static (LatencySummary Stock, LatencySummary Dyve) TimeInterleaved(string stockModel, string dyveModel, string dataFolder, int threads, int runs)
+    private static (LatencySummary Stock, LatencySummary Dyve) TimeInterleaved(string stockModel, string dyveModel, string dataFolder, int threads, int runs, int batch)
     {
         using SessionOptions stockOptions = ComparisonOptions.Create(threads);
         using SessionOptions dyveOptions = ComparisonOptions.Create(threads);
         using var stock = new InferenceSession(stockModel, stockOptions);
         using var dyve = new InferenceSession(dyveModel, dyveOptions);
-        List<OrtValue> inputs = TimingInputs(stock, stockModel, dataFolder, runs);
+        List<OrtValue> inputs = TimingInputs(stock, stockModel, dataFolder, runs, batch);
         try
         {
             using var runOptions = new RunOptions();
@@ -67,7 +69,7 @@ public static class ModelBench
                 stockTimes.Add(stockMs);
                 dyveTimes.Add(dyveMs);
             }
-            return (LatencySummary.Of(stockTimes, 1), LatencySummary.Of(dyveTimes, 1));
+            return (LatencySummary.Of(stockTimes, batch), LatencySummary.Of(dyveTimes, batch));
         }
         finally
         {
@@ -75,17 +77,22 @@ public static class ModelBench
         }
     }
 
-    /// <summary>The first images of the folder (at most 64, enough for <paramref name="runs"/>) prepared as the model's input tensors; the caller disposes them.</summary>
-    internal static List<OrtValue> TimingInputs(InferenceSession session, string model, string dataFolder, int runs)
+    /// <summary>
+    /// The first images of the folder prepared as the model's input tensors of <paramref name="batch"/> images each
+    /// (at most 64 tensors, enough for <paramref name="runs"/>); the caller disposes them.
+    /// </summary>
+    internal static List<OrtValue> TimingInputs(InferenceSession session, string model, string dataFolder, int runs, int batch = 1)
     {
         Preprocessing preprocessing = Evaluator.ReadPreprocessing(session, model);
         using var preprocessor = new ImagePreprocessor(preprocessing);
-        IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, Math.Min(runs, 64));
-        long[] shape = [1, .. preprocessing.Input];
-        return [.. images.Select(image =>
+        IReadOnlyList<LabelledImage> images = LabelledFolder.Read(dataFolder, Math.Min(runs, 64) * batch);
+        long[] shape = [batch, .. preprocessing.Input];
+        int length = preprocessor.InputLength;
+        if (images.Count < batch) throw new ArgumentException($"{dataFolder} has {images.Count} images, fewer than one batch of {batch}");
+        return [.. images.Chunk(batch).Where(chunk => chunk.Length == batch).Select(chunk =>
         {
-            var values = new float[preprocessor.InputLength];
-            preprocessor.Prepare(image.Path, values);
+            var values = new float[length * batch];
+            for (int i = 0; i < batch; i++) preprocessor.Prepare(chunk[i].Path, values.AsSpan(i * length, length));
             return OrtValue.CreateTensorValueFromMemory(values, shape);
         })];
     }

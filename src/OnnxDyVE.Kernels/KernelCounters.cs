@@ -58,8 +58,10 @@ public sealed class KernelCounters
         Interlocked.Add(ref _runTicks, ticks);
     }
 
-    public void Add(long executedMacs, long denseMacs)
+    /// <param name="outputs">Output values the work produced (0 when another call counts them).</param>
+    public void Add(long executedMacs, long denseMacs, long outputs = 0)
     {
+        if (outputs != 0) Interlocked.Add(ref _outputs, outputs);
         Interlocked.Add(ref _executedMacs, executedMacs);
         Interlocked.Add(ref _denseMacs, denseMacs);
     }

@@ -22,24 +22,25 @@ internal static class BenchCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "Labelled images (default for a catalogued model: its test set)" };
         var limit = new Option<int?>("--limit") { Description = "Measure accuracy on the first N images only" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads of both sessions", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Images per timed run (accuracy is measured one image at a time)", DefaultValueFactory = _ => 1 };
         var runs = new Option<int>("--runs") { Description = "Timed runs per model, interleaved, after warm-up", DefaultValueFactory = _ => 100 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the result as JSON" };
         var report = new Option<FileInfo?>("--report") { Description = "Write a Markdown report, with PNG plots beside it (a calibrated DyVE model is also timed at each effort of its frontier, --runs per effort)" };
         var command = new Command("bench", "Compare stock ONNX Runtime with DyVE on a model: accuracy, agreement, latency, speed-up, work skipped")
         {
-            model, stock, dyve, data, limit, threads, runs, json, report,
+            model, stock, dyve, data, limit, threads, batch, runs, json, report,
         };
         command.SetAction(result => Run(result.GetValue(model), result.GetValue(stock), result.GetValue(dyve), result.GetValue(data),
-            result.GetValue(limit), result.GetValue(threads), result.GetValue(runs), result.GetValue(json), result.GetValue(report)));
+            result.GetValue(limit), result.GetValue(threads), result.GetValue(batch), result.GetValue(runs), result.GetValue(json), result.GetValue(report)));
         return command;
     }
 
-    private static int Run(string? model, FileInfo? stock, FileInfo? dyve, DirectoryInfo? data, int? limit, int threads, int runs,
+    private static int Run(string? model, FileInfo? stock, FileInfo? dyve, DirectoryInfo? data, int? limit, int threads, int batch, int runs,
         FileInfo? json, FileInfo? report)
     {
-        if (threads < 1 || runs < 1 || limit is <= 0)
+        if (threads < 1 || runs < 1 || batch < 1 || limit is <= 0)
         {
-            Console.Error.WriteLine("--threads, --runs and --limit must be at least 1");
+            Console.Error.WriteLine("--threads, --batch, --runs and --limit must be at least 1");
             return 2;
         }
         ModelBenchResult result;
@@ -50,7 +51,7 @@ internal static class BenchCommand
             int total = LabelledFolder.Read(folder.FullName, limit).Count;
             using (var stockProgress = new ProgressDisplay(total, "stock model"))
             using (var dyveProgress = new ProgressDisplay(total, "DyVE model"))
-                result = ModelBench.Run(stockModel.FullName, dyveModel.FullName, folder.FullName, limit, threads, runs, stockProgress, dyveProgress);
+                result = ModelBench.Run(stockModel.FullName, dyveModel.FullName, folder.FullName, limit, threads, runs, stockProgress, dyveProgress, batch);
             if (report is not null) curve = ReportSweep.Measure(stockModel.FullName, dyveModel.FullName, folder.FullName, threads, runs);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException

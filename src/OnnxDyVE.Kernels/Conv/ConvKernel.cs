@@ -393,7 +393,7 @@ public sealed unsafe class ConvKernel
         int firstRow = rowChunk * work.PanelsPerRowChunk * PanelLayout.Rows;
         int rows = Math.Min(firstRow + work.PanelsPerRowChunk * PanelLayout.Rows, Spec.OutputChannelsPerGroup) - firstRow;
         long outputs = (long)rows * RealColumns(work, n0, nLength);
-        Counters.Add(outputs * executedK, outputs * Spec.ReductionLength);
+        Counters.Add(outputs * executedK, outputs * Spec.ReductionLength, outputs);
     }
 
     /// <summary>Output positions among compute columns [n0, n0 + nLength): all of them, but for the padded columns of <see cref="ConvAlgorithm.PaddedTaps"/>.</summary>

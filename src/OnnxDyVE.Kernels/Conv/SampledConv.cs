@@ -119,7 +119,7 @@ internal sealed unsafe class SampledConv
                 ComputeGrid<TLane, TVec>(work, shared, task / layout.GridChunks, task % layout.GridChunks);
                 break;
             case SampledLayout.DecidePhase:
-                Decide(work, shared, task / layout.Bands, task % layout.Bands);
+                Decide<TLane, TVec>(work, shared, task / layout.Bands, task % layout.Bands);
                 break;
             case SampledLayout.ComputePhase:
             {
@@ -132,7 +132,7 @@ internal sealed unsafe class SampledConv
             {
                 int band = task % layout.Bands;
                 int rest = task / layout.Bands;
-                Store(work, output, shared, rest / layout.Blocks, rest % layout.Blocks, band);
+                Store<TLane, TVec>(work, output, shared, rest / layout.Blocks, rest % layout.Blocks, band);
                 break;
             }
         }
@@ -243,7 +243,7 @@ internal sealed unsafe class SampledConv
                     int kLength = segments.Length(segment);
                     bool accumulate = segment > 0;
                     bool finish = segment == segments.Count - 1;
-                    var b = new StridedRows(panel + (nint)k0 * _columns, _columns);
+                    var b = new PanelRows<TLane, TVec>(panel + (nint)k0 * _columns);
                     for (int i = 0; i < count; i += rows)
                     {
                         int here = Math.Min(rows, count - i);
@@ -267,10 +267,13 @@ internal sealed unsafe class SampledConv
 
     /// <summary>
     /// For each off-grid position of the band and each block: the widest spread of its grid neighbours over the
-    /// block's channels against the threshold; listed for computing when it exceeds it.
+    /// block's channels (a vector of channels at a time: grid values are position-major) against the threshold;
+    /// listed for computing when it exceeds it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Decide(in ConvWork work, float* shared, int image, int band)
+    private void Decide<TLane, TVec>(in ConvWork work, float* shared, int image, int band)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
     {
         SampledLayout layout = work.Sampled;
         SampledGrid grid = layout.Grid;
@@ -279,71 +282,66 @@ internal sealed unsafe class SampledConv
         int y0 = band * layout.RowsPerBand;
         int y1 = Math.Min(outH, y0 + layout.RowsPerBand);
         float* gridValues = shared + layout.GridValues + (nint)image * grid.Count * PaddedChannels;
-        int stride = PaddedChannels;
-        Span<nint> neighbours = stackalloc nint[4];
+        int* entries = (int*)(shared + layout.Entries) + (long)image * layout.Blocks * n;
+        int* lists = (int*)(shared + layout.Lists) + (long)image * layout.Blocks * n + y0 * outW;
+        Span<int> listed = stackalloc int[layout.Blocks];
+        listed.Clear();
+        NeighbourRows neighbours = default;
+        TVec threshold = TLane.Broadcast(layout.Threshold);
         long comparisons = 0;
-        for (int block = 0; block < layout.Blocks; block++)
+        for (int y = y0; y < y1; y++)
         {
-            long list = ((long)image * layout.Blocks + block) * n;
-            int* entries = (int*)(shared + layout.Entries) + list;
-            int* positions = (int*)(shared + layout.Lists) + list + y0 * outW;
-            int listed = 0;
-            int c0 = block * BlockChannels;
-            int channels = RealChannels(block);
-            for (int y = y0; y < y1; y++)
+            AxisNeighbours rows = SampledGrid.Axis(y, outH);
+            for (int x = 0; x < outW; x++)
             {
-                AxisNeighbours rows = SampledGrid.Axis(y, outH);
-                for (int x = 0; x < outW; x++)
+                if (SampledGrid.OnGrid(y, x)) continue;
+                int count = neighbours.Find(gridValues, grid, rows, SampledGrid.Axis(x, outW), PaddedChannels);
+                int p = y * outW + x;
+                for (int block = 0; block < layout.Blocks; block++)
                 {
-                    if (SampledGrid.OnGrid(y, x)) continue;
-                    AxisNeighbours columns = SampledGrid.Axis(x, outW);
-                    int count = 0;
-                    for (int i = 0; i < rows.Count; i++)
-                        for (int j = 0; j < columns.Count; j++)
-                            neighbours[count++] = ((nint)rows.At(i) * grid.GridWidth + columns.At(j)) * stride + c0;
-                    comparisons += (long)Spread(gridValues, neighbours[..count], channels, layout.Threshold, out bool agree) * 2 * count;
-                    int p = y * outW + x;
+                    int c0 = block * BlockChannels;
+                    int width = Math.Min(BlockChannels, PaddedChannels - c0);
+                    bool agree = true;
+                    int scanned = 0;
+                    for (int j = c0; j < c0 + width && agree; j += TLane.Count)
+                    {
+                        TVec max = TLane.Load(ref neighbours.Row(0)[j]), min = max;
+                        for (int i = 1; i < count; i++)
+                        {
+                            TVec v = TLane.Load(ref neighbours.Row(i)[j]);
+                            max = TLane.Max(max, v);
+                            min = TLane.Min(min, v);
+                        }
+                        scanned += TLane.Count;
+                        // NaN compares false: a NaN neighbour forces the position to be computed.
+                        agree = TLane.AllLessOrEqual(TLane.Subtract(max, min), threshold);
+                    }
+                    comparisons += (long)Math.Min(scanned, RealChannels(block)) * 2 * count;
+                    long at = block * n + p;
                     if (agree)
                     {
-                        entries[p] = -1;
+                        entries[at] = -1;
                         continue;
                     }
-                    entries[p] = y0 * outW + listed;
-                    positions[listed++] = p;
+                    entries[at] = y0 * outW + listed[block];
+                    lists[block * n + listed[block]++] = p;
                 }
             }
-            ((int*)(shared + layout.ListCounts))[((long)image * layout.Blocks + block) * layout.Bands + band] = listed;
         }
+        int* counts = (int*)(shared + layout.ListCounts) + (long)image * layout.Blocks * layout.Bands;
+        for (int block = 0; block < layout.Blocks; block++) counts[block * layout.Bands + band] = listed[block];
         _counters.AddOverhead(comparisons);
     }
 
     /// <summary>
-    /// Channels scanned until one's spread over <paramref name="neighbours"/> exceeded <paramref name="threshold"/>
-    /// (the position must be computed); <paramref name="agree"/> when none did (it may be interpolated).
+    /// The band's output maps of the block's channels: row by row, each position's channels (grid values, computed
+    /// ones, or the interpolation of its grid neighbours, a vector of channels at a time) into a channel-major row
+    /// buffer, then each channel's row into its map.
     /// </summary>
-    private static int Spread(float* values, ReadOnlySpan<nint> neighbours, int channels, float threshold, out bool agree)
-    {
-        agree = false;
-        for (int c = 0; c < channels; c++)
-        {
-            float first = values[neighbours[0] + c];
-            float max = first, min = first;
-            for (int i = 1; i < neighbours.Length; i++)
-            {
-                float v = values[neighbours[i] + c];
-                max = v > max ? v : max;
-                min = v < min ? v : min;
-            }
-            // NaN compares false: a NaN neighbour forces the position to be computed.
-            if (!(max - min <= threshold)) return c + 1;
-        }
-        agree = true;
-        return channels;
-    }
-
-    /// <summary>The band's output maps of the block's channels: grid values, computed ones, interpolations of the rest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Store(in ConvWork work, float* output, float* shared, int image, int block, int band)
+    private void Store<TLane, TVec>(in ConvWork work, float* output, float* shared, int image, int block, int band)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
     {
         SampledLayout layout = work.Sampled;
         SampledGrid grid = layout.Grid;
@@ -356,43 +354,89 @@ internal sealed unsafe class SampledConv
         float* computed = shared + layout.ComputedValues + list * BlockChannels;
         float* gridValues = shared + layout.GridValues + (nint)image * grid.Count * PaddedChannels;
         int c0 = block * BlockChannels;
+        int width = Math.Min(BlockChannels, PaddedChannels - c0);
         int channels = RealChannels(block);
+        float* rowBuffer = ScratchArena.Rent((nint)BlockChannels * outW);
+        Span<float> values = stackalloc float[BlockChannels];
+        ref float first = ref values[0];
+        NeighbourRows neighbours = default;
         long interpolated = 0, offGrid = 0, interpolationOps = 0;
-        for (int c = 0; c < channels; c++)
+        for (int y = y0; y < y1; y++)
         {
-            float* map = output + ((nint)image * _spec.OutputChannels + c0 + c) * n;
-            float* column = gridValues + c0 + c;
-            for (int y = y0; y < y1; y++)
+            AxisNeighbours rows = SampledGrid.Axis(y, outH);
+            for (int x = 0; x < outW; x++)
             {
-                AxisNeighbours rows = SampledGrid.Axis(y, outH);
-                for (int x = 0; x < outW; x++)
+                int p = y * outW + x;
+                float* source;
+                if (SampledGrid.OnGrid(y, x))
                 {
-                    int p = y * outW + x;
-                    if (SampledGrid.OnGrid(y, x))
-                    {
-                        map[p] = column[((nint)(y / 2) * grid.GridWidth + x / 2) * PaddedChannels];
-                        continue;
-                    }
-                    int entry = entries[p];
-                    if (entry >= 0)
-                    {
-                        map[p] = computed[(nint)entry * BlockChannels + c];
-                        continue;
-                    }
-                    AxisNeighbours columns = SampledGrid.Axis(x, outW);
-                    float sum = 0;
-                    for (int i = 0; i < rows.Count; i++)
-                        for (int j = 0; j < columns.Count; j++)
-                            sum += rows.WeightAt(i) * columns.WeightAt(j) * column[((nint)rows.At(i) * grid.GridWidth + columns.At(j)) * PaddedChannels];
-                    map[p] = sum;
-                    interpolated++;
-                    interpolationOps += rows.Count * columns.Count;
+                    source = gridValues + ((nint)(y / 2) * grid.GridWidth + x / 2) * PaddedChannels + c0;
                 }
+                else if (entries[p] >= 0)
+                {
+                    offGrid++;
+                    source = computed + (nint)entries[p] * BlockChannels;
+                }
+                else
+                {
+                    offGrid++;
+                    int count = neighbours.Find(gridValues, grid, rows, SampledGrid.Axis(x, outW), PaddedChannels);
+                    for (int j = 0; j < width; j += TLane.Count)
+                    {
+                        TVec sum = TLane.Multiply(TLane.Broadcast(neighbours.Weight(0)), TLane.Load(ref neighbours.Row(0)[c0 + j]));
+                        for (int i = 1; i < count; i++)
+                            sum = TLane.MultiplyAdd(TLane.Broadcast(neighbours.Weight(i)), TLane.Load(ref neighbours.Row(i)[c0 + j]), sum);
+                        TLane.Store(sum, ref Unsafe.Add(ref first, j));
+                    }
+                    interpolated++;
+                    interpolationOps += (long)channels * count;
+                    source = (float*)Unsafe.AsPointer(ref first);
+                }
+                for (int c = 0; c < channels; c++) rowBuffer[(nint)c * outW + x] = source[c];
             }
+            float* maps = output + ((nint)image * _spec.OutputChannels + c0) * n + (nint)y * outW;
+            for (int c = 0; c < channels; c++) ShortSpans.Copy(rowBuffer + (nint)c * outW, maps + c * n, outW);
         }
-        for (int y = y0; y < y1; y++) offGrid += outW - (y % 2 == 0 ? (outW + 1) / 2 : 0);
         _counters.Add(0, offGrid * channels * _spec.ReductionLength);
         _counters.AddOverhead(interpolationOps);
-        _counters.AddOutputs((long)(y1 - y0) * outW * channels, interpolated);
+        _counters.AddOutputs((long)(y1 - y0) * outW * channels, interpolated * channels);
+    }
+
+    /// <summary>The grid neighbours of one off-grid position: up to four rows of grid values and their interpolation weights.</summary>
+    private struct NeighbourRows
+    {
+        private Rows4 _rows;
+        private Weights4 _weights;
+
+        /// <summary>Finds the neighbours (the product of the two axes' grid coordinates); returns how many.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Find(float* gridValues, SampledGrid grid, AxisNeighbours rows, AxisNeighbours columns, int stride)
+        {
+            int count = 0;
+            for (int i = 0; i < rows.Count; i++)
+                for (int j = 0; j < columns.Count; j++)
+                {
+                    _rows[count] = (nint)(gridValues + ((nint)rows.At(i) * grid.GridWidth + columns.At(j)) * stride);
+                    _weights[count++] = rows.WeightAt(i) * columns.WeightAt(j);
+                }
+            return count;
+        }
+
+        /// <summary>Neighbour <paramref name="i"/>'s grid values, channel 0 first.</summary>
+        public readonly float* Row(int i) => (float*)_rows[i];
+
+        public readonly float Weight(int i) => _weights[i];
+    }
+
+    [InlineArray(4)]
+    private struct Rows4
+    {
+        private nint _element;
+    }
+
+    [InlineArray(4)]
+    private struct Weights4
+    {
+        private float _element;
     }
 }

@@ -146,7 +146,7 @@ public sealed unsafe class GemmKernel
                                 accumulate: false, finish: true, epilogue.At(row, column));
                     }
                 }
-                Counters.Add(denseMacs * live / k, denseMacs);
+                Counters.Add(denseMacs * live / k, denseMacs, denseMacs / k);
                 return;
             }
             for (int k0 = 0; k0 < k; k0 += kBlock)
@@ -171,7 +171,7 @@ public sealed unsafe class GemmKernel
                 }
             }
         }
-        Counters.Add(denseMacs, denseMacs);
+        Counters.Add(denseMacs, denseMacs, denseMacs / Spec.K);
     }
 
     /// <summary>
@@ -207,7 +207,7 @@ public sealed unsafe class GemmKernel
                 GemvTile<TLane, TVec>.Run1(values, new OffsetRows(packedB + jp * panelFloats, offsets), live,
                     y + jp * tileColumns, Math.Min(tileColumns, n - jp * tileColumns), epilogue.At(0, jp * tileColumns));
         }
-        Counters.Add(denseMacs * live / k, denseMacs);
+        Counters.Add(denseMacs * live / k, denseMacs, denseMacs / k);
     }
 }
 

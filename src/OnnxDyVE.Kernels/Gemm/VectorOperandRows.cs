@@ -32,3 +32,15 @@ internal readonly unsafe struct OffsetRows(float* origin, nint* offsets) : IVect
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* Row(nint k) => origin + offsets[k];
 }
+
+/// <summary>
+/// A packed panel of tile width (two vectors of the lane per k): the step is a constant of the instantiation, so
+/// a tile whose broadcast side needs many registers (<see cref="PositionBroadcast"/>) does not spend one on it.
+/// </summary>
+internal readonly unsafe struct PanelRows<TLane, TVec>(float* first) : IVectorOperandRows
+    where TLane : struct, Simd.ISimdLane<TVec>
+    where TVec : struct
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float* Row(nint k) => first + k * (2 * TLane.Count);
+}

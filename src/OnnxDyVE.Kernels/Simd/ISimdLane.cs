@@ -18,4 +18,7 @@ internal interface ISimdLane<TVec> where TVec : struct
     static abstract TVec MultiplyAdd(TVec left, TVec right, TVec addend);
     static abstract TVec Max(TVec left, TVec right);
     static abstract TVec Min(TVec left, TVec right);
+    static abstract TVec Subtract(TVec left, TVec right);
+    /// <summary>Whether every lane of left is at most right's (false where either is NaN).</summary>
+    static abstract bool AllLessOrEqual(TVec left, TVec right);
 }

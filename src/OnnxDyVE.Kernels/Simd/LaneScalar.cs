@@ -33,4 +33,10 @@ internal readonly struct LaneScalar : ISimdLane<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Min(float left, float right) => left < right ? left : right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Subtract(float left, float right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllLessOrEqual(float left, float right) => left <= right;
 }
