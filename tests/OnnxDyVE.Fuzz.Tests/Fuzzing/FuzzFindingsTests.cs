@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using OnnxDyVE.Fuzz.Tests.Support;
 using OnnxDyVE.Graph.Rewrite;
@@ -44,5 +45,41 @@ public sealed class FuzzFindingsTests
         var error = Assert.Throws<RewriteException>(() => ModelFile.Parse(bytes, "lying.onnx"));
 
         Assert.StartsWith("lying.onnx: ", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Found by the operator campaign: cifar10_quick's conv2 with strides [2^31 - 1, 4] made session creation run for
+    /// minutes (the phase-plane count, input channels x stride area, overflowed int and the weights were rearranged
+    /// over billions of phases). Now refused at once, naming the node and 'strides'.
+    /// </summary>
+    [Fact]
+    public void A_stride_near_two_to_the_31_is_refused_at_session_creation_in_time()
+    {
+        if (SeedModels.Caffe is not { } caffe) return;
+        ModelProto model = caffe.Single(s => s.Name == "cifar10_quick.dyve").Model.Clone();
+        NodeProto conv2 = model.Graph.Node.Single(n => n.Name == "conv2/Conv");
+        conv2.Attribute.Remove(conv2.Attribute.Single(a => a.Name == "strides"));
+        conv2.Attribute.Add(OnnxDyVE.Graph.OnnxProto.Ints("strides", int.MaxValue, 4));
+
+        Exception? thrown = null;
+        var creation = new Thread(() =>
+        {
+            try
+            {
+                using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+                options.AppendDyVE();
+                using var session = new InferenceSession(model.ToByteArray(), options);
+            }
+            catch (Exception e)
+            {
+                thrown = e;
+            }
+        }) { IsBackground = true };
+        creation.Start();
+
+        Assert.True(creation.Join(TimeSpan.FromSeconds(60)), "session creation still running after 60 s");
+        var error = Assert.IsType<OnnxRuntimeException>(thrown);
+        Assert.Contains("'conv2/Conv'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("strides", error.Message, StringComparison.Ordinal);
     }
 }
