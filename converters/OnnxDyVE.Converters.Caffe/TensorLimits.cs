@@ -11,6 +11,12 @@ internal static class TensorLimits
     /// <summary>One blob or activation of at most 2^30 floats (4 GiB): VGG-16's largest blob has about 10^8.</summary>
     public const long MaxElements = 1L << 30;
 
+    /// <summary>
+    /// All of a converted model's parameters together: 2^29 floats are 2 GiB, protobuf's limit for one message, so a
+    /// model past it could not be written as one ONNX file anyway. VGG-16 has about 1.4 x 10^8.
+    /// </summary>
+    public const long MaxModelParameters = 1L << 29;
+
     /// <summary>The element count of <paramref name="shape"/>, or an error naming <paramref name="what"/> when it exceeds <see cref="MaxElements"/>.</summary>
     public static long CheckedCount(IEnumerable<long> shape, Func<string> what)
     {

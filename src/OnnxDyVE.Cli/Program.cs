@@ -8,5 +8,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RewriteCommand.Create());
 root.Subcommands.Add(CalibrateCommand.Create());
+root.Subcommands.Add(FeaturesCommand.Create());
+root.Subcommands.Add(ResultsCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 return root.Parse(args).Invoke();

@@ -156,16 +156,42 @@ public sealed class EffortInputTests
             AssertSame(OrtRunner.Run(original, withDyve: false, seed: 3), OrtRunner.Run(rewritten, withDyve: true, seed: 3, effort));
     }
 
-    /// <summary>Before IR version 4 an initializer cannot be overridden: the default is the effort, and runs cannot feed it.</summary>
+    /// <summary>
+    /// Before IR version 4 every initializer is a graph input and none can be fed, the effort included; so the rewriter
+    /// raises such a model to IR 4 and takes its weights off the inputs: they stay constants, the effort alone can be fed.
+    /// </summary>
     [Fact]
-    public void Before_IR_4_the_effort_is_the_default_and_cannot_be_fed()
+    public void A_model_before_IR_4_is_raised_to_IR_4_with_the_effort_its_one_overridable_input()
     {
         ModelProto original = Network(irVersion: 3);
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
 
-        Assert.Single(rewritten.Graph.Input, i => i.Name == EffortInput.Name);
+        Assert.Equal(4, rewritten.IrVersion);
+        Assert.Equal(["x", EffortInput.Name], rewritten.Graph.Input.Select(i => i.Name));
+        Assert.Contains(rewritten.Graph.Initializer, t => t.Name == "w1");
         Equivalence.AssertSameOutputs(original, rewritten);
-        Assert.Throws<OnnxRuntimeException>(() => OrtRunner.Run(rewritten, withDyve: true, seed: 1, effort: 0.5f));
+        foreach (float effort in (float[])[0f, 0.5f, 1f])
+            AssertSame(OrtRunner.Run(original, withDyve: false, seed: 3), OrtRunner.Run(rewritten, withDyve: true, seed: 3, effort));
+        using var options = new SessionOptions().AppendDyVE();
+        using var session = new InferenceSession(rewritten.ToByteArray(), options);
+        Assert.Equal([EffortInput.Name], session.OverridableInitializerMetadata.Keys);
+        Assert.Equal(rewritten.ToByteArray(), DyveRewriter.Rewrite(rewritten).Model.ToByteArray());
+    }
+
+    /// <summary>A model before IR 4 with nothing for DyveConv gets no effort input, so there is nothing to raise it for.</summary>
+    [Fact]
+    public void A_model_before_IR_4_without_convolutions_keeps_its_IR_version_and_inputs()
+    {
+        var builder = new ModelBuilder(seed: 5);
+        string x = builder.Input("x", 1, 4);
+        ModelProto model = builder.Output(builder.Node("Gemm", "fc", [x, builder.Weights("w", [4, 3])])).Build();
+        model.IrVersion = 3;
+        model.Graph.Input.Add(OnnxProto.FloatValue("w", [4, 3]));
+
+        ModelProto rewritten = DyveRewriter.Rewrite(model).Model;
+
+        Assert.Equal(3, rewritten.IrVersion);
+        Assert.Equal(["x", "w"], rewritten.Graph.Input.Select(i => i.Name));
     }
 
     private static void AssertSame(Dictionary<string, float[]> expected, Dictionary<string, float[]> actual)

@@ -39,6 +39,24 @@ public sealed class ResNet18Tests
         Equivalence.AssertSameOutputs(original, result.Model, 1, 2, 3);
     }
 
+    /// <summary>The CNTK export is IR 3 (all 100+ initializers listed as inputs): rewritten, it is IR 4 and the effort is its one overridable input.</summary>
+    [Fact]
+    public void The_IR_3_resnet_is_raised_so_that_its_effort_can_be_fed()
+    {
+        ModelProto original = Original.Value;
+        Assert.Equal(3, original.IrVersion);
+
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Equal(4, rewritten.IrVersion);
+        HashSet<string> initializers = [.. rewritten.Graph.Initializer.Select(t => t.Name)];
+        Assert.Equal([EffortInput.Name], rewritten.Graph.Input.Select(i => i.Name).Where(initializers.Contains));
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions().AppendDyVE();
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(rewritten.ToByteArray(), options);
+        Assert.Equal([EffortInput.Name], session.OverridableInitializerMetadata.Keys);
+        Assert.Single(session.InputMetadata);
+    }
+
     [Fact]
     public void Rewriting_the_rewritten_resnet_changes_nothing()
     {

@@ -38,7 +38,10 @@ public sealed class StockRestorerTests
         Equivalence.AssertSameOutputs(original, restored, 1, 2);
     }
 
-    /// <summary>With no activation or batch norm to split off again, restoring gives back the original model itself.</summary>
+    /// <summary>
+    /// With no activation or batch norm to split off again, restoring gives back the original model itself; one of IR
+    /// version 3 comes back as the rewriter left it, IR 4 with its weights no longer listed as inputs (the same constants).
+    /// </summary>
     [Theory]
     [InlineData(7)]
     [InlineData(3)]
@@ -51,6 +54,8 @@ public sealed class StockRestorerTests
         y = builder.Node("Flatten", "flatten", [y]);
         y = builder.Node("Gemm", "fc", [y, builder.Weights("fc_w", [256, 3])]);
         ModelProto original = builder.Output(y).Build();
+        ModelProto expected = original.Clone();
+        expected.IrVersion = Math.Max(irVersion, 4);
         original.IrVersion = irVersion;
         if (irVersion < 4)
             foreach (TensorProto initializer in original.Graph.Initializer)
@@ -58,7 +63,7 @@ public sealed class StockRestorerTests
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
         Assert.All(rewritten.Graph.Node.Where(n => n.OpType == DyveSchema.ConvOp), n => Assert.Equal(EffortInput.Name, n.Input[EffortInput.ConvInputIndex]));
 
-        Assert.Equal(original, StockRestorer.Restore(rewritten));
+        Assert.Equal(expected, StockRestorer.Restore(rewritten));
     }
 
     [Fact]

@@ -14,6 +14,12 @@ internal sealed class CountingWeights(ILayerWeights inner) : ILayerWeights
 
     public IReadOnlyList<float[]> Take(LayerParameter layer, IReadOnlyList<BlobSpec> specs)
     {
+        // Checked before the source allocates: random weights and Deep Compression's decoded weights take their
+        // sizes from the prototxt alone, so without it a few lines of text could ask for any amount of memory.
+        long asked = specs.Sum(s => s.Count);
+        if (ParameterCount + asked > TensorLimits.MaxModelParameters)
+            throw new CaffeFormatException($"layer '{layer.Name}' ({layer.Type}): its {asked} parameters bring the net to {ParameterCount + asked}, "
+                + $"more than the {TensorLimits.MaxModelParameters} one ONNX file can hold (2 GiB)");
         IReadOnlyList<float[]> blobs = inner.Take(layer, specs);
         for (int i = 0; i < blobs.Count; i++)
         {

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
 using OnnxDyVE.Converters.Caffe;
+using OnnxDyVE.Evaluation;
+using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Models;
 
 namespace OnnxDyVE.Cli.Commands;
@@ -56,7 +58,39 @@ internal static class ConvertCommand
                 return 1;
             }
         });
-        return new Command("convert", "Convert a model from another framework to ONNX") { caffe };
+        return new Command("convert", "Convert a model from another framework to ONNX") { caffe, MlNetFeaturizer() };
+    }
+
+    /// <summary>
+    /// <c>dyve convert mlnet-featurizer</c>: an ML.NET DNN image featurizer's network (e.g. ResNet18.onnx of
+    /// Microsoft.ML.DnnImageFeaturizer.ResNet18) with the preprocessing its companion model performs (channel order,
+    /// mean image) recorded in its metadata (<see cref="FeaturizerImport"/>).
+    /// </summary>
+    private static Command MlNetFeaturizer()
+    {
+        var network = new Option<FileInfo>("--model") { Description = "The featurizer's network, e.g. DnnImageModels/ResNet18Onnx/ResNet18.onnx", Required = true };
+        var preprocess = new Option<FileInfo>("--preprocess") { Description = "Its preprocessing model, e.g. DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx", Required = true };
+        var resize = new Option<int>("--resize") { Description = "Resize images to N x N first (ML.NET's featurizers document ResizeImages(224, 224))", DefaultValueFactory = _ => 224 };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "The ONNX model to write", Required = true };
+        var command = new Command("mlnet-featurizer", "Record an ML.NET DNN image featurizer's preprocessing in its network's metadata") { network, preprocess, resize, output };
+        command.SetAction(result =>
+        {
+            try
+            {
+                int size = result.GetValue(resize);
+                Onnx.ModelProto model = FeaturizerImport.Import(ModelFile.Read(result.GetValue(network)!.FullName), ModelFile.Read(result.GetValue(preprocess)!.FullName), [size, size]);
+                ModelFile.Write(model, result.GetValue(output)!.FullName);
+                Preprocessing p = Preprocessing.FromJson(model.MetadataProps.Single(m => m.Key == Preprocessing.MetadataKey).Value);
+                Console.WriteLine($"{result.GetValue(output)!.FullName}: input {string.Join("x", p.Input)} {p.ChannelOrder.ToString().ToLowerInvariant()}, mean image, resize {size}x{size}");
+                return 0;
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or RewriteException)
+            {
+                Console.Error.WriteLine($"dyve convert mlnet-featurizer: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
     }
 
     private static int Run(string prototxt, CaffeWeightsSource source, CaffeConversionOptions options, string output)

@@ -41,6 +41,7 @@ public static class DyveRewriter
         if (fusions.Count == 0)
         {
             EffortInput.Wire(result);
+            RaiseToOverridableInitializers(result);
             return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()));
         }
 
@@ -48,7 +49,41 @@ public static class DyveRewriter
         RewriteReport report = Report(graph, fusions, candidateReasons, edit.DroppedConstantNodes);
         edit.Apply(result);
         EffortInput.Wire(result);
+        RaiseToOverridableInitializers(result);
         return new RewriteResult(result, report);
+    }
+
+    /// <summary>
+    /// The IR version from which a graph input may have an initializer as its default (the caller may feed it):
+    /// before it, every initializer had to be listed among the graph inputs, and ONNX Runtime treats all of them
+    /// as constants that cannot be fed.
+    /// </summary>
+    internal const long OverridableInitializersIrVersion = 4;
+
+    /// <summary>
+    /// A model of IR version below 4 that now has the effort input is raised to IR version 4, and its initializers
+    /// other than <see cref="EffortInput.Name"/> are taken off the graph inputs.
+    /// </summary>
+    /// <remarks>
+    /// Why: under IR 3 (CNTK and early PyTorch exports, e.g. the ResNet18 ML.NET ships) every initializer is also
+    /// a graph input, and ONNX Runtime then treats all of them as constants: the effort input the rewriter adds
+    /// cannot be fed, so the run-time effort is stuck at the stored default and calibration, which feeds efforts
+    /// run by run, fails. Raising the IR version alone would be wrong: every weight would become an input the
+    /// caller may override, which ORT then cannot constant-fold, and which the rewriter refuses to fuse. So the
+    /// other initializers leave the input list, where IR 4 no longer needs them: they stay constants, exactly as
+    /// they were under IR 3, and <c>dyve_effort</c> is the one overridable input. Nothing else in IR 4 differs
+    /// from IR 3 (IR 4 is what ONNX 1.3 wrote, with opset 8), so the model computes the same. A model with no
+    /// effort input (nothing rewritten to DyveConv) is left at its IR version: there is nothing to feed.
+    /// </remarks>
+    private static void RaiseToOverridableInitializers(ModelProto model)
+    {
+        if (model.IrVersion >= OverridableInitializersIrVersion) return;
+        GraphProto graph = model.Graph;
+        if (!graph.Input.Any(i => i.Name == EffortInput.Name)) return;
+        HashSet<string> constants = [.. graph.Initializer.Select(t => t.Name).Where(n => n != EffortInput.Name)];
+        for (int i = graph.Input.Count - 1; i >= 0; i--)
+            if (constants.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
+        model.IrVersion = OverridableInitializersIrVersion;
     }
 
     /// <summary>Per node of the original graph, in order: rewritten, absorbed (not listed), dropped, or skipped with its reason.</summary>

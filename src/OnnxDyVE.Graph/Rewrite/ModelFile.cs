@@ -34,7 +34,9 @@ public static class ModelFile
         {
             model = ModelProto.Parser.ParseFrom(bytes);
         }
-        catch (InvalidProtocolBufferException e)
+        // Google.Protobuf 3.30 throws an index, argument or overflow error, not InvalidProtocolBufferException, when a
+        // length prefix near 2^31 overflows its limit arithmetic; all of them mean the same here.
+        catch (Exception e) when (e is InvalidProtocolBufferException or IndexOutOfRangeException or ArgumentException or OverflowException)
         {
             throw new RewriteException($"{source}: not an ONNX model or truncated ({e.Message})", e);
         }

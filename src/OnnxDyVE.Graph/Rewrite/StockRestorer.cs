@@ -15,7 +15,7 @@ public static class StockRestorer
     private static readonly HashSet<string> ConvAttributes = ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"];
     private static readonly HashSet<string> GemmAttributes = ["alpha", "beta", "transA", "transB"];
 
-    /// <summary>A copy of <paramref name="model"/> with no DyVE operators; throws <see cref="RewriteException"/> for an activation it does not know.</summary>
+    /// <summary>A copy of <paramref name="model"/> with no DyVE operators; throws <see cref="RewriteException"/> for an activation it does not know or a DyVE node without its output.</summary>
     public static ModelProto Restore(ModelProto model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -40,6 +40,8 @@ public static class StockRestorer
                 DyveSchema.GemmOp => (OpTypes.Gemm, GemmAttributes),
                 _ => throw new RewriteException($"node '{node.Name}': unknown DyVE operator {node.OpType}"),
             };
+            if (node.Output.Count != 1 || node.Output[0].Length == 0)
+                throw new RewriteException($"node '{node.Name}' ({node.OpType}) has {node.Output.Count} outputs; a DyVE operator gives 1");
             string activation = node.Attribute.FirstOrDefault(a => a.Name == DyveSchema.Activation)?.S.ToStringUtf8() ?? DyveSchema.ActivationKinds.None;
             string output = node.Output[0];
             string layerOutput = activation == DyveSchema.ActivationKinds.None ? output : names.Fresh($"{output}_{opType.ToLowerInvariant()}");

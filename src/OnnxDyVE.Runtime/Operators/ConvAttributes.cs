@@ -63,6 +63,12 @@ internal static class ConvAttributes
             SdssDelta: SdssDelta(attributes),
             ActivationScale: ActivationScale(attributes));
         spec.Validate();
+        // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
+        // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session
+        // creation loop for billions of phases).
+        if ((double)spec.InputChannels * spec.StrideHeight * spec.StrideWidth > int.MaxValue / 8)
+            throw new ArgumentException($"attribute 'strides' [{spec.StrideHeight}, {spec.StrideWidth}] with {spec.InputChannels} input channels is too large "
+                + $"(input channels x stride height x stride width above {int.MaxValue / 8})");
         return spec;
     }
 
