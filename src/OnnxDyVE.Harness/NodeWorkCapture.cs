@@ -14,7 +14,7 @@ public sealed class NodeWorkCapture
     private HashSet<long>? _kernels;
 
     public NodeWorkCapture(string dyveModelPath)
-        : this(Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(dyveModelPath)))
+        : this(Graph.Rewrite.ModelFile.Read(dyveModelPath))
     {
     }
 

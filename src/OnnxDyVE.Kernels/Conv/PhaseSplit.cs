@@ -20,8 +20,12 @@ internal static unsafe class PhaseSplit
     {
         if (spec.StrideHeight == 1 && spec.StrideWidth == 1) return false;
         if (spec.DilationHeight != 1 || spec.DilationWidth != 1) return false;
-        ConvSpec phased = PhasedSpec(spec);
-        return (double)phased.ReductionLength / spec.ReductionLength <= MaximumExtraWork;
+        // In long: a stride in the billions (a hostile model) would overflow the phase count, and the split would
+        // then loop over it; such a convolution runs on im2col instead.
+        long phasedChannels = (long)spec.InputChannelsPerGroup * spec.StrideHeight * spec.StrideWidth;
+        long phasedK = phasedChannels * CeilDiv(spec.KernelHeight, spec.StrideHeight) * CeilDiv(spec.KernelWidth, spec.StrideWidth);
+        if (phasedChannels * spec.Group > int.MaxValue / 8 || phasedK > int.MaxValue / 8) return false;
+        return (double)phasedK / spec.ReductionLength <= MaximumExtraWork;
     }
 
     /// <summary>The stride-1 convolution over the phase planes.</summary>

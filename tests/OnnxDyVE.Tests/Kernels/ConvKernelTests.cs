@@ -120,6 +120,17 @@ public sealed unsafe class ConvKernelTests
         if (shape % 10 == 0) Assert.Equal(0, counted.ExecutedMacs);
     }
 
+    /// <summary>A stride in the billions (a hostile model) once overflowed the phase split's channel count, which then looped for minutes.</summary>
+    [Fact]
+    public void A_huge_stride_runs_on_im2col_at_once()
+    {
+        var spec = new ConvSpec(4, 8, 3, 3, StrideHeight: int.MaxValue, StrideWidth: 4);
+        var kernel = new ConvKernel(spec, new float[spec.WeightCount], [], SimdPaths.Best);
+        ConvWork work = kernel.Plan(1, 8, 9, 9);
+        Assert.Equal(ConvAlgorithm.Im2Col, work.Algorithm);
+        Assert.Equal((1, 2), (work.Geometry.OutputHeight, work.Geometry.OutputWidth));
+    }
+
     [Fact]
     public void Forcing_an_algorithm_that_does_not_apply_names_it()
     {
