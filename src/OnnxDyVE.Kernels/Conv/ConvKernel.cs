@@ -198,9 +198,15 @@ public sealed unsafe class ConvKernel
             batch, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags, layout);
     }
 
+    /// <remarks>
+    /// Strided spatial convolutions of one group run on position tiles, which step through the input by the stride
+    /// and multiply no padding taps: SqueezeNet's 7x7/2 conv1 measured 1.12x faster than on phase planes (thread CPU
+    /// time, single-threaded, interleaved), whose kernel rounds up to whole phases (147 taps become 192).
+    /// </remarks>
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry) =>
         Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
+        : Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PhasedTaps, batch, geometry) ? ConvAlgorithm.PhasedTaps
         : ConvAlgorithm.Im2Col;
 
@@ -217,7 +223,7 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
-            ConvAlgorithm.PositionTiles => _positionTiles is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
+            ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             _ => true,
         };
     }

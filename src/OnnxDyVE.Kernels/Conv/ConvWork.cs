@@ -24,12 +24,13 @@ public enum ConvAlgorithm
     PhasedTaps,
 
     /// <summary>
-    /// Stride 1, one group: the input is copied as for <see cref="PaddedTaps"/>, and the GEMM's roles are swapped:
+    /// One group, any stride: the input is copied as for <see cref="PaddedTaps"/>, and the GEMM's roles are swapped:
     /// tiles of six output positions (read in place) by a panel of output channels (weights packed K x channels,
     /// the vector side), stored position-major and transposed into the output maps. No ragged column panels where
-    /// maps are small and channels many. Not chosen by default yet: against <see cref="PaddedTaps"/>, single-threaded,
-    /// thread CPU time on a loaded machine, it measured 0.98x-1.06x on VGG-16's conv1_2 to conv4_2, 0.93x on conv5_1,
-    /// 0.4x-0.9x on short reductions; the choice waits for <c>Perf_ConvAlgorithms</c> on an idle machine.
+    /// maps are small and channels many, no phase planes for strides. Chosen for strided spatial convolutions; for
+    /// stride 1, against <see cref="PaddedTaps"/> (single-threaded, thread CPU time on a loaded machine), it measured
+    /// 0.95x-1.08x on VGG-16's conv1_2 to conv5_1 and 0.4x-0.9x on short reductions: not chosen there until
+    /// <c>Perf_ConvAlgorithms</c> says otherwise on an idle machine.
     /// Columns, ColumnChunk and ColumnChunks count output positions; PanelsPerRowChunk and RowChunks, channel panels.
     /// </summary>
     PositionTiles,

@@ -6,7 +6,7 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// A stride-1, one-group convolution computed at any list of output positions: tiles of six positions (rows,
+/// A one-group convolution computed at any list of output positions: tiles of six positions (rows,
 /// read in place from the padded input by <see cref="PositionBroadcast"/>) by a panel of output channels (the
 /// vector side: weights packed K x channels). Outputs land position-major. SDSS computes its grid and its listed
 /// positions with it; the exact <see cref="ConvAlgorithm.PositionTiles"/> computes every position.
@@ -35,8 +35,11 @@ internal sealed unsafe class PositionTiles
         bias.CopyTo(_bias);
     }
 
-    /// <summary>Whether <paramref name="spec"/> can run on position tiles: stride 1 (the padded input read in place) and one group.</summary>
-    public static bool Applies(ConvSpec spec) => spec.StrideHeight == 1 && spec.StrideWidth == 1 && spec.Group == 1;
+    /// <summary>
+    /// Whether <paramref name="spec"/> can run on position tiles: one group. Any stride and dilation: a position's
+    /// origin in the padded input steps by the stride, a tap's offset by the dilation.
+    /// </summary>
+    public static bool Applies(ConvSpec spec) => spec.Group == 1;
 
     public ConvSpec Spec => _spec;
     public SimdPath Path { get; }
@@ -166,7 +169,7 @@ internal sealed unsafe class PositionTiles
         {
             int p = first + i;
             int oy = p / outW;
-            operand.Origins[i] = oy * pitch + (p - oy * outW);
+            operand.Origins[i] = oy * _spec.StrideHeight * pitch + (p - oy * outW) * _spec.StrideWidth;
         }
         // The task's outputs, position-major: count rows of its panels' channels.
         float* values = operand.Values;

@@ -48,7 +48,8 @@ internal sealed unsafe class SampledConv
     }
 
     /// <summary>Whether SDSS applies to <paramref name="spec"/>: stride 1 (it reads the padded input in place) and one group.</summary>
-    public static bool Applies(ConvSpec spec) => spec.SdssDelta > 0 && PositionTiles.Applies(spec);
+    public static bool Applies(ConvSpec spec) =>
+        spec.SdssDelta > 0 && spec.StrideHeight == 1 && spec.StrideWidth == 1 && PositionTiles.Applies(spec);
 
     /// <summary>
     /// The layout of a run whose padded input (and zero-map flags) take the first <paramref name="start"/> floats

@@ -122,13 +122,15 @@ public sealed unsafe class ConvKernelTests
 
     /// <summary>A stride in the billions (a hostile model) once overflowed the phase split's channel count, which then looped for minutes.</summary>
     [Fact]
-    public void A_huge_stride_runs_on_im2col_at_once()
+    public void A_huge_stride_plans_and_runs_at_once()
     {
         var spec = new ConvSpec(4, 8, 3, 3, StrideHeight: int.MaxValue, StrideWidth: 4);
-        var kernel = new ConvKernel(spec, new float[spec.WeightCount], [], SimdPaths.Best);
+        var kernel = new ConvKernel(spec, Enumerable.Repeat(1f, (int)spec.WeightCount).ToArray(), [], SimdPaths.Best);
         ConvWork work = kernel.Plan(1, 8, 9, 9);
-        Assert.Equal(ConvAlgorithm.Im2Col, work.Algorithm);
+        Assert.NotEqual(ConvAlgorithm.PhasedTaps, work.Algorithm);
         Assert.Equal((1, 2), (work.Geometry.OutputHeight, work.Geometry.OutputWidth));
+        // All-ones weights and input: every output sums its 8 x 3 x 3 taps.
+        Assert.Equal([72f, 72f, 72f, 72f, 72f, 72f, 72f, 72f], ConvRuns.Run(kernel, work, Enumerable.Repeat(1f, 8 * 81).ToArray()).Values.ToArray());
     }
 
     [Fact]
