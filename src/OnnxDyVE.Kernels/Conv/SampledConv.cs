@@ -196,13 +196,11 @@ internal sealed unsafe class SampledConv
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
-        SampledLayout layout = work.Sampled;
+        var b = new ImageBand(work, shared, image, band, PaddedChannels);
+        SampledLayout layout = b.Layout;
         SampledGrid grid = layout.Grid;
-        int outH = work.Geometry.OutputHeight, outW = work.Geometry.OutputWidth;
-        long n = work.Geometry.OutputSize;
-        int y0 = band * layout.RowsPerBand;
-        int y1 = Math.Min(outH, y0 + layout.RowsPerBand);
-        float* gridValues = shared + layout.GridValues + (nint)image * grid.Count * PaddedChannels;
+        (int outH, int outW, long n, int y0, int y1) = (b.OutH, b.OutW, b.N, b.Y0, b.Y1);
+        float* gridValues = b.GridValues;
         int* entries = (int*)(shared + layout.Entries) + (long)image * layout.Blocks * n;
         int* lists = (int*)(shared + layout.Lists) + (long)image * layout.Blocks * n + y0 * outW;
         Span<int> listed = stackalloc int[layout.Blocks];
@@ -264,16 +262,14 @@ internal sealed unsafe class SampledConv
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
-        SampledLayout layout = work.Sampled;
+        var b = new ImageBand(work, shared, image, band, PaddedChannels);
+        SampledLayout layout = b.Layout;
         SampledGrid grid = layout.Grid;
-        int outH = work.Geometry.OutputHeight, outW = work.Geometry.OutputWidth;
-        long n = work.Geometry.OutputSize;
-        int y0 = band * layout.RowsPerBand;
-        int y1 = Math.Min(outH, y0 + layout.RowsPerBand);
+        (int outH, int outW, long n, int y0, int y1) = (b.OutH, b.OutW, b.N, b.Y0, b.Y1);
+        float* gridValues = b.GridValues;
         long list = ((long)image * layout.Blocks + block) * n;
         int* entries = (int*)(shared + layout.Entries) + list;
         float* computed = shared + layout.ComputedValues + list * BlockChannels;
-        float* gridValues = shared + layout.GridValues + (nint)image * grid.Count * PaddedChannels;
         int c0 = block * BlockChannels;
         int width = Math.Min(BlockChannels, PaddedChannels - c0);
         int channels = RealChannels(block);
@@ -321,6 +317,26 @@ internal sealed unsafe class SampledConv
         _counters.Add(0, offGrid * channels * _spec.ReductionLength);
         _counters.AddOverhead(interpolationOps);
         _counters.AddOutputs((long)(y1 - y0) * outW * channels, interpolated * channels);
+    }
+
+    /// <summary>One band of one image's output maps, and the image's grid values (position-major).</summary>
+    private readonly struct ImageBand
+    {
+        public readonly SampledLayout Layout;
+        public readonly int OutH, OutW, Y0, Y1;
+        public readonly long N;
+        public readonly float* GridValues;
+
+        public ImageBand(in ConvWork work, float* shared, int image, int band, int paddedChannels)
+        {
+            Layout = work.Sampled;
+            OutH = work.Geometry.OutputHeight;
+            OutW = work.Geometry.OutputWidth;
+            N = work.Geometry.OutputSize;
+            Y0 = band * Layout.RowsPerBand;
+            Y1 = Math.Min(OutH, Y0 + Layout.RowsPerBand);
+            GridValues = shared + Layout.GridValues + (nint)image * Layout.Grid.Count * paddedChannels;
+        }
     }
 
     /// <summary>The grid neighbours of one off-grid position: up to four rows of grid values and their interpolation weights.</summary>

@@ -54,12 +54,7 @@ public sealed class EffortFeedTests : IDisposable
     public void The_evaluator_feeds_the_effort_it_is_given()
     {
         if (!SharedData.TryGetFolder(out string shared)) return;
-        Onnx.ModelProto stock = Stock(seed: 6);
-        stock.MetadataProps.Add(new Onnx.StringStringEntryProto
-        {
-            Key = Preprocessing.MetadataKey,
-            Value = new Preprocessing { ChannelOrder = ChannelOrder.Rgb, Input = [3, 32, 32], MeanValues = [120f, 120f, 120f] }.ToJson(),
-        });
+        Onnx.ModelProto stock = CifarClassifiers.WithPreprocessing(Stock(seed: 6));
         string stockPath = Path.Combine(_folder, "stock.onnx"), dyvePath = Path.Combine(_folder, "dyve.onnx");
         File.WriteAllBytes(stockPath, stock.ToByteArray());
         File.WriteAllBytes(dyvePath, DyveRewriter.Rewrite(stock).Model.ToByteArray());

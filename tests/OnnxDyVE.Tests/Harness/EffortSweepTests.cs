@@ -58,12 +58,7 @@ public sealed class EffortSweepTests : IDisposable
         if (!SharedData.TryGetFolder(out string shared)) return false;
         data = Path.Combine(shared, "data", "cifar10", "test");
         var layer = new ConvLayer(1, 3, 32, 32, 8, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu };
-        Onnx.ModelProto stock = LayerModels.Conv(layer, seed: 3, LayerPaths.Reference);
-        stock.MetadataProps.Add(new Onnx.StringStringEntryProto
-        {
-            Key = Preprocessing.MetadataKey,
-            Value = new Preprocessing { ChannelOrder = ChannelOrder.Rgb, Input = [3, 32, 32], MeanValues = [120f, 120f, 120f] }.ToJson(),
-        });
+        Onnx.ModelProto stock = CifarClassifiers.WithPreprocessing(LayerModels.Conv(layer, seed: 3, LayerPaths.Reference));
         Onnx.ModelProto dyve = DyveRewriter.Rewrite(stock).Model;
         EffortInput.SetDefault(dyve, 0.5f);
         if (frontier is not null) EffortFrontier.Write(dyve, frontier);

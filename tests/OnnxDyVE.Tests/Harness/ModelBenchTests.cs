@@ -32,12 +32,7 @@ public sealed class ModelBenchTests : IDisposable
     {
         if (!SharedData.TryGetFolder(out string shared)) return;
         var layer = new ConvLayer(1, 3, 32, 32, 8, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu };
-        Onnx.ModelProto stock = LayerModels.Conv(layer, seed: 3, LayerPaths.Reference);
-        stock.MetadataProps.Add(new Onnx.StringStringEntryProto
-        {
-            Key = Preprocessing.MetadataKey,
-            Value = new Preprocessing { ChannelOrder = ChannelOrder.Rgb, Input = [3, 32, 32], MeanValues = [120f, 120f, 120f] }.ToJson(),
-        });
+        Onnx.ModelProto stock = CifarClassifiers.WithPreprocessing(LayerModels.Conv(layer, seed: 3, LayerPaths.Reference));
         string stockPath = Path.Combine(_folder, "stock.onnx"), dyvePath = Path.Combine(_folder, "dyve.onnx");
         File.WriteAllBytes(stockPath, stock.ToByteArray());
         File.WriteAllBytes(dyvePath, DyveRewriter.Rewrite(stock).Model.ToByteArray());

@@ -11,14 +11,7 @@ public sealed unsafe class GemmKernelTests
 {
     private const int ShapeCount = 120;
 
-    public static TheoryData<SimdPath, int> Cases()
-    {
-        var cases = new TheoryData<SimdPath, int>();
-        foreach (SimdPath path in KernelSpecs.AvailablePaths())
-            for (int shape = 0; shape < ShapeCount; shape++)
-                cases.Add(path, shape);
-        return cases;
-    }
+    public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(ShapeCount);
 
     [Theory]
     [MemberData(nameof(Cases))]

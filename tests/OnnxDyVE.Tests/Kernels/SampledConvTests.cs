@@ -15,14 +15,7 @@ public sealed unsafe class SampledConvTests
 {
     private const int ShapeCount = 60;
 
-    public static TheoryData<SimdPath, int> Cases()
-    {
-        var cases = new TheoryData<SimdPath, int>();
-        foreach (SimdPath path in KernelSpecs.AvailablePaths())
-            for (int shape = 0; shape < ShapeCount; shape++)
-                cases.Add(path, shape);
-        return cases;
-    }
+    public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(ShapeCount);
 
     /// <summary>
     /// Stride-1, one-group convolutions: maps from 1 x 1 up (odd and even sides), output channels across several

@@ -33,6 +33,16 @@ internal static class KernelSpecs
     public static GemmSpec ToGemmSpec(GemmLayer layer) =>
         new(layer.K, layer.N, layer.TransA, layer.TransB, layer.Alpha, layer.Beta, ToKernel(layer.Activation));
 
+    /// <summary>Theory cases: every path this process can run, each with shapes 0 to <paramref name="shapes"/> - 1.</summary>
+    public static TheoryData<SimdPath, int> PathsAndShapes(int shapes)
+    {
+        var cases = new TheoryData<SimdPath, int>();
+        foreach (SimdPath path in AvailablePaths())
+            for (int shape = 0; shape < shapes; shape++)
+                cases.Add(path, shape);
+        return cases;
+    }
+
     /// <summary>Every path this process can run: the kernels fall back to narrower vectors, never wider.</summary>
     public static IEnumerable<SimdPath> AvailablePaths() =>
         Enum.GetValues<SimdPath>().Where(path => path <= SimdPaths.Best);
