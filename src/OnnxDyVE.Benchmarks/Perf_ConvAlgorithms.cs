@@ -40,7 +40,9 @@ public unsafe class Perf_ConvAlgorithms
         ConvLayer layer = RealLayers.Convolution(Layer);
         LayerParameters parameters = LayerParameters.ForConv(layer, seed: 1);
         ConvSpec spec = new(layer.OutputChannels, layer.InputChannels, layer.KernelHeight, layer.KernelWidth,
-            PadTop: layer.PadTop, PadLeft: layer.PadLeft, PadBottom: layer.PadBottom, PadRight: layer.PadRight, Activation: Kernels.Activation.Relu);
+            PadTop: layer.PadTop, PadLeft: layer.PadLeft, PadBottom: layer.PadBottom, PadRight: layer.PadRight, Activation: Kernels.Activation.Relu,
+            // SDSS on, so that a stride-1 kernel keeps the position tiles' packing; the runs are exact (effort 0).
+            SdssDelta: 1f);
         _kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPaths.Best);
         _input = LayerParameters.Uniform(new Random(7), LayerParameters.Count(layer.InputShape()));
         _work = _kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width, algorithm);

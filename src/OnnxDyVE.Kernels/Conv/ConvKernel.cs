@@ -87,8 +87,9 @@ public sealed unsafe class ConvKernel
         }
         if (PhaseSplit.IsWorthIt(spec))
             _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
-        // A second packing of the weights, for the spatial kernels position tiles may run (1x1 ones run in place) and for SDSS.
-        if (PositionTiles.Applies(spec) && (spec.KernelHeight * spec.KernelWidth > 1 || SampledConv.Applies(spec)))
+        // A second packing of the weights, only where position tiles run: strided spatial kernels, and SDSS.
+        bool strided = spec.StrideHeight > 1 || spec.StrideWidth > 1;
+        if (PositionTiles.Applies(spec) && (SampledConv.Applies(spec) || (strided && spec.KernelHeight * spec.KernelWidth > 1)))
             _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
             _sampled = new SampledConv(_positionTiles!, Counters);

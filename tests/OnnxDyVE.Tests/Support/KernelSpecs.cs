@@ -34,11 +34,14 @@ internal static class KernelSpecs
         new(layer.K, layer.N, layer.TransA, layer.TransB, layer.Alpha, layer.Beta, ToKernel(layer.Activation));
 
     /// <summary>Theory cases: every path this process can run, each with shapes 0 to <paramref name="shapes"/> - 1.</summary>
-    public static TheoryData<SimdPath, int> PathsAndShapes(int shapes)
+    public static TheoryData<SimdPath, int> PathsAndShapes(int shapes) => PathsAndShapes(Enumerable.Range(0, shapes));
+
+    /// <summary>Theory cases: every path this process can run, each with the given shapes.</summary>
+    public static TheoryData<SimdPath, int> PathsAndShapes(IEnumerable<int> shapes)
     {
         var cases = new TheoryData<SimdPath, int>();
         foreach (SimdPath path in AvailablePaths())
-            for (int shape = 0; shape < shapes; shape++)
+            foreach (int shape in shapes)
                 cases.Add(path, shape);
         return cases;
     }
