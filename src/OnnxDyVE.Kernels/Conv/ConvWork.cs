@@ -28,9 +28,10 @@ public enum ConvAlgorithm
     /// tiles of six output positions (read in place) by a panel of output channels (weights packed K x channels,
     /// the vector side), stored position-major and transposed into the output maps. No ragged column panels where
     /// maps are small and channels many, no phase planes for strides. Chosen for strided spatial convolutions; for
-    /// stride 1, against <see cref="PaddedTaps"/> (single-threaded, thread CPU time on a loaded machine), it measured
-    /// 0.95x-1.08x on VGG-16's conv1_2 to conv5_1 and 0.4x-0.9x on short reductions: not chosen there until
-    /// <c>Perf_ConvAlgorithms</c> says otherwise on an idle machine.
+    /// stride 1, against <see cref="PaddedTaps"/> (BenchmarkDotNet, idle machine, one thread, kernel alone:
+    /// Perf_ConvAlgorithms) it measured 0.96x-1.04x the time on VGG-16's conv1_2 to conv4_2, 0.88x on SqueezeNet's
+    /// fire9 (13x13) but 1.16x on VGG's conv5_1 (14x14), 1.14x-1.35x on short reductions (fire2, fire4): no rule
+    /// that pays, so not chosen there.
     /// Columns, ColumnChunk and ColumnChunks count output positions; PanelsPerRowChunk and RowChunks, channel panels.
     /// </summary>
     PositionTiles,
