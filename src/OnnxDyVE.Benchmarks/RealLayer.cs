@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using OnnxDyVE.Calibration;
 using OnnxDyVE.Converters.Caffe;
+using OnnxDyVE.Graph;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Models;
 using OnnxDyVE.Schema;
@@ -38,7 +39,7 @@ internal sealed record RealLayer(ModelProto Dyve, ModelProto Stock, float[] Inpu
     {
         ModelProto probe = dyve.Clone();
         foreach (string name in new[] { node.Input[0], node.Output[0] })
-            probe.Graph.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+            probe.Graph.Output.Add(OnnxProto.FloatValue(name, null));
         using SessionOptions options = Harness.ComparisonOptions.Create(1);
         using var session = new InferenceSession(probe.ToByteArray(), options);
         using OrtValue value = OrtValue.CreateTensorValueFromMemory(image.Inputs[0], image.InputShape);
@@ -63,12 +64,10 @@ internal sealed record RealLayer(ModelProto Dyve, ModelProto Stock, float[] Inpu
         graph.Initializer.AddRange(initializers);
         var effort = graph.Input.Where(i => i.Name == EffortInput.Name).ToList();
         graph.Input.Clear();
-        var shape = new TensorShapeProto();
-        foreach (long d in inputShape) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        graph.Input.Add(new ValueInfoProto { Name = node.Input[0], Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } });
+        graph.Input.Add(OnnxProto.FloatValue(node.Input[0], inputShape));
         graph.Input.AddRange(effort);
         graph.Output.Clear();
-        graph.Output.Add(new ValueInfoProto { Name = node.Output[0], Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        graph.Output.Add(OnnxProto.FloatValue(node.Output[0], null));
         graph.ValueInfo.Clear();
         return single;
     }

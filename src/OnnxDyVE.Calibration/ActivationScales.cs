@@ -22,12 +22,7 @@ public static class ActivationScales
         {
             string name = node.Output[0];
             outputs.Add(name);
-            if (graphOutputs.Add(name))
-                probe.Graph.Output.Add(new ValueInfoProto
-                {
-                    Name = name,
-                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-                });
+            if (graphOutputs.Add(name)) probe.Graph.Output.Add(Graph.OnnxProto.FloatValue(name, null));
         }
 
         var sumOfSquares = new double[nodes.Count];

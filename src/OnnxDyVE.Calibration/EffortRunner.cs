@@ -14,14 +14,7 @@ public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictio
     public CounterValues Total { get; } = CounterValues.Sum(Layers.Select(l => l.Counters));
 
     /// <summary>Percentage of images whose top-1 class equals <paramref name="reference"/>'s.</summary>
-    public double Agreement(IReadOnlyList<int> reference)
-    {
-        if (reference.Count != Predictions.Count) throw new ArgumentException($"{Predictions.Count} predictions against {reference.Count}");
-        int same = 0;
-        for (int i = 0; i < Predictions.Count; i++)
-            if (Predictions[i] == reference[i]) same++;
-        return Predictions.Count == 0 ? 100 : 100.0 * same / Predictions.Count;
-    }
+    public double Agreement(IReadOnlyList<int> reference) => TopKAccuracy.Agreement(Predictions, reference);
 }
 
 /// <summary>

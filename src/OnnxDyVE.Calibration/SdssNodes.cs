@@ -25,7 +25,7 @@ public static class SdssNodes
     {
         AttributeProto? existing = node.Attribute.FirstOrDefault(a => a.Name == name);
         if (existing is not null) node.Attribute.Remove(existing);
-        node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
+        node.Attribute.Add(Graph.OnnxProto.Float(name, value));
     }
 
     public static float? GetFloat(NodeProto node, string name) =>

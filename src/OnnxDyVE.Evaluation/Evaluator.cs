@@ -13,10 +13,7 @@ public sealed record EvaluationResult(string Model, string Data, int Count, doub
     {
         if (other.Predictions.Count != Predictions.Count)
             throw new ArgumentException($"{Model} was evaluated on {Predictions.Count} images, {other.Model} on {other.Predictions.Count}");
-        int same = 0;
-        for (int i = 0; i < Predictions.Count; i++)
-            if (Predictions[i] == other.Predictions[i]) same++;
-        return Predictions.Count == 0 ? 100 : 100.0 * same / Predictions.Count;
+        return TopKAccuracy.Agreement(Predictions, other.Predictions);
     }
 }
 
@@ -69,17 +66,6 @@ public static class Evaluator
     }
 
     /// <summary>The model's preprocessing metadata; throws <see cref="InvalidDataException"/> when it has none.</summary>
-    public static Preprocessing ReadPreprocessing(InferenceSession session, string modelPath)
-    {
-        if (!session.ModelMetadata.CustomMetadataMap.TryGetValue(Preprocessing.MetadataKey, out string? json))
-            throw new InvalidDataException($"{modelPath} has no '{Preprocessing.MetadataKey}' metadata: convert it with `dyve convert`, which records how its input is prepared");
-        try
-        {
-            return Preprocessing.FromJson(json);
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidDataException($"{modelPath}: {e.Message}", e);
-        }
-    }
+    public static Preprocessing ReadPreprocessing(InferenceSession session, string modelPath) =>
+        Preprocessing.FromMetadata(session.ModelMetadata.CustomMetadataMap.GetValueOrDefault(Preprocessing.MetadataKey), modelPath);
 }

@@ -28,6 +28,16 @@ public sealed class TopKAccuracy
         if (higher < 5) Top5Hits++;
     }
 
+    /// <summary>Percentage of positions at which two lists of predicted classes agree (100 for none).</summary>
+    public static double Agreement(IReadOnlyList<int> predictions, IReadOnlyList<int> reference)
+    {
+        if (predictions.Count != reference.Count) throw new ArgumentException($"{predictions.Count} predictions against {reference.Count}");
+        int same = 0;
+        for (int i = 0; i < predictions.Count; i++)
+            if (predictions[i] == reference[i]) same++;
+        return predictions.Count == 0 ? 100 : 100.0 * same / predictions.Count;
+    }
+
     /// <summary>The first highest score's class; NaN never wins.</summary>
     public static int ArgMax(ReadOnlySpan<float> scores)
     {

@@ -68,11 +68,8 @@ public sealed class KernelCounters
 
     public void AddOverhead(long operations) => Interlocked.Add(ref _overheadOps, operations);
 
-    public void AddOutputs(long outputs, long approximated)
-    {
-        Interlocked.Add(ref _outputs, outputs);
-        Interlocked.Add(ref _approximatedOutputs, approximated);
-    }
+    /// <summary>Outputs interpolated rather than computed (counted among the outputs by <see cref="Add"/>).</summary>
+    public void AddApproximated(long outputs) => Interlocked.Add(ref _approximatedOutputs, outputs);
 
     public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs),
         Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs),

@@ -57,6 +57,24 @@ public sealed record Preprocessing
 
     public string ToJson() => JsonSerializer.Serialize(this, s_options);
 
+    /// <summary>
+    /// The preprocessing a model's metadata value records (null: the model has none); throws
+    /// <see cref="InvalidDataException"/> naming <paramref name="model"/> when it is missing or wrong.
+    /// </summary>
+    public static Preprocessing FromMetadata(string? json, string model)
+    {
+        if (json is null)
+            throw new InvalidDataException($"{model} has no '{MetadataKey}' metadata: convert it with `dyve convert`, which records how its input is prepared");
+        try
+        {
+            return FromJson(json);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{model}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Parses and checks the metadata value; throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static Preprocessing FromJson(string json)
     {

@@ -67,7 +67,7 @@ internal static class CalibrateCommand
     /// <summary>Loads the images and calibrates <paramref name="model"/> (rewritten), with a progress display per stage.</summary>
     public static CalibrationResult Calibrate(Onnx.ModelProto model, string modelPath, string dataFolder, int imageCount, int seed, CalibrationOptions options)
     {
-        Preprocessing preprocessing = ReadPreprocessing(model, modelPath);
+        Preprocessing preprocessing = Preprocessing.FromMetadata(model.MetadataProps.FirstOrDefault(p => p.Key == Preprocessing.MetadataKey)?.Value, modelPath);
         int available = LabelledFolder.Read(dataFolder).Count;
         int count = Math.Min(imageCount, available);
         CalibrationImages images;
@@ -103,14 +103,6 @@ internal static class CalibrateCommand
         CalibrationStage.Combination => "combining layers (steps)",
         _ => "frontier (efforts)",
     };
-
-    private static Preprocessing ReadPreprocessing(Onnx.ModelProto model, string path)
-    {
-        string? json = model.MetadataProps.FirstOrDefault(p => p.Key == Preprocessing.MetadataKey)?.Value;
-        if (json is null)
-            throw new InvalidDataException($"{path} has no '{Preprocessing.MetadataKey}' metadata: convert it with `dyve convert`, which records how its input is prepared");
-        return Preprocessing.FromJson(json);
-    }
 
     private static void Print(CalibrationResult result, CalibrationOptions options, string output)
     {

@@ -314,9 +314,9 @@ internal sealed unsafe class SampledConv
             float* maps = output + ((nint)image * _spec.OutputChannels + c0) * n + (nint)y * outW;
             for (int c = 0; c < channels; c++) ShortSpans.Copy(rowBuffer + (nint)c * outW, maps + c * n, outW);
         }
-        _counters.Add(0, offGrid * channels * _spec.ReductionLength);
+        _counters.Add(0, offGrid * channels * _spec.ReductionLength, (long)(y1 - y0) * outW * channels);
         _counters.AddOverhead(interpolationOps);
-        _counters.AddOutputs((long)(y1 - y0) * outW * channels, interpolated * channels);
+        _counters.AddApproximated(interpolated * channels);
     }
 
     /// <summary>One band of one image's output maps, and the image's grid values (position-major).</summary>
