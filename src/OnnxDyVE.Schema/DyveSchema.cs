@@ -41,7 +41,24 @@ public static class DyveSchema
     public const string SdssDelta = "sdss_delta";
 
     /// <summary>
-    /// Float attribute of DyveConv, positive and finite (default 1): the layer's own activation scale (the RMS of
+    /// Float attribute of DyveConv and DyveGemm, in [0, 1) (default 0: SPET off): the share of K, in the node's order
+    /// of significance (fixed from the weights when the session is created), that every output computes before
+    /// SPET's test. An output whose activation is then predicted to saturate (ReLU's 0, clip's lower bound) stops
+    /// there; the rest of K is computed only for the outputs still alive. Needs a saturating activation.
+    /// </summary>
+    public const string SpetPrefix = "spet_prefix";
+
+    /// <summary>
+    /// Float attribute of DyveConv and DyveGemm, at least 0 (default 0: exact SPET only): how far SPET predicts at
+    /// effort 1. With t = effort x spet_delta, an output stops when
+    /// partial + bias + bound x max(0, 1 - t) - activation_scale x max(0, t - 1) is below the saturation value,
+    /// bound being the most the rest of K could still add (from the inputs' range). t = 0 is exact SPET: it stops
+    /// only outputs that are certain to saturate; t = 1 stops every output whose partial sum is below it.
+    /// </summary>
+    public const string SpetDelta = "spet_delta";
+
+    /// <summary>
+    /// Float attribute of DyveConv (and DyveGemm), positive and finite (default 1): the layer's own activation scale (the RMS of
     /// its outputs on calibration images), the unit every threshold of the node is given in.
     /// </summary>
     public const string ActivationScale = "activation_scale";
