@@ -7,9 +7,10 @@ namespace OnnxDyVE.Kernels;
 /// <param name="OverheadOps">Scalar operations the mechanisms spent deciding and approximating (comparisons, interpolations).</param>
 /// <param name="Outputs">Output values produced.</param>
 /// <param name="ApproximatedOutputs">Of those, values interpolated rather than computed (SDSS).</param>
+/// <param name="StoppedOutputs">Of those, values SPET stopped after the prefix of K (given the activation's saturation value).</param>
 /// <param name="RunTicks">Time the runs took, in <see cref="System.Diagnostics.Stopwatch"/> ticks, from the operator's entry to its return.</param>
 public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs, long OverheadOps = 0, long Outputs = 0, long ApproximatedOutputs = 0,
-    long RunTicks = 0)
+    long RunTicks = 0, long StoppedOutputs = 0)
 {
     public double RunSeconds => (double)RunTicks / System.Diagnostics.Stopwatch.Frequency;
 
@@ -22,7 +23,7 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
     public static CounterValues operator -(CounterValues after, CounterValues before) =>
         new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs,
             after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs,
-            after.RunTicks - before.RunTicks);
+            after.RunTicks - before.RunTicks, after.StoppedOutputs - before.StoppedOutputs);
 
     public static CounterValues Sum(IEnumerable<CounterValues> values)
     {
@@ -34,7 +35,7 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
     public static CounterValues operator +(CounterValues left, CounterValues right) =>
         new(left.Runs + right.Runs, left.ExecutedMacs + right.ExecutedMacs, left.DenseMacs + right.DenseMacs,
             left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs,
-            left.RunTicks + right.RunTicks);
+            left.RunTicks + right.RunTicks, left.StoppedOutputs + right.StoppedOutputs);
 }
 
 /// <summary>
@@ -50,6 +51,7 @@ public sealed class KernelCounters
     private long _outputs;
     private long _approximatedOutputs;
     private long _runTicks;
+    private long _stoppedOutputs;
 
     /// <summary>One more run, which took <paramref name="ticks"/> Stopwatch ticks.</summary>
     public void CountRun(long ticks)
@@ -71,7 +73,10 @@ public sealed class KernelCounters
     /// <summary>Outputs interpolated rather than computed (counted among the outputs by <see cref="Add"/>).</summary>
     public void AddApproximated(long outputs) => Interlocked.Add(ref _approximatedOutputs, outputs);
 
+    /// <summary>Outputs SPET stopped after the prefix (counted among the outputs by <see cref="Add"/>).</summary>
+    public void AddStopped(long outputs) => Interlocked.Add(ref _stoppedOutputs, outputs);
+
     public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs),
         Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs),
-        Interlocked.Read(ref _runTicks));
+        Interlocked.Read(ref _runTicks), Interlocked.Read(ref _stoppedOutputs));
 }

@@ -47,6 +47,9 @@ public sealed unsafe class ConvKernel
     /// <summary>SDSS, when the spec asks for it and it applies.</summary>
     private readonly SampledConv? _sampled;
 
+    /// <summary>SPET, when the spec asks for it and it applies.</summary>
+    private readonly SpetConv? _spet;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -93,6 +96,8 @@ public sealed unsafe class ConvKernel
             _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
             _sampled = new SampledConv(_positionTiles!, Counters);
+        if (SpetConv.Applies(spec))
+            _spet = new SpetConv(spec, weights, bias, path, Counters);
     }
 
     /// <summary>
@@ -101,8 +106,8 @@ public sealed unsafe class ConvKernel
     /// </summary>
     /// <param name="algorithm">Force an algorithm (tests, benchmarks); by default the fastest that applies.</param>
     /// <param name="effort">
-    /// In [0, 1]: scales every approximate mechanism's threshold (<see cref="ConvSpec.SdssDelta"/>); 0 runs the
-    /// convolution exactly.
+    /// In [0, 1]: scales every approximate mechanism's threshold (<see cref="ConvSpec.SdssDelta"/>,
+    /// <see cref="ConvSpec.SpetDelta"/>); 0 runs the convolution exactly (with exact SPET where SPET is on).
     /// </param>
     public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null, float effort = 0)
     {
@@ -115,6 +120,10 @@ public sealed unsafe class ConvKernel
             return sampled;
         if (algorithm == ConvAlgorithm.Sampled)
             throw new ArgumentException($"SDSS does not apply to {Spec} on a {height} x {width} input at effort {effort}");
+        if (algorithm is null or ConvAlgorithm.Spet && TryPlanSpet(batch, geometry, effort) is { } spet)
+            return spet;
+        if (algorithm == ConvAlgorithm.Spet)
+            throw new ArgumentException($"SPET does not apply to {Spec} on a {height} x {width} input");
         ConvAlgorithm best = ChooseAlgorithm(batch, geometry);
         if (algorithm is { } forced && forced != best && !Supports(forced, batch, geometry))
             throw new ArgumentException($"{forced} does not apply to {Spec} on a {height} x {width} input");
@@ -199,6 +208,17 @@ public sealed unsafe class ConvKernel
             batch, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags, layout);
     }
 
+    /// <summary>An SPET run over the padded input, or null when SPET is off or its buffers would be too large.</summary>
+    private ConvWork? TryPlanSpet(int batch, in ConvGeometry geometry, float effort)
+    {
+        if (_spet is null || !Supports(ConvAlgorithm.PaddedTaps, batch, geometry)) return null;
+        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
+        var (chunk, chunks, panelsPerRange, ranges, layout, shared) = _spet.Layout(batch, geometry, effort * Spec.SpetDelta, sharedFloats);
+        if (shared > MaximumSharedFloats) return null;
+        return new ConvWork(ConvAlgorithm.Spet, batch, geometry, (int)geometry.PaddedWidth, PaddedTaps.Columns(geometry), chunk, chunks,
+            panelsPerRange, ranges, 0, batch * chunks, batch * CopyTasksPerImage(batch), shared, geometry, zeroMapFlags, Spet: layout);
+    }
+
     /// <remarks>
     /// Strided spatial convolutions of one group run on position tiles, which step through the input by the stride
     /// and multiply no padding taps: SqueezeNet's 7x7/2 conv1 measured 1.12x faster than on phase planes (thread CPU
@@ -224,6 +244,7 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
+            ConvAlgorithm.Spet => _spet is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             _ => true,
         };
@@ -260,6 +281,7 @@ public sealed unsafe class ConvKernel
     {
         if (phase == 0) RunPackTask(work, input, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Sampled) _sampled!.RunTask(work, phase, output, shared, task);
+        else if (work.Algorithm == ConvAlgorithm.Spet) _spet!.RunTask(work, output, shared, task);
         else RunTask(work, input, output, shared, task);
     }
 
@@ -269,7 +291,7 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
-        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles)
+        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles or ConvAlgorithm.Spet)
         {
             int perImage = work.PackTaskCount / work.Batch;
             int imageIndex = task / perImage;
@@ -284,7 +306,10 @@ public sealed unsafe class ConvKernel
                     first, last - first, shared + imageIndex * imagePlanes);
             else
                 PaddedTaps.CopyChannels(source, work.Geometry, first, last - first, shared + imageIndex * imagePlanes,
-                    work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
+                    work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels,
+                    work.Algorithm == ConvAlgorithm.Spet ? shared + work.Spet.Ranges + 2L * imageIndex * channels : null);
+            if (work.Algorithm == ConvAlgorithm.Spet)
+                _spet!.CopyRest(work, shared, imageIndex, first, last);
             if (task == work.PackTaskCount - 1)
                 new Span<float>(shared + work.Batch * imagePlanes, TileColumns).Clear();
             return;
@@ -381,7 +406,7 @@ public sealed unsafe class ConvKernel
                     float* partial = ScratchArena.Rent(partialFloats + PanelLayout.KBlock * TileColumns);
                     var source = new PointwiseRows(groupInput + n0, outputPlane, nLength, TileColumns, partial + partialFloats);
                     var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
-                    Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(source, target, a, rows, nLength,
+                    Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(TileColumns, source, target, a, rows, nLength,
                         partial - (nint)rows.First * work.ColumnChunk, work.ColumnChunk, KSegments.All(k));
                     break;
                 }
@@ -397,7 +422,7 @@ public sealed unsafe class ConvKernel
                     KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
                         : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * spec.InputChannels + group * spec.InputChannelsPerGroup,
                             spec.InputChannelsPerGroup, spec.KernelHeight * spec.KernelWidth, ScratchArena.RentSegments(spec.InputChannelsPerGroup + k / PanelLayout.KBlock + 2));
-                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(source, target, a, rows, nLength, spill, work.ColumnChunk, segments);
+                    Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(TileColumns, source, target, a, rows, nLength, spill, work.ColumnChunk, segments);
                     Count(work, task, segments.TotalLength);
                     return;
                 }
@@ -408,7 +433,7 @@ public sealed unsafe class ConvKernel
                         : ScratchArena.Rent(Math.Min(PanelLayout.KBlock, k) * work.ColumnChunk);
                     var source = new Im2ColBlocks(spec, work.Geometry, groupInput, n0, nLength, TileColumns, packed, packShared: shared != null, work.ColumnChunk);
                     var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
-                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(source, target, a, rows, nLength, partial: null, 0, KSegments.All(k));
+                    Multiply<TLane, TVec, StridedRows, Im2ColBlocks, OutputRows>(TileColumns, source, target, a, rows, nLength, partial: null, 0, KSegments.All(k));
                     break;
                 }
             }
@@ -450,8 +475,8 @@ public sealed unsafe class ConvKernel
     /// column panel jp at + jp * tile width. Null: they are kept in the output itself.
     /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Multiply<TLane, TVec, TRows, TSource, TTarget>(TSource source, TTarget target, in WeightPanels a, RowRange rows, int nLength,
-        float* partial, nint partialLdc, KSegments segments)
+    internal static void Multiply<TLane, TVec, TRows, TSource, TTarget>(int tileColumns, TSource source, TTarget target, in WeightPanels a,
+        RowRange rows, int nLength, float* partial, nint partialLdc, KSegments segments)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
         where TRows : struct, IVectorOperandRows
@@ -459,7 +484,6 @@ public sealed unsafe class ConvKernel
         where TTarget : struct, ITileTarget
     {
         int k = a.K;
-        int tileColumns = TileColumns;
         int columnPanels = PanelLayout.CeilDiv(nLength, tileColumns);
         for (int segment = 0; segment < segments.Count; segment++)
         {

@@ -24,6 +24,11 @@ public enum AutoPad
 /// SDSS's threshold at effort 1, in units of <paramref name="ActivationScale"/>; 0 turns it off. See <see cref="ConvKernel.Plan"/>.
 /// </param>
 /// <param name="ActivationScale">The layer's activation scale (RMS of its outputs on calibration images).</param>
+/// <param name="SpetPrefix">
+/// SPET's prefix: the share of the input channels (in order of weight significance) every output computes before
+/// the saturation test; 0 turns SPET off. See <see cref="SpetConv"/>.
+/// </param>
+/// <param name="SpetDelta">How far SPET predicts at effort 1 (0: exact SPET only). See <see cref="SpetConv"/>.</param>
 public sealed record ConvSpec(
     int OutputChannels,
     int InputChannels,
@@ -42,13 +47,26 @@ public sealed record ConvSpec(
     Activation Activation = default,
     bool SkipZeroMaps = false,
     float SdssDelta = 0,
-    float ActivationScale = 1)
+    float ActivationScale = 1,
+    float SpetPrefix = 0,
+    float SpetDelta = 0)
 {
     public int OutputChannelsPerGroup => OutputChannels / Group;
     public int InputChannelsPerGroup => InputChannels / Group;
     /// <summary>K of each group's matrix product: input channels per group x kernel area.</summary>
     public int ReductionLength => InputChannelsPerGroup * KernelHeight * KernelWidth;
     public long WeightCount => (long)OutputChannels * ReductionLength;
+
+    /// <summary>
+    /// The value the activation gives every input below it (ReLU's 0, clip's lower bound): what SPET outputs for a
+    /// neuron it stops. Null for activations that do not saturate.
+    /// </summary>
+    public float? SaturationFloor => Activation.Kind switch
+    {
+        ActivationKind.Relu => 0f,
+        ActivationKind.Clip when float.IsFinite(Activation.Min) => Activation.Min,
+        _ => null,
+    };
 
     /// <summary>Most elements in one input or output plane.</summary>
     public const long MaximumPlane = int.MaxValue / 4;
@@ -66,6 +84,11 @@ public sealed record ConvSpec(
         Require(Group > 0, $"group must be positive, got {Group}");
         Require(float.IsFinite(SdssDelta) && SdssDelta >= 0, $"sdss_delta must be finite and not negative, got {SdssDelta}");
         Require(float.IsFinite(ActivationScale) && ActivationScale > 0, $"activation_scale must be finite and positive, got {ActivationScale}");
+        Require(SpetPrefix >= 0 && SpetPrefix < 1, $"spet_prefix must be in [0, 1), got {SpetPrefix}");
+        Require(float.IsFinite(SpetDelta) && SpetDelta >= 0, $"spet_delta must be finite and not negative, got {SpetDelta}");
+        Require(SpetPrefix == 0 || SaturationFloor is not null,
+            $"spet_prefix needs an activation that saturates (relu, or clip with a finite lower bound); the node's is {Activation.Name}");
+        Require(SpetPrefix == 0 || SdssDelta == 0, "a node runs SDSS or SPET, not both: set one of sdss_delta and spet_prefix to 0");
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,

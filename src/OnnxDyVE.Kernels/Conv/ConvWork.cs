@@ -43,6 +43,13 @@ public enum ConvAlgorithm
     /// (<see cref="SampledConv"/>).
     /// </summary>
     Sampled,
+
+    /// <summary>
+    /// SPET (<see cref="ConvSpec.SpetPrefix"/> above 0, at every effort: effort 0 is exact SPET): stride 1, one group.
+    /// The input is copied as for <see cref="PaddedTaps"/>; every output computes a prefix of K densely, and only the
+    /// outputs not predicted to saturate compute the rest (<see cref="SpetConv"/>).
+    /// </summary>
+    Spet,
 }
 
 /// <summary>
@@ -56,10 +63,12 @@ public enum ConvAlgorithm
 /// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only for <see cref="ConvAlgorithm.PhasedTaps"/>).</param>
 /// <param name="ZeroMapFlags">Where in the run-wide buffer the copy phase marks each (image, input channel) that is zero everywhere (floats from its start); 0: not marked.</param>
 /// <param name="Sampled">The layout of an SDSS run (<see cref="ConvAlgorithm.Sampled"/>), else default.</param>
+/// <param name="Spet">The layout of an SPET run (<see cref="ConvAlgorithm.Spet"/>), else default.</param>
 public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
-    int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default)
+    int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default,
+    SpetLayout Spet = default)
 {
     /// <summary>Compute tasks of a dense run (the phase after packing).</summary>
     public int TaskCount => Units * RowChunks;

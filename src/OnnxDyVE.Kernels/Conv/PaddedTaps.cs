@@ -27,10 +27,12 @@ internal static unsafe class PaddedTaps
     /// <summary>
     /// Copies channels [first, first + count) of <paramref name="image"/> (C x H x W) into the padded layout
     /// at <paramref name="destination"/> (the image's first padded plane), borders zero. With
-    /// <paramref name="zeroMaps"/>, zeroMaps[c] says whether channel c was zero everywhere.
+    /// <paramref name="zeroMaps"/>, zeroMaps[c] says whether channel c was zero everywhere. With
+    /// <paramref name="ranges"/>, ranges[2c] and ranges[2c + 1] get the least and greatest value of channel c, widened to
+    /// include 0 (the padding), and the greatest is +infinity where the channel holds a NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination, byte* zeroMaps)
+    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination, byte* zeroMaps, float* ranges = null)
     {
         int width = geometry.InputWidth;
         int height = geometry.InputHeight;
@@ -43,10 +45,12 @@ internal static unsafe class PaddedTaps
             new Span<float>(target, checked((int)(geometry.PadTop * pitch + geometry.PadLeft))).Clear();
             float* row = target + geometry.PadTop * pitch + geometry.PadLeft;
             bool nonZero = false;
+            var range = new ValueRange();
             for (int y = 0; y < height; y++)
             {
                 var sourceRow = new ReadOnlySpan<float>(source + (nint)y * width, width);
                 sourceRow.CopyTo(new Span<float>(row, width));
+                if (ranges != null) range.Widen(sourceRow);
                 // +0 and -0 are both zero; NaN is not, so a NaN map is never skipped.
                 if (zeroMaps != null && !nonZero) nonZero = sourceRow.ContainsAnyExcept(0f, -0f);
                 // Right pad of this row and left pad of the next are adjacent.
@@ -57,6 +61,7 @@ internal static unsafe class PaddedTaps
             row -= geometry.PadLeft;
             new Span<float>(row, checked((int)(geometry.PadBottom * pitch))).Clear();
             if (zeroMaps != null) zeroMaps[c] = nonZero ? (byte)0 : (byte)1;
+            if (ranges != null) range.Store(ranges + 2 * c);
         }
     }
 

@@ -21,4 +21,6 @@ internal interface ISimdLane<TVec> where TVec : struct
     static abstract TVec Subtract(TVec left, TVec right);
     /// <summary>Whether every lane of left is at most right's (false where either is NaN).</summary>
     static abstract bool AllLessOrEqual(TVec left, TVec right);
+    /// <summary>The sum of the lanes (a dot product's last step).</summary>
+    static abstract float Sum(TVec value);
 }

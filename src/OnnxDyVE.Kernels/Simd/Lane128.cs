@@ -45,4 +45,7 @@ internal readonly struct Lane128 : ISimdLane<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllLessOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.LessThanOrEqualAll(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
 }

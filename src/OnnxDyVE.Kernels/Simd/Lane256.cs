@@ -40,4 +40,7 @@ internal readonly struct Lane256 : ISimdLane<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllLessOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.LessThanOrEqualAll(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
 }

@@ -40,4 +40,7 @@ internal readonly struct Lane512 : ISimdLane<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllLessOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.LessThanOrEqualAll(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 }

@@ -39,4 +39,7 @@ internal readonly struct LaneScalar : ISimdLane<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllLessOrEqual(float left, float right) => left <= right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(float value) => value;
 }
