@@ -27,6 +27,12 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
     public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
 
+    /// <summary>SPET prefixes tried for each layer whose activation saturates (shares of its input channels).</summary>
+    public IReadOnlyList<float> SpetPrefixes { get; init; } = [0.25f, 0.5f];
+
+    /// <summary>SPET strengths tried per prefix, smallest first: 0 is exact SPET, 1 stops on the partial sum alone.</summary>
+    public IReadOnlyList<float> SpetStrengths { get; init; } = [0f, 0.5f, 0.75f, 1f, 1.25f];
+
     /// <summary>
     /// The run-time effort the calibrated setting is stored at: the model's default. Thresholds are stored scaled
     /// so that this effort applies the calibrated ones; effort 1 then doubles them (more work skipped than
@@ -41,18 +47,34 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     {
         if (!(BudgetPercent is >= 0 and <= 100)) throw new ArgumentOutOfRangeException(nameof(BudgetPercent), BudgetPercent, "the budget is a percentage in [0, 100]");
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
-        if (Ladder.Count == 0 || Ladder.Any(d => !(float.IsFinite(d) && d > 0)))
-            throw new ArgumentOutOfRangeException(nameof(Ladder), "the ladder needs at least one positive, finite threshold");
+        if (Ladder.Any(d => !(float.IsFinite(d) && d > 0)))
+            throw new ArgumentOutOfRangeException(nameof(Ladder), "SDSS thresholds must be positive and finite");
+        if (SpetPrefixes.Any(p => !(p > 0 && p < 1)))
+            throw new ArgumentOutOfRangeException(nameof(SpetPrefixes), "SPET prefixes must be in (0, 1)");
+        if (SpetStrengths.Any(t => !(float.IsFinite(t) && t >= 0)))
+            throw new ArgumentOutOfRangeException(nameof(SpetStrengths), "SPET strengths must be finite and not negative");
+    }
+
+    /// <summary>
+    /// The settings each layer is tried at, in sequences whose accuracy only falls along them: the SDSS ladder, then
+    /// per prefix the SPET strengths (only where the layer's activation saturates).
+    /// </summary>
+    public IEnumerable<IReadOnlyList<LayerSetting>> Sequences(bool saturates)
+    {
+        yield return [.. Ladder.Select(d => new LayerSetting(LayerMechanism.Sdss, d))];
+        if (!saturates) yield break;
+        foreach (float prefix in SpetPrefixes)
+            yield return [.. SpetStrengths.Select(t => new LayerSetting(LayerMechanism.Spet, t, prefix))];
     }
 }
 
 /// <summary>One DyVE node at the calibrated effort.</summary>
-/// <param name="Delta">Its SDSS threshold at the calibrated effort, in units of <paramref name="ActivationScale"/> (0: off).</param>
-public sealed record LayerChoice(string Node, string Op, float? ActivationScale, float Delta, CounterValues Work);
+/// <param name="Setting">Its mechanism at the calibrated effort (thresholds in units of <paramref name="ActivationScale"/>).</param>
+public sealed record LayerChoice(string Node, string Op, float? ActivationScale, LayerSetting Setting, CounterValues Work);
 
-/// <summary>How one layer alone fared at one threshold (every other layer exact).</summary>
+/// <summary>How one layer alone fared at one setting (every other layer exact).</summary>
 /// <param name="Saving">What the layer saved against its exact self, in the objective's units (Stopwatch ticks or operations), and as a share.</param>
-public sealed record LayerTrial(string Node, float Delta, double Agreement, double Saving, double SavingShare);
+public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreement, double Saving, double SavingShare);
 
 /// <summary>What calibration chose and measured.</summary>
 /// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
@@ -70,16 +92,17 @@ public enum CalibrationStage
 }
 
 /// <summary>
-/// Calibrates a rewritten model's SDSS thresholds, layer by layer, against top-1 agreement with the unmodified
-/// model on calibration images:
+/// Calibrates a rewritten model's dynamic effort, layer by layer (SDSS's threshold, or SPET's prefix and strength),
+/// against top-1 agreement with the unmodified model on calibration images:
 /// <list type="number">
-/// <item>each SDSS layer's activation scale (<see cref="ActivationScales"/>), the unit of its threshold;</item>
-/// <item>each layer alone at each threshold of the ladder: the agreement it keeps and what it saves of the
+/// <item>each layer's activation scale (<see cref="ActivationScales"/>), the unit of its thresholds;</item>
+/// <item>each layer alone at each setting (<see cref="CalibrationOptions.Sequences"/>): the agreement it keeps and what it saves of the
 /// <see cref="CalibrationObjective"/> (measured time by default: a mechanism that skips work but costs more than
 /// it skips is not switched on; or scalar operations, the paper's metric);</item>
-/// <item>greedily, the (layer, threshold) steps that save the most per point of agreement lost, each kept only if
-/// the whole model, measured, stays within the budget and the layer still saves;</item>
-/// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact) to 1 (twice the thresholds).</item>
+/// <item>greedily, the (layer, setting) steps that save the most per point of agreement lost, each kept only if
+/// the whole model, measured, stays within the budget and the layer saves more than with its setting so far;</item>
+/// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact, with exact SPET where SPET
+/// is on) to 1 (twice the thresholds and strengths).</item>
 /// </list>
 /// With <see cref="CalibrationObjective.Operations"/> deterministic for given images (every decision is a count
 /// over the same images); with <see cref="CalibrationObjective.Time"/> the decisions rest on timings too.
@@ -106,35 +129,39 @@ public static class Calibrator
         foreach (NodeProto node in SdssNodes.Find(scaled)) SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name]);
 
         double floor = 100 - options.BudgetPercent;
-        var none = layers.ToDictionary(l => l, _ => 0f);
+        var exact = layers.ToDictionary(l => l, _ => LayerSetting.Exact);
         // The exact model twice: each layer's cost is the lower of the two, so one slow pass does not make every
         // trial look like a saving.
-        CalibrationPass first = Measure(scaled, none, images, options, 1f), second = Measure(scaled, none, images, options, 1f);
+        CalibrationPass first = Measure(scaled, exact, images, options, 1f), second = Measure(scaled, exact, images, options, 1f);
         var exactCost = layers.ToDictionary(l => l, l => Math.Min(Cost(first, l, options.Objective), Cost(second, l, options.Objective)));
         double minimumShare = options.Objective == CalibrationObjective.Time ? CalibrationOptions.MinimumTimeGain : 0;
 
-        // Each layer alone, thresholds ascending until agreement falls below the floor.
+        // Each layer alone, each sequence of settings in order until agreement falls below the floor.
+        var sequences = layers.ToDictionary(l => l, l => options.Sequences(SdssNodes.Saturates(scaled.Graph.Node.First(n => n.Name == l))).ToList());
         var trials = new List<LayerTrial>();
-        int trialsDone = 0, trialsTotal = layers.Count * options.Ladder.Count;
-        for (int index = 0; index < layers.Count; index++)
-        {
-            string layer = layers[index];
-            foreach (float delta in options.Ladder)
+        int trialsDone = 0, trialsTotal = sequences.Values.Sum(s => s.Sum(q => q.Count));
+        foreach (string layer in layers)
+            foreach (IReadOnlyList<LayerSetting> sequence in sequences[layer])
             {
-                CalibrationPass pass = Measure(scaled, new Dictionary<string, float>(none) { [layer] = delta }, images, options, effort: 1f);
-                progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
-                double agreement = pass.Agreement(reference);
-                double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
-                trials.Add(new LayerTrial(layer, delta, agreement, saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer]));
-                if (agreement < floor) break;
+                int left = sequence.Count;
+                foreach (LayerSetting setting in sequence)
+                {
+                    CalibrationPass pass = Measure(scaled, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, images, options, effort: 1f);
+                    progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
+                    left--;
+                    double agreement = pass.Agreement(reference);
+                    double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
+                    trials.Add(new LayerTrial(layer, setting, agreement, saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer]));
+                    if (agreement < floor) break;
+                }
+                trialsDone += left;
             }
-            trialsDone = (index + 1) * options.Ladder.Count;
-        }
 
         // Greedy combination: the best saving per point of agreement lost first; a step is kept only if the whole
-        // model, measured, stays within the budget and the step's layer still saves there; a refused step also
-        // rules out larger thresholds of its layer.
-        var chosen = new Dictionary<string, float>(none);
+        // model, measured, stays within the budget and the step's layer saves more there than it did before; a
+        // refused step rules its layer out.
+        var chosen = new Dictionary<string, LayerSetting>(exact);
+        var chosenSaving = layers.ToDictionary(l => l, _ => 0.0);
         var ruledOut = new HashSet<string>();
         CalibrationPass current = first;
         int combined = 0;
@@ -143,13 +170,14 @@ public static class Calibrator
         foreach (LayerTrial step in candidates)
         {
             progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
-            if (ruledOut.Contains(step.Node) || step.Delta <= chosen[step.Node]) continue;
-            var trial = new Dictionary<string, float>(chosen) { [step.Node] = step.Delta };
+            if (ruledOut.Contains(step.Node) || step.Saving <= chosenSaving[step.Node]) continue;
+            var trial = new Dictionary<string, LayerSetting>(chosen) { [step.Node] = step.Setting };
             CalibrationPass pass = Measure(scaled, trial, images, options, effort: 1f);
-            double before = chosen[step.Node] == 0 ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
+            double before = chosen[step.Node] == LayerSetting.Exact ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
             if (pass.Agreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < before * (1 - minimumShare))
             {
                 chosen = trial;
+                chosenSaving[step.Node] = step.Saving;
                 current = pass;
             }
             else
@@ -159,7 +187,7 @@ public static class Calibrator
         }
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
-        ModelProto tuned = WithDeltas(scaled, chosen.ToDictionary(p => p.Key, p => p.Value / CalibrationOptions.CalibratedEffort));
+        ModelProto tuned = WithSettings(scaled, chosen, 1 / CalibrationOptions.CalibratedEffort);
         EffortInput.SetDefault(tuned, CalibrationOptions.CalibratedEffort);
         var frontier = new List<FrontierPoint>();
         CalibrationPass? calibrated = null;
@@ -179,8 +207,7 @@ public static class Calibrator
         var choices = calibrated!.Layers.Select(l =>
         {
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
-            return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node),
-                l.Counters);
+            return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node), l.Counters);
         }).ToList();
         return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count, options.Objective);
     }
@@ -192,19 +219,32 @@ public static class Calibrator
         return objective == CalibrationObjective.Time ? work.RunTicks : work.ExecutedMacs + work.OverheadOps;
     }
 
-    /// <summary>One pass over the images with these thresholds (a session of its own), at <paramref name="effort"/> (1: as given).</summary>
-    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, float> deltas, CalibrationImages images,
+    /// <summary>One pass over the images with these settings (a session of its own), at <paramref name="effort"/> (1: as given).</summary>
+    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images,
         CalibrationOptions options, float effort)
     {
-        using var runner = new EffortRunner(WithDeltas(scaled, deltas), "the model being calibrated", options.Threads);
+        using var runner = new EffortRunner(WithSettings(scaled, settings, 1f), "the model being calibrated", options.Threads);
         return runner.Run(images, effort);
     }
 
-    private static ModelProto WithDeltas(ModelProto scaled, IReadOnlyDictionary<string, float> deltas)
+    /// <summary>The settings written on their nodes, thresholds and strengths times <paramref name="factor"/> (what effort 1 applies).</summary>
+    private static ModelProto WithSettings(ModelProto scaled, IReadOnlyDictionary<string, LayerSetting> settings, float factor)
     {
         ModelProto model = scaled.Clone();
         foreach (NodeProto node in SdssNodes.Find(model))
-            if (deltas.TryGetValue(node.Name, out float delta) && delta > 0) SdssNodes.SetFloat(node, DyveSchema.SdssDelta, delta);
+        {
+            if (!settings.TryGetValue(node.Name, out LayerSetting setting)) continue;
+            switch (setting.Mechanism)
+            {
+                case LayerMechanism.Sdss:
+                    SdssNodes.SetFloat(node, DyveSchema.SdssDelta, setting.Value * factor);
+                    break;
+                case LayerMechanism.Spet:
+                    SdssNodes.SetFloat(node, DyveSchema.SpetPrefix, setting.Prefix);
+                    SdssNodes.SetFloat(node, DyveSchema.SpetDelta, setting.Value * factor);
+                    break;
+            }
+        }
         return model;
     }
 

@@ -3,7 +3,7 @@ using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Calibration;
 
-/// <summary>The DyveConv nodes of a model that SDSS applies to, and writing their settings.</summary>
+/// <summary>The DyveConv nodes of a model that SDSS and SPET apply to, and writing their settings.</summary>
 public static class SdssNodes
 {
     /// <summary>
@@ -18,6 +18,14 @@ public static class SdssNodes
         AttributeProto? strides = node.Attribute.FirstOrDefault(a => a.Name == "strides");
         AttributeProto? group = node.Attribute.FirstOrDefault(a => a.Name == "group");
         return (strides is null || strides.Ints.All(s => s == 1)) && (group is null || group.I == 1);
+    }
+
+    /// <summary>Whether the node's fused activation saturates (relu, or clip with a lower bound), which SPET needs.</summary>
+    public static bool Saturates(NodeProto node)
+    {
+        string activation = node.Attribute.FirstOrDefault(a => a.Name == DyveSchema.Activation)?.S.ToStringUtf8() ?? DyveSchema.ActivationKinds.None;
+        return activation == DyveSchema.ActivationKinds.Relu
+            || activation == DyveSchema.ActivationKinds.Clip && GetFloat(node, DyveSchema.ActivationMin) is { } min && float.IsFinite(min);
     }
 
     /// <summary>Sets (or replaces) float attribute <paramref name="name"/> of <paramref name="node"/>.</summary>

@@ -53,7 +53,7 @@ public sealed class CalibratorTests
     }
 
     [Fact]
-    public void Thresholds_are_set_only_on_layers_sdss_applies_to_and_stay_within_the_ladder()
+    public void Settings_are_set_only_on_layers_their_mechanism_applies_to_and_stay_within_the_ladders()
     {
         if (s_calibrated.Value is not { } c) return;
         var options = new CalibrationOptions();
@@ -62,6 +62,13 @@ public sealed class CalibratorTests
             Assert.NotNull(SdssNodes.GetFloat(node, DyveSchema.ActivationScale));
             if (SdssNodes.GetFloat(node, DyveSchema.SdssDelta) is { } stored)
                 Assert.Contains(stored * CalibrationOptions.CalibratedEffort, options.Ladder);
+            if (SdssNodes.GetFloat(node, DyveSchema.SpetPrefix) is { } prefix)
+            {
+                Assert.True(SdssNodes.Saturates(node), node.Name);
+                Assert.Null(SdssNodes.GetFloat(node, DyveSchema.SdssDelta));
+                Assert.Contains(prefix, options.SpetPrefixes);
+                Assert.Contains(SdssNodes.GetFloat(node, DyveSchema.SpetDelta)!.Value * CalibrationOptions.CalibratedEffort, options.SpetStrengths);
+            }
         }
         Assert.All(c.Result.Layers.Where(l => l.Op == DyveSchema.GemmOp), l => Assert.Null(l.ActivationScale));
     }

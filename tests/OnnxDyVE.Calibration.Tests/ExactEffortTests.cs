@@ -3,8 +3,9 @@ using OnnxDyVE.Graph.Rewrite;
 namespace OnnxDyVE.Calibration.Tests;
 
 /// <summary>
-/// With effort 0 only the exact mechanisms run (zero inputs in DyveGemm, zero maps in DyveConv): a rewritten real
-/// model predicts what the original does on every test image, and its DyVE nodes still skip work.
+/// With effort 0 only the exact mechanisms run (zero inputs in DyveGemm, zero maps in DyveConv, exact SPET where
+/// SPET is on): a rewritten real model predicts what the original does on every test image, and its DyVE nodes still
+/// skip work.
 /// </summary>
 public sealed class ExactEffortTests
 {
@@ -23,5 +24,36 @@ public sealed class ExactEffortTests
         Assert.Equal(reference, pass.Predictions);
         Assert.True(pass.Total.ExecutedMacs < pass.Total.DenseMacs, $"{name}: {pass.Total}");
         Assert.Equal(0, pass.Total.ApproximatedOutputs);
+    }
+
+    /// <summary>
+    /// SPET on every layer it applies to, after half of the input channels, at effort 0: every output it stops is one
+    /// the dense product saturates, so every prediction is the original's, and it stops some. (It saves little: the
+    /// bound from each channel's range is loose, docs/dynamic-effort.md, and the rest of K does not skip zero maps.)
+    /// </summary>
+    [Theory]
+    [InlineData("cifar10_quick", 1000)]
+    [InlineData("squeezenet_v1.0_deep_compression", 40)]
+    public void Exact_spet_predicts_what_the_original_does(string name, int count)
+    {
+        if (RealModel.Load(name) is not { } model) return;
+        CalibrationImages images = CalibrationImages.Load(model.TestFolder, model.Preprocessing, count, seed: 2);
+        IReadOnlyList<int> reference;
+        using (var stock = new EffortRunner(model.Stock, "stock", threads: 2))
+            reference = stock.Run(images, effort: null).Predictions;
+        Onnx.ModelProto spet = model.Dyve.Clone();
+        int layers = 0;
+        foreach (Onnx.NodeProto node in SdssNodes.Find(spet).Where(SdssNodes.Saturates))
+        {
+            SdssNodes.SetFloat(node, OnnxDyVE.Schema.DyveSchema.SpetPrefix, 0.5f);
+            SdssNodes.SetFloat(node, OnnxDyVE.Schema.DyveSchema.SpetDelta, 1f);
+            layers++;
+        }
+        Assert.True(layers > 0, $"{name}: no layer SPET applies to");
+        using var runner = new EffortRunner(spet, "with SPET", threads: 2);
+        CalibrationPass pass = runner.Run(images, effort: 0f);
+        Assert.Equal(reference, pass.Predictions);
+        Assert.True(pass.Total.StoppedOutputs > 0, $"{name}: {pass.Total}");
+        Assert.True(pass.Total.ExecutedMacs < pass.Total.DenseMacs, $"{name}: {pass.Total}");
     }
 }

@@ -25,13 +25,14 @@ internal static class BenchReport
         text.AppendLine();
         text.AppendLine(c, $"top-1 agreement {r.Agreement:F2}%, speed-up (stock p50 / DyVE p50) {r.Speedup:F2}x, scalar operations (MACs + overhead) {r.OpsReduction:F2}x fewer");
         text.AppendLine();
-        text.AppendLine("| DyVE node | op | dense MMACs/image | executed MMACs/image | overhead Mops/image | outputs approximated | ops reduction |");
-        text.AppendLine("|---|---|--:|--:|--:|--:|--:|");
+        text.AppendLine("| DyVE node | op | dense MMACs/image | executed MMACs/image | overhead Mops/image | outputs approximated (SDSS) | outputs stopped (SPET) | ops reduction |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
         foreach (DyveNodeStatistics layer in r.Layers)
         {
             Kernels.CounterValues w = layer.Counters;
             string approximated = w.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * w.ApproximatedOutputs / w.Outputs:F1}%");
-            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {w.DenseMacs / 1e6 / r.Dyve.Count:F3} | {w.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {w.OverheadOps / 1e6 / r.Dyve.Count:F3} | {approximated} | {w.OpsReduction:F2}x |");
+            string stopped = w.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * w.StoppedOutputs / w.Outputs:F1}%");
+            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {w.DenseMacs / 1e6 / r.Dyve.Count:F3} | {w.ExecutedMacs / 1e6 / r.Dyve.Count:F3} | {w.OverheadOps / 1e6 / r.Dyve.Count:F3} | {approximated} | {stopped} | {w.OpsReduction:F2}x |");
         }
         return text.ToString();
     }
@@ -51,7 +52,7 @@ internal static class BenchReport
             layers = r.Layers.Select(l => new
             {
                 node = l.Node, op = l.Op, dense_macs = l.Counters.DenseMacs, executed_macs = l.Counters.ExecutedMacs, overhead_ops = l.Counters.OverheadOps,
-                outputs = l.Counters.Outputs, approximated_outputs = l.Counters.ApproximatedOutputs, ops_reduction = l.Counters.OpsReduction,
+                outputs = l.Counters.Outputs, approximated_outputs = l.Counters.ApproximatedOutputs, stopped_outputs = l.Counters.StoppedOutputs, ops_reduction = l.Counters.OpsReduction,
             }),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });

@@ -31,10 +31,10 @@ internal sealed unsafe class SpetConv
     private const int MaximumChunk = 128;
 
     /// <summary>
-    /// The rest's channels are counted in whole groups of 16 where there are that many, and padded to 16 otherwise:
-    /// every vector width then reads whole vectors, and the prefix is the same on every path.
+    /// The rest's channels are counted in whole groups of 8 where there are that many (the prefix takes the others),
+    /// so that little of a vector is padding; the same on every path, so every path stops the same outputs.
     /// </summary>
-    private const int RestGranule = 16;
+    private const int RestGranule = 8;
 
     /// <summary>Slack on exact SPET's bound, relative to the rest's largest possible magnitude: covers float rounding.</summary>
     private const float BoundSlack = 1e-4f;
@@ -67,7 +67,7 @@ internal sealed unsafe class SpetConv
     public int PrefixChannels { get; }
     public int RestChannels { get; }
 
-    /// <summary>Floats per position in the rest's position-major copy: the rest channels padded to a multiple of 16.</summary>
+    /// <summary>Floats per position in the rest's position-major copy: the rest channels padded to whole vectors of the path.</summary>
     public int RestPitch { get; }
 
     /// <summary>Contiguous runs of one output's rest of K: one per kernel row (dilation 1 along the width) or one per tap.</summary>
@@ -99,7 +99,8 @@ internal sealed unsafe class SpetConv
         int requested = Math.Clamp((int)Math.Round(spec.SpetPrefix * c), 1, c - 1);
         RestChannels = c - requested >= RestGranule ? (c - requested) / RestGranule * RestGranule : c - requested;
         PrefixChannels = c - RestChannels;
-        RestPitch = PanelLayout.CeilDiv(RestChannels, RestGranule) * RestGranule;
+        int lanes = SimdPaths.Width(path);
+        RestPitch = PanelLayout.CeilDiv(RestChannels, lanes) * lanes;
 
         int prefixK = PrefixChannels * _taps;
         var prefix = new float[(long)m * prefixK];
@@ -297,7 +298,7 @@ internal sealed unsafe class SpetConv
             {
                 float* weights = restWeights + (nint)o * RestRowFloats;
                 float margin = bounded
-                    ? Bound<TLane, TVec>(weights, low, high) * (1 - strength)
+                    ? Bound<TLane, TVec>(weights, RestRowFloats, low, high, RestPitch) * (1 - strength)
                     : -spec.ActivationScale * (strength - 1);
                 // Stop where partial + bias + margin < floor; a NaN anywhere fails the test and the output is computed.
                 float threshold = _floor - bias[o] - margin;
@@ -310,17 +311,7 @@ internal sealed unsafe class SpetConv
                     else alive[count++] = n;
                 }
                 aliveOutputs += count;
-                int q = 0;
-                for (; q + 4 <= count; q += 4)
-                {
-                    (float d0, float d1, float d2, float d3) = Dot4<TLane, TVec>(weights, rest, n0, alive + q, runOffsets);
-                    row[alive[q]] = activation.Apply(row[alive[q]] + d0 + bias[o]);
-                    row[alive[q + 1]] = activation.Apply(row[alive[q + 1]] + d1 + bias[o]);
-                    row[alive[q + 2]] = activation.Apply(row[alive[q + 2]] + d2 + bias[o]);
-                    row[alive[q + 3]] = activation.Apply(row[alive[q + 3]] + d3 + bias[o]);
-                }
-                for (; q < count; q++)
-                    row[alive[q]] = activation.Apply(row[alive[q]] + Dot<TLane, TVec>(weights, rest + (nint)(n0 + alive[q]) * RestPitch, runOffsets) + bias[o]);
+                FinishAlive<TLane, TVec>(weights, rest + (nint)n0 * RestPitch, RestPitch, runOffsets, Runs, RunFloats, alive, count, row, bias[o], activation);
             }
         }
         PaddedTaps.StoreColumns(sums, chunk, rows.Count, n0, nLength, geometry,
@@ -338,72 +329,78 @@ internal sealed unsafe class SpetConv
     /// The most an output's rest of K can add, sum of max(w x high, w x low), plus a slack for float rounding;
     /// infinite or NaN when an input holds a NaN or an infinity (the output is then never stopped).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float Bound<TLane, TVec>(float* weights, float* low, float* high)
+    // Its own method, with no calls inside: a call clobbers every vector register and the JIT would keep the sums in memory.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Bound<TLane, TVec>(float* weights, int restRowFloats, float* low, float* high, int pitch)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
         TVec most = TLane.Zero, spread = TLane.Zero;
         int width = TLane.Count;
-        for (int r = 0; r < Runs; r++)
-            for (int t = 0; t < RunFloats; t += RestPitch)
-                for (int j = 0; j < RestPitch; j += width)
-                {
-                    TVec w = TLane.Load(ref weights[r * RunFloats + t + j]);
-                    TVec up = TLane.Multiply(w, TLane.Load(ref high[j]));
-                    TVec down = TLane.Multiply(w, TLane.Load(ref low[j]));
-                    TVec larger = TLane.Max(up, down);
-                    most = TLane.Add(most, larger);
-                    spread = TLane.Add(spread, TLane.Subtract(larger, TLane.Min(up, down)));
-                }
+        for (int t = 0; t < restRowFloats; t += pitch)
+            for (int j = 0; j < pitch; j += width)
+            {
+                TVec w = TLane.Load(ref weights[t + j]);
+                TVec up = TLane.Multiply(w, TLane.Load(ref high[j]));
+                TVec down = TLane.Multiply(w, TLane.Load(ref low[j]));
+                TVec larger = TLane.Max(up, down);
+                most = TLane.Add(most, larger);
+                spread = TLane.Add(spread, TLane.Subtract(larger, TLane.Min(up, down)));
+            }
         return TLane.Sum(most) + BoundSlack * TLane.Sum(spread);
     }
 
-    /// <summary>The rest of K for four alive columns of one output channel: each load of the weights serves all four.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (float, float, float, float) Dot4<TLane, TVec>(float* weights, float* rest, int n0, int* columns, nint* runOffsets)
+    /// <summary>
+    /// Finishes one output channel's alive columns: the rest of K as dot products over its runs (four columns sharing
+    /// each load of the weights), added to the partial sums in <paramref name="row"/> with the bias, activated.
+    /// </summary>
+    /// <param name="rest">The position-major rest at the chunk's first column.</param>
+    // Its own method, with no calls inside: a call clobbers every vector register and the JIT would keep the sums in memory.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void FinishAlive<TLane, TVec>(float* weights, float* rest, nint pitch, nint* runOffsets, int runs, int runFloats,
+        int* alive, int count, float* row, float bias, Activation activation)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
-        float* x0 = rest + (nint)(n0 + columns[0]) * RestPitch;
-        float* x1 = rest + (nint)(n0 + columns[1]) * RestPitch;
-        float* x2 = rest + (nint)(n0 + columns[2]) * RestPitch;
-        float* x3 = rest + (nint)(n0 + columns[3]) * RestPitch;
-        TVec s0 = TLane.Zero, s1 = TLane.Zero, s2 = TLane.Zero, s3 = TLane.Zero;
         int width = TLane.Count;
-        int runFloats = RunFloats;
-        for (int r = 0; r < Runs; r++)
+        int q = 0;
+        for (; q + 4 <= count; q += 4)
         {
-            float* w = weights + r * runFloats;
-            nint offset = runOffsets[r];
-            for (int j = 0; j < runFloats; j += width)
+            float* x0 = rest + alive[q] * pitch;
+            float* x1 = rest + alive[q + 1] * pitch;
+            float* x2 = rest + alive[q + 2] * pitch;
+            float* x3 = rest + alive[q + 3] * pitch;
+            TVec s0 = TLane.Zero, s1 = TLane.Zero, s2 = TLane.Zero, s3 = TLane.Zero;
+            for (int r = 0; r < runs; r++)
             {
-                TVec wv = TLane.Load(ref w[j]);
-                s0 = TLane.MultiplyAdd(wv, TLane.Load(ref x0[offset + j]), s0);
-                s1 = TLane.MultiplyAdd(wv, TLane.Load(ref x1[offset + j]), s1);
-                s2 = TLane.MultiplyAdd(wv, TLane.Load(ref x2[offset + j]), s2);
-                s3 = TLane.MultiplyAdd(wv, TLane.Load(ref x3[offset + j]), s3);
+                float* w = weights + r * runFloats;
+                nint offset = runOffsets[r];
+                for (int j = 0; j < runFloats; j += width)
+                {
+                    TVec wv = TLane.Load(ref w[j]);
+                    s0 = TLane.MultiplyAdd(wv, TLane.Load(ref x0[offset + j]), s0);
+                    s1 = TLane.MultiplyAdd(wv, TLane.Load(ref x1[offset + j]), s1);
+                    s2 = TLane.MultiplyAdd(wv, TLane.Load(ref x2[offset + j]), s2);
+                    s3 = TLane.MultiplyAdd(wv, TLane.Load(ref x3[offset + j]), s3);
+                }
             }
+            row[alive[q]] = activation.Apply(row[alive[q]] + TLane.Sum(s0) + bias);
+            row[alive[q + 1]] = activation.Apply(row[alive[q + 1]] + TLane.Sum(s1) + bias);
+            row[alive[q + 2]] = activation.Apply(row[alive[q + 2]] + TLane.Sum(s2) + bias);
+            row[alive[q + 3]] = activation.Apply(row[alive[q + 3]] + TLane.Sum(s3) + bias);
         }
-        return (TLane.Sum(s0), TLane.Sum(s1), TLane.Sum(s2), TLane.Sum(s3));
-    }
-
-    /// <summary>The rest of K for one alive output, its input at <paramref name="x"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float Dot<TLane, TVec>(float* weights, float* x, nint* runOffsets)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
-    {
-        TVec sum = TLane.Zero;
-        int width = TLane.Count;
-        int runFloats = RunFloats;
-        for (int r = 0; r < Runs; r++)
+        for (; q < count; q++)
         {
-            float* w = weights + r * runFloats;
-            float* xr = x + runOffsets[r];
-            for (int j = 0; j < runFloats; j += width)
-                sum = TLane.MultiplyAdd(TLane.Load(ref w[j]), TLane.Load(ref xr[j]), sum);
+            float* x = rest + alive[q] * pitch;
+            TVec sum = TLane.Zero;
+            for (int r = 0; r < runs; r++)
+            {
+                float* w = weights + r * runFloats;
+                float* xr = x + runOffsets[r];
+                for (int j = 0; j < runFloats; j += width)
+                    sum = TLane.MultiplyAdd(TLane.Load(ref w[j]), TLane.Load(ref xr[j]), sum);
+            }
+            row[alive[q]] = activation.Apply(row[alive[q]] + TLane.Sum(sum) + bias);
         }
-        return TLane.Sum(sum);
     }
 }

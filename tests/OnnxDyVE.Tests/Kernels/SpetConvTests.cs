@@ -23,8 +23,8 @@ public sealed unsafe class SpetConvTests
     private static readonly (float Min, float Max)[] ClipBounds = [(0f, 6f), (-0.5f, 0.5f), (0.25f, 0.75f)];
 
     /// <summary>
-    /// Stride-1, one-group convolutions followed by ReLU or clip: 2 to 40 input channels (rests under 16 padded, 16
-    /// and more rounded to whole 16s), output channels across ragged tiles, kernels 1 to 5, dilation, uneven pads.
+    /// Stride-1, one-group convolutions followed by ReLU or clip: 2 to 40 input channels (rests under 8 padded, 8
+    /// and more rounded to whole 8s), output channels across ragged tiles, kernels 1 to 5, dilation, uneven pads.
     /// </summary>
     private static ConvLayer Layer(int shape)
     {

@@ -18,12 +18,12 @@ internal static class SpetReference
     /// <param name="Order">Input channels by significance.</param>
     public sealed record Result(double[] Values, double[] Exact, bool[] Ambiguous, long[] Stopped, int PrefixChannels, int[] Order);
 
-    /// <summary>Channels in the prefix for a prefix share: rounded, at least one each side, the rest in whole 16s where 16 or more.</summary>
+    /// <summary>Channels in the prefix for a prefix share: rounded, at least one each side, the rest in whole 8s where 8 or more.</summary>
     public static int PrefixChannels(int channels, float prefix)
     {
         int requested = Math.Clamp((int)Math.Round(prefix * channels), 1, channels - 1);
         int rest = channels - requested;
-        if (rest >= 16) rest = rest / 16 * 16;
+        if (rest >= 8) rest = rest / 8 * 8;
         return channels - rest;
     }
 
