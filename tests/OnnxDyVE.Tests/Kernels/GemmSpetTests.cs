@@ -13,7 +13,7 @@ namespace OnnxDyVE.Tests.Kernels;
 /// an output whose tested value lies below the saturation value by more than 1e-5 x its rounding scale (sum of
 /// |w x| + |beta C|) must be saturated, one above it by as much must be the dense output; between, either.
 /// </summary>
-public sealed unsafe class GemmSpetTests
+public sealed class GemmSpetTests
 {
     private const int ShapeCount = 120;
     private const double DecisionTolerance = 1e-5;
@@ -138,7 +138,7 @@ public sealed unsafe class GemmSpetTests
         string context = $"shape {shape} on {path}, prefix {prefix}: {layer}";
         var kernel = new GemmKernel(Spec(layer, prefix), parameters.Weights, path);
 
-        float[] actual = Run(kernel, layer, a, parameters.Bias, effort: 0f, context);
+        float[] actual = GemmRuns.Run(kernel, layer, a, parameters.Bias, context);
 
         OutputComparison.AssertClose(ScalarReference.Gemm(layer, a, parameters.Weights, parameters.Bias), actual, context);
         Assert.Equal((long)layer.M * layer.K * layer.N, kernel.Counters.Read().DenseMacs);
@@ -154,7 +154,7 @@ public sealed unsafe class GemmSpetTests
         string context = $"shape {shape} on {path}, prefix {prefix}, delta {delta}, effort {effort}, scale {scale}: {layer}";
         var kernel = new GemmKernel(Spec(layer, prefix) with { SpetDelta = delta, ActivationScale = scale }, parameters.Weights, path);
 
-        float[] actual = Run(kernel, layer, a, parameters.Bias, effort, context);
+        float[] actual = GemmRuns.Run(kernel, layer, a, parameters.Bias, context, effort);
 
         double[] dense = ScalarReference.Gemm(layer, a, parameters.Weights, parameters.Bias);
         (double[] values, double[] scales) = SpetReference.Test(layer, a, parameters.Weights, parameters.Bias, prefix, effort * delta, scale);
@@ -180,7 +180,7 @@ public sealed unsafe class GemmSpetTests
         foreach (float effort in new[] { 0f, 0.25f, 0.5f, 0.75f, 1f })
         {
             var kernel = new GemmKernel(Spec(layer, prefix) with { SpetDelta = 2f }, parameters.Weights, path);
-            Run(kernel, layer, a, parameters.Bias, effort, $"shape {shape} on {path} at effort {effort}");
+            GemmRuns.Run(kernel, layer, a, parameters.Bias, $"shape {shape} on {path} at effort {effort}", effort);
             long executed = kernel.Counters.Read().ExecutedMacs;
             Assert.True(executed <= previous, $"shape {shape} on {path}: effort {effort} executed {executed} MACs, less effort {previous}");
             previous = executed;
@@ -195,7 +195,7 @@ public sealed unsafe class GemmSpetTests
         {
             (GemmLayer layer, LayerParameters parameters, float[] a, float prefix) = Case(shape);
             var kernel = new GemmKernel(Spec(layer, prefix), parameters.Weights, SimdPaths.Best);
-            Run(kernel, layer, a, parameters.Bias, effort: 0f, $"shape {shape}");
+            GemmRuns.Run(kernel, layer, a, parameters.Bias, $"shape {shape}");
             executed += kernel.Counters.Read().ExecutedMacs;
             dense += kernel.Counters.Read().DenseMacs;
         }
@@ -261,22 +261,6 @@ public sealed unsafe class GemmSpetTests
     private static float[] RunRow(GemmKernel kernel, float[] a, float[]? c, float effort)
     {
         var layer = new GemmLayer(1, kernel.Spec.K, kernel.Spec.N) { Bias = c is null ? GemmBiasShape.None : GemmBiasShape.Row };
-        return Run(kernel, layer, a, c, effort, "one row");
-    }
-
-    private static float[] Run(GemmKernel kernel, GemmLayer layer, float[] a, float[]? c, float effort, string context)
-    {
-        GemmWork work = kernel.Plan(layer.M, effort);
-        long[]? cShape = layer.CShape();
-        GemmBias bias = cShape is null ? default : GemmBias.For(cShape, layer.M, layer.N);
-        var output = new GuardedOutput(layer.M * layer.N);
-        fixed (float* x = a)
-        fixed (float* pc = c)
-        fixed (float* y = output)
-        {
-            for (int task = 0; task < work.TaskCount; task++) kernel.RunTask(work, x, pc, bias, y, task);
-        }
-        output.AssertGuardsIntact(context);
-        return output.Values.ToArray();
+        return GemmRuns.Run(kernel, layer, a, c, "one row", effort);
     }
 }
