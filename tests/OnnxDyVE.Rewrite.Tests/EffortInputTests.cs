@@ -5,11 +5,12 @@ namespace OnnxDyVE.Rewrite.Tests;
 
 /// <summary>
 /// The effort input the rewriter gives a model: one float scalar graph input, <c>dyve_effort</c>, with an initializer
-/// of the same name holding the default 0, read by every DyveConv as its input 3; a run may feed it or leave it out.
+/// of the same name holding the default 0, read by every DyveConv and DyveGemm as its input 3; a run may feed it or
+/// leave it out.
 /// </summary>
 public sealed class EffortInputTests
 {
-    /// <summary>Two convolutions (one with a bias, one without), an activation, and a Gemm, which takes no effort.</summary>
+    /// <summary>Two convolutions (one with a bias, one without), an activation, and a Gemm.</summary>
     private static ModelProto Network(long irVersion = 7)
     {
         var builder = new ModelBuilder(seed: 21);
@@ -28,7 +29,7 @@ public sealed class EffortInputTests
     }
 
     [Fact]
-    public void Every_DyveConv_reads_one_effort_input_whose_default_is_0()
+    public void Every_DyveConv_and_DyveGemm_reads_one_effort_input_whose_default_is_0()
     {
         ModelProto rewritten = DyveRewriter.Rewrite(Network()).Model;
 
@@ -45,7 +46,7 @@ public sealed class EffortInputTests
         Assert.Equal(["x", "w1", "b1", EffortInput.Name], convs[0].Input);
         // No bias: B is left out as the empty name, so that the effort stays input 3.
         Assert.Equal(["relu1", "w2", "", EffortInput.Name], convs[1].Input);
-        Assert.DoesNotContain(EffortInput.Name, rewritten.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp).Input);
+        Assert.Equal(["flatten", "fc_w", "fc_b", EffortInput.Name], rewritten.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp).Input);
     }
 
     [Fact]
@@ -75,13 +76,36 @@ public sealed class EffortInputTests
     }
 
     [Fact]
-    public void A_model_without_convolutions_gets_no_effort_input()
+    public void A_DyveGemm_without_C_reads_the_effort_after_an_empty_name()
     {
         var builder = new ModelBuilder(seed: 22);
         string y = builder.Node("Gemm", "fc", [builder.Input("x", 2, 6), builder.Weights("w", [6, 3])]);
         ModelProto rewritten = DyveRewriter.Rewrite(builder.Output(y).Build()).Model;
 
-        Assert.Contains(rewritten.Graph.Node, n => n.OpType == DyveSchema.GemmOp);
+        Assert.Equal(["x", "w", "", EffortInput.Name], rewritten.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp).Input);
+        Assert.Single(rewritten.Graph.Input, i => i.Name == EffortInput.Name);
+        Assert.Single(rewritten.Graph.Initializer, t => t.Name == EffortInput.Name);
+    }
+
+    [Fact]
+    public void A_DyveGemm_without_effort_is_wired_by_the_next_rewrite()
+    {
+        ModelProto once = DyveRewriter.Rewrite(Network()).Model;
+        once.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp).Input.RemoveAt(EffortInput.GemmInputIndex);
+
+        ModelProto twice = DyveRewriter.Rewrite(once).Model;
+
+        Assert.Equal(EffortInput.Name, twice.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp).Input[EffortInput.GemmInputIndex]);
+        Assert.Equal(DyveRewriter.Rewrite(Network()).Model.ToByteArray(), twice.ToByteArray());
+    }
+
+    [Fact]
+    public void A_model_without_convolutions_or_fully_connected_layers_gets_no_effort_input()
+    {
+        var builder = new ModelBuilder(seed: 22);
+        string y = builder.Node("Relu", "relu", [builder.Input("x", 2, 6)]);
+        ModelProto rewritten = DyveRewriter.Rewrite(builder.Output(y).Build()).Model;
+
         Assert.DoesNotContain(rewritten.Graph.Input, i => i.Name == EffortInput.Name);
         Assert.DoesNotContain(rewritten.Graph.Initializer, t => t.Name == EffortInput.Name);
     }
@@ -178,18 +202,22 @@ public sealed class EffortInputTests
         Assert.Equal(rewritten.ToByteArray(), DyveRewriter.Rewrite(rewritten).Model.ToByteArray());
     }
 
-    /// <summary>A model before IR 4 with nothing for DyveConv gets no effort input, so there is nothing to raise it for.</summary>
+    /// <summary>
+    /// A model before IR 4 with nothing for DyveConv or DyveGemm (here a MatMul whose weights are a graph input, which
+    /// the rewriter leaves) gets no effort input, so there is nothing to raise it for.
+    /// </summary>
     [Fact]
-    public void A_model_before_IR_4_without_convolutions_keeps_its_IR_version_and_inputs()
+    public void A_model_before_IR_4_without_dyve_operators_keeps_its_IR_version_and_inputs()
     {
         var builder = new ModelBuilder(seed: 5);
         string x = builder.Input("x", 1, 4);
-        ModelProto model = builder.Output(builder.Node("Gemm", "fc", [x, builder.Weights("w", [4, 3])])).Build();
+        string w = builder.Input("w", 4, 3);
+        ModelProto model = builder.Output(builder.Node("MatMul", "fc", [x, w])).Build();
         model.IrVersion = 3;
-        model.Graph.Input.Add(OnnxProto.FloatValue("w", [4, 3]));
 
         ModelProto rewritten = DyveRewriter.Rewrite(model).Model;
 
+        Assert.DoesNotContain(rewritten.Graph.Node, n => n.Domain == DyveSchema.Domain);
         Assert.Equal(3, rewritten.IrVersion);
         Assert.Equal(["x", "w"], rewritten.Graph.Input.Select(i => i.Name));
     }

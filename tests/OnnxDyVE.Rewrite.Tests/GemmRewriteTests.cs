@@ -67,7 +67,10 @@ public sealed class GemmRewriteTests
 
         NodeProto dyve = Assert.Single(result.Model.Graph.Node);
         Assert.Equal((DyveSchema.GemmOp, "matmul", y), (dyve.OpType, dyve.Name, dyve.Output[0]));
-        Assert.Equal(biasShape.Length > 0 ? 3 : 2, dyve.Input.Count);
+        // C, or the empty name where there is none, then the effort.
+        Assert.Equal(4, dyve.Input.Count);
+        Assert.Equal(biasShape.Length > 0, dyve.Input[2].Length > 0);
+        Assert.Equal(EffortInput.Name, dyve.Input[EffortInput.GemmInputIndex]);
         Equivalence.AssertSameOutputs(original, result.Model, 1, 2);
     }
 

@@ -30,7 +30,7 @@ public sealed class StockRestorerTests
         Assert.DoesNotContain(restored.OpsetImport, o => o.Domain == DyveSchema.Domain);
         Assert.Equal(["Conv", "Relu", "Conv", "LeakyRelu", "Conv", "Clip", "Flatten", "Gemm", "Relu"], restored.Graph.Node.Select(n => n.OpType));
         Assert.Equal(["conv1", "conv2", "conv3", "fc"], restored.Graph.Node.Where(n => n.OpType is "Conv" or "Gemm").Select(n => n.Name));
-        // The effort input goes with the last DyveConv that read it.
+        // The effort input goes with the last DyveConv or DyveGemm that read it.
         Assert.Contains(rewritten.Graph.Input, i => i.Name == EffortInput.Name);
         Assert.Equal(original.Graph.Input, restored.Graph.Input);
         Assert.DoesNotContain(restored.Graph.Initializer, t => t.Name == EffortInput.Name);
@@ -62,8 +62,32 @@ public sealed class StockRestorerTests
                 original.Graph.Input.Add(OnnxProto.FloatValue(initializer.Name, [.. initializer.Dims]));
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
         Assert.All(rewritten.Graph.Node.Where(n => n.OpType == DyveSchema.ConvOp), n => Assert.Equal(EffortInput.Name, n.Input[EffortInput.ConvInputIndex]));
+        Assert.Equal(["flatten", "fc_w", "", EffortInput.Name], rewritten.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp).Input);
 
         Assert.Equal(expected, StockRestorer.Restore(rewritten));
+    }
+
+    /// <summary>A DyveGemm with SPET restores to the original Gemm and Relu: C kept, the effort and DyVE's attributes dropped.</summary>
+    [Fact]
+    public void A_DyveGemm_with_spet_restores_to_the_original_gemm()
+    {
+        var builder = new ModelBuilder(seed: 11);
+        string y = builder.Node("Gemm", "fc", [builder.Input("x", 2, 20), builder.Weights("fc_w", [20, 7]), builder.Weights("fc_b", [7])], OnnxProto.Float("beta", 0.5f));
+        y = builder.Node("Relu", "fc_relu", [y]);
+        ModelProto original = builder.Output(y).Build();
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        NodeProto gemm = rewritten.Graph.Node.Single(n => n.OpType == DyveSchema.GemmOp);
+        gemm.Attribute.Add(OnnxProto.Float(DyveSchema.SpetPrefix, 0.25f));
+        gemm.Attribute.Add(OnnxProto.Float(DyveSchema.SpetDelta, 1f));
+        gemm.Attribute.Add(OnnxProto.Float(DyveSchema.ActivationScale, 2f));
+
+        ModelProto restored = StockRestorer.Restore(rewritten);
+
+        NodeProto stock = restored.Graph.Node.Single(n => n.OpType == "Gemm");
+        Assert.Equal(["x", "fc_w", "fc_b"], stock.Input);
+        Assert.Equal(["beta"], stock.Attribute.Select(a => a.Name));
+        Assert.DoesNotContain(restored.Graph.Initializer, t => t.Name == EffortInput.Name);
+        Equivalence.AssertSameOutputs(original, restored, 1, 2);
     }
 
     [Fact]

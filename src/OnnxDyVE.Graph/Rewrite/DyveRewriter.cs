@@ -73,7 +73,7 @@ public static class DyveRewriter
     /// other initializers leave the input list, where IR 4 no longer needs them: they stay constants, exactly as
     /// they were under IR 3, and <c>dyve_effort</c> is the one overridable input. Nothing else in IR 4 differs
     /// from IR 3 (IR 4 is what ONNX 1.3 wrote, with opset 8), so the model computes the same. A model with no
-    /// effort input (nothing rewritten to DyveConv) is left at its IR version: there is nothing to feed.
+    /// effort input (nothing rewritten to DyveConv or DyveGemm) is left at its IR version: there is nothing to feed.
     /// </remarks>
     private static void RaiseToOverridableInitializers(ModelProto model)
     {

@@ -4,7 +4,7 @@ using OnnxDyVE.Schema;
 namespace OnnxDyVE.Graph.Rewrite;
 
 /// <summary>
-/// The one effort tensor every DyveConv of a model reads as its input 3: the graph input
+/// The one effort tensor every DyveConv and DyveGemm of a model reads as its input 3: the graph input
 /// <see cref="DyveSchema.EffortInput"/> (float, shape [], a scalar) with an initializer of the same name that
 /// holds the default. From IR version 4 on, an initializer listed among the graph inputs is a default the caller
 /// may replace: feed <c>dyve_effort</c> to a run to change the effort for that run, or leave it out to run at the
@@ -15,8 +15,11 @@ public static class EffortInput
 {
     public const string Name = DyveSchema.EffortInput;
 
-    /// <summary>DyveConv's input index of the effort.</summary>
+    /// <summary>DyveConv's input index of the effort (after B).</summary>
     public const int ConvInputIndex = 3;
+
+    /// <summary>DyveGemm's input index of the effort (after C).</summary>
+    public const int GemmInputIndex = 3;
 
     /// <summary>The default effort of <paramref name="model"/>: its initializer's value. Throws when it has none.</summary>
     public static float Default(ModelProto model)
@@ -41,14 +44,14 @@ public static class EffortInput
     }
 
     /// <summary>
-    /// Wires every DyveConv of the main graph that has no effort input to <see cref="Name"/>, adding the graph input and
-    /// its initializer (default 0) if the model has none yet. A model without DyveConv is left alone. Throws
+    /// Wires every DyveConv and DyveGemm of the main graph that has no effort input to <see cref="Name"/>, adding the graph
+    /// input and its initializer (default 0) if the model has none yet. A model without either is left alone. Throws
     /// <see cref="RewriteException"/> when the name is taken by anything other than an effort input.
     /// </summary>
     internal static void Wire(ModelProto model)
     {
         GraphProto graph = model.Graph;
-        List<NodeProto> unwired = [.. graph.Node.Where(n => IsDyveConv(n) && (n.Input.Count <= ConvInputIndex || n.Input[ConvInputIndex].Length == 0))];
+        List<NodeProto> unwired = [.. graph.Node.Where(n => InputIndex(n) is int index && (n.Input.Count <= index || n.Input[index].Length == 0))];
         if (unwired.Count == 0) return;
         if (Find(graph) is null)
         {
@@ -59,10 +62,11 @@ public static class EffortInput
         }
         foreach (NodeProto node in unwired)
         {
-            // Optional inputs left out before the effort are empty names (no bias: [X, W, "", effort]).
-            while (node.Input.Count < ConvInputIndex) node.Input.Add("");
-            if (node.Input.Count == ConvInputIndex) node.Input.Add(Name);
-            else node.Input[ConvInputIndex] = Name;
+            // Optional inputs left out before the effort are empty names (no bias: [X, W, "", effort]; no C: [A, B, "", effort]).
+            int index = InputIndex(node)!.Value;
+            while (node.Input.Count < index) node.Input.Add("");
+            if (node.Input.Count == index) node.Input.Add(Name);
+            else node.Input[index] = Name;
         }
     }
 
@@ -79,7 +83,13 @@ public static class EffortInput
             if (graph.Initializer[i].Name == Name) graph.Initializer.RemoveAt(i);
     }
 
-    internal static bool IsDyveConv(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.ConvOp;
+    /// <summary>Where <paramref name="node"/> takes the effort: its input index for DyveConv and DyveGemm, null for any other node.</summary>
+    internal static int? InputIndex(NodeProto node) => node.Domain != DyveSchema.Domain ? null : node.OpType switch
+    {
+        DyveSchema.ConvOp => ConvInputIndex,
+        DyveSchema.GemmOp => GemmInputIndex,
+        _ => null,
+    };
 
     /// <summary>
     /// The effort initializer, if <paramref name="graph"/> has the effort input: a graph input <see cref="Name"/> of

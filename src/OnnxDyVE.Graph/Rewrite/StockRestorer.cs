@@ -6,7 +6,7 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// <summary>
 /// The inverse of <see cref="DyveRewriter"/>, exactly: every DyveConv becomes an ONNX Conv and every DyveGemm a Gemm,
 /// each followed by its fused activation as a node of its own (Relu, LeakyRelu or Clip). DyVE's own attributes
-/// (activation, mechanisms) and DyveConv's effort input are dropped, and with them the <see cref="EffortInput"/>
+/// (activation, mechanisms) and the effort input (DyveConv's and DyveGemm's input 3) are dropped, and with them the <see cref="EffortInput"/>
 /// graph input and initializer once nothing reads them; everything else is kept. Stock ONNX Runtime runs the result with no
 /// DyVE library, which is what a stock-against-DyVE comparison needs when it is given only the DyVE model.
 /// </summary>
@@ -46,11 +46,9 @@ public static class StockRestorer
             string output = node.Output[0];
             string layerOutput = activation == DyveSchema.ActivationKinds.None ? output : names.Fresh($"{output}_{opType.ToLowerInvariant()}");
             string[] inputs = [.. node.Input];
-            if (opType == OpTypes.Conv)
-            {
-                readEffort |= inputs.Length > EffortInput.ConvInputIndex && inputs[EffortInput.ConvInputIndex] == EffortInput.Name;
-                inputs = StockConvInputs(inputs);
-            }
+            int effortIndex = EffortInput.InputIndex(node)!.Value;
+            readEffort |= inputs.Length > effortIndex && inputs[effortIndex] == EffortInput.Name;
+            inputs = StockInputs(inputs, effortIndex);
             nodes.Add(OnnxProto.Node(opType, "", node.Name, inputs, [layerOutput], node.Attribute.Where(a => kept.Contains(a.Name)).Select(a => a.Clone())));
             if (activation != DyveSchema.ActivationKinds.None)
                 nodes.Add(Activation(node, activation, layerOutput, output, opset, graph, names));
@@ -63,10 +61,13 @@ public static class StockRestorer
         return result;
     }
 
-    /// <summary>Conv's inputs of a DyveConv's: X, W and B if there is one; the effort (input 3) has no place in Conv.</summary>
-    private static string[] StockConvInputs(string[] inputs)
+    /// <summary>
+    /// Conv's inputs of a DyveConv's (X, W and B if there is one), Gemm's of a DyveGemm's (A, B and C if there is one):
+    /// the effort (at <paramref name="effortIndex"/>) has no place in either.
+    /// </summary>
+    private static string[] StockInputs(string[] inputs, int effortIndex)
     {
-        int count = Math.Min(inputs.Length, EffortInput.ConvInputIndex);
+        int count = Math.Min(inputs.Length, effortIndex);
         while (count > 2 && inputs[count - 1].Length == 0) count--;
         return inputs[..count];
     }

@@ -64,6 +64,15 @@ internal sealed unsafe class SpetConv
 
     private readonly float[] _bias;
 
+    /// <summary>
+    /// Per output channel, per rest channel (<see cref="RestPitch"/> floats, zeros past the rest): the sum of its positive
+    /// weights over the taps, and of its negative ones. Inputs range over [low, high] with low &lt;= 0 &lt;= high, so the
+    /// most a channel's taps can add is high x positive + low x negative: exact SPET's bound costs two multiply-adds
+    /// per rest channel, not per tap.
+    /// </summary>
+    private readonly float[] _positiveMass;
+    private readonly float[] _negativeMass;
+
     public int PrefixChannels { get; }
     public int RestChannels { get; }
 
@@ -105,6 +114,8 @@ internal sealed unsafe class SpetConv
         int prefixK = PrefixChannels * _taps;
         var prefix = new float[(long)m * prefixK];
         _restWeights = new float[checked(m * RestRowFloats)];
+        _positiveMass = new float[checked(m * RestPitch)];
+        _negativeMass = new float[checked(m * RestPitch)];
         for (int o = 0; o < m; o++)
             for (int i = 0; i < c; i++)
             {
@@ -114,7 +125,13 @@ internal sealed unsafe class SpetConv
                     kernel.CopyTo(prefix.AsSpan(o * prefixK + i * _taps, _taps));
                     continue;
                 }
-                for (int t = 0; t < _taps; t++) _restWeights[o * RestRowFloats + RestIndex(t, i - PrefixChannels)] = kernel[t];
+                int j = i - PrefixChannels;
+                for (int t = 0; t < _taps; t++)
+                {
+                    _restWeights[o * RestRowFloats + RestIndex(t, j)] = kernel[t];
+                    if (kernel[t] > 0) _positiveMass[o * RestPitch + j] += kernel[t];
+                    else _negativeMass[o * RestPitch + j] += kernel[t];
+                }
             }
         _prefixPanels = GC.AllocateUninitializedArray<float>(checked(_panels * PanelLayout.Rows * prefixK), pinned: true);
         fixed (float* source = prefix)
@@ -292,13 +309,15 @@ internal sealed unsafe class SpetConv
         long aliveOutputs = 0;
         Activation activation = spec.Activation;
         fixed (float* restWeights = _restWeights)
+        fixed (float* positiveMass = _positiveMass)
+        fixed (float* negativeMass = _negativeMass)
         fixed (float* bias = _bias)
         {
             for (int o = rows.First; o < rows.First + rows.Count; o++)
             {
                 float* weights = restWeights + (nint)o * RestRowFloats;
                 float margin = bounded
-                    ? Bound<TLane, TVec>(weights, RestRowFloats, low, high, RestPitch) * (1 - strength)
+                    ? Bound<TLane, TVec>(positiveMass + (nint)o * RestPitch, negativeMass + (nint)o * RestPitch, low, high, RestPitch) * (1 - strength)
                     : -spec.ActivationScale * (strength - 1);
                 // Stop where partial + bias + margin < floor; a NaN anywhere fails the test and the output is computed.
                 float threshold = _floor - bias[o] - margin;
@@ -321,32 +340,30 @@ internal sealed unsafe class SpetConv
         int restK = RestChannels * _taps;
         _counters.Add(outputs * segments.TotalLength + aliveOutputs * restK, outputs * spec.ReductionLength, outputs);
         _counters.AddStopped(outputs - aliveOutputs);
-        // One comparison per output; the bound costs three operations per weight of the rest.
-        _counters.AddOverhead(outputs + (bounded ? 3L * rows.Count * restK : 0));
+        // One comparison per output; the bound, two multiply-adds per rest channel and output channel.
+        _counters.AddOverhead(outputs + (bounded ? 2L * rows.Count * RestChannels : 0));
     }
 
     /// <summary>
-    /// The most an output's rest of K can add, sum of max(w x high, w x low), plus a slack for float rounding;
-    /// infinite or NaN when an input holds a NaN or an infinity (the output is then never stopped).
+    /// The most an output's rest of K can add, sum over rest channels of high x positive + low x negative weight mass,
+    /// plus a slack for float rounding; infinite or NaN when an input holds a NaN or an infinity (the output is then
+    /// never stopped).
     /// </summary>
     // Its own method, with no calls inside: a call clobbers every vector register and the JIT would keep the sums in memory.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Bound<TLane, TVec>(float* weights, int restRowFloats, float* low, float* high, int pitch)
+    private static float Bound<TLane, TVec>(float* positive, float* negative, float* low, float* high, int pitch)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
         TVec most = TLane.Zero, spread = TLane.Zero;
-        int width = TLane.Count;
-        for (int t = 0; t < restRowFloats; t += pitch)
-            for (int j = 0; j < pitch; j += width)
-            {
-                TVec w = TLane.Load(ref weights[t + j]);
-                TVec up = TLane.Multiply(w, TLane.Load(ref high[j]));
-                TVec down = TLane.Multiply(w, TLane.Load(ref low[j]));
-                TVec larger = TLane.Max(up, down);
-                most = TLane.Add(most, larger);
-                spread = TLane.Add(spread, TLane.Subtract(larger, TLane.Min(up, down)));
-            }
+        for (int j = 0; j < pitch; j += TLane.Count)
+        {
+            TVec p = TLane.Load(ref positive[j]), n = TLane.Load(ref negative[j]);
+            TVec h = TLane.Load(ref high[j]), l = TLane.Load(ref low[j]);
+            most = TLane.MultiplyAdd(p, h, TLane.MultiplyAdd(n, l, most));
+            // Sum of |w| x max(high, -low) is at most (positive - negative) x (high - low): the rest's magnitude.
+            spread = TLane.MultiplyAdd(TLane.Subtract(p, n), TLane.Subtract(h, l), spread);
+        }
         return TLane.Sum(most) + BoundSlack * TLane.Sum(spread);
     }
 

@@ -4,10 +4,10 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Gemm;
 
 /// <summary>
-/// Exact ONNX Gemm with constant B, for fully connected layers. B (the weights) is the vector operand,
+/// ONNX Gemm with constant B, for fully connected layers. B (the weights) is the vector operand,
 /// packed once in tile-column panels with alpha folded in; A (the activations, M = batch rows) is the
 /// broadcast operand, packed per block of K at run time. Each k step reads one row of B for every row of A,
-/// so at batch 1 the weights stream once per run.
+/// so at batch 1 the weights stream once per run. Exact, but for SPET when the spec asks for it (<see cref="SpetPlan"/>).
 /// </summary>
 public sealed unsafe class GemmKernel
 {
@@ -20,7 +20,9 @@ public sealed unsafe class GemmKernel
     /// <summary>Most rows of A at which zero inputs are skipped: beyond two tile panels a k is rarely zero in every row.</summary>
     public const int SkipZeroInputsMaxRows = 2 * PanelLayout.Rows;
 
-    private readonly float[] _packedB;
+    /// <summary>B in tile-column panels, alpha folded in; empty with SPET, which packs B its own way.</summary>
+    private readonly float[] _packedB = [];
+    private readonly SpetPlan? _spet;
     private readonly int _columnPanels;
 
     public GemmSpec Spec { get; }
@@ -37,6 +39,11 @@ public sealed unsafe class GemmKernel
         Path = path;
         TileColumns = PanelLayout.Columns(path);
         _columnPanels = PanelLayout.CeilDiv(spec.N, TileColumns);
+        if (spec.UsesSpet)
+        {
+            _spet = new SpetPlan(spec, b, TileColumns, SimdPaths.Width(path));
+            return;
+        }
         _packedB = GC.AllocateUninitializedArray<float>(checked(_columnPanels * TileColumns * spec.K), pinned: true);
         fixed (float* source = b)
         fixed (float* packed = _packedB)
@@ -50,16 +57,18 @@ public sealed unsafe class GemmKernel
     public KernelCounters Counters { get; } = new();
 
     /// <summary>Lays out a run over M rows of A.</summary>
-    public GemmWork Plan(int m)
+    /// <param name="effort">
+    /// The run's effort in [0, 1]: SPET (<see cref="GemmSpec.SpetPrefix"/>) predicts with t = effort x
+    /// <see cref="GemmSpec.SpetDelta"/>; at 0 it is exact. Without SPET it changes nothing.
+    /// </param>
+    public GemmWork Plan(int m, float effort = 0)
     {
         if (m <= 0) throw new ArgumentException($"A must have at least one row, got M {m}");
+        if (!(effort >= 0 && effort <= 1)) throw new ArgumentException($"effort must be in [0, 1], got {effort}");
         int rowChunks = PanelLayout.CeilDiv(m, RowsPerRowChunk);
         int columnChunks = PanelLayout.CeilDiv(_columnPanels, PanelsPerColumnChunk);
-        return new GemmWork(m, rowChunks, columnChunks, rowChunks * columnChunks);
+        return new GemmWork(m, rowChunks, columnChunks, rowChunks * columnChunks, effort);
     }
-
-    private int ScratchFloats(in GemmWork work) =>
-        PanelLayout.CeilDiv(Math.Min(work.M, RowsPerRowChunk), PanelLayout.Rows) * PanelLayout.Rows * KBlock(work.M);
 
     private bool SkipsZeroInputs(int m) => Spec.SkipZeroInputs && m <= SkipZeroInputsMaxRows;
 
@@ -89,8 +98,6 @@ public sealed unsafe class GemmKernel
         }
     }
 
-    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTask<TLane, TVec>(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
@@ -99,117 +106,53 @@ public sealed unsafe class GemmKernel
         int rowChunk = task / work.ColumnChunks;
         int columnChunk = task - rowChunk * work.ColumnChunks;
         int m0 = rowChunk * RowsPerRowChunk;
-        int mLength = Math.Min(RowsPerRowChunk, work.M - m0);
-        int rowPanels = PanelLayout.CeilDiv(mLength, PanelLayout.Rows);
+        int rows = Math.Min(RowsPerRowChunk, work.M - m0);
         int firstPanel = columnChunk * PanelsPerColumnChunk;
         int lastPanel = Math.Min(firstPanel + PanelsPerColumnChunk, _columnPanels);
-        int k = spec.K;
-        int n = spec.N;
-        int tileColumns = TileColumns;
-        (nint rowStride, nint kStride) = spec.TransA ? ((nint)1, (nint)work.M) : ((nint)k, (nint)1);
-
-        if (work.M == 1)
+        (nint rowStride, nint kStride) = spec.TransA ? ((nint)1, (nint)work.M) : ((nint)spec.K, (nint)1);
+        var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
+        var chunk = new GemmChunk(a + m0 * rowStride, rowStride, kStride, rows, firstPanel, lastPanel, y + (nint)m0 * spec.N,
+            epilogue.At(m0, 0), KBlock(work.M), SkipsZeroInputs(work.M));
+        if (_spet is not null)
         {
-            RunSingleRow<TLane, TVec>(a, c, bias, y, firstPanel, lastPanel);
+            SpetRun.Run<TLane, TVec>(_spet, chunk, work.Effort, Counters);
             return;
         }
-        int kBlock = KBlock(work.M);
-        bool skipZeros = SkipsZeroInputs(work.M);
-        // A's panels, then (when zeros are skipped) the offset of each live k's row in a B panel.
-        float* packedA = ScratchArena.Rent(ScratchFloats(work) + (skipZeros ? k * (sizeof(nint) / sizeof(float)) : 0));
-        var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
-        long denseMacs = (long)mLength * k * (Math.Min(n, lastPanel * tileColumns) - firstPanel * tileColumns);
+        int k = spec.K;
+        float* scratch = ScratchArena.Rent(PanelProduct.ScratchFloats(rows, k, chunk.KBlock, chunk.SkipZeros, kStride));
+        int live;
         fixed (float* packedB = _packedB)
         {
-            if (skipZeros)
-            {
-                // All of K is one block at these batch sizes (KBlock), so one pass finds the live k.
-                nint* offsets = (nint*)(packedA + ScratchFloats(work));
-                int live = PanelLayout.PackLiveRows(a + m0 * rowStride, rowStride, kStride, mLength, k, packedA, offsets, tileColumns);
-                for (int jp = firstPanel; jp < lastPanel; jp++)
-                {
-                    int column = jp * tileColumns;
-                    float* panel = packedB + (nint)jp * k * tileColumns;
-                    int columns = Math.Min(tileColumns, n - column);
-                    for (int ip = 0; ip < rowPanels; ip++)
-                    {
-                        int row = m0 + ip * PanelLayout.Rows;
-                        float* rowPanel = packedA + (nint)ip * PanelLayout.Rows * k;
-                        float* target = y + (nint)row * n + column;
-                        int rows = Math.Min(PanelLayout.Rows, work.M - row);
-                        // With no zero k the packed A is the dense one: read B's rows in order, without the offset table.
-                        if (live == k)
-                            GemmTile<TLane, TVec>.Run(rowPanel, new StridedRows(panel, tileColumns), live, target, n, target, n, rows, columns,
-                                accumulate: false, finish: true, epilogue.At(row, column));
-                        else
-                            GemmTile<TLane, TVec>.Run(rowPanel, new OffsetRows(panel, offsets), live, target, n, target, n, rows, columns,
-                                accumulate: false, finish: true, epilogue.At(row, column));
-                    }
-                }
-                Counters.Add(denseMacs * live / k, denseMacs, denseMacs / k);
-                return;
-            }
-            for (int k0 = 0; k0 < k; k0 += kBlock)
-            {
-                int kLength = Math.Min(kBlock, k - k0);
-                bool accumulate = k0 > 0;
-                bool finish = k0 + kLength == k;
-                PanelLayout.PackRows(a + m0 * rowStride + k0 * kStride, rowStride, kStride, mLength, kLength, 1f, packedA);
-                for (int jp = firstPanel; jp < lastPanel; jp++)
-                {
-                    int column = jp * tileColumns;
-                    float* b = packedB + ((nint)jp * k + k0) * tileColumns;
-                    int columns = Math.Min(tileColumns, n - column);
-                    for (int ip = 0; ip < rowPanels; ip++)
-                    {
-                        int row = m0 + ip * PanelLayout.Rows;
-                        float* target = y + (nint)row * n + column;
-                        GemmTile<TLane, TVec>.Run(packedA + (nint)ip * PanelLayout.Rows * kLength, new StridedRows(b, tileColumns), kLength,
-                            target, n, target, n, Math.Min(PanelLayout.Rows, work.M - row), columns,
-                            accumulate, finish, epilogue.At(row, column));
-                    }
-                }
-            }
+            live = PanelProduct<TLane, TVec>.Run(chunk.A, rowStride, kStride, rows, k, chunk.KBlock, chunk.SkipZeros,
+                packedB, TileColumns, firstPanel, lastPanel, spec.N, chunk.Y, chunk.Epilogue, scratch);
         }
-        Counters.Add(denseMacs, denseMacs, denseMacs / Spec.K);
-    }
-
-    /// <summary>
-    /// Batch 1: column panels [firstPanel, lastPanel) of y = act(alpha a B + beta C) by <see cref="GemvTile{TLane,TVec}"/>,
-    /// four panels at a time, over the live inputs when zeros are skipped.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunSingleRow<TLane, TVec>(float* a, float* c, GemmBias bias, float* y, int firstPanel, int lastPanel)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
-    {
-        GemmSpec spec = Spec;
-        int k = spec.K, n = spec.N, tileColumns = TileColumns;
-        var epilogue = new TileEpilogue(c, bias.RowStride, bias.ColumnStride, spec.Beta, spec.Activation);
-        // One row of A is K contiguous floats whether or not it is transposed: its (live) values, then the
-        // offset of each one's row in a panel. The offsets cost one L1 load per k, nothing next to B's stream.
-        float* values = ScratchArena.Rent(k + k * (sizeof(nint) / sizeof(float)));
-        var offsets = (nint*)(values + k);
-        int live = PanelLayout.PackLive(a, k, spec.SkipZeroInputs, values, offsets, tileColumns);
-        long denseMacs = (long)k * (Math.Min(n, lastPanel * tileColumns) - firstPanel * tileColumns);
-        fixed (float* packedB = _packedB)
-        {
-            nint panelFloats = (nint)k * tileColumns;
-            int jp = firstPanel;
-            for (; jp + 4 <= lastPanel && (jp + 4) * tileColumns <= n; jp += 4)
-            {
-                float* p = packedB + jp * panelFloats;
-                GemvTile<TLane, TVec>.Run4(values, new OffsetRows(p, offsets), new OffsetRows(p + panelFloats, offsets),
-                    new OffsetRows(p + 2 * panelFloats, offsets), new OffsetRows(p + 3 * panelFloats, offsets), live,
-                    y + jp * tileColumns, epilogue.At(0, jp * tileColumns));
-            }
-            for (; jp < lastPanel; jp++)
-                GemvTile<TLane, TVec>.Run1(values, new OffsetRows(packedB + jp * panelFloats, offsets), live,
-                    y + jp * tileColumns, Math.Min(tileColumns, n - jp * tileColumns), epilogue.At(0, jp * tileColumns));
-        }
-        Counters.Add(denseMacs * live / k, denseMacs, denseMacs / k);
+        long outputs = (long)rows * chunk.Columns(TileColumns, spec.N);
+        Counters.Add(outputs * live, outputs * k, outputs);
     }
 }
 
-/// <summary>A Gemm run laid out as independent tasks.</summary>
-public readonly record struct GemmWork(int M, int RowChunks, int ColumnChunks, int TaskCount);
+/// <summary>A Gemm run laid out as independent tasks, at the run's effort (SPET's, when the spec has it).</summary>
+public readonly record struct GemmWork(int M, int RowChunks, int ColumnChunks, int TaskCount, float Effort = 0);
+
+/// <summary>
+/// What one task computes: rows [m0, m0 + Rows) of Y (A, Y and the epilogue positioned at row m0) over the columns of
+/// panels [FirstPanel, LastPanel).
+/// </summary>
+internal readonly unsafe struct GemmChunk(float* a, nint rowStride, nint kStride, int rows, int firstPanel, int lastPanel,
+    float* y, TileEpilogue epilogue, int kBlock, bool skipZeros)
+{
+    public readonly float* A = a;
+    public readonly nint RowStride = rowStride;
+    public readonly nint KStride = kStride;
+    public readonly int Rows = rows;
+    public readonly int FirstPanel = firstPanel;
+    public readonly int LastPanel = lastPanel;
+    public readonly float* Y = y;
+    public readonly TileEpilogue Epilogue = epilogue;
+    /// <summary>k per block of the product (all of K where zeros are skipped).</summary>
+    public readonly int KBlock = kBlock;
+    public readonly bool SkipZeros = skipZeros;
+
+    /// <summary>Output columns of the chunk (the last panel may be ragged).</summary>
+    public int Columns(int tileColumns, int n) => Math.Min(n, LastPanel * tileColumns) - FirstPanel * tileColumns;
+}

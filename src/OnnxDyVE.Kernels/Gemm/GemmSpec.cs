@@ -10,6 +10,13 @@ namespace OnnxDyVE.Kernels.Gemm;
 /// are mostly zeros at batch 1 and bound by reading B. The result is bit-identical: a skipped term would have
 /// added 0 x w (w finite) to the sum.
 /// </param>
+/// <param name="SpetPrefix">
+/// SPET (saturation prediction and early termination): the share of K, in [0, 1), that every output computes before
+/// its test, in an order of significance fixed from the weights; 0 turns SPET off. Needs a saturating activation
+/// (relu or clip). See <see cref="SpetPlan"/>.
+/// </param>
+/// <param name="SpetDelta">How far SPET predicts at effort 1 (t = effort x SpetDelta; 0: exact SPET only).</param>
+/// <param name="ActivationScale">The layer's activation scale (RMS of its outputs on calibration images): SPET's margin beyond t = 1 is in these units.</param>
 public sealed record GemmSpec(
     int K,
     int N,
@@ -18,13 +25,25 @@ public sealed record GemmSpec(
     float Alpha = 1f,
     float Beta = 1f,
     Activation Activation = default,
-    bool SkipZeroInputs = false)
+    bool SkipZeroInputs = false,
+    float SpetPrefix = 0,
+    float SpetDelta = 0,
+    float ActivationScale = 1)
 {
+    public bool UsesSpet => SpetPrefix > 0;
+
     public void Validate()
     {
         if (K <= 0 || N <= 0) throw new ArgumentException($"B must have positive dimensions, got K {K} x N {N}");
         if (!float.IsFinite(Alpha)) throw new ArgumentException($"alpha must be finite, got {Alpha}");
         if (!float.IsFinite(Beta)) throw new ArgumentException($"beta must be finite, got {Beta}");
+        if (!(SpetPrefix >= 0 && SpetPrefix < 1)) throw new ArgumentException($"spet_prefix must be in [0, 1), got {SpetPrefix}");
+        if (!(float.IsFinite(SpetDelta) && SpetDelta >= 0)) throw new ArgumentException($"spet_delta must be finite and not negative, got {SpetDelta}");
+        if (!(float.IsFinite(ActivationScale) && ActivationScale > 0))
+            throw new ArgumentException($"activation_scale must be finite and positive, got {ActivationScale}");
+        // Only a saturating activation has a value SPET can predict: with none or leaky_relu every output carries information.
+        if (UsesSpet && Activation.Kind is not (ActivationKind.Relu or ActivationKind.Clip))
+            throw new ArgumentException($"spet_prefix {SpetPrefix} needs a saturating activation (relu or clip); the activation is {Activation.Name}");
     }
 }
 

@@ -33,6 +33,10 @@ internal readonly unsafe struct TileEpilogue
     public TileEpilogue At(nint row, nint column) =>
         Bias == null ? this : new TileEpilogue(Bias + row * RowStride + column * ColumnStride, RowStride, ColumnStride, Beta, Activation);
 
+    /// <summary>C's element at (row, column) from the tile's first, unscaled; 0 without C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float BiasAt(nint row, nint column) => Bias == null ? 0f : Bias[row * RowStride + column * ColumnStride];
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Apply(float value, nint row, nint column)
     {

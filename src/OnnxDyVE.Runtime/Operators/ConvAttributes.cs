@@ -60,10 +60,10 @@ internal static class ConvAttributes
                 1 => true,
                 long other => throw new ArgumentException($"attribute '{DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
             },
-            SdssDelta: NonNegative(attributes, DyveSchema.SdssDelta),
-            ActivationScale: ActivationScale(attributes),
-            SpetPrefix: SpetPrefix(attributes),
-            SpetDelta: NonNegative(attributes, DyveSchema.SpetDelta));
+            SdssDelta: SdssDelta(attributes),
+            ActivationScale: SpetAttributes.ActivationScale(attributes),
+            SpetPrefix: SpetAttributes.Prefix(attributes),
+            SpetDelta: SpetAttributes.Delta(attributes));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
         // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session
@@ -74,31 +74,13 @@ internal static class ConvAttributes
         return spec;
     }
 
-    /// <summary><c>sdss_delta</c> or <c>spet_delta</c>: finite and not negative, default 0 (off).</summary>
-    private static float NonNegative(IAttributeSource attributes, string name)
+    /// <summary><c>sdss_delta</c>: finite and not negative, default 0 (SDSS off).</summary>
+    private static float SdssDelta(IAttributeSource attributes)
     {
-        float delta = attributes.GetFloat(name) ?? 0f;
+        float delta = attributes.GetFloat(DyveSchema.SdssDelta) ?? 0f;
         if (!float.IsFinite(delta) || delta < 0)
-            throw new ArgumentException($"attribute '{name}' must be a finite number not below 0, got {delta}");
+            throw new ArgumentException($"attribute '{DyveSchema.SdssDelta}' must be a finite number not below 0, got {delta}");
         return delta;
-    }
-
-    /// <summary><c>spet_prefix</c>: in [0, 1), default 0 (SPET off).</summary>
-    private static float SpetPrefix(IAttributeSource attributes)
-    {
-        float prefix = attributes.GetFloat(DyveSchema.SpetPrefix) ?? 0f;
-        if (!(prefix >= 0 && prefix < 1))
-            throw new ArgumentException($"attribute '{DyveSchema.SpetPrefix}' must be in [0, 1), got {prefix}");
-        return prefix;
-    }
-
-    /// <summary><c>activation_scale</c>: finite and positive, default 1.</summary>
-    private static float ActivationScale(IAttributeSource attributes)
-    {
-        float scale = attributes.GetFloat(DyveSchema.ActivationScale) ?? 1f;
-        if (!float.IsFinite(scale) || scale <= 0)
-            throw new ArgumentException($"attribute '{DyveSchema.ActivationScale}' must be a finite number above 0, got {scale}");
-        return scale;
     }
 
     private static long[] Pair(long[]? values, string name)

@@ -83,7 +83,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         int channels = TensorChecks.Dimension(shape[1], "X", 1);
         int height = TensorChecks.Dimension(shape[2], "X", 2);
         int width = TensorChecks.Dimension(shape[3], "X", 3);
-        ConvWork work = kernel.Plan(batch, channels, height, width, effort: ReadEffort(context, shape));
+        ConvWork work = kernel.Plan(batch, channels, height, width, effort: RunEffort.Read(context, ConvOperator.EffortInput, shape));
         float* y = context.Output(0, [batch, kernel.Spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth]);
         float* shared = kernel.RentRunScratch(work);
         for (int phase = 0; phase < work.PhaseCount; phase++)
@@ -94,24 +94,6 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
             context.ParallelFor(Handle, &run, tasks);
         }
         kernel.Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
-    }
-
-    /// <summary>
-    /// The run's effort: 0 when the input is absent, else its one float32 value, which must lie in [0, 1].
-    /// <paramref name="shape"/> is scratch space.
-    /// </summary>
-    private static float ReadEffort(KernelContext context, Span<long> shape)
-    {
-        int rank = context.Input(ConvOperator.EffortInput, shape, out OrtElementType type, out void* data);
-        if (rank == -1) return 0;
-        if (type != OrtElementType.Float)
-            throw new ArgumentException($"input effort has element type {type}; effort is a float32 scalar in [0, 1]");
-        if (!(rank == 0 || (rank == 1 && shape[0] == 1)))
-            throw new ArgumentException(
-                $"input effort has shape [{(rank < 0 ? TensorChecks.Describe(rank) : string.Join(", ", shape[..rank].ToArray()))}]; effort is one float32 value (shape [] or [1])");
-        float effort = *(float*)data;
-        if (!(effort >= 0 && effort <= 1)) throw new ArgumentException($"input effort is {effort}; it must be in [0, 1]");
-        return effort;
     }
 
     public void RunTask(void* work, int index)

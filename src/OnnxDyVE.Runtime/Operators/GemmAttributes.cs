@@ -1,9 +1,13 @@
 using OnnxDyVE.Interop;
 using OnnxDyVE.Kernels.Gemm;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Operators;
 
-/// <summary>DyveGemm's attributes, which are ONNX Gemm's plus the fused activation.</summary>
+/// <summary>
+/// DyveGemm's attributes: ONNX Gemm's, the fused activation, and DyVE's own (zero-input skipping, SPET and the activation
+/// scale its margin is measured in).
+/// </summary>
 internal static class GemmAttributes
 {
     /// <summary>The Gemm a node describes, given B's shape (K x N, or N x K with transB).</summary>
@@ -22,8 +26,11 @@ internal static class GemmAttributes
             TransB: transB,
             Alpha: attributes.GetFloat("alpha") ?? 1f,
             Beta: attributes.GetFloat("beta") ?? 1f,
-            SkipZeroInputs: Flag(attributes.GetInt(OnnxDyVE.Schema.DyveSchema.SkipZeroInputs) ?? 1, OnnxDyVE.Schema.DyveSchema.SkipZeroInputs),
-            Activation: ActivationAttributes.Read(attributes));
+            SkipZeroInputs: Flag(attributes.GetInt(DyveSchema.SkipZeroInputs) ?? 1, DyveSchema.SkipZeroInputs),
+            Activation: ActivationAttributes.Read(attributes),
+            SpetPrefix: SpetAttributes.Prefix(attributes),
+            SpetDelta: SpetAttributes.Delta(attributes),
+            ActivationScale: SpetAttributes.ActivationScale(attributes));
         spec.Validate();
         return spec;
     }

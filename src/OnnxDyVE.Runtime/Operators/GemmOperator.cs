@@ -4,14 +4,23 @@ using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Operators;
 
-/// <summary>DyveGemm: ONNX Gemm (float32) with a fused activation. Inputs A, B (constant), optional C.</summary>
+/// <summary>
+/// DyveGemm: ONNX Gemm (float32) with a fused activation. Inputs A, B (constant), optional C, optional effort
+/// (<see cref="OnnxDyVE.Schema.DyveSchema.EffortInput"/>: a float32 scalar in [0, 1], read at every run; absent means 0).
+/// Without C but with effort, C is the empty name: <c>[A, B, "", effort]</c>.
+/// </summary>
 internal sealed class GemmOperator : DyveOperator
 {
     public const string OpName = OnnxDyVE.Schema.DyveSchema.GemmOp;
+    public const int BiasInput = 2;
+    public const int EffortInput = 3;
 
     public override string Name => OpName;
-    public override int InputCount => 3;
-    public override bool IsOptional(int input) => input == 2;
+    public override int InputCount => 4;
+    public override bool IsOptional(int input) => input is BiasInput or EffortInput;
+
+    /// <summary>Effort takes any type here so that a wrong one fails its run with a message naming effort.</summary>
+    public override OrtElementType InputType(int input) => input == EffortInput ? OrtElementType.Undefined : OrtElementType.Float;
 
     public override IDyveKernel CreateKernel(KernelInfo info)
     {
@@ -60,7 +69,7 @@ internal sealed unsafe class GemmOperatorKernel(string nodeName, GemmKernel kern
         long k = spec.TransA ? shape[0] : shape[1];
         if (k != spec.K) throw new ArgumentException($"input A gives K = {k}, B gives K = {spec.K}");
 
-        int cRank = context.Input(2, shape, out type, out void* c);
+        int cRank = context.Input(GemmOperator.BiasInput, shape, out type, out void* c);
         GemmBias bias = default;
         if (cRank >= 0)
         {
@@ -73,7 +82,7 @@ internal sealed unsafe class GemmOperatorKernel(string nodeName, GemmKernel kern
             c = null;
         }
 
-        GemmWork work = kernel.Plan(m);
+        GemmWork work = kernel.Plan(m, RunEffort.Read(context, GemmOperator.EffortInput, shape));
         float* y = context.Output(0, [m, spec.N]);
         var run = new GemmRun(work, (float*)a, (float*)c, bias, y);
         context.ParallelFor(Handle, &run, work.TaskCount);

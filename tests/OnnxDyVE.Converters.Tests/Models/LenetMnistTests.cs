@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -15,18 +13,18 @@ namespace OnnxDyVE.Converters.Tests.Models;
 /// </summary>
 public class LenetMnistTests(ITestOutputHelper output)
 {
-    private const int Side = 28;
+    private const int Side = MnistFiles.Side;
 
     [Fact]
     public void ClassifiesTheMnistTestSetAtAbout99Percent()
     {
         if (!SharedData.TryGetFile("models/caffe/lenet_mnist/lenet.prototxt", out string prototxt)
             || !SharedData.TryGetFile("models/caffe/lenet_mnist/lenet_iter_10000.caffemodel", out string weights)
-            || !SharedData.TryGetFile("data/mnist/t10k-images-idx3-ubyte.gz", out string images)
-            || !SharedData.TryGetFile("data/mnist/t10k-labels-idx1-ubyte.gz", out string labels)) return;
+            || !SharedData.TryGetFile(MnistFiles.Images, out string images)
+            || !SharedData.TryGetFile(MnistFiles.Labels, out string labels)) return;
         var conversion = CaffeConverter.ConvertFiles(prototxt, new CaffeWeightsSource.CaffeModel(weights), new CaffeConversionOptions { Scale = 0.00390625f });
-        byte[] pixels = ReadIdx(images, magic: 2051, headerInts: 3);
-        byte[] classes = ReadIdx(labels, magic: 2049, headerInts: 1);
+        byte[] pixels = MnistFiles.ReadIdx(images, magic: 2051, headerInts: 3);
+        byte[] classes = MnistFiles.ReadIdx(labels, magic: 2049, headerInts: 1);
         int count = classes.Length;
         Assert.Equal(10_000, count);
         Assert.Equal(count * Side * Side, pixels.Length);
@@ -57,16 +55,5 @@ public class LenetMnistTests(ITestOutputHelper output)
         float max = float.MinValue;
         foreach (float v in values) max = Math.Max(max, v);
         return max;
-    }
-
-    /// <summary>An idx file (big-endian magic and sizes, then bytes), gzip-compressed.</summary>
-    private static byte[] ReadIdx(string path, int magic, int headerInts)
-    {
-        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var buffer = new MemoryStream();
-        gzip.CopyTo(buffer);
-        byte[] bytes = buffer.ToArray();
-        Assert.Equal(magic, BinaryPrimitives.ReadInt32BigEndian(bytes));
-        return bytes[(4 + 4 * headerInts)..];
     }
 }

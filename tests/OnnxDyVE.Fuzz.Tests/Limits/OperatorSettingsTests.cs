@@ -40,6 +40,19 @@ public sealed class OperatorSettingsTests
             Set(m, "conv", OnnxProto.Float(DyveSchema.SdssDelta, -0f));
             Set(m, "conv", OnnxProto.Float(DyveSchema.ActivationScale, -float.Epsilon));
         }),
+        ["spet_prefix 1"] = ("gemm", DyveSchema.SpetPrefix, m => Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetPrefix, 1f))),
+        ["spet_prefix negative"] = ("gemm", DyveSchema.SpetPrefix, m => Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetPrefix, -0.25f))),
+        ["spet_prefix NaN"] = ("gemm", DyveSchema.SpetPrefix, m => Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetPrefix, float.NaN))),
+        ["spet_delta negative"] = ("gemm", DyveSchema.SpetDelta, m => Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetDelta, -1f))),
+        ["spet_delta infinite"] = ("gemm", DyveSchema.SpetDelta, m => Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetDelta, float.PositiveInfinity))),
+        ["gemm activation_scale 0"] = ("gemm", DyveSchema.ActivationScale, m => Set(m, "gemm", OnnxProto.Float(DyveSchema.ActivationScale, 0f))),
+        ["gemm activation_scale NaN"] = ("matmul", DyveSchema.ActivationScale, m => Set(m, "matmul", OnnxProto.Float(DyveSchema.ActivationScale, float.NaN))),
+        ["spet after leaky_relu"] = ("matmul", DyveSchema.SpetPrefix, m => Set(m, "matmul", OnnxProto.Float(DyveSchema.SpetPrefix, 0.5f))),
+        ["spet with no activation"] = ("gemm", DyveSchema.SpetPrefix, m =>
+        {
+            Set(m, "gemm", OnnxProto.String(DyveSchema.Activation, DyveSchema.ActivationKinds.None));
+            Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetPrefix, 0.5f));
+        }),
         ["stored effort above 1"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, 2f))),
         ["stored effort NaN"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, float.NaN))),
         ["stored effort negative"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, -0.5f))),

@@ -160,9 +160,9 @@ public sealed unsafe class ConvKernelTests
         Assert.Contains(works, w => w.work.Geometry.OutputSize % 32 != 0);
         Assert.Contains(works, w => w.layer.Group > 1);
         Assert.Contains(works, w => w.layer.Batch > 1);
-        // Each exact algorithm is the kernel's own choice for some shapes (SDSS is chosen by effort: SampledConvTests;
-        // position tiles are not chosen yet, only forced: every-algorithm tests above).
-        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles)))
+        // Each exact algorithm is the kernel's own choice for some shapes (SDSS and SPET run where their settings say:
+        // SampledConvTests, SpetConvTests; position tiles only for strided spatial convolutions, tested forced above).
+        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles or ConvAlgorithm.Spet)))
             Assert.Contains(works, w => w.work.Algorithm == algorithm);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PhasedTaps && w.layer.Batch > 1);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PaddedTaps && w.layer.Batch > 1);

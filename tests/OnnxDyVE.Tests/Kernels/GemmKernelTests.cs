@@ -7,7 +7,7 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Kernels;
 
 /// <summary>GemmKernel on every vector path against the scalar reference, task by task on one thread.</summary>
-public sealed unsafe class GemmKernelTests
+public sealed class GemmKernelTests
 {
     private const int ShapeCount = 120;
 
@@ -23,21 +23,10 @@ public sealed unsafe class GemmKernelTests
         string context = $"shape {shape} on {path}: {layer}";
 
         var kernel = new GemmKernel(KernelSpecs.ToGemmSpec(layer), parameters.Weights, path);
-        GemmWork work = kernel.Plan(layer.M);
-        long[]? cShape = layer.CShape();
-        GemmBias bias = cShape is null ? default : GemmBias.For(cShape, layer.M, layer.N);
+        float[] actual = GemmRuns.Run(kernel, layer, a, parameters.Bias, context);
 
-        var output = new GuardedOutput(layer.M * layer.N);
-        fixed (float* x = a)
-        fixed (float* c = parameters.Bias)
-        fixed (float* y = output)
-        {
-            for (int task = 0; task < work.TaskCount; task++) kernel.RunTask(work, x, c, bias, y, task);
-        }
-
-        output.AssertGuardsIntact(context);
         double[] expected = ScalarReference.Gemm(layer, a, parameters.Weights, parameters.Bias);
-        OutputComparison.AssertClose(expected, output.Values, context);
+        OutputComparison.AssertClose(expected, actual, context);
     }
 
     /// <summary>
@@ -62,8 +51,8 @@ public sealed unsafe class GemmKernelTests
         GemmSpec dense = KernelSpecs.ToGemmSpec(layer);
         var skipping = new GemmKernel(dense with { SkipZeroInputs = true }, parameters.Weights, path);
 
-        float[] expected = Run(new GemmKernel(dense, parameters.Weights, path), layer, a, parameters.Bias, context);
-        float[] actual = Run(skipping, layer, a, parameters.Bias, context);
+        float[] expected = GemmRuns.Run(new GemmKernel(dense, parameters.Weights, path), layer, a, parameters.Bias, context);
+        float[] actual = GemmRuns.Run(skipping, layer, a, parameters.Bias, context);
 
         Assert.Equal(expected, actual);
         OutputComparison.AssertClose(ScalarReference.Gemm(layer, a, parameters.Weights, parameters.Bias), actual, context);
@@ -80,25 +69,9 @@ public sealed unsafe class GemmKernelTests
         var layer = new GemmLayer(1, 40, 50) { Bias = GemmBiasShape.Row, Beta = 0.5f, Activation = LayerActivation.Relu };
         LayerParameters parameters = LayerParameters.ForGemm(layer, seed: 9);
         var kernel = new GemmKernel(KernelSpecs.ToGemmSpec(layer) with { SkipZeroInputs = true }, parameters.Weights, SimdPaths.Best);
-        float[] actual = Run(kernel, layer, new float[40], parameters.Bias, "all zero");
+        float[] actual = GemmRuns.Run(kernel, layer, new float[40], parameters.Bias, "all zero");
         Assert.Equal(parameters.Bias!.Select(b => Math.Max(0f, 0.5f * b)), actual);
         Assert.Equal(new CounterValues(0, 0, 40L * 50, Outputs: 50), kernel.Counters.Read());
-    }
-
-    private static float[] Run(GemmKernel kernel, GemmLayer layer, float[] a, float[]? c, string context)
-    {
-        GemmWork work = kernel.Plan(layer.M);
-        long[]? cShape = layer.CShape();
-        GemmBias bias = cShape is null ? default : GemmBias.For(cShape, layer.M, layer.N);
-        var output = new GuardedOutput(layer.M * layer.N);
-        fixed (float* x = a)
-        fixed (float* pc = c)
-        fixed (float* y = output)
-        {
-            for (int task = 0; task < work.TaskCount; task++) kernel.RunTask(work, x, pc, bias, y, task);
-        }
-        output.AssertGuardsIntact(context);
-        return output.Values.ToArray();
     }
 
     [Fact]

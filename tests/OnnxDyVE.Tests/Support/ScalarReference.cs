@@ -105,7 +105,7 @@ internal static class ScalarReference
     }
 
     /// <summary>Where element (i, j) of M x N reads C of <paramref name="shape"/> (ONNX unidirectional broadcasting).</summary>
-    private static int BroadcastIndex(long[] shape, int i, int j)
+    public static int BroadcastIndex(long[] shape, int i, int j)
     {
         long rows = shape.Length == 2 ? shape[0] : 1;
         long columns = shape.Length >= 1 ? shape[^1] : 1;
