@@ -193,13 +193,20 @@ internal sealed unsafe class SpetConv
         nint plane = PaddedTaps.Plane(work.Geometry);
         float* padded = shared + (nint)image * _spec.InputChannels * plane;
         float* rest = shared + work.Spet.Rest + (nint)image * plane * RestPitch;
-        for (int c = first; c < last; c++)
+        // Blocks of positions, so the lines written (one per position) stay in L1 while every channel of the task
+        // writes its value into them: writing channel by channel across the whole plane cost a cache miss per value.
+        const int block = 16;
+        for (nint p0 = 0; p0 < plane; p0 += block)
         {
-            int j = _rank[c] - PrefixChannels;
-            if (j < 0) continue;
-            float* source = padded + c * plane;
-            float* target = rest + j;
-            for (nint p = 0; p < plane; p++) target[p * RestPitch] = source[p];
+            nint positions = Math.Min(block, plane - p0);
+            for (int c = first; c < last; c++)
+            {
+                int j = _rank[c] - PrefixChannels;
+                if (j < 0) continue;
+                float* source = padded + c * plane + p0;
+                float* target = rest + p0 * RestPitch + j;
+                for (nint p = 0; p < positions; p++) target[p * RestPitch] = source[p];
+            }
         }
         if (last == _spec.InputChannels && RestPitch > RestChannels)
             for (nint p = 0; p < plane; p++)
@@ -308,6 +315,7 @@ internal sealed unsafe class SpetConv
 
         long aliveOutputs = 0;
         Activation activation = spec.Activation;
+        float floor = _floor;
         fixed (float* restWeights = _restWeights)
         fixed (float* positiveMass = _positiveMass)
         fixed (float* negativeMass = _negativeMass)
@@ -320,14 +328,18 @@ internal sealed unsafe class SpetConv
                     ? Bound<TLane, TVec>(positiveMass + (nint)o * RestPitch, negativeMass + (nint)o * RestPitch, low, high, RestPitch) * (1 - strength)
                     : -spec.ActivationScale * (strength - 1);
                 // Stop where partial + bias + margin < floor; a NaN anywhere fails the test and the output is computed.
-                float threshold = _floor - bias[o] - margin;
+                float threshold = floor - bias[o] - margin;
                 float* row = sums + (nint)(o - rows.First) * chunk;
                 int count = 0;
                 for (int i = 0; i < realColumns; i++)
                 {
+                    // Without branches: stops and survivors mix unpredictably.
                     int n = columns[i];
-                    if (row[n] < threshold) row[n] = _floor;
-                    else alive[count++] = n;
+                    float partial = row[n];
+                    bool stop = partial < threshold;
+                    row[n] = stop ? floor : partial;
+                    alive[count] = n;
+                    count += stop ? 0 : 1;
                 }
                 aliveOutputs += count;
                 FinishAlive<TLane, TVec>(weights, rest + (nint)n0 * RestPitch, RestPitch, runOffsets, Runs, RunFloats, alive, count, row, bias[o], activation);
@@ -401,10 +413,11 @@ internal sealed unsafe class SpetConv
                     s3 = TLane.MultiplyAdd(wv, TLane.Load(ref x3[offset + j]), s3);
                 }
             }
-            row[alive[q]] = activation.Apply(row[alive[q]] + TLane.Sum(s0) + bias);
-            row[alive[q + 1]] = activation.Apply(row[alive[q + 1]] + TLane.Sum(s1) + bias);
-            row[alive[q + 2]] = activation.Apply(row[alive[q + 2]] + TLane.Sum(s2) + bias);
-            row[alive[q + 3]] = activation.Apply(row[alive[q + 3]] + TLane.Sum(s3) + bias);
+            System.Runtime.Intrinsics.Vector128<float> sums = TLane.Sum4(s0, s1, s2, s3);
+            row[alive[q]] = activation.Apply(row[alive[q]] + sums.GetElement(0) + bias);
+            row[alive[q + 1]] = activation.Apply(row[alive[q + 1]] + sums.GetElement(1) + bias);
+            row[alive[q + 2]] = activation.Apply(row[alive[q + 2]] + sums.GetElement(2) + bias);
+            row[alive[q + 3]] = activation.Apply(row[alive[q + 3]] + sums.GetElement(3) + bias);
         }
         for (; q < count; q++)
         {

@@ -23,4 +23,6 @@ internal interface ISimdLane<TVec> where TVec : struct
     static abstract bool AllLessOrEqual(TVec left, TVec right);
     /// <summary>The sum of the lanes (a dot product's last step).</summary>
     static abstract float Sum(TVec value);
+    /// <summary>The sums of the lanes of four vectors, in one vector (four dot products' last step).</summary>
+    static abstract System.Runtime.Intrinsics.Vector128<float> Sum4(TVec a, TVec b, TVec c, TVec d);
 }

@@ -47,5 +47,9 @@ internal readonly struct Lane128 : ISimdLane<Vector128<float>>
     public static bool AllLessOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+    public static float Sum(Vector128<float> value) => HorizontalSums.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) =>
+        HorizontalSums.Sum4(a, b, c, d);
 }

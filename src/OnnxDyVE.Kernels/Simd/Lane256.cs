@@ -42,5 +42,9 @@ internal readonly struct Lane256 : ISimdLane<Vector256<float>>
     public static bool AllLessOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+    public static float Sum(Vector256<float> value) => HorizontalSums.Sum(HorizontalSums.Fold(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) =>
+        HorizontalSums.Sum4(HorizontalSums.Fold(a), HorizontalSums.Fold(b), HorizontalSums.Fold(c), HorizontalSums.Fold(d));
 }

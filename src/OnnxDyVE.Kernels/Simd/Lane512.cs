@@ -42,5 +42,9 @@ internal readonly struct Lane512 : ISimdLane<Vector512<float>>
     public static bool AllLessOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+    public static float Sum(Vector512<float> value) => HorizontalSums.Sum(HorizontalSums.Fold(value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        HorizontalSums.Sum4(HorizontalSums.Fold(a), HorizontalSums.Fold(b), HorizontalSums.Fold(c), HorizontalSums.Fold(d));
 }

@@ -42,4 +42,8 @@ internal readonly struct LaneScalar : ISimdLane<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static System.Runtime.Intrinsics.Vector128<float> Sum4(float a, float b, float c, float d) =>
+        System.Runtime.Intrinsics.Vector128.Create(a, b, c, d);
 }
