@@ -27,6 +27,12 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
     public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
 
+    /// <summary>
+    /// SFMA thresholds tried for each layer, in units of its input scale, smallest first: the largest standard
+    /// deviation of an input map folded into the bias.
+    /// </summary>
+    public IReadOnlyList<float> SfmaLadder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f];
+
     /// <summary>SPET prefixes tried for each layer whose activation saturates (shares of its input channels).</summary>
     public IReadOnlyList<float> SpetPrefixes { get; init; } = [0.25f, 0.5f];
 
@@ -49,6 +55,8 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
         ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1);
         if (Ladder.Any(d => !(float.IsFinite(d) && d > 0)))
             throw new ArgumentOutOfRangeException(nameof(Ladder), "SDSS thresholds must be positive and finite");
+        if (SfmaLadder.Any(d => !(float.IsFinite(d) && d > 0)))
+            throw new ArgumentOutOfRangeException(nameof(SfmaLadder), "SFMA thresholds must be positive and finite");
         if (SpetPrefixes.Any(p => !(p > 0 && p < 1)))
             throw new ArgumentOutOfRangeException(nameof(SpetPrefixes), "SPET prefixes must be in (0, 1)");
         if (SpetStrengths.Any(t => !(float.IsFinite(t) && t >= 0)))
@@ -56,12 +64,13 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     }
 
     /// <summary>
-    /// The settings each layer is tried at, in sequences whose accuracy only falls along them: the SDSS ladder, then
-    /// per prefix the SPET strengths (only where the layer's activation saturates).
+    /// The settings each layer is tried at, in sequences whose accuracy only falls along them: the SDSS ladder, the
+    /// SFMA ladder, then per prefix the SPET strengths (only where the layer's activation saturates).
     /// </summary>
     public IEnumerable<IReadOnlyList<LayerSetting>> Sequences(bool saturates)
     {
         yield return [.. Ladder.Select(d => new LayerSetting(LayerMechanism.Sdss, d))];
+        yield return [.. SfmaLadder.Select(d => new LayerSetting(LayerMechanism.Sfma, d))];
         if (!saturates) yield break;
         foreach (float prefix in SpetPrefixes)
             yield return [.. SpetStrengths.Select(t => new LayerSetting(LayerMechanism.Spet, t, prefix))];
@@ -92,10 +101,10 @@ public enum CalibrationStage
 }
 
 /// <summary>
-/// Calibrates a rewritten model's dynamic effort, layer by layer (SDSS's threshold, or SPET's prefix and strength),
+/// Calibrates a rewritten model's dynamic effort, layer by layer (SDSS's threshold, SFMA's threshold, or SPET's prefix and strength),
 /// against top-1 agreement with the unmodified model on calibration images:
 /// <list type="number">
-/// <item>each layer's activation scale (<see cref="ActivationScales"/>), the unit of its thresholds;</item>
+/// <item>each layer's activation and input scales (<see cref="ActivationScales"/>), the units of its thresholds;</item>
 /// <item>each layer alone at each setting (<see cref="CalibrationOptions.Sequences"/>): the agreement it keeps and what it saves of the
 /// <see cref="CalibrationObjective"/> (measured time by default: a mechanism that skips work but costs more than
 /// it skips is not switched on; or scalar operations, the paper's metric);</item>
@@ -122,11 +131,15 @@ public static class Calibrator
         using (var stock = new EffortRunner(StockRestorer.Restore(model), "the unmodified model", options.Threads))
             reference = stock.Run(images, effort: null, ImageProgress(progress, CalibrationStage.Reference, images.Count)).Predictions;
 
-        IReadOnlyDictionary<string, float> scales = ActivationScales.Measure(model, images, options.Threads,
+        IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model, images, options.Threads,
             ImageProgress(progress, CalibrationStage.Scales, images.Count));
         ModelProto scaled = model.Clone();
         List<string> layers = SdssNodes.Find(scaled).Select(n => n.Name).ToList();
-        foreach (NodeProto node in SdssNodes.Find(scaled)) SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name]);
+        foreach (NodeProto node in SdssNodes.Find(scaled))
+        {
+            SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name].Activation);
+            SdssNodes.SetFloat(node, DyveSchema.InputScale, scales[node.Name].Input);
+        }
 
         double floor = 100 - options.BudgetPercent;
         var exact = layers.ToDictionary(l => l, _ => LayerSetting.Exact);
@@ -242,6 +255,9 @@ public static class Calibrator
                 case LayerMechanism.Spet:
                     SdssNodes.SetFloat(node, DyveSchema.SpetPrefix, setting.Prefix);
                     SdssNodes.SetFloat(node, DyveSchema.SpetDelta, setting.Value * factor);
+                    break;
+                case LayerMechanism.Sfma:
+                    SdssNodes.SetFloat(node, DyveSchema.SfmaDelta, setting.Value * factor);
                     break;
             }
         }

@@ -2,17 +2,18 @@ using System.Globalization;
 
 namespace OnnxDyVE.Calibration;
 
-/// <summary>The approximate mechanism a layer runs: none (exact), SDSS or SPET.</summary>
+/// <summary>The approximate mechanism a layer runs: none (exact), SDSS, SPET or SFMA (near-uniform maps folded).</summary>
 public enum LayerMechanism
 {
     Exact,
     Sdss,
     Spet,
+    Sfma,
 }
 
 /// <summary>
 /// One layer's setting at run-time effort 1, as calibration measures it: SDSS's threshold in units of the layer's
-/// activation scale (<paramref name="Value"/>), or SPET's prefix (<paramref name="Prefix"/>, a share of the input
+/// activation scale (<paramref name="Value"/>), SFMA's threshold in units of its input scale (<paramref name="Value"/>), or SPET's prefix (<paramref name="Prefix"/>, a share of the input
 /// channels) and strength t (<paramref name="Value"/>: 0 exact, 1 the partial sum alone).
 /// </summary>
 public readonly record struct LayerSetting(LayerMechanism Mechanism, float Value, float Prefix = 0)
@@ -23,6 +24,7 @@ public readonly record struct LayerSetting(LayerMechanism Mechanism, float Value
     {
         LayerMechanism.Sdss => string.Create(CultureInfo.InvariantCulture, $"SDSS {Value:0.###} x scale"),
         LayerMechanism.Spet => string.Create(CultureInfo.InvariantCulture, $"SPET prefix {Prefix:0.##}, t {Value:0.##}"),
+        LayerMechanism.Sfma => string.Create(CultureInfo.InvariantCulture, $"SFMA {Value:0.###} x input scale"),
         _ => "exact",
     };
 }

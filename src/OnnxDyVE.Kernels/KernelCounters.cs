@@ -8,9 +8,10 @@ namespace OnnxDyVE.Kernels;
 /// <param name="Outputs">Output values produced.</param>
 /// <param name="ApproximatedOutputs">Of those, values interpolated rather than computed (SDSS).</param>
 /// <param name="StoppedOutputs">Of those, values SPET stopped after the prefix of K (given the activation's saturation value).</param>
+/// <param name="FoldedMaps">Input maps (per image) SFMA found near-uniform and folded into the bias rather than multiplied.</param>
 /// <param name="RunTicks">Time the runs took, in <see cref="System.Diagnostics.Stopwatch"/> ticks, from the operator's entry to its return.</param>
 public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs, long OverheadOps = 0, long Outputs = 0, long ApproximatedOutputs = 0,
-    long RunTicks = 0, long StoppedOutputs = 0)
+    long RunTicks = 0, long StoppedOutputs = 0, long FoldedMaps = 0)
 {
     public double RunSeconds => (double)RunTicks / System.Diagnostics.Stopwatch.Frequency;
 
@@ -23,7 +24,7 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
     public static CounterValues operator -(CounterValues after, CounterValues before) =>
         new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs,
             after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs,
-            after.RunTicks - before.RunTicks, after.StoppedOutputs - before.StoppedOutputs);
+            after.RunTicks - before.RunTicks, after.StoppedOutputs - before.StoppedOutputs, after.FoldedMaps - before.FoldedMaps);
 
     public static CounterValues Sum(IEnumerable<CounterValues> values)
     {
@@ -35,7 +36,7 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
     public static CounterValues operator +(CounterValues left, CounterValues right) =>
         new(left.Runs + right.Runs, left.ExecutedMacs + right.ExecutedMacs, left.DenseMacs + right.DenseMacs,
             left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs,
-            left.RunTicks + right.RunTicks, left.StoppedOutputs + right.StoppedOutputs);
+            left.RunTicks + right.RunTicks, left.StoppedOutputs + right.StoppedOutputs, left.FoldedMaps + right.FoldedMaps);
 }
 
 /// <summary>
@@ -52,6 +53,7 @@ public sealed class KernelCounters
     private long _approximatedOutputs;
     private long _runTicks;
     private long _stoppedOutputs;
+    private long _foldedMaps;
 
     /// <summary>One more run, which took <paramref name="ticks"/> Stopwatch ticks.</summary>
     public void CountRun(long ticks)
@@ -76,7 +78,10 @@ public sealed class KernelCounters
     /// <summary>Outputs SPET stopped after the prefix (counted among the outputs by <see cref="Add"/>).</summary>
     public void AddStopped(long outputs) => Interlocked.Add(ref _stoppedOutputs, outputs);
 
+    /// <summary>Input maps SFMA folded into the bias.</summary>
+    public void AddFolded(long maps) => Interlocked.Add(ref _foldedMaps, maps);
+
     public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs),
         Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs),
-        Interlocked.Read(ref _runTicks), Interlocked.Read(ref _stoppedOutputs));
+        Interlocked.Read(ref _runTicks), Interlocked.Read(ref _stoppedOutputs), Interlocked.Read(ref _foldedMaps));
 }

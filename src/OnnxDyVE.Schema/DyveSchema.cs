@@ -58,6 +58,22 @@ public static class DyveSchema
     public const string SpetDelta = "spet_delta";
 
     /// <summary>
+    /// Float attribute of DyveConv, at least 0 (default 0: off): SFMA's near-uniform threshold at effort 1, in units of
+    /// <see cref="InputScale"/>. At a run, an input map whose standard deviation (over the map, padding excluded) is at
+    /// most sfma_delta x input_scale x effort is left out of the product, and its mean times the sum of its weights is
+    /// added to each output channel's bias instead. Approximate even for a constant map where the node pads: a tap in
+    /// the padding reads 0, not the mean, and the fold adds the mean there too. Applies to stride-1 convolutions (1x1
+    /// included); not together with SDSS or SPET.
+    /// </summary>
+    public const string SfmaDelta = "sfma_delta";
+
+    /// <summary>
+    /// Float attribute of DyveConv, positive and finite (default 1): the layer's input scale (the RMS of its input on
+    /// calibration images), the unit of <see cref="SfmaDelta"/>.
+    /// </summary>
+    public const string InputScale = "input_scale";
+
+    /// <summary>
     /// Float attribute of DyveConv (and DyveGemm), positive and finite (default 1): the layer's own activation scale (the RMS of
     /// its outputs on calibration images), the unit every threshold of the node is given in.
     /// </summary>

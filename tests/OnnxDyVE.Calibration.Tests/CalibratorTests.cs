@@ -69,6 +69,13 @@ public sealed class CalibratorTests
                 Assert.Contains(prefix, options.SpetPrefixes);
                 Assert.Contains(SdssNodes.GetFloat(node, DyveSchema.SpetDelta)!.Value * CalibrationOptions.CalibratedEffort, options.SpetStrengths);
             }
+            if (SdssNodes.GetFloat(node, DyveSchema.SfmaDelta) is { } sfma)
+            {
+                Assert.NotNull(SdssNodes.GetFloat(node, DyveSchema.InputScale));
+                Assert.Null(SdssNodes.GetFloat(node, DyveSchema.SdssDelta));
+                Assert.Null(SdssNodes.GetFloat(node, DyveSchema.SpetPrefix));
+                Assert.Contains(sfma * CalibrationOptions.CalibratedEffort, options.SfmaLadder);
+            }
         }
         Assert.All(c.Result.Layers.Where(l => l.Op == DyveSchema.GemmOp), l => Assert.Null(l.ActivationScale));
     }

@@ -50,6 +50,9 @@ public sealed unsafe class ConvKernel
     /// <summary>SPET, when the spec asks for it and it applies.</summary>
     private readonly SpetConv? _spet;
 
+    /// <summary>SFMA's weight sums, when the spec asks for it.</summary>
+    private readonly SfmaFold? _sfma;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -98,6 +101,8 @@ public sealed unsafe class ConvKernel
             _sampled = new SampledConv(_positionTiles!, Counters);
         if (SpetConv.Applies(spec))
             _spet = new SpetConv(spec, weights, bias, path, Counters);
+        if (spec.SfmaDelta > 0)
+            _sfma = new SfmaFold(spec, weights);
     }
 
     /// <summary>
@@ -107,7 +112,8 @@ public sealed unsafe class ConvKernel
     /// <param name="algorithm">Force an algorithm (tests, benchmarks); by default the fastest that applies.</param>
     /// <param name="effort">
     /// In [0, 1]: scales every approximate mechanism's threshold (<see cref="ConvSpec.SdssDelta"/>,
-    /// <see cref="ConvSpec.SpetDelta"/>); 0 runs the convolution exactly (with exact SPET where SPET is on).
+    /// <see cref="ConvSpec.SpetDelta"/>, <see cref="ConvSpec.SfmaDelta"/>); 0 runs the convolution exactly (with exact
+    /// SPET where SPET is on).
     /// </param>
     public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null, float effort = 0)
     {
@@ -124,7 +130,9 @@ public sealed unsafe class ConvKernel
             return spet;
         if (algorithm == ConvAlgorithm.Spet)
             throw new ArgumentException($"SPET does not apply to {Spec} on a {height} x {width} input");
-        ConvAlgorithm best = ChooseAlgorithm(batch, geometry);
+        // SFMA's threshold: it folds maps only where the input is copied (PaddedTaps), where the copy finds them.
+        float sfmaThreshold = _sfma is null ? 0 : Spec.SfmaDelta * Spec.InputScale * effort;
+        ConvAlgorithm best = ChooseAlgorithm(batch, geometry, sfma: sfmaThreshold > 0);
         if (algorithm is { } forced && forced != best && !Supports(forced, batch, geometry))
             throw new ArgumentException($"{forced} does not apply to {Spec} on a {height} x {width} input");
         algorithm ??= best;
@@ -152,10 +160,16 @@ public sealed unsafe class ConvKernel
         int kBlocks = PanelLayout.CeilDiv(k, PanelLayout.KBlock);
 
         (int packTasks, long sharedFloats, long zeroMapFlags) = (0, 0, 0);
+        SfmaLayout sfma = default;
         if (algorithm == ConvAlgorithm.PaddedTaps)
         {
             packTasks = batch * CopyTasksPerImage(batch);
-            (sharedFloats, zeroMapFlags) = PaddedCopy(batch, geometry);
+            (sharedFloats, zeroMapFlags) = PaddedCopy(batch, geometry, flags: sfmaThreshold > 0);
+            if (sfmaThreshold > 0)
+            {
+                sfma = new SfmaLayout(sfmaThreshold, sharedFloats);
+                sharedFloats += (long)batch * Spec.InputChannels;
+            }
         }
         else if (algorithm == ConvAlgorithm.Im2Col && rowChunks > 1 && (long)outer * k * columnChunk <= MaximumSharedFloats)
         {
@@ -165,7 +179,7 @@ public sealed unsafe class ConvKernel
             sharedFloats = (long)outer * k * columnChunk;
         }
         return new ConvWork(algorithm.Value, batch, geometry, pitch, n, columnChunk, columnChunks, panelsPerRowChunk,
-            rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry, zeroMapFlags);
+            rowChunks, kBlocks, outer, packTasks, sharedFloats, geometry, zeroMapFlags, Sfma: sfma);
     }
 
     /// <summary>
@@ -188,11 +202,14 @@ public sealed unsafe class ConvKernel
             PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags);
     }
 
-    /// <summary>The run-wide buffer of a padded copy: the padded images, then (skipping zero maps) a flag per (image, input channel).</summary>
-    private (long SharedFloats, long ZeroMapFlags) PaddedCopy(int batch, in ConvGeometry geometry)
+    /// <summary>
+    /// The run-wide buffer of a padded copy: the padded images, then (skipping zero maps, or with <paramref name="flags"/>
+    /// for SFMA) a flag per (image, input channel).
+    /// </summary>
+    private (long SharedFloats, long ZeroMapFlags) PaddedCopy(int batch, in ConvGeometry geometry, bool flags = false)
     {
         long sharedFloats = PaddedInputFloats(batch, geometry);
-        if (!Spec.SkipZeroMaps) return (sharedFloats, 0);
+        if (!Spec.SkipZeroMaps && !flags) return (sharedFloats, 0);
         return (sharedFloats + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), sharedFloats);
     }
 
@@ -224,8 +241,12 @@ public sealed unsafe class ConvKernel
     /// and multiply no padding taps: SqueezeNet's 7x7/2 conv1 measured 1.12x faster than on phase planes (thread CPU
     /// time, single-threaded, interleaved), whose kernel rounds up to whole phases (147 taps become 192).
     /// </remarks>
-    private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry) =>
-        Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
+    /// <param name="sfma">
+    /// SFMA folds maps at this run: 1x1 convolutions then run on the padded copy too, whose one pass over the input
+    /// (against M multiply-adds per input value) is what finds the maps to fold.
+    /// </param>
+    private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry, bool sfma = false) =>
+        !sfma && Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
         : Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PhasedTaps, batch, geometry) ? ConvAlgorithm.PhasedTaps
@@ -305,9 +326,7 @@ public sealed unsafe class ConvKernel
                 PhaseSplit.SplitChannels(source, Spec, work.Source, work.Geometry.InputHeight, work.Geometry.InputWidth,
                     first, last - first, shared + imageIndex * imagePlanes);
             else
-                PaddedTaps.CopyChannels(source, work.Geometry, first, last - first, shared + imageIndex * imagePlanes,
-                    work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels,
-                    work.Algorithm == ConvAlgorithm.Spet ? shared + work.Spet.Ranges + 2L * imageIndex * channels : null);
+                CopyChannels(work, source, shared, imageIndex, first, last, imagePlanes);
             if (work.Algorithm == ConvAlgorithm.Spet)
                 _spet!.CopyRest(work, shared, imageIndex, first, last);
             if (task == work.PackTaskCount - 1)
@@ -321,6 +340,22 @@ public sealed unsafe class ConvKernel
         float* image = GroupInput(work, input, unit, out int n0, out int nLength);
         float* destination = shared + ((nint)unit * Spec.ReductionLength + k0) * work.ColumnChunk;
         Im2ColPacker.Pack(image, Spec, work.Geometry, k0, kLength, n0, nLength, TileColumns, destination);
+    }
+
+    /// <summary>Channels [first, last) of one image into the padded copy, with the flags, ranges and means the run needs.</summary>
+    private void CopyChannels(in ConvWork work, float* source, float* shared, int imageIndex, int first, int last, nint imagePlanes)
+    {
+        int channels = Spec.InputChannels;
+        byte* flags = work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels;
+        PaddedTaps.CopyChannels(source, work.Geometry, first, last - first, shared + imageIndex * imagePlanes, flags,
+            work.Algorithm == ConvAlgorithm.Spet ? shared + work.Spet.Ranges + 2L * imageIndex * channels : null,
+            work.Sfma.IsOn ? shared + work.Sfma.Means + (nint)imageIndex * channels : null, work.Sfma.Threshold);
+        if (!work.Sfma.IsOn) return;
+        int folded = 0;
+        for (int c = first; c < last; c++)
+            if (flags[c] == PaddedTaps.FoldedMap) folded++;
+        Counters.AddFolded(folded);
+        Counters.AddOverhead((long)MapMoments.OperationsPerValue * (last - first) * work.Geometry.InputSize);
     }
 
     /// <summary>
@@ -413,9 +448,12 @@ public sealed unsafe class ConvKernel
                 case ConvAlgorithm.PaddedTaps:
                 {
                     // Offsets first, then the task's padded-width rows: partial sums of every tile, and the output
-                    // of tiles that cross a row's end.
-                    nint* offsets = (nint*)ScratchArena.Rent(k * (sizeof(nint) / sizeof(float)) + (nint)(rows.LastPanel - rows.FirstPanel) * PanelLayout.Rows * work.ColumnChunk);
+                    // of tiles that cross a row's end; then (SFMA) the task's bias with the folded maps added.
+                    nint spillFloats = (nint)(rows.LastPanel - rows.FirstPanel) * PanelLayout.Rows * work.ColumnChunk;
+                    nint* offsets = (nint*)ScratchArena.Rent(k * (sizeof(nint) / sizeof(float)) + spillFloats + (work.Sfma.IsOn ? rows.Count : 0));
                     float* spill = (float*)(offsets + k) - (nint)rows.First * work.ColumnChunk;
+                    if (work.Sfma.IsOn)
+                        a = FoldedBias(work, a, shared, imageIndex, group, rows, (float*)(offsets + k) + spillFloats, bias == null ? null : bias + group * mGroup);
                     PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
                     var source = new ShiftedRows(groupInput + n0, offsets, TileColumns);
                     var target = new PaddedOutputRows(groupOutput, work.Geometry, n0, TileColumns, spill, work.ColumnChunk);
@@ -439,6 +477,22 @@ public sealed unsafe class ConvKernel
             }
         }
         Count(work, task, Spec.ReductionLength);
+    }
+
+    /// <summary>
+    /// <paramref name="a"/> with the task's bias (at <paramref name="destination"/>, <see cref="RowRange.Count"/> floats)
+    /// plus what the image's folded maps add to it; <paramref name="a"/> itself when no map of the group was folded.
+    /// </summary>
+    private WeightPanels FoldedBias(in ConvWork work, in WeightPanels a, float* shared, int imageIndex, int group, RowRange rows,
+        float* destination, float* groupBias)
+    {
+        nint firstChannel = (nint)imageIndex * Spec.InputChannels + group * Spec.InputChannelsPerGroup;
+        int folded = _sfma!.Bias(groupBias, (byte*)(shared + work.ZeroMapFlags) + firstChannel, shared + work.Sfma.Means + firstChannel,
+            group, rows.First, rows.Count, destination);
+        if (folded == 0) return a;
+        Counters.AddOverhead((long)folded * rows.Count);
+        // The epilogue indexes bias by the row within the group.
+        return new WeightPanels(a.Panels, a.K, new TileEpilogue(destination - rows.First, 1, 0, 1f, Spec.Activation));
     }
 
     /// <summary>

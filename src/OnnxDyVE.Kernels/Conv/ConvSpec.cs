@@ -29,6 +29,16 @@ public enum AutoPad
 /// the saturation test; 0 turns SPET off. See <see cref="SpetConv"/>.
 /// </param>
 /// <param name="SpetDelta">How far SPET predicts at effort 1 (0: exact SPET only). See <see cref="SpetConv"/>.</param>
+/// <param name="SfmaDelta">
+/// SFMA's near-uniform threshold at effort 1, in units of <paramref name="InputScale"/>; 0 turns it off. At a run, an
+/// input map whose standard deviation (over the map, padding excluded) is at most SfmaDelta x InputScale x effort is
+/// left out of K like a zero map, and its mean times the sum of its weights is added to the bias of every output
+/// channel (<see cref="SfmaLayout"/>). Approximate even for a constant map where the convolution pads: a tap in the
+/// padding reads 0, not the mean, so outputs within the kernel's reach of a border get the mean's share of the
+/// padding taps too much. Applies where the input is copied per run (<see cref="ConvAlgorithm.PaddedTaps"/>, which
+/// 1x1 convolutions then run on rather than <see cref="ConvAlgorithm.Pointwise"/>); not with SDSS or SPET.
+/// </param>
+/// <param name="InputScale">The layer's input scale (RMS of its input on calibration images), SFMA's unit.</param>
 public sealed record ConvSpec(
     int OutputChannels,
     int InputChannels,
@@ -49,7 +59,9 @@ public sealed record ConvSpec(
     float SdssDelta = 0,
     float ActivationScale = 1,
     float SpetPrefix = 0,
-    float SpetDelta = 0)
+    float SpetDelta = 0,
+    float SfmaDelta = 0,
+    float InputScale = 1)
 {
     public int OutputChannelsPerGroup => OutputChannels / Group;
     public int InputChannelsPerGroup => InputChannels / Group;
@@ -89,6 +101,11 @@ public sealed record ConvSpec(
         Require(SpetPrefix == 0 || SaturationFloor is not null,
             $"spet_prefix needs an activation that saturates (relu, or clip with a finite lower bound); the node's is {Activation.Name}");
         Require(SpetPrefix == 0 || SdssDelta == 0, "a node runs SDSS or SPET, not both: set one of sdss_delta and spet_prefix to 0");
+        Require(float.IsFinite(SfmaDelta) && SfmaDelta >= 0, $"sfma_delta must be finite and not negative, got {SfmaDelta}");
+        Require(float.IsFinite(InputScale) && InputScale > 0, $"input_scale must be finite and positive, got {InputScale}");
+        // SDSS and SPET read the padded copy with the whole of K; one approximate mechanism per node keeps each measurable.
+        Require(SfmaDelta == 0 || (SdssDelta == 0 && SpetPrefix == 0),
+            "a node runs one of SDSS, SPET and SFMA: set sfma_delta to 0, or sdss_delta and spet_prefix");
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,

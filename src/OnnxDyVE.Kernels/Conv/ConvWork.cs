@@ -61,14 +61,18 @@ public enum ConvAlgorithm
 /// </summary>
 /// <param name="Geometry">The convolution's geometry; for <see cref="ConvAlgorithm.PhasedTaps"/>, the stride-1 one over the phase planes.</param>
 /// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only for <see cref="ConvAlgorithm.PhasedTaps"/>).</param>
-/// <param name="ZeroMapFlags">Where in the run-wide buffer the copy phase marks each (image, input channel) that is zero everywhere (floats from its start); 0: not marked.</param>
+/// <param name="ZeroMapFlags">
+/// Where in the run-wide buffer the copy phase marks each (image, input channel) that is zero everywhere, or (SFMA)
+/// near-uniform (floats from its start; <see cref="PaddedTaps.ZeroMap"/>, <see cref="PaddedTaps.FoldedMap"/>); 0: not marked.
+/// </param>
 /// <param name="Sampled">The layout of an SDSS run (<see cref="ConvAlgorithm.Sampled"/>), else default.</param>
 /// <param name="Spet">The layout of an SPET run (<see cref="ConvAlgorithm.Spet"/>), else default.</param>
+/// <param name="Sfma">SFMA's threshold and means in a <see cref="ConvAlgorithm.PaddedTaps"/> run, else default (off).</param>
 public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
     int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default,
-    SpetLayout Spet = default)
+    SpetLayout Spet = default, SfmaLayout Sfma = default)
 {
     /// <summary>Compute tasks of a dense run (the phase after packing).</summary>
     public int TaskCount => Units * RowChunks;

@@ -24,15 +24,25 @@ internal static unsafe class PaddedTaps
     public static int Columns(in ConvGeometry geometry) =>
         checked((int)((geometry.OutputHeight - 1) * geometry.PaddedWidth + geometry.OutputWidth));
 
+    /// <summary>A map flag: the channel is zero everywhere (left out of K exactly).</summary>
+    public const byte ZeroMap = 1;
+
+    /// <summary>A map flag: the channel is near-uniform (SFMA: left out of K, its mean folded into the bias).</summary>
+    public const byte FoldedMap = 2;
+
     /// <summary>
     /// Copies channels [first, first + count) of <paramref name="image"/> (C x H x W) into the padded layout
     /// at <paramref name="destination"/> (the image's first padded plane), borders zero. With
-    /// <paramref name="zeroMaps"/>, zeroMaps[c] says whether channel c was zero everywhere. With
+    /// <paramref name="mapFlags"/>, mapFlags[c] says whether channel c was zero everywhere (<see cref="ZeroMap"/>),
+    /// near-uniform (<see cref="FoldedMap"/>, only with <paramref name="means"/>) or neither (0). With
     /// <paramref name="ranges"/>, ranges[2c] and ranges[2c + 1] get the least and greatest value of channel c, widened to
-    /// include 0 (the padding), and the greatest is +infinity where the channel holds a NaN.
+    /// include 0 (the padding), and the greatest is +infinity where the channel holds a NaN. With <paramref name="means"/>,
+    /// a channel whose standard deviation (padding excluded) is at most <paramref name="threshold"/> is near-uniform and
+    /// means[c] gets its mean.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination, byte* zeroMaps, float* ranges = null)
+    public static void CopyChannels(float* image, in ConvGeometry geometry, int first, int count, float* destination, byte* mapFlags,
+        float* ranges = null, float* means = null, float threshold = 0)
     {
         int width = geometry.InputWidth;
         int height = geometry.InputHeight;
@@ -46,13 +56,15 @@ internal static unsafe class PaddedTaps
             float* row = target + geometry.PadTop * pitch + geometry.PadLeft;
             bool nonZero = false;
             var range = new ValueRange();
+            var moments = new MapMoments(*source);
             for (int y = 0; y < height; y++)
             {
                 var sourceRow = new ReadOnlySpan<float>(source + (nint)y * width, width);
                 sourceRow.CopyTo(new Span<float>(row, width));
                 if (ranges != null) range.Widen(sourceRow);
+                if (means != null) moments.Add(sourceRow);
                 // +0 and -0 are both zero; NaN is not, so a NaN map is never skipped.
-                if (zeroMaps != null && !nonZero) nonZero = sourceRow.ContainsAnyExcept(0f, -0f);
+                if (mapFlags != null && !nonZero) nonZero = sourceRow.ContainsAnyExcept(0f, -0f);
                 // Right pad of this row and left pad of the next are adjacent.
                 int gap = y + 1 < height ? geometry.PadRight + geometry.PadLeft : geometry.PadRight;
                 new Span<float>(row + width, gap).Clear();
@@ -60,7 +72,9 @@ internal static unsafe class PaddedTaps
             }
             row -= geometry.PadLeft;
             new Span<float>(row, checked((int)(geometry.PadBottom * pitch))).Clear();
-            if (zeroMaps != null) zeroMaps[c] = nonZero ? (byte)0 : (byte)1;
+            if (mapFlags != null) mapFlags[c] = !nonZero ? ZeroMap
+                : means != null && moments.IsNearUniform(width * height, threshold, out means[c]) ? FoldedMap
+                : (byte)0;
             if (ranges != null) range.Store(ranges + 2 * c);
         }
     }

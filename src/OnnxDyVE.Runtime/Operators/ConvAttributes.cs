@@ -6,7 +6,8 @@ namespace OnnxDyVE.Operators;
 
 /// <summary>
 /// DyveConv's attributes: ONNX Conv's (2-D), the fused activation, and DyVE's own (zero-map skipping, SDSS's
-/// threshold, SPET's prefix and strength, and the activation scale thresholds are measured in).
+/// threshold, SPET's prefix and strength, and the activation scale thresholds are measured in; SFMA's threshold and the
+/// input scale it is measured in).
 /// </summary>
 internal static class ConvAttributes
 {
@@ -60,10 +61,12 @@ internal static class ConvAttributes
                 1 => true,
                 long other => throw new ArgumentException($"attribute '{DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
             },
-            SdssDelta: SdssDelta(attributes),
+            SdssDelta: Threshold(attributes, DyveSchema.SdssDelta),
             ActivationScale: SpetAttributes.ActivationScale(attributes),
             SpetPrefix: SpetAttributes.Prefix(attributes),
-            SpetDelta: SpetAttributes.Delta(attributes));
+            SpetDelta: SpetAttributes.Delta(attributes),
+            SfmaDelta: Threshold(attributes, DyveSchema.SfmaDelta),
+            InputScale: InputScale(attributes));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
         // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session
@@ -74,13 +77,22 @@ internal static class ConvAttributes
         return spec;
     }
 
-    /// <summary><c>sdss_delta</c>: finite and not negative, default 0 (SDSS off).</summary>
-    private static float SdssDelta(IAttributeSource attributes)
+    /// <summary>A threshold (<c>sdss_delta</c>, <c>sfma_delta</c>): finite and not negative, default 0 (its mechanism off).</summary>
+    private static float Threshold(IAttributeSource attributes, string name)
     {
-        float delta = attributes.GetFloat(DyveSchema.SdssDelta) ?? 0f;
+        float delta = attributes.GetFloat(name) ?? 0f;
         if (!float.IsFinite(delta) || delta < 0)
-            throw new ArgumentException($"attribute '{DyveSchema.SdssDelta}' must be a finite number not below 0, got {delta}");
+            throw new ArgumentException($"attribute '{name}' must be a finite number not below 0, got {delta}");
         return delta;
+    }
+
+    /// <summary><c>input_scale</c>: finite and positive, default 1.</summary>
+    private static float InputScale(IAttributeSource attributes)
+    {
+        float scale = attributes.GetFloat(DyveSchema.InputScale) ?? 1f;
+        if (!float.IsFinite(scale) || scale <= 0)
+            throw new ArgumentException($"attribute '{DyveSchema.InputScale}' must be a finite number above 0, got {scale}");
+        return scale;
     }
 
     private static long[] Pair(long[]? values, string name)

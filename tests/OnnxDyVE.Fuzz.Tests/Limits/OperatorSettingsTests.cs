@@ -53,6 +53,21 @@ public sealed class OperatorSettingsTests
             Set(m, "gemm", OnnxProto.String(DyveSchema.Activation, DyveSchema.ActivationKinds.None));
             Set(m, "gemm", OnnxProto.Float(DyveSchema.SpetPrefix, 0.5f));
         }),
+        ["sfma_delta negative"] = ("conv", DyveSchema.SfmaDelta, m => Set(m, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, -0.5f))),
+        ["sfma_delta NaN"] = ("conv", DyveSchema.SfmaDelta, m => Set(m, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, float.NaN))),
+        ["sfma_delta infinite"] = ("conv", DyveSchema.SfmaDelta, m => Set(m, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, float.PositiveInfinity))),
+        ["input_scale zero"] = ("conv", DyveSchema.InputScale, m => Set(m, "conv", OnnxProto.Float(DyveSchema.InputScale, 0f))),
+        ["input_scale NaN"] = ("conv", DyveSchema.InputScale, m => Set(m, "conv", OnnxProto.Float(DyveSchema.InputScale, float.NaN))),
+        ["sfma with sdss"] = ("conv", DyveSchema.SfmaDelta, m =>
+        {
+            Set(m, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, 0.5f));
+            Set(m, "conv", OnnxProto.Float(DyveSchema.SdssDelta, 0.5f));
+        }),
+        ["sfma with spet"] = ("conv", DyveSchema.SfmaDelta, m =>
+        {
+            Set(m, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, 0.5f));
+            Set(m, "conv", OnnxProto.Float(DyveSchema.SpetPrefix, 0.5f));
+        }),
         ["stored effort above 1"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, 2f))),
         ["stored effort NaN"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, float.NaN))),
         ["stored effort negative"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, -0.5f))),

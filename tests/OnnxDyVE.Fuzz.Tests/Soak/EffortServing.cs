@@ -70,10 +70,10 @@ internal sealed class EffortServing : IDisposable
         CaffeConversion conversion = CatalogConversion.Convert(resolved);
         ModelProto model = DyveRewriter.Rewrite(conversion.Model).Model;
         CalibrationImages images = CalibrationImages.Load(locations.DataFolder(resolved.Entry.CalibrationData!)!, conversion.Preprocessing!, imageCount, seed: 3);
-        IReadOnlyDictionary<string, float> scales = ActivationScales.Measure(model, images, threads: 1);
+        IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model, images, threads: 1);
         foreach (NodeProto node in SdssNodes.Find(model))
         {
-            SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name]);
+            SdssNodes.SetFloat(node, DyveSchema.ActivationScale, scales[node.Name].Activation);
             SdssNodes.SetFloat(node, DyveSchema.SdssDelta, SdssDelta);
         }
         return new EffortServing(model, images);

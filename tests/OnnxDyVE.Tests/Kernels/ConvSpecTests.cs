@@ -15,6 +15,13 @@ public sealed class ConvSpecTests
         { "group", "group" },
         { "channels", "multiple of group" },
         { "kernel", "kernel_shape" },
+        { "sfma negative", "sfma_delta" },
+        { "sfma NaN", "sfma_delta" },
+        { "sfma infinite", "sfma_delta" },
+        { "input scale zero", "input_scale" },
+        { "input scale infinite", "input_scale" },
+        { "sfma with sdss", "sfma_delta" },
+        { "sfma with spet", "sfma_delta" },
     };
 
     [Theory]
@@ -28,6 +35,13 @@ public sealed class ConvSpecTests
             "pad" => Valid with { PadBottom = -2 },
             "group" => Valid with { Group = 0 },
             "channels" => Valid with { Group = 3 },
+            "sfma negative" => Valid with { SfmaDelta = -0.5f },
+            "sfma NaN" => Valid with { SfmaDelta = float.NaN },
+            "sfma infinite" => Valid with { SfmaDelta = float.PositiveInfinity },
+            "input scale zero" => Valid with { InputScale = 0 },
+            "input scale infinite" => Valid with { InputScale = float.PositiveInfinity },
+            "sfma with sdss" => Valid with { SfmaDelta = 1, SdssDelta = 1 },
+            "sfma with spet" => Valid with { SfmaDelta = 1, SpetPrefix = 0.5f, Activation = OnnxDyVE.Kernels.Activation.Relu },
             _ => Valid with { KernelHeight = 0 },
         };
         var error = Assert.Throws<ArgumentException>(spec.Validate);

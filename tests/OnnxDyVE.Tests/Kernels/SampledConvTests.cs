@@ -17,8 +17,7 @@ public sealed unsafe class SampledConvTests
 
     public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(ShapeCount);
 
-    /// <summary>A sixth of the shapes (from <paramref name="first"/>), for the tests that repeat runs per shape.</summary>
-    public static TheoryData<SimdPath, int> SomeCases(int first) => KernelSpecs.PathsAndShapes(Enumerable.Range(0, ShapeCount).Where(s => s % 6 == first));
+    public static TheoryData<SimdPath, int> SomeCases(int first) => KernelSpecs.PathsAndSixthOfShapes(ShapeCount, first);
 
     /// <summary>
     /// Stride-1, one-group convolutions: maps from 1 x 1 up (odd and even sides), output channels across several
@@ -121,16 +120,7 @@ public sealed unsafe class SampledConvTests
     public void More_effort_never_executes_more(SimdPath path, int shape)
     {
         Case c = Make(shape);
-        ConvKernel kernel = Kernel(c, path, delta: 1f);
-        long previous = long.MaxValue;
-        foreach (float effort in new[] { 0f, 0.1f, 0.3f, 0.6f, 1f })
-        {
-            CounterValues before = kernel.Counters.Read();
-            ConvRuns.Run(kernel, kernel.Plan(c.Layer.Batch, c.Layer.InputChannels, c.Layer.Height, c.Layer.Width, effort: effort), c.Input);
-            long executed = (kernel.Counters.Read() - before).ExecutedMacs;
-            Assert.True(executed <= previous, $"shape {shape}: effort {effort} executed {executed} MACs, more than {previous} at less effort");
-            previous = executed;
-        }
+        ConvRuns.AssertWorkNeverGrowsWithEffort(Kernel(c, path, delta: 1f), c.Layer, c.Input, $"shape {shape} on {path}");
     }
 
     [Theory]

@@ -17,8 +17,7 @@ public sealed unsafe class SpetConvTests
 
     public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(ShapeCount);
 
-    /// <summary>A sixth of the shapes (from <paramref name="first"/>), for the tests that repeat runs per shape.</summary>
-    public static TheoryData<SimdPath, int> SomeCases(int first) => KernelSpecs.PathsAndShapes(Enumerable.Range(0, ShapeCount).Where(s => s % 6 == first));
+    public static TheoryData<SimdPath, int> SomeCases(int first) => KernelSpecs.PathsAndSixthOfShapes(ShapeCount, first);
 
     private static readonly (float Min, float Max)[] ClipBounds = [(0f, 6f), (-0.5f, 0.5f), (0.25f, 0.75f)];
 
@@ -149,16 +148,7 @@ public sealed unsafe class SpetConvTests
     public void More_effort_never_executes_more(SimdPath path, int shape)
     {
         Case c = Make(shape);
-        ConvKernel kernel = Kernel(c, path, delta: 3f);
-        long previous = long.MaxValue;
-        foreach (float effort in new[] { 0f, 0.1f, 0.3f, 0.6f, 1f })
-        {
-            CounterValues before = kernel.Counters.Read();
-            ConvRuns.Run(kernel, kernel.Plan(c.Layer.Batch, c.Layer.InputChannels, c.Layer.Height, c.Layer.Width, effort: effort), c.Input);
-            long executed = (kernel.Counters.Read() - before).ExecutedMacs;
-            Assert.True(executed <= previous, $"shape {shape}: effort {effort} executed {executed} MACs, more than {previous} at less effort");
-            previous = executed;
-        }
+        ConvRuns.AssertWorkNeverGrowsWithEffort(Kernel(c, path, delta: 3f), c.Layer, c.Input, $"shape {shape} on {path}");
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels;
 using OnnxDyVE.Kernels.Conv;
 
 namespace OnnxDyVE.Tests.Support;
@@ -17,5 +19,19 @@ internal static unsafe class ConvRuns
                     kernel.RunPhaseTask(work, phase, x, y, shared, task);
         }
         return output;
+    }
+
+    /// <summary>Runs <paramref name="layer"/>'s input at rising efforts, 0 to 1: the MACs executed may only fall.</summary>
+    public static void AssertWorkNeverGrowsWithEffort(ConvKernel kernel, ConvLayer layer, float[] input, string context)
+    {
+        long previous = long.MaxValue;
+        foreach (float effort in new[] { 0f, 0.1f, 0.3f, 0.6f, 1f })
+        {
+            CounterValues before = kernel.Counters.Read();
+            Run(kernel, kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, effort: effort), input);
+            long executed = (kernel.Counters.Read() - before).ExecutedMacs;
+            Assert.True(executed <= previous, $"{context}: effort {effort} executed {executed} MACs, more than {previous} at less effort");
+            previous = executed;
+        }
     }
 }

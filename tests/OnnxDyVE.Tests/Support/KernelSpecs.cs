@@ -36,6 +36,13 @@ internal static class KernelSpecs
     /// <summary>Theory cases: every path this process can run, each with shapes 0 to <paramref name="shapes"/> - 1.</summary>
     public static TheoryData<SimdPath, int> PathsAndShapes(int shapes) => PathsAndShapes(Enumerable.Range(0, shapes));
 
+    /// <summary>
+    /// Theory cases: every path, each with a sixth of shapes 0 to <paramref name="shapes"/> - 1 (those equal to
+    /// <paramref name="first"/> modulo 6), for the tests that repeat runs per shape.
+    /// </summary>
+    public static TheoryData<SimdPath, int> PathsAndSixthOfShapes(int shapes, int first) =>
+        PathsAndShapes(Enumerable.Range(0, shapes).Where(s => s % 6 == first));
+
     /// <summary>Theory cases: every path this process can run, each with the given shapes.</summary>
     public static TheoryData<SimdPath, int> PathsAndShapes(IEnumerable<int> shapes)
     {
