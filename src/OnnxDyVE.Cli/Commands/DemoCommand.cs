@@ -49,7 +49,7 @@ internal static class DemoCommand
             return 2;
         }
         Console.WriteLine(MachineDescription.Describe());
-        Console.WriteLine("Real models, stock ONNX Runtime vs the same model rewritten to DyVE operators: calibrated (SDSS within a 0.5% agreement budget), or in exact mode (effort off, exact mechanisms only).");
+        Console.WriteLine("Real models, stock ONNX Runtime vs the same model rewritten to DyVE operators: calibrated (per layer SDSS, SPET or SFMA where it makes the layer faster, within a 0.5% agreement budget), or in exact mode (effort off, exact mechanisms only).");
         Console.WriteLine();
         bool agreed = RunModels(threads, runs, images, reports);
         Console.WriteLine($"Exact mode (effort off): DyVE operators vs ONNX Runtime's Conv/Gemm + activation, batch 1, {threads} thread(s), median of {runs} interleaved runs; random weights and inputs (speed and exactness do not depend on their values).");
