@@ -83,7 +83,12 @@ public sealed record LayerChoice(string Node, string Op, float? ActivationScale,
 
 /// <summary>How one layer alone fared at one setting (every other layer exact).</summary>
 /// <param name="Saving">What the layer saved against its exact self, in the objective's units (Stopwatch ticks or operations), and as a share.</param>
-public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreement, double Saving, double SavingShare);
+/// <param name="OperationsShare">
+/// The share of its exact self's scalar operations the layer did not do. Skipped work is the only source of a speed-up
+/// (the work left runs no faster than before, and the mechanism adds its own), so a setting is credited with a time
+/// saving only up to this share: a larger one is timing noise.
+/// </param>
+public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreement, double Saving, double SavingShare, double OperationsShare);
 
 /// <summary>What calibration chose and measured.</summary>
 /// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
@@ -164,7 +169,9 @@ public static class Calibrator
                     left--;
                     double agreement = pass.Agreement(reference);
                     double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
-                    trials.Add(new LayerTrial(layer, setting, agreement, saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer]));
+                    double exactOperations = Cost(first, layer, CalibrationObjective.Operations);
+                    double operationsShare = exactOperations == 0 ? 0 : 1 - Cost(pass, layer, CalibrationObjective.Operations) / exactOperations;
+                    trials.Add(new LayerTrial(layer, setting, agreement, saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer], operationsShare));
                     if (agreement < floor) break;
                 }
                 trialsDone += left;
@@ -178,7 +185,7 @@ public static class Calibrator
         var ruledOut = new HashSet<string>();
         CalibrationPass current = first;
         int combined = 0;
-        var candidates = trials.Where(t => t.Agreement >= floor && t.Saving > 0 && t.SavingShare > minimumShare)
+        var candidates = trials.Where(t => t.Agreement >= floor && t.Saving > 0 && t.SavingShare > minimumShare && t.OperationsShare > minimumShare)
             .OrderByDescending(t => t.Saving / (100.5 - t.Agreement)).ToList();
         foreach (LayerTrial step in candidates)
         {
