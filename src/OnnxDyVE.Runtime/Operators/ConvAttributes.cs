@@ -61,12 +61,12 @@ internal static class ConvAttributes
                 1 => true,
                 long other => throw new ArgumentException($"attribute '{DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
             },
-            SdssDelta: Threshold(attributes, DyveSchema.SdssDelta),
-            ActivationScale: SpetAttributes.ActivationScale(attributes),
-            SpetPrefix: SpetAttributes.Prefix(attributes),
-            SpetDelta: SpetAttributes.Delta(attributes),
-            SfmaDelta: Threshold(attributes, DyveSchema.SfmaDelta),
-            InputScale: InputScale(attributes));
+            SdssDelta: EffortAttributes.Threshold(attributes, DyveSchema.SdssDelta),
+            ActivationScale: EffortAttributes.Scale(attributes, DyveSchema.ActivationScale),
+            SpetPrefix: EffortAttributes.SpetPrefix(attributes),
+            SpetDelta: EffortAttributes.Threshold(attributes, DyveSchema.SpetDelta),
+            SfmaDelta: EffortAttributes.Threshold(attributes, DyveSchema.SfmaDelta),
+            InputScale: EffortAttributes.Scale(attributes, DyveSchema.InputScale));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
         // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session
@@ -75,24 +75,6 @@ internal static class ConvAttributes
             throw new ArgumentException($"attribute 'strides' [{spec.StrideHeight}, {spec.StrideWidth}] with {spec.InputChannels} input channels is too large "
                 + $"(input channels x stride height x stride width above {int.MaxValue / 8})");
         return spec;
-    }
-
-    /// <summary>A threshold (<c>sdss_delta</c>, <c>sfma_delta</c>): finite and not negative, default 0 (its mechanism off).</summary>
-    private static float Threshold(IAttributeSource attributes, string name)
-    {
-        float delta = attributes.GetFloat(name) ?? 0f;
-        if (!float.IsFinite(delta) || delta < 0)
-            throw new ArgumentException($"attribute '{name}' must be a finite number not below 0, got {delta}");
-        return delta;
-    }
-
-    /// <summary><c>input_scale</c>: finite and positive, default 1.</summary>
-    private static float InputScale(IAttributeSource attributes)
-    {
-        float scale = attributes.GetFloat(DyveSchema.InputScale) ?? 1f;
-        if (!float.IsFinite(scale) || scale <= 0)
-            throw new ArgumentException($"attribute '{DyveSchema.InputScale}' must be a finite number above 0, got {scale}");
-        return scale;
     }
 
     private static long[] Pair(long[]? values, string name)

@@ -28,9 +28,9 @@ internal static class GemmAttributes
             Beta: attributes.GetFloat("beta") ?? 1f,
             SkipZeroInputs: Flag(attributes.GetInt(DyveSchema.SkipZeroInputs) ?? 1, DyveSchema.SkipZeroInputs),
             Activation: ActivationAttributes.Read(attributes),
-            SpetPrefix: SpetAttributes.Prefix(attributes),
-            SpetDelta: SpetAttributes.Delta(attributes),
-            ActivationScale: SpetAttributes.ActivationScale(attributes));
+            SpetPrefix: EffortAttributes.SpetPrefix(attributes),
+            SpetDelta: EffortAttributes.Threshold(attributes, OnnxDyVE.Schema.DyveSchema.SpetDelta),
+            ActivationScale: EffortAttributes.Scale(attributes, OnnxDyVE.Schema.DyveSchema.ActivationScale));
         spec.Validate();
         return spec;
     }
