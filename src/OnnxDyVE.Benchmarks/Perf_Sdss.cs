@@ -1,22 +1,18 @@
 using BenchmarkDotNet.Attributes;
-using Google.Protobuf;
 using Onnx;
 using OnnxDyVE.Calibration;
-using OnnxDyVE.Harness;
 using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Benchmarks;
 
 /// <summary>
 /// SDSS against exact DyveConv against ONNX Runtime's Conv, per layer of cifar10_quick and the Deep Compression
-/// SqueezeNet, on the activation the layer receives when its model runs on a real test image (<see cref="RealLayer"/>).
-/// The threshold is given in units of the layer's activation scale, as calibration sets it.
+/// SqueezeNet (<see cref="RealLayerMechanism"/>). The threshold is given in units of the layer's activation scale, as
+/// calibration sets it.
 /// </summary>
 [Config(typeof(RealLayerConfig))]
-public class Perf_Sdss
+public class Perf_Sdss : RealLayerMechanism
 {
-    private PreparedSession? _session;
-
     public static IEnumerable<string> Layers =>
     [
         "cifar10_quick:conv1/Conv", "cifar10_quick:conv2/Conv", "cifar10_quick:conv3/Conv",
@@ -25,43 +21,17 @@ public class Perf_Sdss
     ];
 
     [ParamsSource(nameof(Layers))]
-    public string Layer { get; set; } = "";
+    public override string Layer { get; set; } = "";
 
     /// <summary>SDSS threshold in units of the layer's activation scale (the calibration ladder's middle and top).</summary>
     [Params(0.5f, 2f)]
     public float Delta { get; set; }
 
-    [GlobalSetup(Target = nameof(Stock))]
-    public void SetupStock() => _session = Create(layer => layer.Stock, effort: null);
-
-    [GlobalSetup(Target = nameof(Exact))]
-    public void SetupExact() => _session = Create(layer => layer.Dyve, effort: 0f);
+    protected override void Configure(NodeProto node) => SdssNodes.SetFloat(node, DyveSchema.SdssDelta, Delta);
 
     [GlobalSetup(Target = nameof(Sdss))]
-    public void SetupSdss() => _session = Create(layer =>
-    {
-        ModelProto model = layer.Dyve.Clone();
-        NodeProto node = model.Graph.Node[0];
-        SdssNodes.SetFloat(node, DyveSchema.ActivationScale, layer.ActivationScale);
-        SdssNodes.SetFloat(node, DyveSchema.SdssDelta, Delta);
-        return model;
-    }, effort: 1f);
-
-    [GlobalCleanup]
-    public void Cleanup() => _session?.Dispose();
-
-    [Benchmark(Baseline = true)]
-    public void Stock() => _session!.Run();
+    public void SetupSdss() => SetupMechanism();
 
     [Benchmark]
-    public void Exact() => _session!.Run();
-
-    [Benchmark]
-    public void Sdss() => _session!.Run();
-
-    private PreparedSession Create(Func<RealLayer, ModelProto> model, float? effort)
-    {
-        RealLayer layer = RealLayer.Load(Layer);
-        return new PreparedSession(model(layer).ToByteArray(), threads: 1, layer.Input, layer.InputShape, effort);
-    }
+    public void Sdss() => RunMechanism();
 }
