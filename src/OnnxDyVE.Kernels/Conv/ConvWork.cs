@@ -80,8 +80,23 @@ public readonly record struct ConvWork(
     /// <summary>Phases of the run, each to be finished before the next starts: packing then compute, or SDSS's five.</summary>
     public int PhaseCount => Algorithm == ConvAlgorithm.Sampled ? SampledLayout.Phases : 2;
 
+    /// <summary>
+    /// Compute task <paramref name="task"/> of a run whose units are (image, column chunk), one group (position tiles,
+    /// SPET): its image, its columns and its range of channel panels.
+    /// </summary>
+    public ConvTask Task(int task)
+    {
+        int unit = task / RowChunks;
+        int first = unit % ColumnChunks * ColumnChunk;
+        int firstPanel = task % RowChunks * PanelsPerRowChunk;
+        return new ConvTask(unit / ColumnChunks, first, Math.Min(ColumnChunk, Columns - first), firstPanel, firstPanel + PanelsPerRowChunk);
+    }
+
     /// <summary>Independent tasks of phase <paramref name="phase"/> (may be 0: skip the phase).</summary>
     public int PhaseTasks(int phase) => phase == 0 ? PackTaskCount
         : Algorithm == ConvAlgorithm.Sampled ? Sampled.Tasks(phase, Batch)
         : TaskCount;
 }
+
+/// <summary>One compute task of a one-group run: columns [FirstColumn, FirstColumn + ColumnCount) of image <paramref name="Image"/>, channel panels [FirstPanel, LastPanel) before clipping to the kernel's panels.</summary>
+public readonly record struct ConvTask(int Image, int FirstColumn, int ColumnCount, int FirstPanel, int LastPanel);

@@ -152,14 +152,8 @@ internal sealed unsafe class PositionTiles
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
-        int range = task % work.RowChunks;
-        int unit = task / work.RowChunks;
-        int chunk = unit % work.ColumnChunks;
-        int image = unit / work.ColumnChunks;
-        int first = chunk * work.ColumnChunk;
-        int count = Math.Min(work.ColumnChunk, work.Columns - first);
-        int firstPanel = range * work.PanelsPerRowChunk;
-        int lastPanel = Math.Min(firstPanel + work.PanelsPerRowChunk, PaddedChannels / _columns);
+        (int image, int first, int count, int firstPanel, int lastPanel) = work.Task(task);
+        lastPanel = Math.Min(lastPanel, PaddedChannels / _columns);
         int width = (lastPanel - firstPanel) * _columns;
 
         ImageOperand operand = Operand(work, shared, image, count, (nint)count * width);

@@ -241,13 +241,8 @@ internal sealed unsafe class SpetConv
     {
         ConvSpec spec = _spec;
         ConvGeometry geometry = work.Geometry;
-        int rangeIndex = task % work.RowChunks;
-        int unit = task / work.RowChunks;
-        int chunkIndex = unit % work.ColumnChunks;
-        int image = unit / work.ColumnChunks;
-        int n0 = chunkIndex * work.ColumnChunk;
-        int nLength = Math.Min(work.ColumnChunk, work.Columns - n0);
-        var rows = new RowRange(rangeIndex * work.PanelsPerRowChunk, Math.Min((rangeIndex + 1) * work.PanelsPerRowChunk, _panels), spec.OutputChannels);
+        (int image, int n0, int nLength, int firstPanel, int lastPanel) = work.Task(task);
+        var rows = new RowRange(firstPanel, Math.Min(lastPanel, _panels), spec.OutputChannels);
         int c = spec.InputChannels;
         int prefixK = PrefixChannels * _taps;
         nint plane = PaddedTaps.Plane(geometry);
