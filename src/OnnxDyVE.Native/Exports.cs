@@ -15,6 +15,7 @@ public static unsafe class Exports
 {
     private static readonly Lock s_lock = new();
     private static OrtFunctions? s_ort;
+    private static DyveDomain? s_domain;
     private static readonly byte* s_simdPath = Utf8Constant(SimdPaths.Best.ToString());
 
     /// <summary>
@@ -31,8 +32,7 @@ public static unsafe class Exports
         {
             ort = Bind(apiBase);
             if (options == null) return ort.Fail(OrtErrorCode.InvalidArgument, "OnnxDyVE: RegisterCustomOps got no session options");
-            void* domain = DyveDomain.Get(ort);
-            ort.Check(ort.AddCustomOpDomain(options, domain), "AddCustomOpDomain");
+            ort.Check(ort.AddCustomOpDomain(options, Domain(ort).Handle), "AddCustomOpDomain");
             return null;
         }
         catch (Exception ex)
@@ -56,6 +56,15 @@ public static unsafe class Exports
     private static OrtFunctions Bind(void* apiBase)
     {
         lock (s_lock) return s_ort ??= OrtFunctions.Bind(apiBase);
+    }
+
+    /// <summary>
+    /// One registration for every options the host registers with: a C host has no way to read statistics, so
+    /// its kernels need not be told apart, and a host that makes many options allocates nothing per call.
+    /// </summary>
+    private static DyveDomain Domain(OrtFunctions ort)
+    {
+        lock (s_lock) return s_domain ??= DyveDomain.Create(ort);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using OnnxDyVE.Kernels;
 using OnnxDyVE.Operators;
 
@@ -10,16 +11,28 @@ namespace OnnxDyVE;
 public readonly record struct DyveNodeStatistics(string Node, string Op, CounterValues Counters, long Kernel = 0);
 
 /// <summary>
-/// Per-node accounting of every DyVE kernel alive in this process: runs, multiply-accumulates executed, and
-/// the dense multiply-accumulates they replace. Take a snapshot before and after the runs of interest and
-/// subtract: counters only grow, and run concurrently they add up.
+/// Per-node accounting of the DyVE kernels alive in this process: runs, multiply-accumulates executed, and the
+/// dense multiply-accumulates they replace. Take a snapshot before and after the runs of interest and subtract:
+/// counters only grow, and run concurrently they add up.
 /// </summary>
 public static class DyveStatistics
 {
-    /// <summary>One entry per live DyVE kernel (sessions created and not disposed), in creation order.</summary>
     /// <summary>The number of the last DyVE kernel created in this process: every kernel created later has a larger one.</summary>
     public static long LastKernel => LiveKernels.LastId;
 
-    public static IReadOnlyList<DyveNodeStatistics> Snapshot() =>
-        LiveKernels.All().Select(entry => new DyveNodeStatistics(entry.Kernel.NodeName, entry.Kernel.OpName, entry.Kernel.Counters.Read(), entry.Id)).ToList();
+    /// <summary>One entry per live DyVE kernel (sessions created and not disposed), in creation order.</summary>
+    public static IReadOnlyList<DyveNodeStatistics> Snapshot() => Read(LiveKernels.All());
+
+    /// <summary>
+    /// One entry per live DyVE kernel of the sessions made from <paramref name="options"/> (the options
+    /// <see cref="SessionOptionsExtensions.AppendDyVE"/> registered the operators with), in creation order: exactly
+    /// one session's nodes when the options made one session, whatever other sessions of the same model exist.
+    /// Empty once those sessions are disposed (their kernels go with them), the options disposed or not. Throws
+    /// <see cref="ArgumentException"/> if the operators were never registered with <paramref name="options"/>.
+    /// </summary>
+    public static IReadOnlyList<DyveNodeStatistics> Snapshot(SessionOptions options) =>
+        Read(LiveKernels.Of(SessionOptionsExtensions.RegistrationOf(options)));
+
+    private static List<DyveNodeStatistics> Read(LiveKernel[] kernels) =>
+        [.. kernels.Select(entry => new DyveNodeStatistics(entry.Kernel.NodeName, entry.Kernel.OpName, entry.Kernel.Counters.Read(), entry.Id))];
 }

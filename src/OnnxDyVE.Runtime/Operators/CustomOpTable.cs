@@ -4,33 +4,34 @@ using OnnxDyVE.Interop;
 namespace OnnxDyVE.Operators;
 
 /// <summary>
-/// The native OrtCustomOp structs of the DyVE operators and the callbacks they point to. The structs and
-/// their name strings live in native memory for the life of the process, since every session that uses
-/// them may outlive any managed owner. Every callback catches everything: an exception that escaped into
+/// The native OrtCustomOp structs of the DyVE operators and the callbacks they point to. Each registration gets
+/// structs of its own (<see cref="DyveCustomOp"/>), which tell its kernels apart from other registrations'. The
+/// structs and their name strings live in native memory for the life of the process, since every session that
+/// uses them may outlive any managed owner. Every callback catches everything: an exception that escaped into
 /// ONNX Runtime would end the host process.
 /// </summary>
 internal static unsafe class CustomOpTable
 {
     private static readonly DyveOperator[] s_operators = [new ConvOperator(), new GemmOperator()];
-    private static OrtCustomOpStruct* s_structs;
-    private static byte** s_names;
+    private static readonly byte** s_names = NativeNames();
     private static OrtFunctions? s_ort;
 
     public static IReadOnlyList<DyveOperator> Operators => s_operators;
 
-    /// <summary>The native structs, built on first call and bound to <paramref name="ort"/> for good.</summary>
-    public static OrtCustomOpStruct* Build(OrtFunctions ort)
+    /// <summary>
+    /// New structs for the operators, in <see cref="Operators"/> order, whose kernels belong to
+    /// <paramref name="registration"/>. The callbacks are bound to the first <paramref name="ort"/> given, for
+    /// good: a process has one ONNX Runtime.
+    /// </summary>
+    public static DyveCustomOp* Build(OrtFunctions ort, long registration)
     {
-        if (s_structs != null) return s_structs;
-        s_ort = ort;
-        s_names = (byte**)NativeMemory.AllocZeroed((nuint)(s_operators.Length * sizeof(byte*)));
-        var structs = (OrtCustomOpStruct*)NativeMemory.AllocZeroed((nuint)(s_operators.Length * sizeof(OrtCustomOpStruct)));
+        Interlocked.CompareExchange(ref s_ort, ort, null);
+        var structs = (DyveCustomOp*)NativeMemory.AllocZeroed((nuint)(s_operators.Length * sizeof(DyveCustomOp)));
         for (int i = 0; i < s_operators.Length; i++)
         {
-            byte[] name = Utf8Name.Of(s_operators[i].Name);
-            s_names[i] = (byte*)NativeMemory.Alloc((nuint)name.Length);
-            name.CopyTo(new Span<byte>(s_names[i], name.Length));
-            OrtCustomOpStruct* op = structs + i;
+            structs[i].Operator = i;
+            structs[i].Registration = registration;
+            OrtCustomOpStruct* op = &structs[i].Op;
             op->Version = OrtCustomOpSlots.Version;
             op->GetName = (delegate* unmanaged<OrtCustomOpStruct*, byte*>)&GetName;
             op->GetExecutionProviderType = (delegate* unmanaged<OrtCustomOpStruct*, byte*>)&GetExecutionProviderType;
@@ -52,11 +53,23 @@ internal static unsafe class CustomOpTable
             op->GetStartVersion = (delegate* unmanaged<OrtCustomOpStruct*, int>)&GetStartVersion;
             op->GetEndVersion = (delegate* unmanaged<OrtCustomOpStruct*, int>)&GetEndVersion;
         }
-        s_structs = structs;
         return structs;
     }
 
-    private static int IndexOf(OrtCustomOpStruct* op) => (int)(op - s_structs);
+    /// <summary>The operators' names as C strings, one set for every registration.</summary>
+    private static byte** NativeNames()
+    {
+        var names = (byte**)NativeMemory.AllocZeroed((nuint)(s_operators.Length * sizeof(byte*)));
+        for (int i = 0; i < s_operators.Length; i++)
+        {
+            byte[] name = Utf8Name.Of(s_operators[i].Name);
+            names[i] = (byte*)NativeMemory.Alloc((nuint)name.Length);
+            name.CopyTo(new Span<byte>(names[i], name.Length));
+        }
+        return names;
+    }
+
+    private static int IndexOf(OrtCustomOpStruct* op) => ((DyveCustomOp*)op)->Operator;
 
     private static DyveOperator OperatorOf(OrtCustomOpStruct* op) => s_operators[IndexOf(op)];
 
@@ -113,7 +126,7 @@ internal static unsafe class CustomOpTable
             IDyveKernel created = definition.CreateKernel(kernelInfo);
             nint handle = GCHandle.ToIntPtr(GCHandle.Alloc(created));
             created.Handle = handle;
-            LiveKernels.Add(created);
+            LiveKernels.Add(created, ((DyveCustomOp*)op)->Registration);
             *kernel = (void*)handle;
             return null;
         }

@@ -3,29 +3,39 @@ using OnnxDyVE.Interop;
 namespace OnnxDyVE.Operators;
 
 /// <summary>
-/// The custom op domain <c>ai.onnxdyve</c> (opset 1) holding DyveConv and DyveGemm. Created once per process
-/// and never released: ORT does not own a domain added to session options, and every session made with
-/// them keeps using it.
+/// One registration of the DyVE operators: a custom op domain <c>ai.onnxdyve</c> (opset 1) holding DyveConv and
+/// DyveGemm through OrtCustomOp structs of its own, numbered, so that every kernel ORT creates through it is known
+/// to come from this registration. ORT tells a kernel nothing of its session; the struct it creates the kernel
+/// through is the one link back to the session options it was added to. Never released: ORT does not own a
+/// domain added to session options, and every session made with them keeps using its structs (a few hundred
+/// bytes per registration).
 /// </summary>
-internal static unsafe class DyveDomain
+internal sealed unsafe class DyveDomain
 {
     public const string Name = OnnxDyVE.Schema.DyveSchema.Domain;
-    private static readonly Lock s_lock = new();
-    private static void* s_domain;
+    private static long s_lastRegistration;
 
-    public static void* Get(OrtFunctions ort)
+    private DyveDomain(long registration, void* handle)
     {
-        lock (s_lock)
-        {
-            if (s_domain != null) return s_domain;
-            OrtCustomOpStruct* structs = CustomOpTable.Build(ort);
-            void* domain;
-            fixed (byte* name = Utf8Name.Of(Name))
-                ort.Check(ort.CreateCustomOpDomain(name, &domain), "CreateCustomOpDomain");
-            for (int i = 0; i < CustomOpTable.Operators.Count; i++)
-                ort.Check(ort.CustomOpDomain_Add(domain, structs + i), "CustomOpDomain_Add");
-            s_domain = domain;
-            return domain;
-        }
+        Registration = registration;
+        Handle = handle;
+    }
+
+    /// <summary>This registration's number in the process: from 1, never reused.</summary>
+    public long Registration { get; }
+
+    /// <summary>The native OrtCustomOpDomain, to add to session options.</summary>
+    public void* Handle { get; }
+
+    public static DyveDomain Create(OrtFunctions ort)
+    {
+        long registration = Interlocked.Increment(ref s_lastRegistration);
+        DyveCustomOp* structs = CustomOpTable.Build(ort, registration);
+        void* domain;
+        fixed (byte* name = Utf8Name.Of(Name))
+            ort.Check(ort.CreateCustomOpDomain(name, &domain), "CreateCustomOpDomain");
+        for (int i = 0; i < CustomOpTable.Operators.Count; i++)
+            ort.Check(ort.CustomOpDomain_Add(domain, &structs[i].Op), "CustomOpDomain_Add");
+        return new DyveDomain(registration, domain);
     }
 }

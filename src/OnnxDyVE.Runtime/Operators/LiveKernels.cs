@@ -1,18 +1,18 @@
 namespace OnnxDyVE.Operators;
 
 /// <summary>
-/// The DyVE kernels ONNX Runtime holds in this process (created and not yet destroyed), so their counters can be
-/// read from C#: ORT gives a custom kernel no way back to the session that owns it.
+/// The DyVE kernels ONNX Runtime holds in this process (created and not yet destroyed), each with the
+/// registration it was created through, so their counters can be read from C#, all or one registration's.
 /// </summary>
 internal static class LiveKernels
 {
     private static readonly Lock s_lock = new();
-    private static readonly List<(long Id, IDyveKernel Kernel)> s_kernels = [];
-    private static long s_next;
+    private static readonly List<LiveKernel> s_kernels = [];
+    private static long s_last;
 
-    public static void Add(IDyveKernel kernel)
+    public static void Add(IDyveKernel kernel, long registration)
     {
-        lock (s_lock) s_kernels.Add((++s_next, kernel));
+        lock (s_lock) s_kernels.Add(new LiveKernel(++s_last, registration, kernel));
     }
 
     public static void Remove(IDyveKernel kernel)
@@ -25,13 +25,22 @@ internal static class LiveKernels
     {
         get
         {
-            lock (s_lock) return s_next;
+            lock (s_lock) return s_last;
         }
     }
 
-    /// <summary>Every live kernel with its number: kernels are numbered in creation order, from 1, never reused.</summary>
-    public static (long Id, IDyveKernel Kernel)[] All()
+    /// <summary>Every live kernel, in creation order.</summary>
+    public static LiveKernel[] All()
     {
         lock (s_lock) return [.. s_kernels];
     }
+
+    /// <summary>The live kernels created through <paramref name="registration"/>, in creation order.</summary>
+    public static LiveKernel[] Of(long registration)
+    {
+        lock (s_lock) return [.. s_kernels.Where(entry => entry.Registration == registration)];
+    }
 }
+
+/// <summary>A live kernel, numbered in creation order from 1 (never reused), with its registration's number.</summary>
+internal readonly record struct LiveKernel(long Id, long Registration, IDyveKernel Kernel);

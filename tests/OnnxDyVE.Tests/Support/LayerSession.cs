@@ -36,6 +36,9 @@ internal sealed class LayerSession : IDisposable
     /// <summary>The session, for its metadata.</summary>
     public InferenceSession Session => _session;
 
+    /// <summary>The work of this session's DyVE nodes so far (none without DyVE registered).</summary>
+    public IReadOnlyList<DyveNodeStatistics> Statistics() => DyveStatistics.Snapshot(_options);
+
     /// <summary>The model's outputs, in graph order.</summary>
     public string[] OutputNames => [.. _session.OutputNames];
 
