@@ -25,18 +25,15 @@ public sealed class EffortRunner : IDisposable
 {
     private readonly SessionOptions _options;
     private readonly InferenceSession _session;
-    private readonly NodeWorkCapture _capture;
     private readonly string _name;
 
     public EffortRunner(ModelProto model, string name, int threads)
     {
         _name = name;
-        _capture = new NodeWorkCapture(model);
         _options = ComparisonOptions.Create(threads);
         try
         {
             _session = new InferenceSession(model.ToByteArray(), _options);
-            _capture.Seal();
         }
         catch
         {
@@ -48,11 +45,11 @@ public sealed class EffortRunner : IDisposable
     /// <param name="effort">The run-time effort to feed; null: feed none (the model's default, or a model without DyVE).</param>
     public CalibrationPass Run(CalibrationImages images, float? effort, IProgress<int>? progress = null)
     {
-        IReadOnlyList<DyveNodeStatistics> before = _capture.Read();
+        IReadOnlyList<DyveNodeStatistics> before = DyveStatistics.Snapshot(_options);
         var predictions = new int[images.Count];
         RunAll(images, effort, [_session.OutputNames[0]], (image, outputs) =>
             predictions[image] = TopKAccuracy.ArgMax(outputs[0].GetTensorDataAsSpan<float>()), progress);
-        IReadOnlyList<DyveNodeStatistics> after = _capture.Read();
+        IReadOnlyList<DyveNodeStatistics> after = DyveStatistics.Snapshot(_options);
         var layers = after.Select(a => a with { Counters = a.Counters - before.First(b => b.Kernel == a.Kernel).Counters }).ToList();
         return new CalibrationPass(effort, predictions, layers);
     }

@@ -7,7 +7,8 @@ public static class ComparisonOptions
 {
     /// <summary>
     /// <paramref name="threads"/> intra-op threads that do not spin (spinning pool threads steal time from
-    /// whatever runs next: ORT-INTEROP pitfall 7), sequential execution, all graph optimizations, DyVE registered,
+    /// whatever runs next: ORT-INTEROP pitfall 7), sequential execution, all graph optimizations, DyVE registered
+    /// (new options, so a registration of their own: one session made from them reads its own statistics),
     /// errors logged but not warnings (every DyVE model would warn that its effort input, an overridable
     /// initializer, is not folded as a constant: true, and the point of it).
     /// </summary>

@@ -40,10 +40,9 @@ public static class ModelBench
         using (SessionOptions options = ComparisonOptions.Create(threads))
             stock = Evaluator.Run(stockModel, dataFolder, limit, options, stockProgress);
         EvaluationResult dyve;
-        var capture = new NodeWorkCapture(dyveModel);
         IReadOnlyList<DyveNodeStatistics> layers = [];
         using (SessionOptions options = ComparisonOptions.Create(threads))
-            dyve = Evaluator.Run(dyveModel, dataFolder, limit, options, dyveProgress, beforeDispose: () => layers = capture.Read());
+            dyve = Evaluator.Run(dyveModel, dataFolder, limit, options, dyveProgress, beforeDispose: () => layers = DyveStatistics.Snapshot(options));
 
         (LatencySummary stockLatency, LatencySummary dyveLatency) = TimeInterleaved(stockModel, dyveModel, dataFolder, threads, timedRuns, batch);
         return new ModelBenchResult(stock, dyve, dyve.Top1Agreement(stock), stockLatency, dyveLatency, layers, threads, batch);

@@ -17,9 +17,6 @@ public readonly record struct DyveNodeStatistics(string Node, string Op, Counter
 /// </summary>
 public static class DyveStatistics
 {
-    /// <summary>The number of the last DyVE kernel created in this process: every kernel created later has a larger one.</summary>
-    public static long LastKernel => LiveKernels.LastId;
-
     /// <summary>One entry per live DyVE kernel (sessions created and not disposed), in creation order.</summary>
     public static IReadOnlyList<DyveNodeStatistics> Snapshot() => Read(LiveKernels.All());
 

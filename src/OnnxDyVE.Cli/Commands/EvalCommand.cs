@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using OnnxDyVE.Evaluation;
-using OnnxDyVE.Harness;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Models;
 
@@ -47,8 +46,7 @@ internal static class EvalCommand
             // Warnings off: a DyVE model's effort input (an overridable initializer) draws one on every session.
             using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { LogSeverityLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
             options.AppendDyVE();
-            var capture = new NodeWorkCapture(model.FullName);
-            result = Evaluator.Run(model.FullName, data.FullName, limit, options, progress, beforeDispose: () => work = capture.Read(), effort: effort);
+            result = Evaluator.Run(model.FullName, data.FullName, limit, options, progress, beforeDispose: () => work = DyveStatistics.Snapshot(options), effort: effort);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
                                       or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException

@@ -20,15 +20,6 @@ internal static class LiveKernels
         lock (s_lock) s_kernels.RemoveAll(entry => ReferenceEquals(entry.Kernel, kernel));
     }
 
-    /// <summary>The number the last kernel created was given (0 before any).</summary>
-    public static long LastId
-    {
-        get
-        {
-            lock (s_lock) return s_last;
-        }
-    }
-
     /// <summary>Every live kernel, in creation order.</summary>
     public static LiveKernel[] All()
     {
