@@ -55,6 +55,13 @@ public sealed class OrtApiLayoutTests
     }
 
     [Fact]
+    public void A_registrations_operator_struct_starts_with_the_OrtCustomOp()
+    {
+        // ORT hands every callback the OrtCustomOp pointer it was given; the callbacks read the fields after it.
+        Assert.Equal(0, (int)System.Runtime.InteropServices.Marshal.OffsetOf<OnnxDyVE.Operators.DyveCustomOp>(nameof(OnnxDyVE.Operators.DyveCustomOp.Op)));
+    }
+
+    [Fact]
     public void Loaded_runtime_is_the_version_the_header_describes()
     {
         // The slot indices are only valid for a library that has every slot the interop uses; the package pins
