@@ -34,6 +34,12 @@ public sealed unsafe class ConvKernel
     /// <summary>Padded-input copy tasks a run is cut into at least, so every thread shares the copy.</summary>
     private const int MinimumCopyTasks = 8;
 
+    /// <summary>Longest K position tiles are chosen for at stride 1: eight blocks of partial sums.</summary>
+    private const int MaximumPositionTileK = 8 * PanelLayout.KBlock;
+
+    /// <summary>Padded taps' computed columns over outputs from which position tiles are chosen at stride 1.</summary>
+    private const double MinimumPaddedTapsWaste = 1.12;
+
     private readonly float[] _packedWeights;
     private readonly float[] _bias;
     private readonly int _panelsPerGroup;
@@ -93,9 +99,11 @@ public sealed unsafe class ConvKernel
         }
         if (PhaseSplit.IsWorthIt(spec))
             _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
-        // A second packing of the weights, only where position tiles run: strided spatial kernels, and SDSS.
+        // A second packing of the weights, only where position tiles may run: strided spatial kernels, spatial kernels
+        // with a K short enough for them at stride 1 (on small maps), and SDSS.
         bool strided = spec.StrideHeight > 1 || spec.StrideWidth > 1;
-        if (PositionTiles.Applies(spec) && (SampledConv.Applies(spec) || (strided && spec.KernelHeight * spec.KernelWidth > 1)))
+        bool spatial = spec.KernelHeight * spec.KernelWidth > 1;
+        if (PositionTiles.Applies(spec) && (SampledConv.Applies(spec) || (spatial && (strided || spec.ReductionLength <= MaximumPositionTileK))))
             _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
             _sampled = new SampledConv(_positionTiles!, Counters);
@@ -247,10 +255,27 @@ public sealed unsafe class ConvKernel
     /// </param>
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry, bool sfma = false) =>
         !sfma && Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
+        : !sfma && PositionTilesPay(batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
         : Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PhasedTaps, batch, geometry) ? ConvAlgorithm.PhasedTaps
         : ConvAlgorithm.Im2Col;
+
+    /// <summary>
+    /// Whether position tiles beat padded taps at stride 1: on small maps padded taps compute whole tiles of padded-width
+    /// rows (a 13 x 13 map: 224 columns for 169 outputs, 16 x 16 with a 5 x 5 kernel: 320 for 256), position tiles
+    /// only the outputs. Position tiles keep their partial sums in task scratch as wide as the output channels, so a
+    /// long K (many blocks of it) costs them more than the waste saves. Measured (interleaved with padded taps in one
+    /// process, Vector512): 1.13-1.21x faster at 13 x 13 (K 576) and on cifar10_quick's 32 x 32, 16 x 16 and 8 x 8
+    /// (K 75, 800), 0.97-1.10x at 27 x 27 (waste 1.10), 0.86-0.94x at 14 x 14 with K 4608.
+    /// </summary>
+    private bool PositionTilesPay(int batch, in ConvGeometry geometry)
+    {
+        if (Spec.StrideHeight != 1 || Spec.StrideWidth != 1 || Spec.ReductionLength > MaximumPositionTileK
+            || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
+        long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
+        return computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
+    }
 
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
     public bool Supports(ConvAlgorithm algorithm, int batch, int height, int width) =>

@@ -9,12 +9,14 @@ internal readonly unsafe struct KSegments
 {
     private readonly int* _bounds;
     private readonly int _all;
+    private readonly int _block;
 
-    private KSegments(int* bounds, int count, int all)
+    private KSegments(int* bounds, int count, int all, int block)
     {
         _bounds = bounds;
         Count = count;
         _all = all;
+        _block = block;
     }
 
     public int Count { get; }
@@ -22,14 +24,14 @@ internal readonly unsafe struct KSegments
     /// <summary>K the runs cover together.</summary>
     public int TotalLength => _bounds == null ? _all : Sum();
 
-    public int Start(int segment) => _bounds == null ? segment * Gemm.PanelLayout.KBlock : _bounds[2 * segment];
+    public int Start(int segment) => _bounds == null ? segment * _block : _bounds[2 * segment];
 
     public int Length(int segment) => _bounds == null
-        ? Math.Min(Gemm.PanelLayout.KBlock, _all - segment * Gemm.PanelLayout.KBlock)
+        ? Math.Min(_block, _all - segment * _block)
         : _bounds[2 * segment + 1];
 
     /// <summary>All of K, in blocks.</summary>
-    public static KSegments All(int k) => new(null, Math.Max(1, Gemm.PanelLayout.CeilDiv(k, Gemm.PanelLayout.KBlock)), k);
+    public static KSegments All(int k, int block = Gemm.PanelLayout.KBlock) => new(null, Math.Max(1, Gemm.PanelLayout.CeilDiv(k, block)), k, block);
 
     /// <summary>
     /// The taps (<paramref name="taps"/> per channel, channel-major) of the channels whose zeroMaps entry is 0, cut into
@@ -62,7 +64,7 @@ internal readonly unsafe struct KSegments
             bounds[1] = 0;
             count = 1;
         }
-        return new KSegments(bounds, count, 0);
+        return new KSegments(bounds, count, 0, 0);
     }
 
     private int Sum()

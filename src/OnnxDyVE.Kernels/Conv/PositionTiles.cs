@@ -61,7 +61,7 @@ internal sealed unsafe class PositionTiles
         nint valuesAt = (indexFloats + 15) & ~(nint)15;
         nint* offsets = (nint*)ScratchArena.Rent(valuesAt + valueFloats);
         PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
-        KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
+        KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k, k <= 2 * PanelLayout.KBlock ? k : PanelLayout.KBlock)
             : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
                 _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2));
         return new ImageOperand(shared + image * channels * PaddedTaps.Plane(work.Geometry), segments, offsets, offsets + k,
@@ -172,13 +172,7 @@ internal sealed unsafe class PositionTiles
         int c0 = firstPanel * _columns;
         int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
         long n = work.Geometry.OutputSize;
-        float* maps = output + ((nint)image * _spec.OutputChannels + c0) * n + first;
-        for (int c = 0; c < channels; c++)
-        {
-            float* map = maps + c * n;
-            float* column = values + c;
-            for (int i = 0; i < count; i++) map[i] = column[(nint)i * width];
-        }
+        ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, (nint)n, Path);
         long outputs = (long)channels * count;
         counters.Add(outputs * operand.Segments.TotalLength, outputs * _spec.ReductionLength, outputs);
     }

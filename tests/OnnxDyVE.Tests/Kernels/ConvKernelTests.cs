@@ -91,26 +91,31 @@ public sealed unsafe class ConvKernelTests
         ConvSpec dense = KernelSpecs.ToConvSpec(layer);
         LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
         var kernel = new ConvKernel(dense with { SkipZeroMaps = true }, parameters.Weights, parameters.Bias ?? [], path);
-        if (!kernel.Supports(ConvAlgorithm.PaddedTaps, layer.Batch, layer.Height, layer.Width)) return;
+        var denseKernel = new ConvKernel(dense, parameters.Weights, parameters.Bias ?? [], path);
         float[] input = LayerParameters.Uniform(new Random(40_000 + shape), LayerParameters.Count(layer.InputShape()));
         int plane = layer.Height * layer.Width;
         var random = new Random(shape);
         // Map 0 always, then a third of the rest at random; every map of every tenth shape.
         for (int map = 0; map < layer.Batch * layer.InputChannels; map++)
             if (map == 0 || random.Next(3) == 0 || shape % 10 == 0) Array.Clear(input, map * plane, plane);
-        string context = $"shape {shape} on {path}: {layer}";
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
 
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PaddedTaps);
-        GuardedOutput skipped = ConvRuns.Run(kernel, work, input);
-        var denseKernel = new ConvKernel(dense, parameters.Weights, parameters.Bias ?? [], path);
-        GuardedOutput expected = ConvRuns.Run(denseKernel, denseKernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PaddedTaps), input);
+        // Both algorithms that copy the input (and so find its zero maps).
+        foreach (ConvAlgorithm algorithm in new[] { ConvAlgorithm.PaddedTaps, ConvAlgorithm.PositionTiles })
+        {
+            if (!kernel.Supports(algorithm, layer.Batch, layer.Height, layer.Width)) continue;
+            string context = $"shape {shape} on {path} by {algorithm}: {layer}";
+            CounterValues before = kernel.Counters.Read();
+            GuardedOutput skipped = ConvRuns.Run(kernel, kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm), input);
+            GuardedOutput expected = ConvRuns.Run(denseKernel, denseKernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm), input);
 
-        skipped.AssertGuardsIntact(context);
-        Assert.Equal(expected.Values.ToArray(), skipped.Values.ToArray());
-        OutputComparison.AssertClose(ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias), skipped.Values, context);
-        CounterValues counted = kernel.Counters.Read();
-        Assert.True(counted.ExecutedMacs < counted.DenseMacs, $"{context}: {counted}");
-        if (shape % 10 == 0) Assert.Equal(0, counted.ExecutedMacs);
+            skipped.AssertGuardsIntact(context);
+            Assert.Equal(expected.Values.ToArray(), skipped.Values.ToArray());
+            OutputComparison.AssertClose(reference, skipped.Values, context);
+            CounterValues counted = kernel.Counters.Read() - before;
+            Assert.True(counted.ExecutedMacs < counted.DenseMacs, $"{context}: {counted}");
+            if (shape % 10 == 0) Assert.Equal(0, counted.ExecutedMacs);
+        }
     }
 
     /// <summary>A stride in the billions (a hostile model) once overflowed the phase split's channel count, which then looped for minutes.</summary>
@@ -161,9 +166,11 @@ public sealed unsafe class ConvKernelTests
         Assert.Contains(works, w => w.layer.Group > 1);
         Assert.Contains(works, w => w.layer.Batch > 1);
         // Each exact algorithm is the kernel's own choice for some shapes (SDSS and SPET run where their settings say:
-        // SampledConvTests, SpetConvTests; position tiles only for strided spatial convolutions, tested forced above).
-        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles or ConvAlgorithm.Spet)))
+        // SampledConvTests, SpetConvTests).
+        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.Spet)))
             Assert.Contains(works, w => w.work.Algorithm == algorithm);
+        // Position tiles chosen at stride 1 too, for small maps.
+        Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PositionTiles && w.layer.StrideHeight == 1 && w.layer.StrideWidth == 1);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PhasedTaps && w.layer.Batch > 1);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PaddedTaps && w.layer.Batch > 1);
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.Pointwise && w.work.Geometry.OutputSize % w.kernel.TileColumns != 0);
