@@ -114,27 +114,27 @@ internal readonly unsafe struct OutputRows(float* first, nint plane, int tileCol
 }
 
 /// <summary>
-/// <see cref="ConvAlgorithm.PaddedTaps"/> output: a panel whose columns lie inside one output row accumulates
-/// in the output; one that crosses a row's end accumulates in the task's padded-width rows
-/// (<paramref name="spill"/>, <paramref name="spillPitch"/> apart) and each finished tile is moved out at once,
-/// while it is still in L1, so its stores overlap the next tile's arithmetic.
+/// Output of compute columns in rows of their own (<see cref="ColumnPlacement"/>: padded taps' padded-width rows, a
+/// padded 1x1 convolution's interior): a panel whose columns lie inside one output row accumulates in the output;
+/// one that crosses a row's end accumulates in the task's compute rows (<paramref name="spill"/>,
+/// <paramref name="spillPitch"/> apart) and each finished tile is moved out at once, while it is still in L1, so its
+/// stores overlap the next tile's arithmetic.
 /// </summary>
-internal readonly unsafe struct PaddedOutputRows(float* output, ConvGeometry geometry, int n0, int tileColumns,
+internal readonly unsafe struct PaddedOutputRows(float* output, ColumnPlacement placement, nint outputPlane, int n0, int tileColumns,
     float* spill, nint spillPitch) : ITileTarget
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TilePanel Panel(int panel, int columns)
     {
         int n = n0 + panel * tileColumns;
-        int pitch = (int)geometry.PaddedWidth;
-        int oy = n / pitch;
-        int ox = n - oy * pitch;
-        return ox + columns <= geometry.OutputWidth
-            ? new TilePanel(output + (nint)oy * geometry.OutputWidth + ox, geometry.OutputSize, false)
+        int y = n / placement.ComputePitch;
+        int x = n - y * placement.ComputePitch;
+        return x + columns <= placement.RealWidth
+            ? new TilePanel(output + placement.OutputOffset + (nint)y * placement.OutputWidth + x, outputPlane, false)
             : new TilePanel(spill + panel * tileColumns, spillPitch, true);
     }
 
     public void Store(int panel, int columns, int row, int rows) =>
         PaddedTaps.StoreColumns(spill + row * spillPitch + panel * tileColumns, spillPitch, rows, n0 + panel * tileColumns,
-            columns, geometry, output + (nint)row * geometry.OutputSize);
+            columns, placement, outputPlane, output + (nint)row * outputPlane);
 }

@@ -44,6 +44,12 @@ public sealed unsafe class ConvKernel
     private readonly float[] _bias;
     private readonly int _panelsPerGroup;
 
+    /// <summary>
+    /// No weight is infinite or NaN, so a padded output that reads only zeros is exactly its bias (0 x inf would be
+    /// NaN): a padded 1x1 convolution may then fill its border instead of computing it.
+    /// </summary>
+    private readonly bool _finiteWeights;
+
     /// <summary>The stride-1 convolution over phase planes that <see cref="ConvAlgorithm.PhasedTaps"/> runs, when worth it.</summary>
     private readonly ConvKernel? _phased;
 
@@ -81,6 +87,7 @@ public sealed unsafe class ConvKernel
 
         Spec = spec;
         Path = path;
+        _finiteWeights = !weights.ContainsAnyExceptInRange(float.MinValue, float.MaxValue);
         TileColumns = PanelLayout.Columns(path);
         _panelsPerGroup = PanelLayout.CeilDiv(spec.OutputChannelsPerGroup, PanelLayout.Rows);
         int k = spec.ReductionLength;
@@ -152,9 +159,13 @@ public sealed unsafe class ConvKernel
             return phased with { Algorithm = ConvAlgorithm.PhasedTaps, PackTaskCount = batch * CopyTasksPerImage(batch), Source = geometry };
         }
         if (algorithm == ConvAlgorithm.PositionTiles) return PlanPositionTiles(batch, geometry);
-        (int pitch, int n) = algorithm.Value == ConvAlgorithm.PaddedTaps
-            ? ((int)geometry.PaddedWidth, PaddedTaps.Columns(geometry))
-            : (geometry.OutputWidth, geometry.OutputSize);
+        (int pitch, int n) = algorithm.Value switch
+        {
+            ConvAlgorithm.PaddedTaps => ((int)geometry.PaddedWidth, PaddedTaps.Columns(geometry)),
+            // A padded 1x1 convolution computes its interior, the input's positions.
+            ConvAlgorithm.Pointwise => (geometry.InputWidth, geometry.InputSize),
+            _ => (geometry.OutputWidth, geometry.OutputSize),
+        };
         int k = Spec.ReductionLength;
         int columnChunk = Math.Min(PanelLayout.CeilDiv(n, TileColumns) * TileColumns, ColumnChunk / TileColumns * TileColumns);
         int columnChunks = PanelLayout.CeilDiv(n, columnChunk);
@@ -286,7 +297,7 @@ public sealed unsafe class ConvKernel
         bool unitStride = Spec.StrideHeight == 1 && Spec.StrideWidth == 1;
         return algorithm switch
         {
-            ConvAlgorithm.Pointwise => unitStride && Spec.KernelHeight == 1 && Spec.KernelWidth == 1 && !geometry.HasPadding,
+            ConvAlgorithm.Pointwise => unitStride && Spec.KernelHeight == 1 && Spec.KernelWidth == 1 && (!geometry.HasPadding || _finiteWeights),
             ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
@@ -464,10 +475,22 @@ public sealed unsafe class ConvKernel
                     // The task's partial sums (whole tiles, one chunk wide), then the packed ragged panel.
                     nint partialFloats = (nint)(rows.LastPanel - rows.FirstPanel) * PanelLayout.Rows * work.ColumnChunk;
                     float* partial = ScratchArena.Rent(partialFloats + PanelLayout.KBlock * TileColumns);
-                    var source = new PointwiseRows(groupInput + n0, outputPlane, nLength, TileColumns, partial + partialFloats);
-                    var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
-                    Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(TileColumns, source, target, a, rows, nLength,
-                        partial - (nint)rows.First * work.ColumnChunk, work.ColumnChunk, KSegments.All(k));
+                    var source = new PointwiseRows(groupInput + n0, work.Geometry.InputSize, nLength, TileColumns, partial + partialFloats);
+                    float* partialRows = partial - (nint)rows.First * work.ColumnChunk;
+                    if (!work.Geometry.HasPadding)
+                    {
+                        var target = new OutputRows(groupOutput + n0, outputPlane, TileColumns);
+                        Multiply<TLane, TVec, StridedRows, PointwiseRows, OutputRows>(TileColumns, source, target, a, rows, nLength,
+                            partialRows, work.ColumnChunk, KSegments.All(k));
+                        break;
+                    }
+                    // Padded (SqueezeNet's conv10): the interior from the input in place, the border (zeros times
+                    // weights) is the bias, filled once per row chunk by its first column chunk.
+                    var interior = new PaddedOutputRows(groupOutput, ColumnPlacement.Interior(work.Geometry), outputPlane, n0, TileColumns,
+                        partialRows, work.ColumnChunk);
+                    Multiply<TLane, TVec, StridedRows, PointwiseRows, PaddedOutputRows>(TileColumns, source, interior, a, rows, nLength,
+                        partialRows, work.ColumnChunk, KSegments.All(k));
+                    if (n0 == 0) FillBorder(work.Geometry, groupOutput, rows, a.Epilogue);
                     break;
                 }
                 case ConvAlgorithm.PaddedTaps:
@@ -481,7 +504,7 @@ public sealed unsafe class ConvKernel
                         a = FoldedBias(work, a, shared, imageIndex, group, rows, (float*)(offsets + k) + spillFloats, bias == null ? null : bias + group * mGroup);
                     PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
                     var source = new ShiftedRows(groupInput + n0, offsets, TileColumns);
-                    var target = new PaddedOutputRows(groupOutput, work.Geometry, n0, TileColumns, spill, work.ColumnChunk);
+                    var target = new PaddedOutputRows(groupOutput, ColumnPlacement.PaddedRows(work.Geometry), outputPlane, n0, TileColumns, spill, work.ColumnChunk);
                     KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
                         : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * spec.InputChannels + group * spec.InputChannelsPerGroup,
                             spec.InputChannelsPerGroup, spec.KernelHeight * spec.KernelWidth, ScratchArena.RentSegments(spec.InputChannelsPerGroup + k / PanelLayout.KBlock + 2));
@@ -518,6 +541,31 @@ public sealed unsafe class ConvKernel
         Counters.AddOverhead((long)folded * rows.Count);
         // The epilogue indexes bias by the row within the group.
         return new WeightPanels(a.Panels, a.K, new TileEpilogue(destination - rows.First, 1, 0, 1f, Spec.Activation));
+    }
+
+    /// <summary>
+    /// The padded border of a 1x1 convolution's output maps, rows <paramref name="rows"/> of the group: every border
+    /// output reads only padding, so it is the epilogue of 0. Counted as the dense product's MACs (the padding's zeros are
+    /// no mechanism's saving).
+    /// </summary>
+    private void FillBorder(in ConvGeometry geometry, float* groupOutput, RowRange rows, in TileEpilogue epilogue)
+    {
+        int width = geometry.OutputWidth;
+        nint plane = geometry.OutputSize;
+        for (int row = rows.First; row < rows.First + rows.Count; row++)
+        {
+            float value = epilogue.Apply(0f, row, 0);
+            float* map = groupOutput + row * plane;
+            new Span<float>(map, geometry.PadTop * width).Fill(value);
+            for (int y = geometry.PadTop; y < geometry.PadTop + geometry.InputHeight; y++)
+            {
+                new Span<float>(map + (nint)y * width, geometry.PadLeft).Fill(value);
+                new Span<float>(map + (nint)y * width + geometry.PadLeft + geometry.InputWidth, geometry.PadRight).Fill(value);
+            }
+            new Span<float>(map + (nint)(geometry.PadTop + geometry.InputHeight) * width, geometry.PadBottom * width).Fill(value);
+        }
+        long outputs = (long)rows.Count * (geometry.OutputSize - geometry.InputSize);
+        Counters.Add(outputs * Spec.ReductionLength, outputs * Spec.ReductionLength, outputs);
     }
 
     /// <summary>

@@ -93,30 +93,30 @@ internal static unsafe class PaddedTaps
 
     /// <summary>
     /// Moves <paramref name="rows"/> rows of finished compute columns [n0, n0 + nLength) from
-    /// <paramref name="source"/> (rows <paramref name="sourcePitch"/> apart) to the output (rows of Ho x Wo,
-    /// <paramref name="output"/> at the first row's first element), dropping the columns past each row's end.
+    /// <paramref name="source"/> (rows <paramref name="sourcePitch"/> apart) to the output maps
+    /// (<paramref name="outputPlane"/> apart, <paramref name="output"/> at the first row's map) where
+    /// <paramref name="placement"/> puts them, dropping the columns past each row's real width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StoreColumns(float* source, nint sourcePitch, int rows, int n0, int nLength,
-        in ConvGeometry geometry, float* output)
+        ColumnPlacement placement, nint outputPlane, float* output)
     {
-        int pitch = (int)geometry.PaddedWidth;
-        int outW = geometry.OutputWidth;
-        nint outputPlane = geometry.OutputSize;
+        int pitch = placement.ComputePitch;
+        int width = placement.RealWidth;
         int n = n0;
         int end = n0 + nLength;
         while (n < end)
         {
-            int oy = n / pitch;
-            int ox = n - oy * pitch;
-            if (ox >= outW)
+            int y = n / pitch;
+            int x = n - y * pitch;
+            if (x >= width)
             {
-                n = (oy + 1) * pitch;
+                n = (y + 1) * pitch;
                 continue;
             }
-            int length = Math.Min(outW - ox, end - n);
+            int length = Math.Min(width - x, end - n);
             float* from = source + (n - n0);
-            float* to = output + (nint)oy * outW + ox;
+            float* to = output + placement.OutputOffset + (nint)y * placement.OutputWidth + x;
             for (int r = 0; r < rows; r++)
                 ShortSpans.Copy(from + r * sourcePitch, to + r * outputPlane, length);
             n += length;

@@ -340,7 +340,7 @@ internal sealed unsafe class SpetConv
                 FinishAlive<TLane, TVec>(weights, rest + (nint)n0 * RestPitch, RestPitch, runOffsets, Runs, RunFloats, alive, count, row, bias[o], activation);
             }
         }
-        PaddedTaps.StoreColumns(sums, chunk, rows.Count, n0, nLength, geometry,
+        PaddedTaps.StoreColumns(sums, chunk, rows.Count, n0, nLength, ColumnPlacement.PaddedRows(geometry), geometry.OutputSize,
             output + ((nint)image * spec.OutputChannels + rows.First) * geometry.OutputSize);
 
         long outputs = (long)rows.Count * realColumns;

@@ -118,6 +118,35 @@ public sealed unsafe class ConvKernelTests
         }
     }
 
+    /// <summary>
+    /// A padded 1x1 convolution computes its interior in place and fills its border with the bias (SqueezeNet's conv10),
+    /// but only with finite weights: an infinite weight times the padding's zero is NaN in the dense product, and so it
+    /// must stay in the border.
+    /// </summary>
+    [Fact]
+    public void A_padded_pointwise_border_is_the_bias_only_with_finite_weights()
+    {
+        var layer = new ConvLayer(1, 4, 3, 5, 3, 1, 1) { PadTop = 1, PadLeft = 2, PadBottom = 0, PadRight = 1, HasBias = true };
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 3);
+        float[] input = LayerParameters.Uniform(new Random(4), LayerParameters.Count(layer.InputShape()));
+        var finite = new ConvKernel(KernelSpecs.ToConvSpec(layer), parameters.Weights, parameters.Bias!, SimdPaths.Best);
+        ConvWork work = finite.Plan(1, 4, 3, 5);
+        Assert.Equal(ConvAlgorithm.Pointwise, work.Algorithm);
+        OutputComparison.AssertClose(ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias), ConvRuns.Run(finite, work, input).Values, "finite weights");
+
+        float[] weights = (float[])parameters.Weights.Clone();
+        weights[5] = float.PositiveInfinity;
+        var infinite = new ConvKernel(KernelSpecs.ToConvSpec(layer), weights, parameters.Bias!, SimdPaths.Best);
+        Assert.False(infinite.Supports(ConvAlgorithm.Pointwise, 1, 3, 5));
+        ConvWork fallback = infinite.Plan(1, 4, 3, 5);
+        float[] output = ConvRuns.Run(infinite, fallback, input).Values.ToArray();
+        // Weight 5 is output channel 1's (4 input channels each): its corner, a border output, is 0 x inf = NaN in the
+        // dense product; channel 0's corner is its bias.
+        int plane = fallback.Geometry.OutputSize;
+        Assert.True(float.IsNaN(output[plane]), $"border output of channel 1 is {output[plane]}, the dense product's 0 x inf is NaN");
+        Assert.Equal(parameters.Bias![0], output[0]);
+    }
+
     /// <summary>A stride in the billions (a hostile model) once overflowed the phase split's channel count, which then looped for minutes.</summary>
     [Fact]
     public void A_huge_stride_plans_and_runs_at_once()
