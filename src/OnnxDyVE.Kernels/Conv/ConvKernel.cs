@@ -634,6 +634,16 @@ public sealed unsafe class ConvKernel
                     float* output = c.C + row * c.Ldc;
                     float* sums = partial == null ? output : partial + row * partialLdc + jp * tileColumns;
                     nint sumsLdc = partial == null ? c.Ldc : partialLdc;
+                    // Two whole panels of full columns at once where 32 vector registers hold both (a JIT-time constant).
+                    if (typeof(TVec) == typeof(Vector512<float>) && columns == tileColumns && ip + 1 < rows.LastPanel
+                        && rows.GroupRows - row >= 2 * PanelLayout.Rows)
+                    {
+                        GemmTile<TLane, TVec>.RunPair(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, a.Panels + ((nint)(ip + 1) * k + k0) * PanelLayout.Rows,
+                            b, kLength, finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, accumulate, finish, a.Epilogue.At(row, 0));
+                        if (finish && c.Spilled) target.Store(jp, columns, row, 2 * PanelLayout.Rows);
+                        ip++;
+                        continue;
+                    }
                     GemmTile<TLane, TVec>.Run(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, b, kLength,
                         finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, rowsHere,
                         finish || partial == null ? columns : tileColumns, accumulate, finish, a.Epilogue.At(row, 0));

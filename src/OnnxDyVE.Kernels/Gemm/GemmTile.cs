@@ -96,6 +96,113 @@ internal static unsafe class GemmTile<TLane, TVec>
         if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, 5, columns, finish, epilogue);
     }
 
+    /// <summary>
+    /// Two packed panels of A (twelve rows, all real) against the same full rows of B (no ragged columns): 24
+    /// accumulators, which only a 32-register file holds (AVX-512), so each row of B loaded and each call made serve
+    /// twice the FMAs of <see cref="Run{TRows}"/>. Rows 6-11 are <paramref name="a1"/>'s. No ragged path and no spill
+    /// buffer here: an address-taken local in the method makes the JIT keep accumulators in memory.
+    /// </summary>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunPair<TRows>(float* a0, float* a1, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
+        bool accumulate, bool finish, in TileEpilogue epilogue)
+        where TRows : struct, IVectorOperandRows
+    {
+        nint width = TLane.Count;
+        TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
+        TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
+        TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
+        TVec d00 = TLane.Zero, d01 = TLane.Zero, d10 = TLane.Zero, d11 = TLane.Zero;
+        TVec d20 = TLane.Zero, d21 = TLane.Zero, d30 = TLane.Zero, d31 = TLane.Zero;
+        TVec d40 = TLane.Zero, d41 = TLane.Zero, d50 = TLane.Zero, d51 = TLane.Zero;
+        if (accumulate)
+        {
+            float* p = partial;
+            c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + width)); p += partialLdc;
+            c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + width)); p += partialLdc;
+            c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + width)); p += partialLdc;
+            c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + width)); p += partialLdc;
+            c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + width)); p += partialLdc;
+            c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + width)); p += partialLdc;
+            d00 = TLane.Load(ref *p); d01 = TLane.Load(ref *(p + width)); p += partialLdc;
+            d10 = TLane.Load(ref *p); d11 = TLane.Load(ref *(p + width)); p += partialLdc;
+            d20 = TLane.Load(ref *p); d21 = TLane.Load(ref *(p + width)); p += partialLdc;
+            d30 = TLane.Load(ref *p); d31 = TLane.Load(ref *(p + width)); p += partialLdc;
+            d40 = TLane.Load(ref *p); d41 = TLane.Load(ref *(p + width)); p += partialLdc;
+            d50 = TLane.Load(ref *p); d51 = TLane.Load(ref *(p + width));
+        }
+        for (nint k = 0; k < kLength; k++)
+        {
+            float* row = b.Row(k);
+            TVec b0 = TLane.Load(ref *row);
+            TVec b1 = TLane.Load(ref *(row + width));
+            TVec x = TLane.Broadcast(a0[0]);
+            c00 = TLane.MultiplyAdd(x, b0, c00);
+            c01 = TLane.MultiplyAdd(x, b1, c01);
+            x = TLane.Broadcast(a0[1]);
+            c10 = TLane.MultiplyAdd(x, b0, c10);
+            c11 = TLane.MultiplyAdd(x, b1, c11);
+            x = TLane.Broadcast(a0[2]);
+            c20 = TLane.MultiplyAdd(x, b0, c20);
+            c21 = TLane.MultiplyAdd(x, b1, c21);
+            x = TLane.Broadcast(a0[3]);
+            c30 = TLane.MultiplyAdd(x, b0, c30);
+            c31 = TLane.MultiplyAdd(x, b1, c31);
+            x = TLane.Broadcast(a0[4]);
+            c40 = TLane.MultiplyAdd(x, b0, c40);
+            c41 = TLane.MultiplyAdd(x, b1, c41);
+            x = TLane.Broadcast(a0[5]);
+            c50 = TLane.MultiplyAdd(x, b0, c50);
+            c51 = TLane.MultiplyAdd(x, b1, c51);
+            x = TLane.Broadcast(a1[0]);
+            d00 = TLane.MultiplyAdd(x, b0, d00);
+            d01 = TLane.MultiplyAdd(x, b1, d01);
+            x = TLane.Broadcast(a1[1]);
+            d10 = TLane.MultiplyAdd(x, b0, d10);
+            d11 = TLane.MultiplyAdd(x, b1, d11);
+            x = TLane.Broadcast(a1[2]);
+            d20 = TLane.MultiplyAdd(x, b0, d20);
+            d21 = TLane.MultiplyAdd(x, b1, d21);
+            x = TLane.Broadcast(a1[3]);
+            d30 = TLane.MultiplyAdd(x, b0, d30);
+            d31 = TLane.MultiplyAdd(x, b1, d31);
+            x = TLane.Broadcast(a1[4]);
+            d40 = TLane.MultiplyAdd(x, b0, d40);
+            d41 = TLane.MultiplyAdd(x, b1, d41);
+            x = TLane.Broadcast(a1[5]);
+            d50 = TLane.MultiplyAdd(x, b0, d50);
+            d51 = TLane.MultiplyAdd(x, b1, d51);
+            a0 += PanelLayout.Rows;
+            a1 += PanelLayout.Rows;
+        }
+
+        StoreFullRow(c00, c01, c, 0, finish, epilogue);
+        StoreFullRow(c10, c11, c + ldc, 1, finish, epilogue);
+        StoreFullRow(c20, c21, c + 2 * ldc, 2, finish, epilogue);
+        StoreFullRow(c30, c31, c + 3 * ldc, 3, finish, epilogue);
+        StoreFullRow(c40, c41, c + 4 * ldc, 4, finish, epilogue);
+        StoreFullRow(c50, c51, c + 5 * ldc, 5, finish, epilogue);
+        StoreFullRow(d00, d01, c + 6 * ldc, 6, finish, epilogue);
+        StoreFullRow(d10, d11, c + 7 * ldc, 7, finish, epilogue);
+        StoreFullRow(d20, d21, c + 8 * ldc, 8, finish, epilogue);
+        StoreFullRow(d30, d31, c + 9 * ldc, 9, finish, epilogue);
+        StoreFullRow(d40, d41, c + 10 * ldc, 10, finish, epilogue);
+        StoreFullRow(d50, d51, c + 11 * ldc, 11, finish, epilogue);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue)
+    {
+        nint width = TLane.Count;
+        if (finish)
+        {
+            v0 = epilogue.Apply<TLane, TVec>(v0, rowIndex, 0);
+            v1 = epilogue.Apply<TLane, TVec>(v1, rowIndex, width);
+        }
+        TLane.Store(v0, ref *row);
+        TLane.Store(v1, ref *(row + width));
+    }
+
     /// <summary>A row of sums so far, as the two vectors of a tile row; columns past <paramref name="columns"/> are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (TVec, TVec) LoadRow(float* row, int columns)
