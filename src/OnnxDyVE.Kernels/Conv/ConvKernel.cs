@@ -34,10 +34,14 @@ public sealed unsafe class ConvKernel
     /// <summary>Padded-input copy tasks a run is cut into at least, so every thread shares the copy.</summary>
     private const int MinimumCopyTasks = 8;
 
-    /// <summary>Longest K position tiles are chosen for at stride 1: eight blocks of partial sums.</summary>
-    private const int MaximumPositionTileK = 8 * PanelLayout.KBlock;
+    /// <summary>
+    /// Longest K position tiles are chosen for at stride 1 (18 blocks): they carry their partial sums through task
+    /// scratch as wide as the output channels, once per block of K, which VGG's conv5 (K 4608) pays more for than
+    /// position tiles gain.
+    /// </summary>
+    private const int MaximumPositionTileK = 18 * PanelLayout.KBlock;
 
-    /// <summary>Padded taps' computed columns over outputs from which position tiles are chosen at stride 1.</summary>
+    /// <summary>Padded taps' computed columns over outputs from which narrower paths choose position tiles at stride 1.</summary>
     private const double MinimumPaddedTapsWaste = 1.12;
 
     private readonly float[] _packedWeights;
@@ -273,20 +277,22 @@ public sealed unsafe class ConvKernel
         : ConvAlgorithm.Im2Col;
 
     /// <summary>
-    /// Whether position tiles beat padded taps at stride 1: on small maps padded taps compute whole tiles of padded-width
-    /// rows (a 13 x 13 map: 224 columns for 169 outputs, 16 x 16 with a 5 x 5 kernel: 320 for 256), position tiles
-    /// only the outputs. Position tiles keep their partial sums in task scratch as wide as the output channels, so a
-    /// long K (many blocks of it) costs them more than the waste saves. Measured (interleaved with padded taps in one
-    /// process, Vector512): 1.13-1.21x faster at 13 x 13 (K 576) and on cifar10_quick's 32 x 32, 16 x 16 and 8 x 8
-    /// (K 75, 800), 0.97-1.10x at 27 x 27 (waste 1.10), 0.86-0.94x at 14 x 14 with K 4608.
+    /// Whether position tiles beat padded taps at a stride of 1. They compute no padded-width columns (a 13 x 13 map:
+    /// 224 columns for 169 outputs on padded taps, cifar10_quick's 16 x 16 with a 5 x 5 kernel 320 for 256), and on
+    /// AVX-512 they run six positions against 64 output channels (24 accumulators, MLAS's shape). Measured interleaved
+    /// in one process against padded taps: with Vector512 1.03x-1.12x faster from 27 x 27 to 224 x 224 with K 576 to
+    /// 2304 (0.94x at 14 x 14 with K 4608, beyond <see cref="MaximumPositionTileK"/>); with Vector256 1.12x-1.32x where
+    /// padded taps would compute at least 12% more columns than outputs, 0.96x-1.06x elsewhere, so only there.
     /// </summary>
     private bool PositionTilesPay(int batch, in ConvGeometry geometry)
     {
-        if (Spec.StrideHeight != 1 || Spec.StrideWidth != 1 || Spec.ReductionLength > MaximumPositionTileK
-            || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
+        if (Spec.StrideHeight != 1 || Spec.StrideWidth != 1 || Spec.KernelHeight * Spec.KernelWidth == 1
+            || Spec.ReductionLength > MaximumPositionTileK || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
+        if (Path == SimdPath.Vector512) return true;
         long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
         return computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
     }
+
 
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
     public bool Supports(ConvAlgorithm algorithm, int batch, int height, int width) =>

@@ -190,14 +190,116 @@ internal static unsafe class GemmTile<TLane, TVec>
         StoreFullRow(d50, d51, c + 11 * ldc, 11, finish, epilogue);
     }
 
+    /// <summary>
+    /// Six broadcast rows against two column panels of B at once (four vectors per k: <paramref name="left"/>'s two,
+    /// then <paramref name="right"/>'s): 24 accumulators on AVX-512, the shape of MLAS's NCHWc kernel (positions x
+    /// output channels). Columns are full; rows past <paramref name="rows"/> are computed and not stored. The right
+    /// panel lands <see cref="Columns"/> floats after the left, in <paramref name="c"/> and in <paramref name="partial"/>.
+    /// </summary>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunWide<TBroadcast, TRows>(TBroadcast a, TRows left, TRows right, nint kLength, float* c, nint ldc,
+        float* partial, nint partialLdc, int rows, bool accumulate, bool finish, in TileEpilogue epilogue)
+        where TBroadcast : struct, IBroadcastOperand
+        where TRows : struct, IVectorOperandRows
+    {
+        nint width = TLane.Count;
+        TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
+        TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
+        TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
+        TVec d00 = TLane.Zero, d01 = TLane.Zero, d10 = TLane.Zero, d11 = TLane.Zero;
+        TVec d20 = TLane.Zero, d21 = TLane.Zero, d30 = TLane.Zero, d31 = TLane.Zero;
+        TVec d40 = TLane.Zero, d41 = TLane.Zero, d50 = TLane.Zero, d51 = TLane.Zero;
+        if (accumulate)
+        {
+            // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
+            float* p = partial;
+            c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + width)); d00 = TLane.Load(ref *(p + 2 * width)); d01 = TLane.Load(ref *(p + 3 * width));
+            p = rows > 1 ? p + partialLdc : p;
+            c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + width)); d10 = TLane.Load(ref *(p + 2 * width)); d11 = TLane.Load(ref *(p + 3 * width));
+            p = rows > 2 ? p + partialLdc : p;
+            c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + width)); d20 = TLane.Load(ref *(p + 2 * width)); d21 = TLane.Load(ref *(p + 3 * width));
+            p = rows > 3 ? p + partialLdc : p;
+            c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + width)); d30 = TLane.Load(ref *(p + 2 * width)); d31 = TLane.Load(ref *(p + 3 * width));
+            p = rows > 4 ? p + partialLdc : p;
+            c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + width)); d40 = TLane.Load(ref *(p + 2 * width)); d41 = TLane.Load(ref *(p + 3 * width));
+            p = rows > 5 ? p + partialLdc : p;
+            c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + width)); d50 = TLane.Load(ref *(p + 2 * width)); d51 = TLane.Load(ref *(p + 3 * width));
+        }
+        for (nint k = 0; k < kLength; k++)
+        {
+            float* l = left.Row(k);
+            float* r = right.Row(k);
+            TVec b0 = TLane.Load(ref *l);
+            TVec b1 = TLane.Load(ref *(l + width));
+            TVec b2 = TLane.Load(ref *r);
+            TVec b3 = TLane.Load(ref *(r + width));
+            TVec x = TLane.Broadcast(a.Value(0));
+            c00 = TLane.MultiplyAdd(x, b0, c00);
+            c01 = TLane.MultiplyAdd(x, b1, c01);
+            d00 = TLane.MultiplyAdd(x, b2, d00);
+            d01 = TLane.MultiplyAdd(x, b3, d01);
+            x = TLane.Broadcast(a.Value(1));
+            c10 = TLane.MultiplyAdd(x, b0, c10);
+            c11 = TLane.MultiplyAdd(x, b1, c11);
+            d10 = TLane.MultiplyAdd(x, b2, d10);
+            d11 = TLane.MultiplyAdd(x, b3, d11);
+            x = TLane.Broadcast(a.Value(2));
+            c20 = TLane.MultiplyAdd(x, b0, c20);
+            c21 = TLane.MultiplyAdd(x, b1, c21);
+            d20 = TLane.MultiplyAdd(x, b2, d20);
+            d21 = TLane.MultiplyAdd(x, b3, d21);
+            x = TLane.Broadcast(a.Value(3));
+            c30 = TLane.MultiplyAdd(x, b0, c30);
+            c31 = TLane.MultiplyAdd(x, b1, c31);
+            d30 = TLane.MultiplyAdd(x, b2, d30);
+            d31 = TLane.MultiplyAdd(x, b3, d31);
+            x = TLane.Broadcast(a.Value(4));
+            c40 = TLane.MultiplyAdd(x, b0, c40);
+            c41 = TLane.MultiplyAdd(x, b1, c41);
+            d40 = TLane.MultiplyAdd(x, b2, d40);
+            d41 = TLane.MultiplyAdd(x, b3, d41);
+            x = TLane.Broadcast(a.Value(5));
+            c50 = TLane.MultiplyAdd(x, b0, c50);
+            c51 = TLane.MultiplyAdd(x, b1, c51);
+            d50 = TLane.MultiplyAdd(x, b2, d50);
+            d51 = TLane.MultiplyAdd(x, b3, d51);
+            a.Next();
+        }
+
+        float* rightC = c + 2 * width;
+        StoreFullRow(c00, c01, c, 0, finish, epilogue);
+        StoreFullRow(d00, d01, rightC, 0, 2 * width, finish, epilogue);
+        if (rows <= 1) return;
+        StoreFullRow(c10, c11, c + ldc, 1, finish, epilogue);
+        StoreFullRow(d10, d11, rightC + ldc, 1, 2 * width, finish, epilogue);
+        if (rows <= 2) return;
+        StoreFullRow(c20, c21, c + 2 * ldc, 2, finish, epilogue);
+        StoreFullRow(d20, d21, rightC + 2 * ldc, 2, 2 * width, finish, epilogue);
+        if (rows <= 3) return;
+        StoreFullRow(c30, c31, c + 3 * ldc, 3, finish, epilogue);
+        StoreFullRow(d30, d31, rightC + 3 * ldc, 3, 2 * width, finish, epilogue);
+        if (rows <= 4) return;
+        StoreFullRow(c40, c41, c + 4 * ldc, 4, finish, epilogue);
+        StoreFullRow(d40, d41, rightC + 4 * ldc, 4, 2 * width, finish, epilogue);
+        if (rows <= 5) return;
+        StoreFullRow(c50, c51, c + 5 * ldc, 5, finish, epilogue);
+        StoreFullRow(d50, d51, rightC + 5 * ldc, 5, 2 * width, finish, epilogue);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue)
+    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue) =>
+        StoreFullRow(v0, v1, row, rowIndex, 0, finish, epilogue);
+
+    /// <summary>A full row of two vectors at tile column <paramref name="column"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, nint column, bool finish, in TileEpilogue epilogue)
     {
         nint width = TLane.Count;
         if (finish)
         {
-            v0 = epilogue.Apply<TLane, TVec>(v0, rowIndex, 0);
-            v1 = epilogue.Apply<TLane, TVec>(v1, rowIndex, width);
+            v0 = epilogue.Apply<TLane, TVec>(v0, rowIndex, column);
+            v1 = epilogue.Apply<TLane, TVec>(v1, rowIndex, column + width);
         }
         TLane.Store(v0, ref *row);
         TLane.Store(v1, ref *(row + width));
