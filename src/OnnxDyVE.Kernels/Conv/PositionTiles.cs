@@ -97,16 +97,11 @@ internal sealed unsafe class PositionTiles
         fixed (float* bias = _bias)
         {
             var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
-            for (int j = firstPanel; j < lastPanel; j++)
+            for (int j = firstPanel; j < lastPanel;)
             {
-                float* panel = weights + (nint)j * k * _columns;
                 // Two panels of channels at once where 32 vector registers hold both (a JIT-time constant).
-                if (typeof(TVec) == typeof(Vector512<float>) && j + 1 < lastPanel)
-                {
-                    MultiplyWide<TLane, TVec>(operand, count, j, panel, panel + (nint)k * _columns, values, ldc, epilogue);
-                    j++;
-                    continue;
-                }
+                bool wide = typeof(TVec) == typeof(Vector512<float>) && j + 1 < lastPanel;
+                float* panel = weights + (nint)j * k * _columns;
                 for (int segment = 0; segment < segments.Count; segment++)
                 {
                     int k0 = segments.Start(segment);
@@ -114,6 +109,7 @@ internal sealed unsafe class PositionTiles
                     bool accumulate = segment > 0;
                     bool finish = segment == segments.Count - 1;
                     var b = new PanelRows<TLane, TVec>(panel + (nint)k0 * _columns);
+                    var next = new PanelRows<TLane, TVec>(panel + ((nint)k + k0) * _columns);
                     for (int i = 0; i < count; i += rows)
                     {
                         int here = Math.Min(rows, count - i);
@@ -122,43 +118,15 @@ internal sealed unsafe class PositionTiles
                         var a = new PositionBroadcast(padded + o[0], padded + o[here > 1 ? 1 : 0], padded + o[here > 2 ? 2 : 0],
                             padded + o[here > 3 ? 3 : 0], padded + o[here > 4 ? 4 : 0], padded + o[here > 5 ? 5 : 0], offsets + k0);
                         float* c = values + i * ldc + (nint)j * _columns;
-                        GemmTile<TLane, TVec>.Run(a, b, kLength, c, ldc, c, ldc, here, _columns, accumulate, finish,
-                            epilogue.At(0, (nint)j * _columns));
+                        if (wide)
+                            GemmTile<TLane, TVec>.RunWide(a, b, next, kLength, c, ldc, c, ldc, here, accumulate, finish,
+                                epilogue.At(0, (nint)j * _columns));
+                        else
+                            GemmTile<TLane, TVec>.Run(a, b, kLength, c, ldc, c, ldc, here, _columns, accumulate, finish,
+                                epilogue.At(0, (nint)j * _columns));
                     }
                 }
-            }
-        }
-    }
-
-    /// <summary>Panels <paramref name="j"/> and j + 1 of <see cref="Multiply{TLane,TVec}"/> by <see cref="GemmTile{TLane,TVec}.RunWide"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MultiplyWide<TLane, TVec>(in ImageOperand operand, int count, int j, float* left, float* right, float* values, nint ldc,
-        in TileEpilogue epilogue)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
-    {
-        float* padded = operand.Padded;
-        nint* origins = operand.Origins;
-        nint* offsets = operand.Offsets;
-        KSegments segments = operand.Segments;
-        int rows = PanelLayout.Rows;
-        for (int segment = 0; segment < segments.Count; segment++)
-        {
-            int k0 = segments.Start(segment);
-            int kLength = segments.Length(segment);
-            bool accumulate = segment > 0;
-            bool finish = segment == segments.Count - 1;
-            var bLeft = new PanelRows<TLane, TVec>(left + (nint)k0 * _columns);
-            var bRight = new PanelRows<TLane, TVec>(right + (nint)k0 * _columns);
-            for (int i = 0; i < count; i += rows)
-            {
-                int here = Math.Min(rows, count - i);
-                nint* o = origins + i;
-                var a = new PositionBroadcast(padded + o[0], padded + o[here > 1 ? 1 : 0], padded + o[here > 2 ? 2 : 0],
-                    padded + o[here > 3 ? 3 : 0], padded + o[here > 4 ? 4 : 0], padded + o[here > 5 ? 5 : 0], offsets + k0);
-                float* c = values + i * ldc + (nint)j * _columns;
-                GemmTile<TLane, TVec>.RunWide(a, bLeft, bRight, kLength, c, ldc, c, ldc, here, accumulate, finish,
-                    epilogue.At(0, (nint)j * _columns));
+                j += wide ? 2 : 1;
             }
         }
     }
