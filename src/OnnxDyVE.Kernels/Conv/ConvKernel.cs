@@ -219,6 +219,8 @@ public sealed unsafe class ConvKernel
         int chunks = PanelLayout.CeilDiv(n, chunk);
         int ranges = Math.Min(panels, PanelLayout.CeilDiv(perImage, chunks));
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
+        // Whole pairs of panels per range where tiles take two at once (AVX-512), so no range leaves one alone.
+        if (Path == SimdPath.Vector512) panelsPerRange += panelsPerRange & 1;
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
         (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
