@@ -361,7 +361,7 @@ public sealed unsafe class ConvKernel
         {
             int tested = _pairs!.Test(source, work.Geometry.InputSize, first, last, work.Sfma.Threshold,
                 (byte*)(shared + work.Sfma.NearEqual) + imageIndex * _pairs.Count);
-            Counters.AddOverhead((long)SfmaPairs.OperationsPerValue * tested * work.Geometry.InputSize);
+            Counters.AddOverhead((long)MapDifference.OperationsPerValue * tested * work.Geometry.InputSize);
         }
         int folded = 0;
         for (int c = first; c < last; c++)

@@ -1,6 +1,4 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace OnnxDyVE.Kernels.Conv;
 
@@ -17,9 +15,6 @@ namespace OnnxDyVE.Kernels.Conv;
 /// </remarks>
 internal sealed unsafe class SfmaPairs
 {
-    /// <summary>Scalar operations per value of a pair's maps: the difference, its square, the sum.</summary>
-    public const int OperationsPerValue = 3;
-
     /// <summary>A flag of the run's C + P channels: left out of K (any nonzero flag is).</summary>
     private const byte LeftOut = 1;
 
@@ -74,28 +69,10 @@ internal sealed unsafe class SfmaPairs
             var a = new ReadOnlySpan<float>(image + (nint)i * plane, plane);
             var b = new ReadOnlySpan<float>(image + (nint)_pairs[2 * p + 1] * plane, plane);
             // A NaN or an infinity makes the sum NaN or infinite: such a pair never merges.
-            nearEqual[p] = SquaredDistance(a, b) <= (double)threshold * threshold * plane ? (byte)1 : (byte)0;
+            nearEqual[p] = MapDifference.SquaredSum(a, b) <= (double)threshold * threshold * plane ? (byte)1 : (byte)0;
             tested++;
         }
         return tested;
-    }
-
-    private static float SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        ReadOnlySpan<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(a), vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-        Vector<float> sum = default;
-        for (int v = 0; v < va.Length; v++)
-        {
-            Vector<float> d = va[v] - vb[v];
-            sum += d * d;
-        }
-        float total = Vector.Sum(sum);
-        for (int i = va.Length * Vector<float>.Count; i < a.Length; i++)
-        {
-            float d = a[i] - b[i];
-            total += d * d;
-        }
-        return total;
     }
 
     /// <summary>

@@ -206,7 +206,7 @@ public sealed class SfmaConvTests
         Assert.Equal(executed, counted.ExecutedMacs);
         Assert.Equal(foldedMaps, counted.FoldedMaps);
         Assert.Equal(merged.Count(m => m), counted.MergedPairs);
-        long pairTests = (long)SfmaPairs.OperationsPerValue * layer.Batch * pairs.Length / 2 * plane;
+        long pairTests = (long)MapDifference.OperationsPerValue * layer.Batch * pairs.Length / 2 * plane;
         Assert.Equal((long)MapMoments.OperationsPerValue * c.Input.Length + pairTests + foldOperations, counted.OverheadOps);
     }
 
