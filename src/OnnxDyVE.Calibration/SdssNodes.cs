@@ -36,6 +36,14 @@ public static class SdssNodes
         node.Attribute.Add(Graph.OnnxProto.Float(name, value));
     }
 
+    /// <summary>Sets (or replaces) ints attribute <paramref name="name"/> of <paramref name="node"/>.</summary>
+    public static void SetInts(NodeProto node, string name, long[] values)
+    {
+        AttributeProto? existing = node.Attribute.FirstOrDefault(a => a.Name == name);
+        if (existing is not null) node.Attribute.Remove(existing);
+        node.Attribute.Add(Graph.OnnxProto.Ints(name, values));
+    }
+
     public static float? GetFloat(NodeProto node, string name) =>
         node.Attribute.FirstOrDefault(a => a.Name == name && a.Type == AttributeProto.Types.AttributeType.Float)?.F;
 }
