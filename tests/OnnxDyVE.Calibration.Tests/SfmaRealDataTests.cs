@@ -22,15 +22,7 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
     [InlineData("squeezenet_v1.0_deep_compression", 60)]
     public void Near_uniform_maps_are_counted_and_folded(string name, int count)
     {
-        if (RealModel.Load(name) is not { } model) return;
-        CalibrationImages images = CalibrationImages.Load(model.CalibrationFolder, model.Preprocessing, count, seed: 4);
-        IReadOnlyList<int> reference;
-        using (var stock = new EffortRunner(model.Stock, "stock", threads: 2))
-            reference = stock.Run(images, effort: null).Predictions;
-        IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model.Dyve, images, threads: 2);
-        CalibrationPass exact;
-        using (var runner = new EffortRunner(model.Dyve, "exact", threads: 2))
-            exact = runner.Run(images, effort: 0f);
+        if (Measured.Load(name, count) is not var (model, images, reference, scales, exact)) return;
 
         output.WriteLine($"{name}, {count} calibration images; per layer: input maps left out (zero or near-uniform) / folded (near-uniform, not zero), per threshold x input scale");
         var passes = Thresholds.Select(threshold => WithSfma(model.Dyve, scales, threshold, images)).ToList();
@@ -69,16 +61,8 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
     [InlineData("squeezenet_v1.0_deep_compression", 60)]
     public void Near_equal_pairs_are_found_and_merged(string name, int count)
     {
-        if (RealModel.Load(name) is not { } model) return;
-        CalibrationImages images = CalibrationImages.Load(model.CalibrationFolder, model.Preprocessing, count, seed: 4);
-        IReadOnlyList<int> reference;
-        using (var stock = new EffortRunner(model.Stock, "stock", threads: 2))
-            reference = stock.Run(images, effort: null).Predictions;
-        IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model.Dyve, images, threads: 2);
+        if (Measured.Load(name, count) is not var (model, images, reference, scales, exact)) return;
         IReadOnlyDictionary<string, IReadOnlyList<MapPair>> candidates = MergedPairCandidates.Find(model.Dyve, images, threads: 2);
-        CalibrationPass exact;
-        using (var runner = new EffortRunner(model.Dyve, "exact", threads: 2))
-            exact = runner.Run(images, effort: 0f);
 
         output.WriteLine($"{name}, {count} calibration images; candidates: median RMS difference (x input scale) where mergeable");
         foreach (string layer in scales.Keys)
@@ -124,6 +108,24 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
         }
         using var runner = new EffortRunner(model, $"SFMA at {threshold}", threads: 2);
         return runner.Run(images, effort: 1f);
+    }
+
+    /// <summary>
+    /// A model on <c>count</c> of its calibration images: the original's predictions, the layers' scales, and the
+    /// rewritten model's exact pass (effort 0, which already skips zero maps where the input is copied).
+    /// </summary>
+    private sealed record Measured(RealModel Model, CalibrationImages Images, IReadOnlyList<int> Reference,
+        IReadOnlyDictionary<string, NodeScales> Scales, CalibrationPass Exact)
+    {
+        public static Measured? Load(string name, int count)
+        {
+            if (RealModel.Load(name) is not { } model) return null;
+            CalibrationImages images = CalibrationImages.Load(model.CalibrationFolder, model.Preprocessing, count, seed: 4);
+            using var stock = new EffortRunner(model.Stock, "stock", threads: 2);
+            using var exact = new EffortRunner(model.Dyve, "exact", threads: 2);
+            return new Measured(model, images, stock.Run(images, effort: null).Predictions, ActivationScales.Measure(model.Dyve, images, threads: 2),
+                exact.Run(images, effort: 0f));
+        }
     }
 
     /// <summary>C of a one-group node, from its weights (M x C x kH x kW).</summary>
