@@ -35,7 +35,7 @@ internal sealed unsafe class SfmaPairs
 
     public SfmaPairs(ConvSpec spec, ReadOnlySpan<float> weights, Simd.SimdPath path)
     {
-        _pairs = spec.SfmaPairs!;
+        _pairs = [.. spec.SfmaPairs!];
         _channels = spec.InputChannels;
         _taps = spec.KernelHeight * spec.KernelWidth;
         int k = spec.ReductionLength, merged = K;
