@@ -17,31 +17,14 @@ public static class ActivationScales
     {
         IReadOnlyList<NodeProto> nodes = SdssNodes.Find(model);
         if (nodes.Count == 0) return new Dictionary<string, NodeScales>();
-        // The same model with every SDSS node's output and input also a graph output; an input that is the graph's
-        // own (the first layer's image) is read from the images.
-        ModelProto probe = model.Clone();
-        var graphInputs = probe.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var graphOutputs = probe.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var tensors = new List<string>();
-        foreach (string name in nodes.SelectMany(n => new[] { n.Output[0], n.Input[0] }).Distinct(StringComparer.Ordinal))
-        {
-            if (graphInputs.Contains(name)) continue;
-            tensors.Add(name);
-            if (graphOutputs.Add(name)) probe.Graph.Output.Add(Graph.OnnxProto.FloatValue(name, null));
-        }
-
         var sums = new Dictionary<string, (double Squares, long Count)>(StringComparer.Ordinal);
-        void Add(string tensor, ReadOnlySpan<float> values)
+        NodeTensors.ForEach(model, nodes.SelectMany(n => new[] { n.Output[0], n.Input[0] }), images, threads, (tensor, values) =>
         {
             double squares = 0;
             foreach (float v in values) squares += (double)v * v;
             (double total, long count) = sums.GetValueOrDefault(tensor);
             sums[tensor] = (total + squares, count + values.Length);
-        }
-        using (var runner = new EffortRunner(probe, "the calibration probe", threads))
-            runner.ForEachOutput(images, tensors, (index, values) => Add(tensors[index], values), progress);
-        foreach (string graphInput in nodes.Select(n => n.Input[0]).Where(graphInputs.Contains).Distinct(StringComparer.Ordinal))
-            foreach (float[] image in images.Inputs) Add(graphInput, image);
+        }, progress);
 
         var scales = new Dictionary<string, NodeScales>(StringComparer.Ordinal);
         foreach (NodeProto node in nodes)

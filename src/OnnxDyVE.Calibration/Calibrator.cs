@@ -65,12 +65,14 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
 
     /// <summary>
     /// The settings each layer is tried at, in sequences whose accuracy only falls along them: the SDSS ladder, the
-    /// SFMA ladder, then per prefix the SPET strengths (only where the layer's activation saturates).
+    /// SFMA ladder (and again merging pairs, where the layer has candidates), then per prefix the SPET strengths (only
+    /// where the layer's activation saturates).
     /// </summary>
-    public IEnumerable<IReadOnlyList<LayerSetting>> Sequences(bool saturates)
+    public IEnumerable<IReadOnlyList<LayerSetting>> Sequences(bool saturates, bool hasPairs = false)
     {
         yield return [.. Ladder.Select(d => new LayerSetting(LayerMechanism.Sdss, d))];
         yield return [.. SfmaLadder.Select(d => new LayerSetting(LayerMechanism.Sfma, d))];
+        if (hasPairs) yield return [.. SfmaLadder.Select(d => new LayerSetting(LayerMechanism.Sfma, d, MergesPairs: true))];
         if (!saturates) yield break;
         foreach (float prefix in SpetPrefixes)
             yield return [.. SpetStrengths.Select(t => new LayerSetting(LayerMechanism.Spet, t, prefix))];
@@ -100,6 +102,7 @@ public enum CalibrationStage
 {
     Reference,
     Scales,
+    Pairs,
     LayerTrials,
     Combination,
     Frontier,
@@ -109,7 +112,8 @@ public enum CalibrationStage
 /// Calibrates a rewritten model's dynamic effort, layer by layer (SDSS's threshold, SFMA's threshold, or SPET's prefix and strength),
 /// against top-1 agreement with the unmodified model on calibration images:
 /// <list type="number">
-/// <item>each layer's activation and input scales (<see cref="ActivationScales"/>), the units of its thresholds;</item>
+/// <item>each layer's activation and input scales (<see cref="ActivationScales"/>), the units of its thresholds, and
+/// its candidate pairs of near-equal input maps for SFMA (<see cref="MergedPairCandidates"/>);</item>
 /// <item>each layer alone at each setting (<see cref="CalibrationOptions.Sequences"/>): the agreement it keeps and what it saves of the
 /// <see cref="CalibrationObjective"/> (measured time by default: a mechanism that skips work but costs more than
 /// it skips is not switched on; or scalar operations, the paper's metric);</item>
@@ -146,16 +150,18 @@ public static class Calibrator
             SdssNodes.SetFloat(node, DyveSchema.InputScale, scales[node.Name].Input);
         }
 
+        IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs = MergedPairCandidates.Find(scaled, images, options.Threads,
+            progress: ImageProgress(progress, CalibrationStage.Pairs, images.Count));
         double floor = 100 - options.BudgetPercent;
         var exact = layers.ToDictionary(l => l, _ => LayerSetting.Exact);
         // The exact model twice: each layer's cost is the lower of the two, so one slow pass does not make every
         // trial look like a saving.
-        CalibrationPass first = Measure(scaled, exact, images, options, 1f), second = Measure(scaled, exact, images, options, 1f);
+        CalibrationPass first = Measure(scaled, pairs, exact, images, options, 1f), second = Measure(scaled, pairs, exact, images, options, 1f);
         var exactCost = layers.ToDictionary(l => l, l => Math.Min(Cost(first, l, options.Objective), Cost(second, l, options.Objective)));
         double minimumShare = options.Objective == CalibrationObjective.Time ? CalibrationOptions.MinimumTimeGain : 0;
 
         // Each layer alone, each sequence of settings in order until agreement falls below the floor.
-        var sequences = layers.ToDictionary(l => l, l => options.Sequences(SdssNodes.Saturates(scaled.Graph.Node.First(n => n.Name == l))).ToList());
+        var sequences = layers.ToDictionary(l => l, l => options.Sequences(SdssNodes.Saturates(scaled.Graph.Node.First(n => n.Name == l)), pairs[l].Count > 0).ToList());
         var trials = new List<LayerTrial>();
         int trialsDone = 0, trialsTotal = sequences.Values.Sum(s => s.Sum(q => q.Count));
         foreach (string layer in layers)
@@ -164,7 +170,7 @@ public static class Calibrator
                 int left = sequence.Count;
                 foreach (LayerSetting setting in sequence)
                 {
-                    CalibrationPass pass = Measure(scaled, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, images, options, effort: 1f);
+                    CalibrationPass pass = Measure(scaled, pairs, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, images, options, effort: 1f);
                     progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
                     left--;
                     double agreement = pass.Agreement(reference);
@@ -192,7 +198,7 @@ public static class Calibrator
             progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
             if (ruledOut.Contains(step.Node) || step.Saving <= chosenSaving[step.Node]) continue;
             var trial = new Dictionary<string, LayerSetting>(chosen) { [step.Node] = step.Setting };
-            CalibrationPass pass = Measure(scaled, trial, images, options, effort: 1f);
+            CalibrationPass pass = Measure(scaled, pairs, trial, images, options, effort: 1f);
             double before = chosen[step.Node] == LayerSetting.Exact ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
             if (pass.Agreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < before * (1 - minimumShare))
             {
@@ -207,7 +213,7 @@ public static class Calibrator
         }
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
-        ModelProto tuned = WithSettings(scaled, chosen, 1 / CalibrationOptions.CalibratedEffort);
+        ModelProto tuned = WithSettings(scaled, pairs, chosen, 1 / CalibrationOptions.CalibratedEffort);
         EffortInput.SetDefault(tuned, CalibrationOptions.CalibratedEffort);
         var frontier = new List<FrontierPoint>();
         CalibrationPass? calibrated = null;
@@ -240,15 +246,19 @@ public static class Calibrator
     }
 
     /// <summary>One pass over the images with these settings (a session of its own), at <paramref name="effort"/> (1: as given).</summary>
-    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images,
-        CalibrationOptions options, float effort)
+    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs,
+        IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images, CalibrationOptions options, float effort)
     {
-        using var runner = new EffortRunner(WithSettings(scaled, settings, 1f), "the model being calibrated", options.Threads);
+        using var runner = new EffortRunner(WithSettings(scaled, pairs, settings, 1f), "the model being calibrated", options.Threads);
         return runner.Run(images, effort);
     }
 
-    /// <summary>The settings written on their nodes, thresholds and strengths times <paramref name="factor"/> (what effort 1 applies).</summary>
-    private static ModelProto WithSettings(ModelProto scaled, IReadOnlyDictionary<string, LayerSetting> settings, float factor)
+    /// <summary>
+    /// The settings written on their nodes, thresholds and strengths times <paramref name="factor"/> (what effort 1 applies),
+    /// with the layer's candidate <paramref name="pairs"/> where its SFMA setting merges them.
+    /// </summary>
+    private static ModelProto WithSettings(ModelProto scaled, IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs,
+        IReadOnlyDictionary<string, LayerSetting> settings, float factor)
     {
         ModelProto model = scaled.Clone();
         foreach (NodeProto node in SdssNodes.Find(model))
@@ -265,6 +275,7 @@ public static class Calibrator
                     break;
                 case LayerMechanism.Sfma:
                     SdssNodes.SetFloat(node, DyveSchema.SfmaDelta, setting.Value * factor);
+                    if (setting.MergesPairs) SdssNodes.SetInts(node, DyveSchema.SfmaPairs, MergedPairCandidates.Flatten(pairs[node.Name]));
                     break;
             }
         }

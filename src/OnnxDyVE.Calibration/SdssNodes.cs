@@ -29,11 +29,16 @@ public static class SdssNodes
     }
 
     /// <summary>Sets (or replaces) float attribute <paramref name="name"/> of <paramref name="node"/>.</summary>
-    public static void SetFloat(NodeProto node, string name, float value)
+    public static void SetFloat(NodeProto node, string name, float value) => Set(node, Graph.OnnxProto.Float(name, value));
+
+    /// <summary>Sets (or replaces) ints attribute <paramref name="name"/> of <paramref name="node"/>.</summary>
+    public static void SetInts(NodeProto node, string name, long[] values) => Set(node, Graph.OnnxProto.Ints(name, values));
+
+    private static void Set(NodeProto node, AttributeProto attribute)
     {
-        AttributeProto? existing = node.Attribute.FirstOrDefault(a => a.Name == name);
+        AttributeProto? existing = node.Attribute.FirstOrDefault(a => a.Name == attribute.Name);
         if (existing is not null) node.Attribute.Remove(existing);
-        node.Attribute.Add(Graph.OnnxProto.Float(name, value));
+        node.Attribute.Add(attribute);
     }
 
     public static float? GetFloat(NodeProto node, string name) =>

@@ -9,9 +9,10 @@ namespace OnnxDyVE.Kernels;
 /// <param name="ApproximatedOutputs">Of those, values interpolated rather than computed (SDSS).</param>
 /// <param name="StoppedOutputs">Of those, values SPET stopped after the prefix of K (given the activation's saturation value).</param>
 /// <param name="FoldedMaps">Input maps (per image) SFMA found near-uniform and folded into the bias rather than multiplied.</param>
+/// <param name="MergedPairs">Pairs of input maps (per image) SFMA found near-equal and computed as one.</param>
 /// <param name="RunTicks">Time the runs took, in <see cref="System.Diagnostics.Stopwatch"/> ticks, from the operator's entry to its return.</param>
 public readonly record struct CounterValues(long Runs, long ExecutedMacs, long DenseMacs, long OverheadOps = 0, long Outputs = 0, long ApproximatedOutputs = 0,
-    long RunTicks = 0, long StoppedOutputs = 0, long FoldedMaps = 0)
+    long RunTicks = 0, long StoppedOutputs = 0, long FoldedMaps = 0, long MergedPairs = 0)
 {
     public double RunSeconds => (double)RunTicks / System.Diagnostics.Stopwatch.Frequency;
 
@@ -24,7 +25,7 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
     public static CounterValues operator -(CounterValues after, CounterValues before) =>
         new(after.Runs - before.Runs, after.ExecutedMacs - before.ExecutedMacs, after.DenseMacs - before.DenseMacs,
             after.OverheadOps - before.OverheadOps, after.Outputs - before.Outputs, after.ApproximatedOutputs - before.ApproximatedOutputs,
-            after.RunTicks - before.RunTicks, after.StoppedOutputs - before.StoppedOutputs, after.FoldedMaps - before.FoldedMaps);
+            after.RunTicks - before.RunTicks, after.StoppedOutputs - before.StoppedOutputs, after.FoldedMaps - before.FoldedMaps, after.MergedPairs - before.MergedPairs);
 
     public static CounterValues Sum(IEnumerable<CounterValues> values)
     {
@@ -36,7 +37,7 @@ public readonly record struct CounterValues(long Runs, long ExecutedMacs, long D
     public static CounterValues operator +(CounterValues left, CounterValues right) =>
         new(left.Runs + right.Runs, left.ExecutedMacs + right.ExecutedMacs, left.DenseMacs + right.DenseMacs,
             left.OverheadOps + right.OverheadOps, left.Outputs + right.Outputs, left.ApproximatedOutputs + right.ApproximatedOutputs,
-            left.RunTicks + right.RunTicks, left.StoppedOutputs + right.StoppedOutputs, left.FoldedMaps + right.FoldedMaps);
+            left.RunTicks + right.RunTicks, left.StoppedOutputs + right.StoppedOutputs, left.FoldedMaps + right.FoldedMaps, left.MergedPairs + right.MergedPairs);
 }
 
 /// <summary>
@@ -54,6 +55,7 @@ public sealed class KernelCounters
     private long _runTicks;
     private long _stoppedOutputs;
     private long _foldedMaps;
+    private long _mergedPairs;
 
     /// <summary>One more run, which took <paramref name="ticks"/> Stopwatch ticks.</summary>
     public void CountRun(long ticks)
@@ -81,7 +83,10 @@ public sealed class KernelCounters
     /// <summary>Input maps SFMA folded into the bias.</summary>
     public void AddFolded(long maps) => Interlocked.Add(ref _foldedMaps, maps);
 
+    /// <summary>Pairs of input maps SFMA computed as one.</summary>
+    public void AddMerged(long pairs) => Interlocked.Add(ref _mergedPairs, pairs);
+
     public CounterValues Read() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _executedMacs), Interlocked.Read(ref _denseMacs),
         Interlocked.Read(ref _overheadOps), Interlocked.Read(ref _outputs), Interlocked.Read(ref _approximatedOutputs),
-        Interlocked.Read(ref _runTicks), Interlocked.Read(ref _stoppedOutputs), Interlocked.Read(ref _foldedMaps));
+        Interlocked.Read(ref _runTicks), Interlocked.Read(ref _stoppedOutputs), Interlocked.Read(ref _foldedMaps), Interlocked.Read(ref _mergedPairs));
 }

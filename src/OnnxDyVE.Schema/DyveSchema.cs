@@ -68,6 +68,15 @@ public static class DyveSchema
     public const string SfmaDelta = "sfma_delta";
 
     /// <summary>
+    /// Ints attribute of DyveConv (default none): SFMA's candidate pairs of near-equal input maps, found in calibration,
+    /// flattened [i0, j0, i1, j1, ...]: input channels, i != j, no channel in two pairs; one-group convolutions with
+    /// <see cref="SfmaDelta"/> above 0 only. At a run where SFMA is on, a pair whose maps differ by an RMS of at most
+    /// sfma_delta x input_scale x effort, neither of them zero or folded, is computed as one map: x_i against
+    /// W_i + W_j, and map j is left out of the product.
+    /// </summary>
+    public const string SfmaPairs = "sfma_pairs";
+
+    /// <summary>
     /// Float attribute of DyveConv, positive and finite (default 1): the layer's input scale (the RMS of its input on
     /// calibration images), the unit of <see cref="SfmaDelta"/>.
     /// </summary>

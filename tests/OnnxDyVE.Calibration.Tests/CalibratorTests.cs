@@ -76,6 +76,8 @@ public sealed class CalibratorTests
                 Assert.Null(SdssNodes.GetFloat(node, DyveSchema.SpetPrefix));
                 Assert.Contains(sfma * CalibrationOptions.CalibratedEffort, options.SfmaLadder);
             }
+            if (node.Attribute.Any(a => a.Name == DyveSchema.SfmaPairs))
+                Assert.NotNull(SdssNodes.GetFloat(node, DyveSchema.SfmaDelta));
         }
         Assert.All(c.Result.Layers.Where(l => l.Op == DyveSchema.GemmOp), l => Assert.Null(l.ActivationScale));
     }

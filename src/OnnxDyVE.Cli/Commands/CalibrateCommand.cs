@@ -99,6 +99,7 @@ internal static class CalibrateCommand
     {
         CalibrationStage.Reference => "unmodified model",
         CalibrationStage.Scales => "activation scales",
+        CalibrationStage.Pairs => "near-equal input maps (SFMA)",
         CalibrationStage.LayerTrials => "each layer alone (passes)",
         CalibrationStage.Combination => "combining layers (steps)",
         _ => "frontier (efforts)",

@@ -74,16 +74,16 @@ internal static class EvalCommand
             return;
         }
         // Ops = executed MACs + overhead (the mechanisms' comparisons and interpolations): the paper's metric.
-        // approx.: outputs SDSS interpolated; stopped: outputs SPET stopped after the prefix; folded: input maps SFMA folded, per run.
-        Console.WriteLine($"{"node",-28} {"op",-9} {"runs",7} {"dense MMACs",13} {"executed MMACs",15} {"overhead Mops",14} {"approx.",8} {"stopped",8} {"folded",8} {"ops x",8} {"ms/run",8}");
+        // approx.: outputs SDSS interpolated; stopped: outputs SPET stopped after the prefix; folded: input maps SFMA folded, merged: pairs of input maps SFMA merged, per run.
+        Console.WriteLine($"{"node",-28} {"op",-9} {"runs",7} {"dense MMACs",13} {"executed MMACs",15} {"overhead Mops",14} {"approx.",8} {"stopped",8} {"folded",8} {"merged",8} {"ops x",8} {"ms/run",8}");
         foreach (DyveNodeStatistics node in nodes)
         {
             OnnxDyVE.Kernels.CounterValues c = node.Counters;
             string approximated = c.Outputs == 0 ? "-" : $"{100.0 * c.ApproximatedOutputs / c.Outputs:F1}%";
             string stopped = c.Outputs == 0 ? "-" : $"{100.0 * c.StoppedOutputs / c.Outputs:F1}%";
-            Console.WriteLine($"{node.Node,-28} {node.Op,-9} {c.Runs,7} {c.DenseMacs / 1e6,13:F1} {c.ExecutedMacs / 1e6,15:F1} {c.OverheadOps / 1e6,14:F2} {approximated,8} {stopped,8} {(double)c.FoldedMaps / Math.Max(1, c.Runs),8:F1} {c.OpsReduction,7:F2}x {1e3 * c.RunSeconds / Math.Max(1, c.Runs),8:F3}");
+            Console.WriteLine($"{node.Node,-28} {node.Op,-9} {c.Runs,7} {c.DenseMacs / 1e6,13:F1} {c.ExecutedMacs / 1e6,15:F1} {c.OverheadOps / 1e6,14:F2} {approximated,8} {stopped,8} {(double)c.FoldedMaps / Math.Max(1, c.Runs),8:F1} {(double)c.MergedPairs / Math.Max(1, c.Runs),8:F1} {c.OpsReduction,7:F2}x {1e3 * c.RunSeconds / Math.Max(1, c.Runs),8:F3}");
         }
         OnnxDyVE.Kernels.CounterValues all = nodes.Aggregate(default(OnnxDyVE.Kernels.CounterValues), (sum, n) => sum + n.Counters);
-        Console.WriteLine($"{"all DyVE nodes",-28} {"",-9} {"",7} {all.DenseMacs / 1e6,13:F1} {all.ExecutedMacs / 1e6,15:F1} {all.OverheadOps / 1e6,14:F2} {"",8} {"",8} {"",8} {all.OpsReduction,7:F2}x {1e3 * all.RunSeconds / Math.Max(1, nodes.Max(n => n.Counters.Runs)),8:F3}");
+        Console.WriteLine($"{"all DyVE nodes",-28} {"",-9} {"",7} {all.DenseMacs / 1e6,13:F1} {all.ExecutedMacs / 1e6,15:F1} {all.OverheadOps / 1e6,14:F2} {"",8} {"",8} {"",8} {"",8} {all.OpsReduction,7:F2}x {1e3 * all.RunSeconds / Math.Max(1, nodes.Max(n => n.Counters.Runs)),8:F3}");
     }
 }

@@ -18,8 +18,8 @@ internal static class CalibrationReport
         text.AppendLine();
         text.AppendLine(c, $"Stored at run-time effort {CalibrationOptions.CalibratedEffort} (the model's default): top-1 agreement with the unmodified model {result.Agreement:0.##}%, scalar operations {result.OpsReduction:0.00}x fewer over the DyVE layers.");
         text.AppendLine();
-        text.AppendLine("| layer | op | activation scale | mechanism at the calibrated effort | dense MMACs/image | executed MMACs/image | outputs approximated | outputs stopped (SPET) | input maps folded/image (SFMA) | ops reduction |");
-        text.AppendLine("|---|---|--:|---|--:|--:|--:|--:|--:|--:|");
+        text.AppendLine("| layer | op | activation scale | mechanism at the calibrated effort | dense MMACs/image | executed MMACs/image | outputs approximated | outputs stopped (SPET) | input maps folded/image (SFMA) | map pairs merged/image (SFMA) | ops reduction |");
+        text.AppendLine("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|");
         double perImage = 1e-6 / result.Images;
         foreach (LayerChoice layer in result.Layers)
         {
@@ -28,7 +28,7 @@ internal static class CalibrationReport
             string scale = layer.ActivationScale is { } s ? s.ToString("0.###", c) : "-";
             string stopped = w.Outputs == 0 ? "-" : string.Create(c, $"{100.0 * w.StoppedOutputs / w.Outputs:0.0}%");
             string setting = layer.ActivationScale is null ? "-" : layer.Setting.ToString();
-            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {scale} | {setting} | {w.DenseMacs * perImage:0.###} | {w.ExecutedMacs * perImage:0.###} | {approximated} | {stopped} | {(double)w.FoldedMaps / result.Images:0.##} | {w.OpsReduction:0.00}x |");
+            text.AppendLine(c, $"| {layer.Node} | {layer.Op} | {scale} | {setting} | {w.DenseMacs * perImage:0.###} | {w.ExecutedMacs * perImage:0.###} | {approximated} | {stopped} | {(double)w.FoldedMaps / result.Images:0.##} | {(double)w.MergedPairs / result.Images:0.##} | {w.OpsReduction:0.00}x |");
         }
         text.AppendLine();
         text.AppendLine("Frontier measured on the calibration images (stored in the model, metadata `onnxdyve.effort_frontier`); effort 0 is exact (exact SPET where SPET is on), 1 doubles every calibrated threshold and strength:");

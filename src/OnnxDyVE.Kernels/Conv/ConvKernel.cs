@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
@@ -69,6 +70,9 @@ public sealed unsafe class ConvKernel
     /// <summary>SFMA's weight sums, when the spec asks for it.</summary>
     private readonly SfmaFold? _sfma;
 
+    /// <summary>SFMA's merged pairs, when the spec lists candidates.</summary>
+    private readonly SfmaPairs? _pairs;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -122,6 +126,8 @@ public sealed unsafe class ConvKernel
             _spet = new SpetConv(spec, weights, bias, path, Counters);
         if (spec.SfmaDelta > 0)
             _sfma = new SfmaFold(spec, weights);
+        if (spec.SfmaPairCount > 0)
+            _pairs = new SfmaPairs(spec, weights, path);
     }
 
     /// <summary>
@@ -190,8 +196,8 @@ public sealed unsafe class ConvKernel
             (sharedFloats, zeroMapFlags) = PaddedCopy(batch, geometry, flags: sfmaThreshold > 0);
             if (sfmaThreshold > 0)
             {
-                sfma = new SfmaLayout(sfmaThreshold, sharedFloats);
-                sharedFloats += (long)batch * Spec.InputChannels;
+                sfma = new SfmaLayout(sfmaThreshold, sharedFloats, _pairs is null ? 0 : sharedFloats + (long)batch * Spec.InputChannels);
+                sharedFloats += (long)batch * Spec.InputChannels + PanelLayout.CeilDiv(batch * Spec.SfmaPairCount, sizeof(float));
             }
         }
         else if (algorithm == ConvAlgorithm.Im2Col && rowChunks > 1 && (long)outer * k * columnChunk <= MaximumSharedFloats)
@@ -395,6 +401,12 @@ public sealed unsafe class ConvKernel
             work.Algorithm == ConvAlgorithm.Spet ? shared + work.Spet.Ranges + 2L * imageIndex * channels : null,
             work.Sfma.IsOn ? shared + work.Sfma.Means + (nint)imageIndex * channels : null, work.Sfma.Threshold);
         if (!work.Sfma.IsOn) return;
+        if (work.Sfma.MergesPairs)
+        {
+            int tested = _pairs!.Test(source, work.Geometry.InputSize, first, last, work.Sfma.Threshold,
+                (byte*)(shared + work.Sfma.NearEqual) + imageIndex * _pairs.Count);
+            Counters.AddOverhead((long)MapDifference.OperationsPerValue * tested * work.Geometry.InputSize);
+        }
         int folded = 0;
         for (int c = first; c < last; c++)
             if (flags[c] == PaddedTaps.FoldedMap) folded++;
@@ -503,19 +515,26 @@ public sealed unsafe class ConvKernel
                 }
                 case ConvAlgorithm.PaddedTaps:
                 {
-                    // Offsets first, then the task's padded-width rows: partial sums of every tile, and the output
-                    // of tiles that cross a row's end; then (SFMA) the task's bias with the folded maps added.
+                    // Offsets first (of the merged pairs' product where pairs merge), then the task's padded-width rows:
+                    // partial sums of every tile, and the output of tiles that cross a row's end; then (SFMA) the task's
+                    // bias with the folded maps added, and the flags of the merged product's channels.
+                    int channels = work.Sfma.MergesPairs ? spec.InputChannels + _pairs!.Count : spec.InputChannelsPerGroup;
+                    int kRun = channels * spec.KernelHeight * spec.KernelWidth;
                     nint spillFloats = (nint)(rows.LastPanel - rows.FirstPanel) * PanelLayout.Rows * work.ColumnChunk;
-                    nint* offsets = (nint*)ScratchArena.Rent(k * (sizeof(nint) / sizeof(float)) + spillFloats + (work.Sfma.IsOn ? rows.Count : 0));
-                    float* spill = (float*)(offsets + k) - (nint)rows.First * work.ColumnChunk;
+                    nint* offsets = (nint*)ScratchArena.Rent(kRun * (sizeof(nint) / sizeof(float)) + spillFloats + (work.Sfma.IsOn ? rows.Count : 0)
+                        + (work.Sfma.MergesPairs ? PanelLayout.CeilDiv(channels, sizeof(float)) : 0));
+                    float* spill = (float*)(offsets + kRun) - (nint)rows.First * work.ColumnChunk;
+                    byte* flags = work.ZeroMapFlags == 0 ? null
+                        : (byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * spec.InputChannels + group * spec.InputChannelsPerGroup;
                     if (work.Sfma.IsOn)
-                        a = FoldedBias(work, a, shared, imageIndex, group, rows, (float*)(offsets + k) + spillFloats, bias == null ? null : bias + group * mGroup);
+                        a = FoldedBias(work, a, shared, imageIndex, group, rows, (float*)(offsets + kRun) + spillFloats, bias == null ? null : bias + group * mGroup);
                     PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
+                    if (work.Sfma.MergesPairs)
+                        flags = MergedPairs(work, ref a, task, shared, imageIndex, offsets, (byte*)((float*)(offsets + kRun) + spillFloats + rows.Count));
                     var source = new ShiftedRows(groupInput + n0, offsets, TileColumns);
                     var target = new PaddedOutputRows(groupOutput, ColumnPlacement.PaddedRows(work.Geometry), outputPlane, n0, TileColumns, spill, work.ColumnChunk);
-                    KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k)
-                        : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * spec.InputChannels + group * spec.InputChannelsPerGroup,
-                            spec.InputChannelsPerGroup, spec.KernelHeight * spec.KernelWidth, ScratchArena.RentSegments(spec.InputChannelsPerGroup + k / PanelLayout.KBlock + 2));
+                    KSegments segments = flags == null ? KSegments.All(k)
+                        : KSegments.LiveChannels(flags, channels, spec.KernelHeight * spec.KernelWidth, ScratchArena.RentSegments(channels + kRun / PanelLayout.KBlock + 2));
                     Multiply<TLane, TVec, OffsetRows, ShiftedRows, PaddedOutputRows>(TileColumns, source, target, a, rows, nLength, spill, work.ColumnChunk, segments);
                     Count(work, task, segments.TotalLength);
                     return;
@@ -574,6 +593,22 @@ public sealed unsafe class ConvKernel
         }
         long outputs = (long)rows.Count * (geometry.OutputSize - geometry.InputSize);
         Counters.Add(outputs * Spec.ReductionLength, outputs * Spec.ReductionLength, outputs);
+    }
+
+    /// <summary>
+    /// Switches a task of a run that merges pairs to the merged product: <paramref name="a"/> to its weights (same
+    /// epilogue), the pairs' tap offsets after the channels' own, and the image's flags over its C + P channels written
+    /// to <paramref name="destination"/> (returned). The image's first task counts the pairs merged.
+    /// </summary>
+    private byte* MergedPairs(in ConvWork work, ref WeightPanels a, int task, float* shared, int imageIndex, nint* offsets, byte* destination)
+    {
+        int merged = _pairs!.Flags((byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * Spec.InputChannels,
+            (byte*)(shared + work.Sfma.NearEqual) + imageIndex * _pairs.Count, destination);
+        if (task % (work.ColumnChunks * work.RowChunks) == 0) Counters.AddMerged(merged);
+        _pairs.TapOffsets(offsets);
+        // Allocated pinned, so its address holds for the whole run.
+        a = new WeightPanels((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pairs.Merged._packedWeights)), _pairs.K, a.Epilogue);
+        return destination;
     }
 
     /// <summary>

@@ -39,6 +39,12 @@ public enum AutoPad
 /// 1x1 convolutions then run on rather than <see cref="ConvAlgorithm.Pointwise"/>); not with SDSS or SPET.
 /// </param>
 /// <param name="InputScale">The layer's input scale (RMS of its input on calibration images), SFMA's unit.</param>
+/// <param name="SfmaPairs">
+/// SFMA's candidate pairs of near-equal input maps, flattened [i0, j0, i1, j1, ...] (input channels, each in at most
+/// one pair; one group only), or null for none. At a run where SFMA is on, a pair whose maps differ by an RMS of at
+/// most the near-uniform threshold (SfmaDelta x InputScale x effort), neither of them zero or folded, is computed as
+/// one map: x_i against W_i + W_j (<see cref="SfmaPairs"/>). Needs <paramref name="SfmaDelta"/> above 0.
+/// </param>
 public sealed record ConvSpec(
     int OutputChannels,
     int InputChannels,
@@ -61,13 +67,17 @@ public sealed record ConvSpec(
     float SpetPrefix = 0,
     float SpetDelta = 0,
     float SfmaDelta = 0,
-    float InputScale = 1)
+    float InputScale = 1,
+    int[]? SfmaPairs = null)
 {
     public int OutputChannelsPerGroup => OutputChannels / Group;
     public int InputChannelsPerGroup => InputChannels / Group;
     /// <summary>K of each group's matrix product: input channels per group x kernel area.</summary>
     public int ReductionLength => InputChannelsPerGroup * KernelHeight * KernelWidth;
     public long WeightCount => (long)OutputChannels * ReductionLength;
+
+    /// <summary>Candidate pairs of near-equal input maps (<see cref="SfmaPairs"/>).</summary>
+    public int SfmaPairCount => SfmaPairs is null ? 0 : SfmaPairs.Length / 2;
 
     /// <summary>
     /// The value the activation gives every input below it (ReLU's 0, clip's lower bound): what SPET outputs for a
@@ -106,10 +116,25 @@ public sealed record ConvSpec(
         // SDSS and SPET read the padded copy with the whole of K; one approximate mechanism per node keeps each measurable.
         Require(SfmaDelta == 0 || (SdssDelta == 0 && SpetPrefix == 0),
             "a node runs one of SDSS, SPET and SFMA: set sfma_delta to 0, or sdss_delta and spet_prefix");
+        if (SfmaPairs is { Length: > 0 }) ValidatePairs(SfmaPairs);
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,
             "kernel is too large (input channels per group x kernel area exceeds the supported size)");
+    }
+
+    private void ValidatePairs(int[] pairs)
+    {
+        Require(SfmaDelta > 0, "sfma_pairs needs sfma_delta above 0 (pairs merge at SFMA's threshold)");
+        Require(Group == 1, $"sfma_pairs applies to convolutions of one group, the node has group {Group}");
+        Require(pairs.Length % 2 == 0, $"sfma_pairs holds {pairs.Length} values; it takes pairs [i0, j0, i1, j1, ...]");
+        var paired = new bool[InputChannels];
+        foreach (int channel in pairs)
+        {
+            Require(channel >= 0 && channel < InputChannels, $"sfma_pairs names input channel {channel}, the node has {InputChannels}");
+            Require(!paired[channel], $"sfma_pairs names input channel {channel} twice (a pair of a channel with itself, or a channel in two pairs)");
+            paired[channel] = true;
+        }
     }
 
     /// <summary>Output size and effective pads for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>

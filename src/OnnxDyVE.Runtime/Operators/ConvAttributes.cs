@@ -6,8 +6,8 @@ namespace OnnxDyVE.Operators;
 
 /// <summary>
 /// DyveConv's attributes: ONNX Conv's (2-D), the fused activation, and DyVE's own (zero-map skipping, SDSS's
-/// threshold, SPET's prefix and strength, and the activation scale thresholds are measured in; SFMA's threshold and the
-/// input scale it is measured in).
+/// threshold, SPET's prefix and strength, and the activation scale thresholds are measured in; SFMA's threshold, the
+/// input scale it is measured in, and its candidate pairs).
 /// </summary>
 internal static class ConvAttributes
 {
@@ -66,7 +66,8 @@ internal static class ConvAttributes
             SpetPrefix: EffortAttributes.SpetPrefix(attributes),
             SpetDelta: EffortAttributes.Threshold(attributes, DyveSchema.SpetDelta),
             SfmaDelta: EffortAttributes.Threshold(attributes, DyveSchema.SfmaDelta),
-            InputScale: EffortAttributes.Scale(attributes, DyveSchema.InputScale));
+            InputScale: EffortAttributes.Scale(attributes, DyveSchema.InputScale),
+            SfmaPairs: SfmaPairs(attributes.GetInts(DyveSchema.SfmaPairs)));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
         // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session
@@ -75,6 +76,15 @@ internal static class ConvAttributes
             throw new ArgumentException($"attribute 'strides' [{spec.StrideHeight}, {spec.StrideWidth}] with {spec.InputChannels} input channels is too large "
                 + $"(input channels x stride height x stride width above {int.MaxValue / 8})");
         return spec;
+    }
+
+    /// <summary><c>sfma_pairs</c> as channel indices; the rest of its checks are <see cref="ConvSpec.Validate"/>'s.</summary>
+    private static int[]? SfmaPairs(long[]? values)
+    {
+        if (values is null || values.Length == 0) return null;
+        foreach (long channel in values)
+            if (channel is < 0 or > int.MaxValue) throw new ArgumentException($"attribute '{DyveSchema.SfmaPairs}' names input channel {channel}");
+        return [.. values.Select(v => (int)v)];
     }
 
     private static long[] Pair(long[]? values, string name)

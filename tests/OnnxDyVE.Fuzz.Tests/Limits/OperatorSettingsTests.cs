@@ -68,6 +68,13 @@ public sealed class OperatorSettingsTests
             Set(m, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, 0.5f));
             Set(m, "conv", OnnxProto.Float(DyveSchema.SpetPrefix, 0.5f));
         }),
+        ["sfma_pairs without sfma_delta"] = ("conv", DyveSchema.SfmaPairs, m => Set(m, "conv", OnnxProto.Ints(DyveSchema.SfmaPairs, 0, 1))),
+        ["sfma_pairs odd"] = ("conv", DyveSchema.SfmaPairs, m => WithSfma(m, OnnxProto.Ints(DyveSchema.SfmaPairs, 0, 1, 2))),
+        ["sfma_pairs out of range"] = ("conv", DyveSchema.SfmaPairs, m => WithSfma(m, OnnxProto.Ints(DyveSchema.SfmaPairs, 0, 3))),
+        ["sfma_pairs negative"] = ("conv", DyveSchema.SfmaPairs, m => WithSfma(m, OnnxProto.Ints(DyveSchema.SfmaPairs, -1, 0))),
+        ["sfma_pairs beyond int"] = ("conv", DyveSchema.SfmaPairs, m => WithSfma(m, OnnxProto.Ints(DyveSchema.SfmaPairs, 0, 1L << 32))),
+        ["sfma_pairs a channel with itself"] = ("conv", DyveSchema.SfmaPairs, m => WithSfma(m, OnnxProto.Ints(DyveSchema.SfmaPairs, 1, 1))),
+        ["sfma_pairs a channel in two pairs"] = ("conv", DyveSchema.SfmaPairs, m => WithSfma(m, OnnxProto.Ints(DyveSchema.SfmaPairs, 0, 1, 1, 2))),
         ["stored effort above 1"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, 2f))),
         ["stored effort NaN"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, float.NaN))),
         ["stored effort negative"] = ("conv", "effort", m => StoreEffort(m, OnnxProto.FloatScalar(EffortInput.Name, -0.5f))),
@@ -125,6 +132,12 @@ public sealed class OperatorSettingsTests
         AttributeProto? existing = target.Attribute.FirstOrDefault(a => a.Name == attribute.Name);
         if (existing is not null) target.Attribute.Remove(existing);
         target.Attribute.Add(attribute);
+    }
+
+    private static void WithSfma(ModelProto model, AttributeProto pairs)
+    {
+        Set(model, "conv", OnnxProto.Float(DyveSchema.SfmaDelta, 0.5f));
+        Set(model, "conv", pairs);
     }
 
     private static void StoreEffort(ModelProto model, TensorProto value)

@@ -22,6 +22,13 @@ public sealed class ConvSpecTests
         { "input scale infinite", "input_scale" },
         { "sfma with sdss", "sfma_delta" },
         { "sfma with spet", "sfma_delta" },
+        { "pairs without sfma", "sfma_pairs" },
+        { "pairs in two groups", "sfma_pairs" },
+        { "pairs odd", "sfma_pairs" },
+        { "pairs out of range", "sfma_pairs" },
+        { "pairs negative", "sfma_pairs" },
+        { "pair of a channel with itself", "sfma_pairs" },
+        { "channel in two pairs", "sfma_pairs" },
     };
 
     [Theory]
@@ -42,6 +49,13 @@ public sealed class ConvSpecTests
             "input scale infinite" => Valid with { InputScale = float.PositiveInfinity },
             "sfma with sdss" => Valid with { SfmaDelta = 1, SdssDelta = 1 },
             "sfma with spet" => Valid with { SfmaDelta = 1, SpetPrefix = 0.5f, Activation = OnnxDyVE.Kernels.Activation.Relu },
+            "pairs without sfma" => Valid with { SfmaPairs = [0, 1] },
+            "pairs in two groups" => Valid with { SfmaDelta = 1, Group = 2, SfmaPairs = [0, 1] },
+            "pairs odd" => Valid with { SfmaDelta = 1, SfmaPairs = [0, 1, 2] },
+            "pairs out of range" => Valid with { SfmaDelta = 1, SfmaPairs = [0, 4] },
+            "pairs negative" => Valid with { SfmaDelta = 1, SfmaPairs = [-1, 0] },
+            "pair of a channel with itself" => Valid with { SfmaDelta = 1, SfmaPairs = [2, 2] },
+            "channel in two pairs" => Valid with { SfmaDelta = 1, SfmaPairs = [0, 1, 1, 3] },
             _ => Valid with { KernelHeight = 0 },
         };
         var error = Assert.Throws<ArgumentException>(spec.Validate);
