@@ -583,13 +583,18 @@ public sealed unsafe class ConvKernel
         {
             float value = epilogue.Apply(0f, row, 0);
             float* map = groupOutput + row * plane;
-            new Span<float>(map, geometry.PadTop * width).Fill(value);
-            for (int y = geometry.PadTop; y < geometry.PadTop + geometry.InputHeight; y++)
+            new Span<float>(map, geometry.PadTop * width + geometry.PadLeft).Fill(value);
+            // A row's right pad and the next row's left pad are adjacent: one short run each (a pad of 1 on
+            // SqueezeNet's conv10: two floats), written element by element rather than through a call.
+            int gap = geometry.PadRight + geometry.PadLeft;
+            for (int y = geometry.PadTop; y < geometry.PadTop + geometry.InputHeight - 1; y++)
             {
-                new Span<float>(map + (nint)y * width, geometry.PadLeft).Fill(value);
-                new Span<float>(map + (nint)y * width + geometry.PadLeft + geometry.InputWidth, geometry.PadRight).Fill(value);
+                float* run = map + (nint)y * width + geometry.PadLeft + geometry.InputWidth;
+                for (int x = 0; x < gap; x++) run[x] = value;
             }
-            new Span<float>(map + (nint)(geometry.PadTop + geometry.InputHeight) * width, geometry.PadBottom * width).Fill(value);
+            int lastRow = geometry.PadTop + geometry.InputHeight - 1;
+            new Span<float>(map + (nint)lastRow * width + geometry.PadLeft + geometry.InputWidth,
+                geometry.PadRight + geometry.PadBottom * width).Fill(value);
         }
         long outputs = (long)rows.Count * (geometry.OutputSize - geometry.InputSize);
         Counters.Add(outputs * Spec.ReductionLength, outputs * Spec.ReductionLength, outputs);
