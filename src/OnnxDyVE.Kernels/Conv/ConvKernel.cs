@@ -115,7 +115,7 @@ public sealed unsafe class ConvKernel
         if (PhaseSplit.IsWorthIt(spec))
             _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
         // A second packing of the weights, only where position tiles may run: strided spatial kernels, spatial kernels
-        // with a K short enough for them at stride 1 (on small maps), and SDSS.
+        // with a K short enough for them at stride 1 (PositionTilesPay), and SDSS.
         bool strided = spec.StrideHeight > 1 || spec.StrideWidth > 1;
         bool spatial = spec.KernelHeight * spec.KernelWidth > 1;
         if (PositionTiles.Applies(spec) && (SampledConv.Applies(spec) || (spatial && (strided || spec.ReductionLength <= MaximumPositionTileK))))
@@ -300,7 +300,6 @@ public sealed unsafe class ConvKernel
         long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
         return computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
     }
-
 
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
     public bool Supports(ConvAlgorithm algorithm, int batch, int height, int width) =>
