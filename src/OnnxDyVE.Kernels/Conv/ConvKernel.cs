@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
@@ -127,7 +126,7 @@ public sealed unsafe class ConvKernel
         if (spec.SfmaDelta > 0)
             _sfma = new SfmaFold(spec, weights);
         if (spec.SfmaPairCount > 0)
-            _pairs = new SfmaPairs(spec, weights, path);
+            _pairs = new SfmaPairs(spec, weights);
     }
 
     /// <summary>
@@ -610,8 +609,7 @@ public sealed unsafe class ConvKernel
             (byte*)(shared + work.Sfma.NearEqual) + imageIndex * _pairs.Count, destination);
         if (task % (work.ColumnChunks * work.RowChunks) == 0) Counters.AddMerged(merged);
         _pairs.TapOffsets(offsets);
-        // Allocated pinned, so its address holds for the whole run.
-        a = new WeightPanels((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pairs.Merged._packedWeights)), _pairs.K, a.Epilogue);
+        a = new WeightPanels(_pairs.Panels, _pairs.K, a.Epilogue);
         return destination;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OnnxDyVE.Kernels.Conv;
 
@@ -23,17 +24,20 @@ internal sealed unsafe class SfmaPairs
     private readonly int _taps;
 
     /// <summary>
-    /// The weights over C + P channels, packed by a kernel of that many channels so that they are packed exactly as
-    /// the convolution's own.
+    /// The weights over C + P channels, packed into tile panels as the convolution's own (one group), pinned so a run
+    /// reads them by address.
     /// </summary>
-    public ConvKernel Merged { get; }
+    private readonly float[] _panels;
+
+    /// <summary>The first of <see cref="_panels"/>.</summary>
+    public float* Panels => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_panels));
 
     public int Count => _pairs.Length / 2;
 
     /// <summary>K of the merged product: (C + P) x taps.</summary>
     public int K => (_channels + Count) * _taps;
 
-    public SfmaPairs(ConvSpec spec, ReadOnlySpan<float> weights, Simd.SimdPath path)
+    public SfmaPairs(ConvSpec spec, ReadOnlySpan<float> weights)
     {
         _pairs = [.. spec.SfmaPairs!];
         _channels = spec.InputChannels;
@@ -49,8 +53,13 @@ internal sealed unsafe class SfmaPairs
                 for (int t = 0; t < _taps; t++)
                     target[k + p * _taps + t] = row[_pairs[2 * p] * _taps + t] + row[_pairs[2 * p + 1] * _taps + t];
         }
-        Merged = new ConvKernel(new ConvSpec(spec.OutputChannels, _channels + Count, spec.KernelHeight, spec.KernelWidth,
-            Activation: spec.Activation), extended, [], path);
+        // Packed directly rather than by a kernel of C + P channels, which would also pack weights for algorithms this
+        // product never runs (position tiles).
+        _panels = GC.AllocateUninitializedArray<float>(
+            checked(Gemm.PanelLayout.CeilDiv(spec.OutputChannels, Gemm.PanelLayout.Rows) * Gemm.PanelLayout.Rows * merged), pinned: true);
+        fixed (float* source = extended)
+        fixed (float* packed = _panels)
+            Gemm.PanelLayout.PackRows(source, merged, 1, spec.OutputChannels, merged, 1f, packed);
     }
 
     /// <summary>
