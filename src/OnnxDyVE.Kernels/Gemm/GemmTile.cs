@@ -321,16 +321,9 @@ internal static unsafe class GemmTile<TLane, TVec>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns, bool finish, in TileEpilogue epilogue)
     {
-        nint width = TLane.Count;
-        if (columns == 2 * width)
+        if (columns == 2 * TLane.Count)
         {
-            if (finish)
-            {
-                v0 = epilogue.Apply<TLane, TVec>(v0, rowIndex, 0);
-                v1 = epilogue.Apply<TLane, TVec>(v1, rowIndex, width);
-            }
-            TLane.Store(v0, ref *row);
-            TLane.Store(v1, ref *(row + width));
+            StoreFullRow(v0, v1, row, rowIndex, finish, epilogue);
             return;
         }
 
