@@ -23,6 +23,10 @@ public sealed class CalibrationImages
     public IReadOnlyList<string> Paths { get; }
     public int Count => Inputs.Count;
 
+    /// <summary>The first <paramref name="count"/> images (all when there are fewer).</summary>
+    public CalibrationImages Take(int count) =>
+        count >= Count ? this : new CalibrationImages(Inputs.Take(count).ToArray(), InputShape, Paths.Take(count).ToArray());
+
     /// <param name="folder">A labelled folder (<see cref="LabelledFolder"/>); labels are not used.</param>
     /// <param name="count">How many images to take; null or more than the folder holds: all.</param>
     public static CalibrationImages Load(string folder, Preprocessing preprocessing, int? count, int seed, IProgress<int>? progress = null)

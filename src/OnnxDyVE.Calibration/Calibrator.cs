@@ -15,7 +15,10 @@ public enum CalibrationObjective
     Operations,
 }
 
-/// <param name="BudgetPercent">Top-1 agreement with the unmodified model may fall to 100 - budget percent, no lower.</param>
+/// <param name="BudgetPercent">
+/// Top-1 agreement with the unmodified model may fall to 100 - budget percent, no lower: both the agreement measured
+/// on the calibration images and the one their margins make expected on further images (<see cref="MarginAgreement"/>).
+/// </param>
 public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads = 2, CalibrationObjective Objective = CalibrationObjective.Time)
 {
     /// <summary>
@@ -23,6 +26,12 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     /// is within the noise of timing one pass over the calibration images.
     /// </summary>
     public const double MinimumTimeGain = 0.03;
+
+    /// <summary>
+    /// Calibration images held out while settings are chosen, then used with the rest to check them
+    /// (<see cref="HeldOutCheck"/>): a quarter, the last of the seeded choice.
+    /// </summary>
+    public static int HeldOutImages(int images) => images / 4;
 
     /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
     public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
@@ -90,12 +99,23 @@ public sealed record LayerChoice(string Node, string Op, float? ActivationScale,
 /// (the work left runs no faster than before, and the mechanism adds its own), so a setting is credited with a time
 /// saving only up to this share: a larger one is timing noise.
 /// </param>
-public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreement, double Saving, double SavingShare, double OperationsShare);
+/// <param name="Agreement">Top-1 agreement measured on the tuning images.</param>
+/// <param name="ExpectedAgreement">Top-1 agreement expected on further images (<see cref="MarginAgreement"/>).</param>
+public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreement, double ExpectedAgreement, double Saving, double SavingShare, double OperationsShare)
+{
+    /// <summary>The agreement the step is held to (<see cref="CalibrationPass.CautiousAgreement"/>).</summary>
+    public double CautiousAgreement => Math.Min(Agreement, ExpectedAgreement);
+}
 
 /// <summary>What calibration chose and measured.</summary>
 /// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
-public sealed record CalibrationResult(ModelProto Model, double Agreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
-    IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images, CalibrationObjective Objective);
+/// <param name="Agreement">On all <paramref name="Images"/>, the held-out ones included.</param>
+/// <param name="ExpectedAgreement">Expected on further images like them (<see cref="MarginAgreement"/>).</param>
+/// <param name="HeldOut">Images not used to choose settings, only to check them (the last of the <paramref name="Images"/>).</param>
+/// <param name="Withdrawn">Layers whose chosen setting the check on all images sent back to exact, in that order.</param>
+public sealed record CalibrationResult(ModelProto Model, double Agreement, double ExpectedAgreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
+    IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images, CalibrationObjective Objective,
+    int HeldOut, IReadOnlyList<string> Withdrawn);
 
 /// <summary>Calibration's stages, for progress display.</summary>
 public enum CalibrationStage
@@ -105,6 +125,7 @@ public enum CalibrationStage
     Pairs,
     LayerTrials,
     Combination,
+    HeldOutCheck,
     Frontier,
 }
 
@@ -117,16 +138,27 @@ public enum CalibrationStage
 /// <item>each layer alone at each setting (<see cref="CalibrationOptions.Sequences"/>): the agreement it keeps and what it saves of the
 /// <see cref="CalibrationObjective"/> (measured time by default: a mechanism that skips work but costs more than
 /// it skips is not switched on; or scalar operations, the paper's metric);</item>
-/// <item>greedily, the (layer, setting) steps that save the most per point of agreement lost, each kept only if
-/// the whole model, measured, stays within the budget and the layer saves more than with its setting so far;</item>
+/// <item>greedily, the (layer, setting) steps that save the most per point of agreement they are expected to cost
+/// (<see cref="MarginAgreement"/>), each kept only if the whole model, measured, stays within the budget and the
+/// layer saves more than with its setting so far;</item>
+/// <item>the check on every image, the held-out quarter included (<see cref="HeldOutCheck"/>): layers go back to
+/// exact, most damaging first, until the budget holds there;</item>
 /// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact, with exact SPET where SPET
 /// is on) to 1 (twice the thresholds and strengths).</item>
 /// </list>
+/// Steps 1-3 see only the tuning images (all but <see cref="CalibrationOptions.HeldOutImages"/>), so a choice that
+/// fits them by chance meets images it was not made on before it is kept.
 /// With <see cref="CalibrationObjective.Operations"/> deterministic for given images (every decision is a count
 /// over the same images); with <see cref="CalibrationObjective.Time"/> the decisions rest on timings too.
 /// </summary>
 public static class Calibrator
 {
+    /// <summary>
+    /// Expected agreement lost (percent) below which a step is taken to cost nothing: the floor of the denominator
+    /// when steps are ranked by saving per point of agreement, finer than 500 images resolve (100 / 500^2).
+    /// </summary>
+    private const double NegligibleLoss = 1e-4;
+
     /// <param name="model">A rewritten model (DyVE operators, effort input); not modified.</param>
     /// <param name="progress">Stage, passes (or images) done, and their total.</param>
     public static CalibrationResult Run(ModelProto model, CalibrationImages images, CalibrationOptions options,
@@ -136,12 +168,14 @@ public static class Calibrator
         if (!model.Graph.Input.Any(i => i.Name == EffortInput.Name))
             throw new ArgumentException($"the model has no effort input '{EffortInput.Name}': rewrite it with `dyve rewrite` first");
 
-        IReadOnlyList<int> reference;
+        CalibrationPass reference;
         using (var stock = new EffortRunner(StockRestorer.Restore(model), "the unmodified model", options.Threads))
-            reference = stock.Run(images, effort: null, ImageProgress(progress, CalibrationStage.Reference, images.Count)).Predictions;
+            reference = stock.Run(images, effort: null, ImageProgress(progress, CalibrationStage.Reference, images.Count));
+        // Everything up to the held-out check sees only the tuning images.
+        CalibrationImages tuning = images.Take(images.Count - CalibrationOptions.HeldOutImages(images.Count));
 
-        IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model, images, options.Threads,
-            ImageProgress(progress, CalibrationStage.Scales, images.Count));
+        IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model, tuning, options.Threads,
+            ImageProgress(progress, CalibrationStage.Scales, tuning.Count));
         ModelProto scaled = model.Clone();
         List<string> layers = SdssNodes.Find(scaled).Select(n => n.Name).ToList();
         foreach (NodeProto node in SdssNodes.Find(scaled))
@@ -150,13 +184,13 @@ public static class Calibrator
             SdssNodes.SetFloat(node, DyveSchema.InputScale, scales[node.Name].Input);
         }
 
-        IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs = MergedPairCandidates.Find(scaled, images, options.Threads,
-            progress: ImageProgress(progress, CalibrationStage.Pairs, images.Count));
+        IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs = MergedPairCandidates.Find(scaled, tuning, options.Threads,
+            progress: ImageProgress(progress, CalibrationStage.Pairs, tuning.Count));
         double floor = 100 - options.BudgetPercent;
         var exact = layers.ToDictionary(l => l, _ => LayerSetting.Exact);
         // The exact model twice: each layer's cost is the lower of the two, so one slow pass does not make every
         // trial look like a saving.
-        CalibrationPass first = Measure(scaled, pairs, exact, images, options, 1f), second = Measure(scaled, pairs, exact, images, options, 1f);
+        CalibrationPass first = Measure(scaled, pairs, exact, tuning, options, 1f), second = Measure(scaled, pairs, exact, tuning, options, 1f);
         var exactCost = layers.ToDictionary(l => l, l => Math.Min(Cost(first, l, options.Objective), Cost(second, l, options.Objective)));
         double minimumShare = options.Objective == CalibrationObjective.Time ? CalibrationOptions.MinimumTimeGain : 0;
 
@@ -170,40 +204,39 @@ public static class Calibrator
                 int left = sequence.Count;
                 foreach (LayerSetting setting in sequence)
                 {
-                    CalibrationPass pass = Measure(scaled, pairs, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, images, options, effort: 1f);
+                    CalibrationPass pass = Measure(scaled, pairs, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, tuning, options, effort: 1f);
                     progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
                     left--;
-                    double agreement = pass.Agreement(reference);
+                    var trial = new LayerTrial(layer, setting, pass.Agreement(reference), pass.ExpectedAgreement(reference), 0, 0, 0);
                     double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
                     double exactOperations = Cost(first, layer, CalibrationObjective.Operations);
                     double operationsShare = exactOperations == 0 ? 0 : 1 - Cost(pass, layer, CalibrationObjective.Operations) / exactOperations;
-                    trials.Add(new LayerTrial(layer, setting, agreement, saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer], operationsShare));
-                    if (agreement < floor) break;
+                    trials.Add(trial with { Saving = saving, SavingShare = exactCost[layer] == 0 ? 0 : saving / exactCost[layer], OperationsShare = operationsShare });
+                    if (trial.CautiousAgreement < floor) break;
                 }
                 trialsDone += left;
             }
 
-        // Greedy combination: the best saving per point of agreement lost first; a step is kept only if the whole
-        // model, measured, stays within the budget and the step's layer saves more there than it did before; a
-        // refused step rules its layer out.
+        // Greedy combination: the best saving per point of agreement expected to be lost first; a step is kept only if the whole model, measured, stays within the budget and the step's layer saves more there
+        // than it did before; a refused step rules its layer out.
         var chosen = new Dictionary<string, LayerSetting>(exact);
-        var chosenSaving = layers.ToDictionary(l => l, _ => 0.0);
+        var chosenTrial = new Dictionary<string, LayerTrial>();
         var ruledOut = new HashSet<string>();
         CalibrationPass current = first;
         int combined = 0;
-        var candidates = trials.Where(t => t.Agreement >= floor && t.Saving > 0 && t.SavingShare > minimumShare && t.OperationsShare > minimumShare)
-            .OrderByDescending(t => t.Saving / (100.5 - t.Agreement)).ToList();
+        var candidates = trials.Where(t => t.CautiousAgreement >= floor && t.Saving > 0 && t.SavingShare > minimumShare && t.OperationsShare > minimumShare)
+            .OrderByDescending(t => t.Saving / (100 - t.ExpectedAgreement + NegligibleLoss)).ToList();
         foreach (LayerTrial step in candidates)
         {
             progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
-            if (ruledOut.Contains(step.Node) || step.Saving <= chosenSaving[step.Node]) continue;
+            if (ruledOut.Contains(step.Node) || step.Saving <= (chosenTrial.TryGetValue(step.Node, out LayerTrial? before) ? before.Saving : 0)) continue;
             var trial = new Dictionary<string, LayerSetting>(chosen) { [step.Node] = step.Setting };
-            CalibrationPass pass = Measure(scaled, pairs, trial, images, options, effort: 1f);
-            double before = chosen[step.Node] == LayerSetting.Exact ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
-            if (pass.Agreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < before * (1 - minimumShare))
+            CalibrationPass pass = Measure(scaled, pairs, trial, tuning, options, effort: 1f);
+            double cost = before is null ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
+            if (pass.CautiousAgreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < cost * (1 - minimumShare))
             {
                 chosen = trial;
-                chosenSaving[step.Node] = step.Saving;
+                chosenTrial[step.Node] = step;
                 current = pass;
             }
             else
@@ -211,6 +244,15 @@ public static class Calibrator
                 ruledOut.Add(step.Node);
             }
         }
+
+        // The check on every image: the held-out ones meet the choice for the first time.
+        int checks = 0, mostChecks = chosenTrial.Count + 1;
+        IReadOnlyList<string> withdrawn = tuning.Count == images.Count ? [] : HeldOutCheck.Enforce(chosen,
+            chosenTrial.ToDictionary(t => t.Key, t => 100 - t.Value.ExpectedAgreement), settings =>
+            {
+                progress?.Invoke(CalibrationStage.HeldOutCheck, ++checks, mostChecks);
+                return Measure(scaled, pairs, settings, images, options, effort: 1f).CautiousAgreement(reference) >= floor;
+            });
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
         ModelProto tuned = WithSettings(scaled, pairs, chosen, 1 / CalibrationOptions.CalibratedEffort);
@@ -235,7 +277,8 @@ public static class Calibrator
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
             return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node), l.Counters);
         }).ToList();
-        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count, options.Objective);
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.ExpectedAgreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count,
+            options.Objective, images.Count - tuning.Count, withdrawn);
     }
 
     /// <summary>A layer's cost in a pass, in the objective's units.</summary>

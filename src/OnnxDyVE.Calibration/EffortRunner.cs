@@ -7,14 +7,26 @@ using OnnxDyVE.Kernels;
 
 namespace OnnxDyVE.Calibration;
 
-/// <summary>What one pass over the calibration images gave: each image's top-1 class and the DyVE nodes' work.</summary>
-public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictions, IReadOnlyList<DyveNodeStatistics> Layers)
+/// <summary>What one pass over the calibration images gave: each image's top-1 class and first output, and the DyVE nodes' work.</summary>
+public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictions, IReadOnlyList<float[]> Outputs, IReadOnlyList<DyveNodeStatistics> Layers)
 {
     /// <summary>The work of all DyVE nodes together; its <see cref="CounterValues.OpsReduction"/> is the paper's metric.</summary>
     public CounterValues Total { get; } = CounterValues.Sum(Layers.Select(l => l.Counters));
 
     /// <summary>Percentage of images whose top-1 class equals <paramref name="reference"/>'s.</summary>
     public double Agreement(IReadOnlyList<int> reference) => TopKAccuracy.Agreement(Predictions, reference);
+
+    /// <summary>Agreement with the first images of <paramref name="reference"/>, a pass over these images and maybe more.</summary>
+    public double Agreement(CalibrationPass reference) => Agreement(reference.Predictions.Take(Predictions.Count).ToArray());
+
+    /// <summary>Agreement expected on further images like these (<see cref="MarginAgreement"/>), against the first images of <paramref name="reference"/>.</summary>
+    public double ExpectedAgreement(CalibrationPass reference) => MarginAgreement.Expected(Outputs, reference.Outputs);
+
+    /// <summary>
+    /// The agreement calibration holds a setting to: the lower of the one measured and the one expected on further
+    /// images, so that a setting passes only if these images' answers stayed and their margins say others would too.
+    /// </summary>
+    public double CautiousAgreement(CalibrationPass reference) => Math.Min(Agreement(reference), ExpectedAgreement(reference));
 }
 
 /// <summary>
@@ -47,11 +59,16 @@ public sealed class EffortRunner : IDisposable
     {
         IReadOnlyList<DyveNodeStatistics> before = DyveStatistics.Snapshot(_options);
         var predictions = new int[images.Count];
+        var firstOutputs = new float[images.Count][];
         RunAll(images, effort, [_session.OutputNames[0]], (image, outputs) =>
-            predictions[image] = TopKAccuracy.ArgMax(outputs[0].GetTensorDataAsSpan<float>()), progress);
+        {
+            ReadOnlySpan<float> scores = outputs[0].GetTensorDataAsSpan<float>();
+            predictions[image] = TopKAccuracy.ArgMax(scores);
+            firstOutputs[image] = scores.ToArray();
+        }, progress);
         IReadOnlyList<DyveNodeStatistics> after = DyveStatistics.Snapshot(_options);
         var layers = after.Select(a => a with { Counters = a.Counters - before.First(b => b.Kernel == a.Kernel).Counters }).ToList();
-        return new CalibrationPass(effort, predictions, layers);
+        return new CalibrationPass(effort, predictions, firstOutputs, layers);
     }
 
     /// <summary>

@@ -41,6 +41,23 @@ public sealed class CalibratorTests
     }
 
     [Fact]
+    public void A_quarter_of_the_images_is_held_out_and_the_budget_holds_on_all_of_them()
+    {
+        if (s_calibrated.Value is not { } c) return;
+        Assert.Equal(Images / 4, c.Result.HeldOut);
+        Assert.Equal(Images, c.Result.Images);
+        // The agreement reported (and checked in the test above on every image) is within the budget;
+        // anything withdrawn is exact in the model.
+        Assert.True(c.Result.Agreement >= 99.0, $"agreement {c.Result.Agreement}% on all {Images} images");
+        foreach (string layer in c.Result.Withdrawn)
+            Assert.Equal(LayerSetting.Exact, c.Result.Layers.Single(l => l.Node == layer).Setting);
+        // Every trial is held to the agreement its margins make expected too, which small damage on a few images moves first.
+        Assert.All(c.Result.Trials, t => Assert.InRange(t.ExpectedAgreement, 0, 100));
+        Assert.Contains(c.Result.Trials, t => t.ExpectedAgreement < t.Agreement);
+        Assert.InRange(c.Result.ExpectedAgreement, 99.0, 100);
+    }
+
+    [Fact]
     public void Work_never_grows_with_effort_and_effort_zero_is_exact()
     {
         if (s_calibrated.Value is not { } c) return;

@@ -102,12 +102,13 @@ internal static class CalibrateCommand
         CalibrationStage.Pairs => "near-equal input maps (SFMA)",
         CalibrationStage.LayerTrials => "each layer alone (passes)",
         CalibrationStage.Combination => "combining layers (steps)",
+        CalibrationStage.HeldOutCheck => "checking on every image (passes)",
         _ => "frontier (efforts)",
     };
 
     private static void Print(CalibrationResult result, CalibrationOptions options, string output)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Budget: top-1 agreement with the unmodified model at least {100 - options.BudgetPercent:0.##}% on the calibration images."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Budget: top-1 agreement with the unmodified model at least {100 - options.BudgetPercent:0.##}% on the calibration images, and as expected on further images from their margins."));
         Console.WriteLine(CalibrationReport.Markdown(result));
         Console.WriteLine($"Wrote {output}");
     }

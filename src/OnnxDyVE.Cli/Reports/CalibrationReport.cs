@@ -16,7 +16,9 @@ internal static class CalibrationReport
         text.AppendLine();
         text.AppendLine(c, $"Objective: {(result.Objective == CalibrationObjective.Time ? "measured time (a mechanism only where it makes its layer faster)" : "scalar operations (the paper's metric)")}.");
         text.AppendLine();
-        text.AppendLine(c, $"Stored at run-time effort {CalibrationOptions.CalibratedEffort} (the model's default): top-1 agreement with the unmodified model {result.Agreement:0.##}%, scalar operations {result.OpsReduction:0.00}x fewer over the DyVE layers.");
+        text.AppendLine(c, $"Stored at run-time effort {CalibrationOptions.CalibratedEffort} (the model's default): top-1 agreement with the unmodified model {result.Agreement:0.##}% (expected on further images from the margins: {result.ExpectedAgreement:0.##}%), scalar operations {result.OpsReduction:0.00}x fewer over the DyVE layers.");
+        text.AppendLine();
+        text.AppendLine(HeldOutLine(result));
         text.AppendLine();
         text.AppendLine("| layer | op | activation scale | mechanism at the calibrated effort | dense MMACs/image | executed MMACs/image | outputs approximated | outputs stopped (SPET) | input maps folded/image (SFMA) | map pairs merged/image (SFMA) | ops reduction |");
         text.AppendLine("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|");
@@ -38,5 +40,20 @@ internal static class CalibrationReport
         foreach (FrontierPoint point in result.Frontier)
             text.AppendLine(c, $"| {point.Effort:0.###} | {point.Agreement:0.##}% | {point.OpsReduction:0.00}x |");
         return text.ToString();
+    }
+
+    /// <summary>What the held-out images did, and how finely the images resolve agreement.</summary>
+    private static string HeldOutLine(CalibrationResult result)
+    {
+        var c = CultureInfo.InvariantCulture;
+        int tuning = result.Images - result.HeldOut;
+        string check = result.HeldOut == 0
+            ? string.Create(c, $"Settings chosen and checked on all {result.Images} images (too few to hold any out).")
+            : result.Withdrawn.Count == 0
+                ? string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: nothing withdrawn.")
+                : string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: {result.Withdrawn.Count} layer(s) sent back to exact to keep the budget there ({string.Join(", ", result.Withdrawn)}).");
+        // One image is 100 / images per cent of agreement: a budget finer than that allows no change at all on
+        // these images, which says little about the next ones.
+        return string.Create(c, $"{check} One image is {100.0 / result.Images:0.##}% of agreement here.");
     }
 }

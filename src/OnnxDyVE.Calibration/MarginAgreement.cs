@@ -1,0 +1,70 @@
+using OnnxDyVE.Evaluation;
+
+namespace OnnxDyVE.Calibration;
+
+/// <summary>
+/// The top-1 agreement an approximation is expected to keep beyond the images it was measured on. On a few dozen
+/// images, agreement moves in steps of several per cent, so a setting that keeps every answer there can still change
+/// one in six elsewhere (ResNet18 calibrated on 24 images: 100% there, 76.5% on 200 test images). What the images
+/// do resolve is how far each one's output moved towards a different answer, against how far each one was from it:
+/// image i's margin m_i (the reference's top score minus its runner-up, over the output's norm) and the margin d_i
+/// the approximation took from it. Image i changes its answer when d_i exceeds m_i; pairing every image's loss with
+/// every image's margin estimates how often that happens on images like these, in steps of 1 / N^2:
+/// expected disagreement = #{(i, j) : d_i &gt; m_j} / N^2 (the pairs i = j are the answers actually changed).
+/// </summary>
+public static class MarginAgreement
+{
+    /// <summary>Expected agreement in percent of <paramref name="outputs"/> with the first images of <paramref name="reference"/>.</summary>
+    public static double Expected(IReadOnlyList<float[]> outputs, IReadOnlyList<float[]> reference)
+    {
+        int n = outputs.Count;
+        if (n == 0) return 100;
+        var margins = new double[n];
+        var losses = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            float[] y = outputs[i], r = reference[i];
+            if (y.Length != r.Length) throw new ArgumentException($"image {i}: an output of {y.Length} values against {r.Length}");
+            int top = TopKAccuracy.ArgMax(r);
+            double norm = Norm(r);
+            margins[i] = Lead(r, top) / norm;
+            losses[i] = margins[i] - Lead(y, top) / norm;
+        }
+        Array.Sort(margins);
+        long changed = 0;
+        // A NaN output has lost every margin.
+        foreach (double loss in losses)
+            changed += double.IsNaN(loss) ? n : Below(margins, loss);
+        return 100.0 * (1 - (double)changed / ((long)n * n));
+    }
+
+    /// <summary>How far <paramref name="scores"/>[<paramref name="top"/>] leads the best other score (negative when behind).</summary>
+    private static double Lead(float[] scores, int top)
+    {
+        double best = double.NegativeInfinity;
+        for (int k = 0; k < scores.Length; k++)
+            if (k != top) best = Math.Max(best, scores[k]);
+        return scores.Length == 1 ? 0 : scores[top] - best;
+    }
+
+    /// <summary>The output's L2 norm; 1 for a zero output, whose margins are then absolute.</summary>
+    private static double Norm(float[] scores)
+    {
+        double sum = 0;
+        foreach (float s in scores) sum += (double)s * s;
+        return sum == 0 ? 1 : Math.Sqrt(sum);
+    }
+
+    /// <summary>How many of the sorted <paramref name="margins"/> are strictly below <paramref name="loss"/>.</summary>
+    private static int Below(double[] margins, double loss)
+    {
+        int lo = 0, hi = margins.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (margins[mid] < loss) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+}
