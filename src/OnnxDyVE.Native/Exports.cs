@@ -64,7 +64,7 @@ public static unsafe class Exports
     /// </summary>
     private static DyveDomain Domain(OrtFunctions ort)
     {
-        lock (s_lock) return s_domain ??= DyveDomain.Create(ort);
+        lock (s_lock) return s_domain ??= DyveDomain.Rent(ort);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace OnnxDyVE;
 /// <summary>Switches OnnxDyVE on for a .NET app's ONNX Runtime sessions.</summary>
 public static class SessionOptionsExtensions
 {
-    private static readonly ConditionalWeakTable<SessionOptions, DyveDomain> s_registered = new();
+    private static readonly ConditionalWeakTable<SessionOptions, RegistrationLease> s_registered = new();
     private static readonly Lock s_lock = new();
 
     /// <summary>
@@ -16,7 +16,8 @@ public static class SessionOptionsExtensions
     /// sessions made from them run models that use them. Safe to call on any number of options, and more
     /// than once on the same options. Each options object gets a registration of its own, whose kernels
     /// <see cref="DyveStatistics.Snapshot(SessionOptions)"/> reads: give a session options of its own to read
-    /// that session's statistics alone. Throws <see cref="NotSupportedException"/> on an ONNX Runtime older
+    /// that session's statistics alone. A registration's native structs (a few hundred bytes) serve the next
+    /// options once these options are collected and the sessions made with them disposed. Throws <see cref="NotSupportedException"/> on an ONNX Runtime older
     /// than 1.17 and <see cref="OrtCallException"/> if ONNX Runtime refuses the domain.
     /// </summary>
     public static unsafe SessionOptions AppendDyVE(this SessionOptions options)
@@ -30,9 +31,17 @@ public static class SessionOptionsExtensions
             try
             {
                 options.DangerousAddRef(ref added);
-                DyveDomain domain = DyveDomain.Create(ort);
-                ort.Check(ort.AddCustomOpDomain((void*)options.DangerousGetHandle(), domain.Handle), "AddCustomOpDomain");
-                s_registered.Add(options, domain);
+                DyveDomain domain = DyveDomain.Rent(ort);
+                try
+                {
+                    ort.Check(ort.AddCustomOpDomain((void*)options.DangerousGetHandle(), domain.Handle), "AddCustomOpDomain");
+                }
+                catch
+                {
+                    domain.Orphan();
+                    throw;
+                }
+                s_registered.Add(options, new RegistrationLease(domain));
             }
             finally
             {
@@ -43,10 +52,34 @@ public static class SessionOptionsExtensions
     }
 
     /// <summary>The number of the registration <see cref="AppendDyVE"/> made for <paramref name="options"/>.</summary>
-    internal static long RegistrationOf(SessionOptions options)
+    internal static long RegistrationOf(SessionOptions options) => DomainOf(options).Registration;
+
+    /// <summary>The domain <see cref="AppendDyVE"/> added to <paramref name="options"/>.</summary>
+    internal static DyveDomain DomainOf(SessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (s_registered.TryGetValue(options, out DyveDomain? domain)) return domain.Registration;
+        if (s_registered.TryGetValue(options, out RegistrationLease? lease)) return lease.Domain;
         throw new ArgumentException("these session options have no DyVE operators: call AppendDyVE on them before creating the session", nameof(options));
+    }
+
+    /// <summary>
+    /// Holds a registration for as long as its options live: the table drops it with them, and its finalizer hands
+    /// the domain back (<see cref="DyveDomain.Orphan"/>), to be reused once the sessions made with the options are gone.
+    /// </summary>
+    private sealed class RegistrationLease(DyveDomain domain)
+    {
+        public DyveDomain Domain { get; } = domain;
+
+        ~RegistrationLease()
+        {
+            try
+            {
+                Domain.Orphan();
+            }
+            catch (Exception)
+            {
+                // A finalizer that throws ends the process; a domain not reused costs a few hundred bytes.
+            }
+        }
     }
 }

@@ -19,18 +19,17 @@ internal static unsafe class CustomOpTable
     public static IReadOnlyList<DyveOperator> Operators => s_operators;
 
     /// <summary>
-    /// New structs for the operators, in <see cref="Operators"/> order, whose kernels belong to
-    /// <paramref name="registration"/>. The callbacks are bound to the first <paramref name="ort"/> given, for
+    /// New structs for the operators, in <see cref="Operators"/> order (their registration is set by
+    /// <see cref="DyveDomain.Rent"/>). The callbacks are bound to the first <paramref name="ort"/> given, for
     /// good: a process has one ONNX Runtime.
     /// </summary>
-    public static DyveCustomOp* Build(OrtFunctions ort, long registration)
+    public static DyveCustomOp* Build(OrtFunctions ort)
     {
         Interlocked.CompareExchange(ref s_ort, ort, null);
         var structs = (DyveCustomOp*)NativeMemory.AllocZeroed((nuint)(s_operators.Length * sizeof(DyveCustomOp)));
         for (int i = 0; i < s_operators.Length; i++)
         {
             structs[i].Operator = i;
-            structs[i].Registration = registration;
             OrtCustomOpStruct* op = &structs[i].Op;
             op->Version = OrtCustomOpSlots.Version;
             op->GetName = (delegate* unmanaged<OrtCustomOpStruct*, byte*>)&GetName;
@@ -163,7 +162,8 @@ internal static unsafe class CustomOpTable
         {
             if (kernel == null) return;
             GCHandle handle = GCHandle.FromIntPtr((nint)kernel);
-            if (handle.Target is IDyveKernel destroyed) LiveKernels.Remove(destroyed);
+            if (handle.Target is IDyveKernel destroyed && LiveKernels.Remove(destroyed) is long registration)
+                DyveDomain.KernelDestroyed(registration);
             handle.Free();
         }
         catch (Exception)

@@ -15,9 +15,29 @@ internal static class LiveKernels
         lock (s_lock) s_kernels.Add(new LiveKernel(++s_last, registration, kernel));
     }
 
-    public static void Remove(IDyveKernel kernel)
+    /// <summary>Forgets <paramref name="kernel"/>; returns its registration, or null if it was not live.</summary>
+    public static long? Remove(IDyveKernel kernel)
     {
-        lock (s_lock) s_kernels.RemoveAll(entry => ReferenceEquals(entry.Kernel, kernel));
+        lock (s_lock)
+        {
+            int index = s_kernels.FindIndex(entry => ReferenceEquals(entry.Kernel, kernel));
+            if (index < 0) return null;
+            long registration = s_kernels[index].Registration;
+            s_kernels.RemoveAt(index);
+            return registration;
+        }
+    }
+
+    /// <summary>How many live kernels were created through <paramref name="registration"/>.</summary>
+    public static int CountOf(long registration)
+    {
+        lock (s_lock)
+        {
+            int count = 0;
+            foreach (LiveKernel entry in s_kernels)
+                if (entry.Registration == registration) count++;
+            return count;
+        }
     }
 
     /// <summary>Every live kernel, in creation order.</summary>
