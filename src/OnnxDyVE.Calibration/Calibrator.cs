@@ -110,7 +110,7 @@ public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreem
 /// <summary>What calibration chose and measured.</summary>
 /// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
 /// <param name="Agreement">On all <paramref name="Images"/>, the held-out ones included.</param>
-/// <param name="ExpectedAgreement">Expected on further images like them (<see cref="MarginAgreement"/>).</param>
+/// <param name="ExpectedAgreement">Expected on further images like them (<see cref="MarginAgreement"/>), from the held-out images' losses (all images' when none are held out).</param>
 /// <param name="HeldOut">Images not used to choose settings, only to check them (the last of the <paramref name="Images"/>).</param>
 /// <param name="Withdrawn">Layers whose chosen setting the check on all images sent back to exact, in that order.</param>
 public sealed record CalibrationResult(ModelProto Model, double Agreement, double ExpectedAgreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
@@ -245,13 +245,15 @@ public static class Calibrator
             }
         }
 
-        // The check on every image: the held-out ones meet the choice for the first time.
+        // The check on every image, the held-out ones meeting the choice for the first time: answers measured on
+        // all, agreement expected from the held-out images' losses alone (the tuning images' are what was fitted).
         int checks = 0, mostChecks = chosenTrial.Count + 1;
         IReadOnlyList<string> withdrawn = tuning.Count == images.Count ? [] : HeldOutCheck.Enforce(chosen,
             chosenTrial.ToDictionary(t => t.Key, t => 100 - t.Value.ExpectedAgreement), settings =>
             {
                 progress?.Invoke(CalibrationStage.HeldOutCheck, ++checks, mostChecks);
-                return Measure(scaled, pairs, settings, images, options, effort: 1f).CautiousAgreement(reference) >= floor;
+                CalibrationPass pass = Measure(scaled, pairs, settings, images, options, effort: 1f);
+                return pass.Agreement(reference) >= floor && pass.ExpectedAgreement(reference, firstLoss: tuning.Count) >= floor;
             });
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
@@ -277,7 +279,7 @@ public static class Calibrator
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
             return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node), l.Counters);
         }).ToList();
-        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.ExpectedAgreement(reference), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count,
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.ExpectedAgreement(reference, firstLoss: tuning.Count < images.Count ? tuning.Count : 0), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count,
             options.Objective, images.Count - tuning.Count, withdrawn);
     }
 

@@ -19,8 +19,11 @@ public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictio
     /// <summary>Agreement with the first images of <paramref name="reference"/>, a pass over these images and maybe more.</summary>
     public double Agreement(CalibrationPass reference) => Agreement(reference.Predictions.Take(Predictions.Count).ToArray());
 
-    /// <summary>Agreement expected on further images like these (<see cref="MarginAgreement"/>), against the first images of <paramref name="reference"/>.</summary>
-    public double ExpectedAgreement(CalibrationPass reference) => MarginAgreement.Expected(Outputs, reference.Outputs);
+    /// <summary>
+    /// Agreement expected on further images like these (<see cref="MarginAgreement"/>), against the first images of
+    /// <paramref name="reference"/>, from the losses of the images from <paramref name="firstLoss"/> on.
+    /// </summary>
+    public double ExpectedAgreement(CalibrationPass reference, int firstLoss = 0) => MarginAgreement.Expected(Outputs, reference.Outputs, firstLoss);
 
     /// <summary>
     /// The agreement calibration holds a setting to: the lower of the one measured and the one expected on further

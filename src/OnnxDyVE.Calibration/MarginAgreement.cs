@@ -11,14 +11,24 @@ namespace OnnxDyVE.Calibration;
 /// the approximation took from it. Image i changes its answer when d_i exceeds m_i; pairing every image's loss with
 /// every image's margin estimates how often that happens on images like these, in steps of 1 / N^2:
 /// expected disagreement = #{(i, j) : d_i &gt; m_j} / N^2 (the pairs i = j are the answers actually changed).
+/// <para>
+/// Settings chosen to keep the losses of some images small keep them smaller there than elsewhere (SqueezeNet:
+/// 99.67% expected from the tuning images' losses, 99.0% from the held-out images', 98.6% measured on the test
+/// set), so the held-out check pairs only the held-out images' losses with every image's margin: the margins are
+/// the unmodified model's, which no choice can fit.
+/// </para>
 /// </summary>
 public static class MarginAgreement
 {
-    /// <summary>Expected agreement in percent of <paramref name="outputs"/> with the first images of <paramref name="reference"/>.</summary>
-    public static double Expected(IReadOnlyList<float[]> outputs, IReadOnlyList<float[]> reference)
+    /// <summary>
+    /// Expected agreement in percent of <paramref name="outputs"/> with the first images of <paramref name="reference"/>:
+    /// the losses of the images from <paramref name="firstLoss"/> on, against the margins of all.
+    /// </summary>
+    public static double Expected(IReadOnlyList<float[]> outputs, IReadOnlyList<float[]> reference, int firstLoss = 0)
     {
         int n = outputs.Count;
-        if (n == 0) return 100;
+        ArgumentOutOfRangeException.ThrowIfNegative(firstLoss);
+        if (firstLoss >= n) return 100;
         var margins = new double[n];
         var losses = new double[n];
         for (int i = 0; i < n; i++)
@@ -33,9 +43,9 @@ public static class MarginAgreement
         Array.Sort(margins);
         long changed = 0;
         // A NaN output has lost every margin.
-        foreach (double loss in losses)
-            changed += double.IsNaN(loss) ? n : Below(margins, loss);
-        return 100.0 * (1 - (double)changed / ((long)n * n));
+        for (int i = firstLoss; i < n; i++)
+            changed += double.IsNaN(losses[i]) ? n : Below(margins, losses[i]);
+        return 100.0 * (1 - (double)changed / ((long)(n - firstLoss) * n));
     }
 
     /// <summary>How far <paramref name="scores"/>[<paramref name="top"/>] leads the best other score (negative when behind).</summary>

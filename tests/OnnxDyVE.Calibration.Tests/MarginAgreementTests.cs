@@ -24,6 +24,18 @@ public sealed class MarginAgreementTests
     }
 
     [Fact]
+    public void Only_the_losses_from_the_first_held_out_image_on_are_paired_with_every_margin()
+    {
+        float[][] reference = [[3, 4], [0, 0, 5]];
+        // Image 0 changes its answer (loss 0.4) but is not counted from image 1 on; image 1 loses nothing.
+        Assert.Equal(100, MarginAgreement.Expected([[4, 3], [0, 0, 5]], reference, firstLoss: 1));
+        // Image 1 loses 0.4, above image 0's margin of 0.2: one of the two pairs (image 1's loss, each margin).
+        Assert.Equal(50, MarginAgreement.Expected([[3.5f, 3.5f], [0, 0, 3]], reference, firstLoss: 1), 12);
+        Assert.Equal(100, MarginAgreement.Expected([[4, 3], [0, 0, 1]], reference, firstLoss: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MarginAgreement.Expected([[4, 3]], reference, firstLoss: -1));
+    }
+
+    [Fact]
     public void A_nan_output_loses_against_every_margin()
     {
         Assert.Equal(50, MarginAgreement.Expected([[float.NaN, 1], [1, 2]], [[2, 1], [1, 2]]), 12);
