@@ -190,7 +190,8 @@ public static class Calibrator
         var exact = layers.ToDictionary(l => l, _ => LayerSetting.Exact);
         // The exact model twice: each layer's cost is the lower of the two, so one slow pass does not make every
         // trial look like a saving.
-        CalibrationPass first = Measure(scaled, pairs, exact, tuning, options, 1f), second = Measure(scaled, pairs, exact, tuning, options, 1f);
+        CalibrationPass first = Measure(scaled, pairs, exact, tuning, options, 1f, reference),
+            second = Measure(scaled, pairs, exact, tuning, options, 1f, reference);
         var exactCost = layers.ToDictionary(l => l, l => Math.Min(Cost(first, l, options.Objective), Cost(second, l, options.Objective)));
         double minimumShare = options.Objective == CalibrationObjective.Time ? CalibrationOptions.MinimumTimeGain : 0;
 
@@ -204,21 +205,23 @@ public static class Calibrator
                 int left = sequence.Count;
                 foreach (LayerSetting setting in sequence)
                 {
-                    CalibrationPass pass = Measure(scaled, pairs, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, tuning, options, effort: 1f);
+                    CalibrationPass pass = Measure(scaled, pairs, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, tuning, options, effort: 1f, reference);
                     progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
                     left--;
-                    var trial = new LayerTrial(layer, setting, pass.Agreement(reference), pass.ExpectedAgreement(reference), 0, 0, 0);
                     double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
                     double exactOperations = Cost(first, layer, CalibrationObjective.Operations);
                     double operationsShare = exactOperations == 0 ? 0 : 1 - Cost(pass, layer, CalibrationObjective.Operations) / exactOperations;
-                    trials.Add(trial with { Saving = saving, SavingShare = exactCost[layer] == 0 ? 0 : saving / exactCost[layer], OperationsShare = operationsShare });
+                    var trial = new LayerTrial(layer, setting, pass.Agreement(reference), pass.ExpectedAgreement(reference),
+                        saving, exactCost[layer] == 0 ? 0 : saving / exactCost[layer], operationsShare);
+                    trials.Add(trial);
                     if (trial.CautiousAgreement < floor) break;
                 }
                 trialsDone += left;
             }
 
-        // Greedy combination: the best saving per point of agreement expected to be lost first; a step is kept only if the whole model, measured, stays within the budget and the step's layer saves more there
-        // than it did before; a refused step rules its layer out.
+        // Greedy combination: the best saving per point of agreement expected to be lost first; a step is kept only
+        // if the whole model, measured, stays within the budget and the step's layer saves more there than it did
+        // before; a refused step rules its layer out.
         var chosen = new Dictionary<string, LayerSetting>(exact);
         var chosenTrial = new Dictionary<string, LayerTrial>();
         var ruledOut = new HashSet<string>();
@@ -231,7 +234,7 @@ public static class Calibrator
             progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
             if (ruledOut.Contains(step.Node) || step.Saving <= (chosenTrial.TryGetValue(step.Node, out LayerTrial? before) ? before.Saving : 0)) continue;
             var trial = new Dictionary<string, LayerSetting>(chosen) { [step.Node] = step.Setting };
-            CalibrationPass pass = Measure(scaled, pairs, trial, tuning, options, effort: 1f);
+            CalibrationPass pass = Measure(scaled, pairs, trial, tuning, options, effort: 1f, reference);
             double cost = before is null ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
             if (pass.CautiousAgreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < cost * (1 - minimumShare))
             {
@@ -252,7 +255,7 @@ public static class Calibrator
             chosenTrial.ToDictionary(t => t.Key, t => 100 - t.Value.ExpectedAgreement), settings =>
             {
                 progress?.Invoke(CalibrationStage.HeldOutCheck, ++checks, mostChecks);
-                CalibrationPass pass = Measure(scaled, pairs, settings, images, options, effort: 1f);
+                CalibrationPass pass = Measure(scaled, pairs, settings, images, options, effort: 1f, reference);
                 return pass.Agreement(reference) >= floor && pass.ExpectedAgreement(reference, firstLoss: tuning.Count) >= floor;
             });
 
@@ -266,7 +269,7 @@ public static class Calibrator
             int done = 0;
             foreach (float effort in CalibrationOptions.FrontierEfforts)
             {
-                CalibrationPass pass = runner.Run(images, effort);
+                CalibrationPass pass = runner.Run(images, effort, reference: reference);
                 progress?.Invoke(CalibrationStage.Frontier, ++done, CalibrationOptions.FrontierEfforts.Length);
                 frontier.Add(new FrontierPoint(effort, pass.Agreement(reference), pass.Total.OpsReduction));
                 if (effort == CalibrationOptions.CalibratedEffort) calibrated = pass;
@@ -279,8 +282,9 @@ public static class Calibrator
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
             return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node), l.Counters);
         }).ToList();
-        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.ExpectedAgreement(reference, firstLoss: tuning.Count < images.Count ? tuning.Count : 0), calibrated.Total.OpsReduction, choices, trials, frontier, images.Count,
-            options.Objective, images.Count - tuning.Count, withdrawn);
+        double expected = calibrated.ExpectedAgreement(reference, firstLoss: tuning.Count < images.Count ? tuning.Count : 0);
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), expected, calibrated.Total.OpsReduction, choices, trials, frontier,
+            images.Count, options.Objective, images.Count - tuning.Count, withdrawn);
     }
 
     /// <summary>A layer's cost in a pass, in the objective's units.</summary>
@@ -290,12 +294,12 @@ public static class Calibrator
         return objective == CalibrationObjective.Time ? work.RunTicks : work.ExecutedMacs + work.OverheadOps;
     }
 
-    /// <summary>One pass over the images with these settings (a session of its own), at <paramref name="effort"/> (1: as given).</summary>
+    /// <summary>One pass over the images with these settings (a session of its own), at <paramref name="effort"/> (1: as given), keeping the leads of <paramref name="reference"/>'s top classes.</summary>
     private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs,
-        IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images, CalibrationOptions options, float effort)
+        IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images, CalibrationOptions options, float effort, CalibrationPass reference)
     {
         using var runner = new EffortRunner(WithSettings(scaled, pairs, settings, 1f), "the model being calibrated", options.Threads);
-        return runner.Run(images, effort);
+        return runner.Run(images, effort, reference: reference);
     }
 
     /// <summary>

@@ -7,8 +7,11 @@ using OnnxDyVE.Kernels;
 
 namespace OnnxDyVE.Calibration;
 
-/// <summary>What one pass over the calibration images gave: each image's top-1 class and first output, and the DyVE nodes' work.</summary>
-public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictions, IReadOnlyList<float[]> Outputs, IReadOnlyList<DyveNodeStatistics> Layers)
+/// <summary>
+/// What one pass over the calibration images gave: each image's top-1 class, the lead in its first output of the
+/// class it was asked about (the reference's top class; its own top-1 for a reference pass), and the DyVE nodes' work.
+/// </summary>
+public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictions, IReadOnlyList<ClassLead> Leads, IReadOnlyList<DyveNodeStatistics> Layers)
 {
     /// <summary>The work of all DyVE nodes together; its <see cref="CounterValues.OpsReduction"/> is the paper's metric.</summary>
     public CounterValues Total { get; } = CounterValues.Sum(Layers.Select(l => l.Counters));
@@ -23,7 +26,7 @@ public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictio
     /// Agreement expected on further images like these (<see cref="MarginAgreement"/>), against the first images of
     /// <paramref name="reference"/>, from the losses of the images from <paramref name="firstLoss"/> on.
     /// </summary>
-    public double ExpectedAgreement(CalibrationPass reference, int firstLoss = 0) => MarginAgreement.Expected(Outputs, reference.Outputs, firstLoss);
+    public double ExpectedAgreement(CalibrationPass reference, int firstLoss = 0) => MarginAgreement.Expected(Leads, reference.Leads, firstLoss);
 
     /// <summary>
     /// The agreement calibration holds a setting to: the lower of the one measured and the one expected on further
@@ -58,20 +61,23 @@ public sealed class EffortRunner : IDisposable
     }
 
     /// <param name="effort">The run-time effort to feed; null: feed none (the model's default, or a model without DyVE).</param>
-    public CalibrationPass Run(CalibrationImages images, float? effort, IProgress<int>? progress = null)
+    /// <param name="reference">A reference pass over these images (or more): the leads kept are those of its top classes; null: of each image's own.</param>
+    public CalibrationPass Run(CalibrationImages images, float? effort, IProgress<int>? progress = null, CalibrationPass? reference = null)
     {
         IReadOnlyList<DyveNodeStatistics> before = DyveStatistics.Snapshot(_options);
         var predictions = new int[images.Count];
-        var firstOutputs = new float[images.Count][];
+        var leads = new ClassLead[images.Count];
         RunAll(images, effort, [_session.OutputNames[0]], (image, outputs) =>
         {
             ReadOnlySpan<float> scores = outputs[0].GetTensorDataAsSpan<float>();
             predictions[image] = TopKAccuracy.ArgMax(scores);
-            firstOutputs[image] = scores.ToArray();
+            int top = reference?.Predictions[image] ?? predictions[image];
+            if (top >= scores.Length) throw new InvalidDataException($"image {image}: {scores.Length} scores, the reference's top class is {top}");
+            leads[image] = ClassLead.Of(scores, top);
         }, progress);
         IReadOnlyList<DyveNodeStatistics> after = DyveStatistics.Snapshot(_options);
         var layers = after.Select(a => a with { Counters = a.Counters - before.First(b => b.Kernel == a.Kernel).Counters }).ToList();
-        return new CalibrationPass(effort, predictions, firstOutputs, layers);
+        return new CalibrationPass(effort, predictions, leads, layers);
     }
 
     /// <summary>

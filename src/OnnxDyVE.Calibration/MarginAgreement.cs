@@ -1,5 +1,3 @@
-using OnnxDyVE.Evaluation;
-
 namespace OnnxDyVE.Calibration;
 
 /// <summary>
@@ -21,24 +19,25 @@ namespace OnnxDyVE.Calibration;
 public static class MarginAgreement
 {
     /// <summary>
-    /// Expected agreement in percent of <paramref name="outputs"/> with the first images of <paramref name="reference"/>:
-    /// the losses of the images from <paramref name="firstLoss"/> on, against the margins of all.
+    /// Expected agreement in percent of an approximation with the first images of <paramref name="reference"/>: the
+    /// losses of the images from <paramref name="firstLoss"/> on, against the margins of all.
     /// </summary>
-    public static double Expected(IReadOnlyList<float[]> outputs, IReadOnlyList<float[]> reference, int firstLoss = 0)
+    /// <param name="leads">Per image, the lead of the reference's top class in the approximation's output.</param>
+    /// <param name="reference">Per image, the lead of its top class in the reference's output, and that output's norm.</param>
+    public static double Expected(IReadOnlyList<ClassLead> leads, IReadOnlyList<ClassLead> reference, int firstLoss = 0)
     {
-        int n = outputs.Count;
+        int n = leads.Count;
         ArgumentOutOfRangeException.ThrowIfNegative(firstLoss);
+        if (reference.Count < n) throw new ArgumentException($"{n} images against a reference of {reference.Count}");
         if (firstLoss >= n) return 100;
         var margins = new double[n];
         var losses = new double[n];
         for (int i = 0; i < n; i++)
         {
-            float[] y = outputs[i], r = reference[i];
-            if (y.Length != r.Length) throw new ArgumentException($"image {i}: an output of {y.Length} values against {r.Length}");
-            int top = TopKAccuracy.ArgMax(r);
-            double norm = Norm(r);
-            margins[i] = Lead(r, top) / norm;
-            losses[i] = margins[i] - Lead(y, top) / norm;
+            // A zero output's margins are absolute.
+            double norm = reference[i].Norm == 0 ? 1 : reference[i].Norm;
+            margins[i] = reference[i].Lead / norm;
+            losses[i] = margins[i] - leads[i].Lead / norm;
         }
         Array.Sort(margins);
         long changed = 0;
@@ -46,23 +45,6 @@ public static class MarginAgreement
         for (int i = firstLoss; i < n; i++)
             changed += double.IsNaN(losses[i]) ? n : Below(margins, losses[i]);
         return 100.0 * (1 - (double)changed / ((long)(n - firstLoss) * n));
-    }
-
-    /// <summary>How far <paramref name="scores"/>[<paramref name="top"/>] leads the best other score (negative when behind).</summary>
-    private static double Lead(float[] scores, int top)
-    {
-        double best = double.NegativeInfinity;
-        for (int k = 0; k < scores.Length; k++)
-            if (k != top) best = Math.Max(best, scores[k]);
-        return scores.Length == 1 ? 0 : scores[top] - best;
-    }
-
-    /// <summary>The output's L2 norm; 1 for a zero output, whose margins are then absolute.</summary>
-    private static double Norm(float[] scores)
-    {
-        double sum = 0;
-        foreach (float s in scores) sum += (double)s * s;
-        return sum == 0 ? 1 : Math.Sqrt(sum);
     }
 
     /// <summary>How many of the sorted <paramref name="margins"/> are strictly below <paramref name="loss"/>.</summary>
