@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
@@ -640,6 +641,29 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
+    /// How many column panels ahead a 1x1 convolution asks for its input rows. It reads a panel's rows in place, one
+    /// plane apart: K streams of two cache lines each, more than the hardware prefetcher follows, so with the input out
+    /// of L2, as inside a network (SqueezeNet's fire2 squeeze: 0.09 ms alone and warm, 0.33 ms in the network), every
+    /// line was a demand miss. One panel ahead: 1.04x-1.54x faster with caches flushed before each run (squeeze and
+    /// expand shapes of SqueezeNet, interleaved with the kernel without it), 0.96x-1.11x with them warm; two or four
+    /// panels ahead gained less.
+    /// </summary>
+    private const int PrefetchPanels = 1;
+
+    /// <summary>Asks for rows [0, kLength) of a column panel (tile width floats each) to be brought into the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRows<TRows>(TRows rows, int kLength, int tileColumns) where TRows : struct, IVectorOperandRows
+    {
+        if (!Sse.IsSupported) return;
+        int lines = Math.Max(1, tileColumns / 16);
+        for (int k = 0; k < kLength; k++)
+        {
+            float* row = rows.Row(k);
+            for (int line = 0; line < lines; line++) Sse.Prefetch0(row + line * 16);
+        }
+    }
+
+    /// <summary>
     /// Output = act(A[rows, :] · B + bias) over a task's columns, block of K by block of K.
     /// </summary>
     /// <param name="partial">
@@ -666,6 +690,8 @@ public sealed unsafe class ConvKernel
             source.BeginBlock(k0, kLength);
             for (int jp = 0; jp < columnPanels; jp++)
             {
+                if (typeof(TSource) == typeof(PointwiseRows) && jp + PrefetchPanels < columnPanels)
+                    PrefetchRows(source.Panel(k0, kLength, jp + PrefetchPanels), kLength, tileColumns);
                 TRows b = source.Panel(k0, kLength, jp);
                 int columns = Math.Min(tileColumns, nLength - jp * tileColumns);
                 TilePanel c = target.Panel(jp, columns);

@@ -39,6 +39,9 @@ public sealed unsafe class ConvKernelTests
         new(1, 40, 4, 67, 9, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
         new(3, 6, 5, 96, 12, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
         new(1, 130, 3, 66, 8, 3, 1) { PadTop = 1, PadBottom = 1, Activation = LayerActivation.Relu },
+        // A short K over whole chunks of columns and a ragged last panel of rows, as 1x1 and as padded taps.
+        new(1, 20, 20, 30, 17, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 2, 17, 40, 13, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
         // Strided, large kernels (phase split): SqueezeNet's conv1, AlexNet's conv1, unequal strides with pads.
         new(1, 3, 45, 71, 10, 7, 7) { StrideHeight = 2, StrideWidth = 2, HasBias = true, Activation = LayerActivation.Relu },
         new(1, 3, 47, 51, 8, 11, 11) { StrideHeight = 4, StrideWidth = 4, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true },
