@@ -45,6 +45,12 @@ public sealed unsafe class ConvKernel
     /// <summary>Padded taps' computed columns over outputs from which narrower paths choose position tiles at stride 1.</summary>
     private const double MinimumPaddedTapsWaste = 1.12;
 
+    /// <summary>
+    /// The shortest K for which AVX-512 takes position tiles at stride 1 where padded taps waste few columns: below it
+    /// the few MACs per output do not pay for the trip through task scratch and the transposes.
+    /// </summary>
+    private const int MinimumPositionTileK = PanelLayout.KBlock;
+
     private readonly float[] _packedWeights;
     private readonly float[] _bias;
     private readonly int _panelsPerGroup;
@@ -290,15 +296,18 @@ public sealed unsafe class ConvKernel
     /// AVX-512 they run six positions against 64 output channels (24 accumulators, MLAS's shape). Measured interleaved
     /// in one process against padded taps: with Vector512 1.03x-1.12x faster from 27 x 27 to 224 x 224 with K 576 to
     /// 2304 (0.94x at 14 x 14 with K 4608, beyond <see cref="MaximumPositionTileK"/>); with Vector256 1.12x-1.32x where
-    /// padded taps would compute at least 12% more columns than outputs, 0.96x-1.06x elsewhere, so only there.
+    /// padded taps would compute at least 12% more columns than outputs, 0.96x-1.06x elsewhere, so only there. A K
+    /// below 128 where padded taps waste little is theirs on AVX-512 too: 1.13x-1.32x faster than position tiles for
+    /// K 27-108 on 112 x 112 and 224 x 224 (VGG's conv1_1), warm or with the caches flushed; from K 144 on 55 x 55
+    /// position tiles are as fast or faster (1.00x-1.17x).
     /// </summary>
     private bool PositionTilesPay(int batch, in ConvGeometry geometry)
     {
         if (Spec.StrideHeight != 1 || Spec.StrideWidth != 1 || Spec.KernelHeight * Spec.KernelWidth == 1
             || Spec.ReductionLength > MaximumPositionTileK || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
-        if (Path == SimdPath.Vector512) return true;
         long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
-        return computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
+        bool paddedTapsWaste = computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
+        return Path == SimdPath.Vector512 ? Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWaste : paddedTapsWaste;
     }
 
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
