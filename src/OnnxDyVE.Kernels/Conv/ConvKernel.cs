@@ -306,8 +306,8 @@ public sealed unsafe class ConvKernel
         if (Spec.StrideHeight != 1 || Spec.StrideWidth != 1 || Spec.KernelHeight * Spec.KernelWidth == 1
             || Spec.ReductionLength > MaximumPositionTileK || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
         long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
-        bool paddedTapsWaste = computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
-        return Path == SimdPath.Vector512 ? Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWaste : paddedTapsWaste;
+        bool paddedTapsWasteful = computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
+        return Path == SimdPath.Vector512 ? Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWasteful : paddedTapsWasteful;
     }
 
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
