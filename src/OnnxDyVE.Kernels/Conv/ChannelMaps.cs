@@ -15,6 +15,15 @@ namespace OnnxDyVE.Kernels.Conv;
 internal static unsafe class ChannelMaps
 {
     /// <summary>
+    /// How far ahead (floats) the 8 x 8 path asks for the maps' next lines. Each block of eight channels writes eight
+    /// maps front to back, and a map's lines are rarely in cache inside a network (SqueezeNet's conv1 writes 4.7 MB):
+    /// asking four lines ahead made position tiles 1.06x-1.27x faster with the caches flushed before each run (conv1
+    /// 1.24x) and 1.04x-1.09x warm; 32 or 128 floats ahead did the same. Inside SqueezeNet (ORT's profiler, 1 thread):
+    /// conv1 3.69 -> 3.45-3.53 ms, the 3x3 expands together 2%-4% faster.
+    /// </summary>
+    private const int PrefetchAhead = 64;
+
+    /// <summary>
     /// maps[c * mapStride + i] = values[i * valuesLdc + c] for positions i &lt; <paramref name="positions"/> and channels
     /// c &lt; <paramref name="channels"/>, transposing in registers as wide as <paramref name="path"/> allows. A block of
     /// channels walks all positions before the next, so each map is written front to back.
@@ -52,6 +61,8 @@ internal static unsafe class ChannelMaps
             Vector256<float> q4 = Avx.Shuffle(t4, t6, 0x44), q5 = Avx.Shuffle(t4, t6, 0xEE);
             Vector256<float> q6 = Avx.Shuffle(t5, t7, 0x44), q7 = Avx.Shuffle(t5, t7, 0xEE);
             float* m = maps + i;
+            if ((i & 15) == 0)
+                for (int r = 0; r < 8; r++) Sse.Prefetch0(m + r * mapStride + PrefetchAhead);
             Avx.Store(m, Avx.Permute2x128(q0, q4, 0x20));
             Avx.Store(m + mapStride, Avx.Permute2x128(q1, q5, 0x20));
             Avx.Store(m + 2 * mapStride, Avx.Permute2x128(q2, q6, 0x20));
