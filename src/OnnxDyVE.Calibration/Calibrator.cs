@@ -171,8 +171,10 @@ public static class Calibrator
         CalibrationPass reference;
         using (var stock = new EffortRunner(StockRestorer.Restore(model), "the unmodified model", options.Threads))
             reference = stock.Run(images, effort: null, ImageProgress(progress, CalibrationStage.Reference, images.Count));
-        // Everything up to the held-out check sees only the tuning images.
+        // Everything up to the held-out check sees only the tuning images; the check expects agreement from the
+        // held-out images' losses (all images' when there are too few to hold any out).
         CalibrationImages tuning = images.Take(images.Count - CalibrationOptions.HeldOutImages(images.Count));
+        int heldOutLosses = tuning.Count < images.Count ? tuning.Count : 0;
 
         IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model, tuning, options.Threads,
             ImageProgress(progress, CalibrationStage.Scales, tuning.Count));
@@ -255,8 +257,7 @@ public static class Calibrator
             chosenTrial.ToDictionary(t => t.Key, t => 100 - t.Value.ExpectedAgreement), settings =>
             {
                 progress?.Invoke(CalibrationStage.HeldOutCheck, ++checks, mostChecks);
-                CalibrationPass pass = Measure(scaled, pairs, settings, images, options, effort: 1f, reference);
-                return pass.Agreement(reference) >= floor && pass.ExpectedAgreement(reference, firstLoss: tuning.Count) >= floor;
+                return Measure(scaled, pairs, settings, images, options, effort: 1f, reference).CautiousAgreement(reference, heldOutLosses) >= floor;
             });
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
@@ -282,8 +283,8 @@ public static class Calibrator
             NodeProto node = tuned.Graph.Node.First(n => n.Name == l.Node);
             return new LayerChoice(l.Node, l.Op, SdssNodes.GetFloat(node, DyveSchema.ActivationScale), chosen.GetValueOrDefault(l.Node), l.Counters);
         }).ToList();
-        double expected = calibrated.ExpectedAgreement(reference, firstLoss: tuning.Count < images.Count ? tuning.Count : 0);
-        return new CalibrationResult(tuned, calibrated.Agreement(reference), expected, calibrated.Total.OpsReduction, choices, trials, frontier,
+        return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.ExpectedAgreement(reference, heldOutLosses),
+            calibrated.Total.OpsReduction, choices, trials, frontier,
             images.Count, options.Objective, images.Count - tuning.Count, withdrawn);
     }
 

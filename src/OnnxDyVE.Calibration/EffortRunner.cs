@@ -30,9 +30,11 @@ public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictio
 
     /// <summary>
     /// The agreement calibration holds a setting to: the lower of the one measured and the one expected on further
-    /// images, so that a setting passes only if these images' answers stayed and their margins say others would too.
+    /// images (from the losses of the images from <paramref name="firstLoss"/> on), so that a setting passes only if
+    /// these images' answers stayed and their margins say others would too.
     /// </summary>
-    public double CautiousAgreement(CalibrationPass reference) => Math.Min(Agreement(reference), ExpectedAgreement(reference));
+    public double CautiousAgreement(CalibrationPass reference, int firstLoss = 0) =>
+        Math.Min(Agreement(reference), ExpectedAgreement(reference, firstLoss));
 }
 
 /// <summary>

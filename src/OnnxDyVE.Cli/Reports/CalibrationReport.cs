@@ -47,11 +47,11 @@ internal static class CalibrationReport
     {
         var c = CultureInfo.InvariantCulture;
         int tuning = result.Images - result.HeldOut;
+        string withdrawn = result.Withdrawn.Count == 0 ? "nothing withdrawn"
+            : string.Create(c, $"{result.Withdrawn.Count} layer(s) sent back to exact to keep the budget there ({string.Join(", ", result.Withdrawn)})");
         string check = result.HeldOut == 0
             ? string.Create(c, $"Settings chosen and checked on all {result.Images} images (too few to hold any out).")
-            : result.Withdrawn.Count == 0
-                ? string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: nothing withdrawn.")
-                : string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: {result.Withdrawn.Count} layer(s) sent back to exact to keep the budget there ({string.Join(", ", result.Withdrawn)}).");
+            : string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: {withdrawn}.");
         // One image is 100 / images per cent of agreement: a budget finer than that allows no change at all on
         // these images, which says little about the next ones.
         return string.Create(c, $"{check} One image is {100.0 / result.Images:0.##}% of agreement here.");
