@@ -17,8 +17,9 @@ public static class SessionOptionsExtensions
     /// than once on the same options. Each options object gets a registration of its own, whose kernels
     /// <see cref="DyveStatistics.Snapshot(SessionOptions)"/> reads: give a session options of its own to read
     /// that session's statistics alone. A registration's native structs (a few hundred bytes) serve the next
-    /// options once these options are collected and the sessions made with them disposed. Throws <see cref="NotSupportedException"/> on an ONNX Runtime older
-    /// than 1.17 and <see cref="OrtCallException"/> if ONNX Runtime refuses the domain.
+    /// options once these options are collected and the sessions made with them disposed. Throws
+    /// <see cref="NotSupportedException"/> on an ONNX Runtime older than 1.17 and <see cref="OrtCallException"/> if
+    /// ONNX Runtime refuses the domain.
     /// </summary>
     public static unsafe SessionOptions AppendDyVE(this SessionOptions options)
     {

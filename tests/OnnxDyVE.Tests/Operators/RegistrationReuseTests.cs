@@ -139,7 +139,8 @@ public sealed unsafe class RegistrationReuseTests
     private static void Run(InferenceSession session, float[] input)
     {
         using OrtValue value = OrtValue.CreateTensorValueFromMemory(input, [1, 2, 5, 5]);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [session.OutputNames[0]]);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [session.InputNames[0]], [value], [session.OutputNames[0]]);
     }
 
     private static void Collect()
