@@ -24,7 +24,8 @@ internal sealed record RealLayer(ModelProto Dyve, ModelProto Stock, float[] Inpu
         ModelLocations locations = ModelLocations.FromEnvironment();
         ResolvedModel resolved = new ModelResolver(ModelCatalog.Default, locations).Resolve(parts[0]);
         CaffeConversion conversion = CatalogConversion.Convert(resolved);
-        ModelProto dyve = DyveRewriter.Rewrite(conversion.Model).Model;
+        // Planar: the node's input is captured as a graph output, in ONNX's layout.
+        ModelProto dyve = BlockedLayout.Remove(DyveRewriter.Rewrite(conversion.Model).Model);
         NodeProto node = dyve.Graph.Node.Single(n => n.Name == parts[1] && n.OpType == DyveSchema.ConvOp);
         string data = locations.DataFolder(resolved.Entry.EvalData!)
             ?? throw new DirectoryNotFoundException($"no shared data folder for {parts[0]}'s test images");

@@ -167,6 +167,9 @@ public static class Calibrator
         options.Validate();
         if (!model.Graph.Input.Any(i => i.Name == EffortInput.Name))
             throw new ArgumentException($"the model has no effort input '{EffortInput.Name}': rewrite it with `dyve rewrite` first");
+        // Calibration reads and sets nodes' tensors and thresholds in ONNX's layout; the nodes it leaves exact get the
+        // blocked layout back at the end.
+        model = BlockedLayout.Remove(model);
 
         CalibrationPass reference;
         using (var stock = new EffortRunner(StockRestorer.Restore(model), "the unmodified model", options.Threads))
@@ -261,7 +264,7 @@ public static class Calibrator
             });
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
-        ModelProto tuned = WithSettings(scaled, pairs, chosen, 1 / CalibrationOptions.CalibratedEffort);
+        ModelProto tuned = BlockedLayout.Apply(WithSettings(scaled, pairs, chosen, 1 / CalibrationOptions.CalibratedEffort), out _);
         EffortInput.SetDefault(tuned, CalibrationOptions.CalibratedEffort);
         var frontier = new List<FrontierPoint>();
         CalibrationPass? calibrated = null;

@@ -4,7 +4,8 @@ namespace OnnxDyVE.Calibration;
 
 /// <summary>
 /// Tensors of a model on each calibration image, every mechanism off: a tensor the graph computes is read as an extra
-/// graph output of a probe copy of the model; a graph input (the first layer's image) is read from the images.
+/// graph output of a probe copy of the model (in ONNX's layout: blocked tensors made planar again); a graph input (the
+/// first layer's image) is read from the images.
 /// </summary>
 internal static class NodeTensors
 {
@@ -12,7 +13,7 @@ internal static class NodeTensors
     public static void ForEach(ModelProto model, IEnumerable<string> names, CalibrationImages images, int threads,
         Action<string, ReadOnlySpan<float>> visit, IProgress<int>? progress = null)
     {
-        ModelProto probe = model.Clone();
+        ModelProto probe = Graph.Rewrite.BlockedLayout.Remove(model);
         var graphInputs = probe.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var graphOutputs = probe.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var computed = new List<string>();

@@ -95,6 +95,30 @@ public static class DyveSchema
     /// </summary>
     public const string EffortInput = "dyve_effort";
 
+    /// <summary>
+    /// String attributes of DyveConv, one of <see cref="Layouts"/> (default NCHW): how the input X and the output Y hold
+    /// their channels. NCHW16c tensors are N x ceil(C / 16) x H x W x 16, the channels past C zero; the rewriter gives
+    /// them only to tensors that flow from one exact DyveConv of one group to others (through Concat on whole blocks).
+    /// </summary>
+    public const string InputLayout = "input_layout";
+    public const string OutputLayout = "output_layout";
+
+    /// <summary>Values of <see cref="InputLayout"/> and <see cref="OutputLayout"/>.</summary>
+    public static class Layouts
+    {
+        public const string Planar = "NCHW";
+        public const string Blocked = "NCHW16c";
+        /// <summary>Channels per block of <see cref="Blocked"/>.</summary>
+        public const int Block = 16;
+
+        /// <summary>
+        /// The longest reduction (input channels x kernel area) of a DyveConv the rewriter gives blocked maps: blocked
+        /// maps run on position tiles, which carry partial sums per block of 128 of K, and beyond 18 blocks the planar
+        /// kernel's padded taps are faster (ResNet18's last stage, K 4608: 1.22x-1.37x slower blocked, in the network).
+        /// </summary>
+        public const int MaximumBlockedReduction = 2304;
+    }
+
     /// <summary>Values of <see cref="Activation"/>.</summary>
     public static class ActivationKinds
     {

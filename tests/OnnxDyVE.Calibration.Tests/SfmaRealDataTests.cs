@@ -98,7 +98,8 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
     private static CalibrationPass WithSfma(ModelProto dyve, IReadOnlyDictionary<string, NodeScales> scales, float threshold, CalibrationImages images,
         IReadOnlyDictionary<string, IReadOnlyList<MapPair>>? pairs = null)
     {
-        ModelProto model = dyve.Clone();
+        // Planar: SFMA does not run on blocked maps.
+        ModelProto model = BlockedLayout.Remove(dyve);
         foreach (NodeProto node in SdssNodes.Find(model))
         {
             SdssNodes.SetFloat(node, DyveSchema.InputScale, scales[node.Name].Input);

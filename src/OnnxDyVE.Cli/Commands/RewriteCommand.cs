@@ -54,6 +54,8 @@ internal static class RewriteCommand
         Console.WriteLine($"{Path.GetFileName(input)} -> {output}");
         Console.WriteLine($"Rewrote {report.Rewritten.Count} nodes: {report.RewrittenCount(DyveSchema.ConvOp)} {DyveSchema.ConvOp}, {report.RewrittenCount(DyveSchema.GemmOp)} {DyveSchema.GemmOp}; " +
             $"folded {report.FusedCount(FusionKind.BatchNormalizationFolded)} BatchNormalization, fused {report.FusedCount(FusionKind.BiasAdded)} bias Adds and {report.FusedCount(FusionKind.ActivationFused)} activations.");
+        if (report.BlockedTensors > 0)
+            Console.WriteLine($"{report.BlockedTensors} tensors between {DyveSchema.ConvOp} nodes in the blocked layout ({DyveSchema.Layouts.Blocked}).");
         List<SkippedNode> candidates = [.. report.Skipped.Where(s => s.IsCandidate)];
         if (candidates.Count > 0)
         {

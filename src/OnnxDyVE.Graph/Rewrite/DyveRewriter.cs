@@ -9,7 +9,9 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// is. Node names, graph inputs and outputs, value_info and metadata are kept, so that the rewritten model is a
 /// drop-in replacement; rewriting a rewritten model changes nothing. Subgraphs are not rewritten. Every DyveConv
 /// reads the run's effort from one graph input, <see cref="EffortInput"/>, whose initializer holds the default (0,
-/// effort off): callers that do not feed it run the model as before.
+/// effort off): callers that do not feed it run the model as before. Tensors that flow only between DyveConv nodes,
+/// exact at every effort as rewritten, get the blocked layout (<see cref="BlockedLayout"/>); calibration takes it
+/// away while it works and gives it back to the nodes it leaves exact.
 /// </summary>
 public static class DyveRewriter
 {
@@ -50,7 +52,8 @@ public static class DyveRewriter
         edit.Apply(result);
         EffortInput.Wire(result);
         RaiseToOverridableInitializers(result);
-        return new RewriteResult(result, report);
+        result = BlockedLayout.Apply(result, out int blocked);
+        return new RewriteResult(result, report with { BlockedTensors = blocked });
     }
 
     /// <summary>

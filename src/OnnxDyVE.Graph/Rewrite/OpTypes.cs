@@ -14,6 +14,7 @@ internal static class OpTypes
     public const string Flatten = "Flatten";
     public const string Reshape = "Reshape";
     public const string Constant = "Constant";
+    public const string Concat = "Concat";
 
     /// <summary>The default ONNX domain is spelled "" or "ai.onnx".</summary>
     public static bool IsDefaultDomain(string domain) => domain is "" or "ai.onnx";

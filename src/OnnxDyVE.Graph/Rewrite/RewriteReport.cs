@@ -36,6 +36,9 @@ public sealed record RewriteReport(IReadOnlyList<RewrittenNode> Rewritten, IRead
     /// <summary>Subgraphs (If, Loop and Scan bodies) found; they are left as they are, their nodes neither rewritten nor listed.</summary>
     public int SubgraphCount { get; init; }
 
+    /// <summary>Tensors between exact DyveConv nodes given the blocked layout (<see cref="BlockedLayout"/>).</summary>
+    public int BlockedTensors { get; init; }
+
     /// <summary>Nodes absorbed of <paramref name="kind"/>, over all DyVE nodes.</summary>
     public int FusedCount(FusionKind kind) => Rewritten.Sum(node => node.Fused.Count(fused => fused.Kind == kind));
 

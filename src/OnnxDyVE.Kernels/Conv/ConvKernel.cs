@@ -38,7 +38,8 @@ public sealed unsafe class ConvKernel
     /// <summary>
     /// Longest K position tiles are chosen for at stride 1 (18 blocks): they carry their partial sums through task
     /// scratch as wide as the output channels, once per block of K, which VGG's conv5 (K 4608) pays more for than
-    /// position tiles gain.
+    /// position tiles gain. (The rewriter gives blocked maps, which run on position tiles whatever K is, only to
+    /// convolutions with K up to the same length: DyveSchema.Layouts.MaximumBlockedReduction.)
     /// </summary>
     private const int MaximumPositionTileK = 18 * PanelLayout.KBlock;
 
@@ -124,7 +125,7 @@ public sealed unsafe class ConvKernel
         // with a K short enough for them at stride 1 (PositionTilesPay), and SDSS.
         bool strided = spec.StrideHeight > 1 || spec.StrideWidth > 1;
         bool spatial = spec.KernelHeight * spec.KernelWidth > 1;
-        if (PositionTiles.Applies(spec) && (SampledConv.Applies(spec) || (spatial && (strided || spec.ReductionLength <= MaximumPositionTileK))))
+        if (PositionTiles.Applies(spec) && (spec.IsBlocked || SampledConv.Applies(spec) || (spatial && (strided || spec.ReductionLength <= MaximumPositionTileK))))
             _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
             _sampled = new SampledConv(_positionTiles!, Counters);
@@ -153,6 +154,13 @@ public sealed unsafe class ConvKernel
         if (channels != Spec.InputChannels)
             throw new ArgumentException($"input has {channels} channels, the weights expect {Spec.InputChannels} ({Spec.InputChannelsPerGroup} per group x group {Spec.Group})");
         ConvGeometry geometry = Spec.Geometry(height, width);
+        if (Spec.IsBlocked)
+        {
+            // Blocked maps are read and written by position tiles (exact: the spec has no approximate mechanism).
+            if (algorithm is not (null or ConvAlgorithm.PositionTiles) || !Supports(ConvAlgorithm.PositionTiles, batch, geometry))
+                throw new ArgumentException($"{algorithm ?? ConvAlgorithm.PositionTiles} does not apply to {Spec} (blocked maps) on a {height} x {width} input");
+            return PlanPositionTiles(batch, geometry);
+        }
         if (algorithm is null or ConvAlgorithm.Sampled && effort > 0 && TryPlanSampled(batch, geometry, effort) is { } sampled)
             return sampled;
         if (algorithm == ConvAlgorithm.Sampled)
@@ -234,9 +242,11 @@ public sealed unsafe class ConvKernel
         // Whole pairs of panels per range where tiles take two at once (AVX-512), so no range leaves one alone.
         if (Path == SimdPath.Vector512) panelsPerRange += panelsPerRange & 1;
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
-        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
+        // Blocked maps with no padding are read in place: no copy, and no zero maps found on the way.
+        bool inPlace = _positionTiles.ReadsInPlace(geometry);
+        (long sharedFloats, long zeroMapFlags) = inPlace ? (0, 0) : PaddedCopy(batch, geometry);
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
-            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags);
+            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags);
     }
 
     /// <summary>
@@ -330,8 +340,9 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>The padded copy of every image.</summary>
-    private long PaddedInputFloats(int batch, in ConvGeometry geometry) =>
-        PlanesFloats(batch, Spec.InputChannels, geometry.PaddedHeight, geometry.PaddedWidth);
+    private long PaddedInputFloats(int batch, in ConvGeometry geometry) => PlanesFloats(batch,
+        Spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Blocks(Spec.InputChannels) * BlockedMaps.Block : Spec.InputChannels,
+        geometry.PaddedHeight, geometry.PaddedWidth);
 
     /// <summary>The phase planes of every image.</summary>
     private long PhasedInputFloats(int batch, in ConvGeometry geometry)
@@ -343,7 +354,10 @@ public sealed unsafe class ConvKernel
     /// <summary>Planes read in place by tap offsets, and one tile of zeros the last tile may read past their end.</summary>
     private long PlanesFloats(int batch, int channels, long height, long width) => (long)batch * channels * height * width + TileColumns;
 
-    private int CopyTasksPerImage(int batch) => Math.Min(Spec.InputChannels, PanelLayout.CeilDiv(MinimumCopyTasks, batch));
+    private int CopyTasksPerImage(int batch) => Math.Min(CopiedUnits, PanelLayout.CeilDiv(MinimumCopyTasks, batch));
+
+    /// <summary>What copy tasks share out: input channels, or blocks of them.</summary>
+    private int CopiedUnits => Spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Blocks(Spec.InputChannels) : Spec.InputChannels;
 
     /// <summary>
     /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan has none.
@@ -376,8 +390,18 @@ public sealed unsafe class ConvKernel
             int imageIndex = task / perImage;
             int part = task - imageIndex * perImage;
             int channels = Spec.InputChannels;
-            int first = (int)((long)channels * part / perImage);
-            int last = (int)((long)channels * (part + 1) / perImage);
+            int first = (int)((long)CopiedUnits * part / perImage);
+            int last = (int)((long)CopiedUnits * (part + 1) / perImage);
+            if (Spec.InputLayout == MapLayout.Blocked)
+            {
+                nint paddedImage = _positionTiles!.PaddedImageFloats(work.Geometry);
+                BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), work.Geometry, first, last - first,
+                    channels, shared + imageIndex * paddedImage,
+                    work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
+                if (task == work.PackTaskCount - 1)
+                    new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();
+                return;
+            }
             float* source = input + (nint)imageIndex * channels * work.Source.InputSize;
             nint imagePlanes = (work.Algorithm == ConvAlgorithm.PhasedTaps ? _phased!.Spec.InputChannels : channels) * PaddedTaps.Plane(work.Geometry);
             if (work.Algorithm == ConvAlgorithm.PhasedTaps)
@@ -430,7 +454,7 @@ public sealed unsafe class ConvKernel
     {
         if (work.Algorithm == ConvAlgorithm.PositionTiles)
         {
-            _positionTiles!.RunExact(work, output, shared, task, Counters);
+            _positionTiles!.RunExact(work, input, output, shared, task, Counters);
             return;
         }
         if (work.Algorithm == ConvAlgorithm.PhasedTaps)

@@ -38,6 +38,8 @@ public enum AutoPad
 /// padding taps too much. Applies where the input is copied per run (<see cref="ConvAlgorithm.PaddedTaps"/>, which
 /// 1x1 convolutions then run on rather than <see cref="ConvAlgorithm.Pointwise"/>); not with SDSS or SPET.
 /// </param>
+/// <param name="InputLayout">How the input holds its maps; <see cref="MapLayout.Blocked"/> only for exact convolutions of one group.</param>
+/// <param name="OutputLayout">How the output holds its maps; <see cref="MapLayout.Blocked"/> only for exact convolutions of one group.</param>
 /// <param name="InputScale">The layer's input scale (RMS of its input on calibration images), SFMA's unit.</param>
 /// <param name="SfmaPairs">
 /// SFMA's candidate pairs of near-equal input maps, flattened [i0, j0, i1, j1, ...] (input channels, each in at most
@@ -68,8 +70,13 @@ public sealed record ConvSpec(
     float SpetDelta = 0,
     float SfmaDelta = 0,
     float InputScale = 1,
-    int[]? SfmaPairs = null)
+    int[]? SfmaPairs = null,
+    MapLayout InputLayout = MapLayout.Planar,
+    MapLayout OutputLayout = MapLayout.Planar)
 {
+    /// <summary>Whether the input or the output is <see cref="MapLayout.Blocked"/>.</summary>
+    public bool IsBlocked => InputLayout == MapLayout.Blocked || OutputLayout == MapLayout.Blocked;
+
     public int OutputChannelsPerGroup => OutputChannels / Group;
     public int InputChannelsPerGroup => InputChannels / Group;
     /// <summary>K of each group's matrix product: input channels per group x kernel area.</summary>
@@ -117,6 +124,9 @@ public sealed record ConvSpec(
         Require(SfmaDelta == 0 || (SdssDelta == 0 && SpetPrefix == 0),
             "a node runs one of SDSS, SPET and SFMA: set sfma_delta to 0, or sdss_delta and spet_prefix");
         if (SfmaPairs is { Length: > 0 }) ValidatePairs(SfmaPairs);
+        // Blocked maps are read and written by position tiles alone, which the approximate mechanisms do not run on.
+        Require(!IsBlocked || (Group == 1 && SdssDelta == 0 && SpetPrefix == 0 && SfmaDelta == 0),
+            "blocked maps are for exact convolutions of one group: set group to 1 and sdss_delta, spet_prefix and sfma_delta to 0, or the layouts to planar");
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,

@@ -57,27 +57,63 @@ internal sealed unsafe class PositionTiles
     private static bool WholeK(int k, int positions) => k <= 2 * PanelLayout.KBlock || positions <= 8 * PanelLayout.Rows;
 
     /// <summary>
-    /// The image's padded input, its live runs of K (zero maps left out), the taps' offsets, room for
-    /// <paramref name="positions"/> origins in the padded input, and <paramref name="valueFloats"/> floats of
-    /// task scratch (64-byte aligned) for outputs.
+    /// Whether a run over <paramref name="geometry"/> reads its input in place, with no padded copy: blocked maps, or
+    /// planar maps a blocked output is made from, with no padding to add.
     /// </summary>
-    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0)
+    public bool ReadsInPlace(in ConvGeometry geometry) => _spec.IsBlocked && !geometry.HasPadding;
+
+    /// <summary>Floats of one image's padded copy.</summary>
+    public nint PaddedImageFloats(in ConvGeometry geometry) => _spec.InputLayout == MapLayout.Blocked
+        ? BlockedMaps.ImageFloats(_spec.InputChannels, PaddedTaps.Plane(geometry))
+        : _spec.InputChannels * PaddedTaps.Plane(geometry);
+
+    /// <summary>
+    /// The image's padded input (or, where the run reads in place, <paramref name="input"/>'s image), its live runs
+    /// of K (zero maps left out), the taps' offsets, room for <paramref name="positions"/> origins, and
+    /// <paramref name="valueFloats"/> floats of task scratch (64-byte aligned) for outputs.
+    /// </summary>
+    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null)
     {
         int channels = _spec.InputChannels;
         int k = _spec.ReductionLength;
         nint indexFloats = ((nint)k + positions) * (sizeof(nint) / sizeof(float));
         nint valuesAt = (indexFloats + 15) & ~(nint)15;
         nint* offsets = (nint*)ScratchArena.Rent(valuesAt + valueFloats);
-        PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
+        float* padded;
+        nint pitch;
+        if (ReadsInPlace(work.Geometry))
+        {
+            pitch = work.Geometry.InputWidth;
+            if (_spec.InputLayout == MapLayout.Blocked)
+            {
+                padded = input + image * BlockedMaps.ImageFloats(channels, work.Geometry.InputSize);
+                BlockedMaps.TapOffsets(_spec, pitch, work.Geometry.InputSize, channels, offsets);
+            }
+            else
+            {
+                padded = input + (nint)image * channels * work.Geometry.InputSize;
+                PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
+            }
+        }
+        else
+        {
+            pitch = (nint)work.Geometry.PaddedWidth;
+            padded = shared + image * PaddedImageFloats(work.Geometry);
+            if (_spec.InputLayout == MapLayout.Blocked) BlockedMaps.TapOffsets(_spec, pitch, PaddedTaps.Plane(work.Geometry), channels, offsets);
+            else PaddedTaps.TapOffsets(_spec, work.Geometry, channels, offsets);
+        }
         KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k, WholeK(k, positions) ? k : PanelLayout.KBlock)
             : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
                 _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2));
-        return new ImageOperand(shared + image * channels * PaddedTaps.Plane(work.Geometry), segments, offsets, offsets + k,
-            (float*)offsets + valuesAt);
+        return new ImageOperand(padded, segments, offsets, offsets + k, (float*)offsets + valuesAt, pitch,
+            _spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Block : 1);
     }
 
-    public readonly struct ImageOperand(float* padded, KSegments segments, nint* offsets, nint* origins, float* values)
+    public readonly struct ImageOperand(float* padded, KSegments segments, nint* offsets, nint* origins, float* values, nint pitch, nint positionFloats)
     {
+        /// <summary>Where output (oy, ox) of the convolution starts reading in <see cref="Padded"/>.</summary>
+        public nint Origin(ConvSpec spec, int oy, int ox) => (oy * spec.StrideHeight * pitch + (nint)ox * spec.StrideWidth) * positionFloats;
+
         public float* Padded => padded;
         public KSegments Segments => segments;
         public nint* Offsets => offsets;
@@ -88,13 +124,17 @@ internal sealed unsafe class PositionTiles
 
     /// <summary>
     /// Rows = positions (origins in the padded input), columns = output channels of panels [firstPanel, lastPanel):
-    /// row i, panel j lands at values + i * ldc + j * tile width.
+    /// row i, panel j lands at values + i * ldc + j * <paramref name="panelStride"/>, the second vector of a panel's
+    /// row <paramref name="vectorStride"/> floats after its first (0: rows of contiguous panels). With
+    /// <paramref name="narrowLast"/>, the last panel computes and stores its first vector only.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc)
+    public void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc,
+        nint panelStride = 0, nint vectorStride = 0, bool narrowLast = false)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
+        if (panelStride == 0) (panelStride, vectorStride) = (_columns, TLane.Count);
         float* padded = operand.Padded;
         nint* origins = operand.Origins;
         nint* offsets = operand.Offsets;
@@ -108,7 +148,8 @@ internal sealed unsafe class PositionTiles
             for (int j = firstPanel; j < lastPanel;)
             {
                 // Two panels of channels at once where 32 vector registers hold both (a JIT-time constant).
-                bool wide = typeof(TVec) == typeof(Vector512<float>) && j + 1 < lastPanel;
+                bool wide = typeof(TVec) == typeof(Vector512<float>) && j + 1 < lastPanel && !(narrowLast && j + 2 == lastPanel);
+                bool narrow = narrowLast && j + 1 == lastPanel;
                 float* panel = weights + (nint)j * k * _columns;
                 for (int segment = 0; segment < segments.Count; segment++)
                 {
@@ -125,13 +166,15 @@ internal sealed unsafe class PositionTiles
                         nint* o = origins + i;
                         var a = new PositionBroadcast(padded + o[0], padded + o[here > 1 ? 1 : 0], padded + o[here > 2 ? 2 : 0],
                             padded + o[here > 3 ? 3 : 0], padded + o[here > 4 ? 4 : 0], padded + o[here > 5 ? 5 : 0], offsets + k0);
-                        float* c = values + i * ldc + (nint)j * _columns;
-                        if (wide)
+                        float* c = values + i * ldc + (nint)j * panelStride;
+                        if (narrow)
+                            GemmTile<TLane, TVec>.RunNarrow(a, b, kLength, c, ldc, here, accumulate, finish, epilogue.At(0, (nint)j * _columns));
+                        else if (wide)
                             GemmTile<TLane, TVec>.RunWide(a, b, next, kLength, c, ldc, c, ldc, here, accumulate, finish,
-                                epilogue.At(0, (nint)j * _columns));
+                                epilogue.At(0, (nint)j * _columns), vectorStride);
                         else
                             GemmTile<TLane, TVec>.Run(a, b, kLength, c, ldc, c, ldc, here, _columns, accumulate, finish,
-                                epilogue.At(0, (nint)j * _columns));
+                                epilogue.At(0, (nint)j * _columns), vectorStride);
                     }
                 }
                 j += wide ? 2 : 1;
@@ -140,31 +183,58 @@ internal sealed unsafe class PositionTiles
     }
 
     /// <summary>
+    /// Blocked output with panels of whole blocks (AVX-512: two blocks, AVX: one): tiles store straight into the
+    /// output's blocks, a position's 16 channels one vector, as MLAS's NCHWc kernel does; no task scratch, no second pass.
+    /// Where the last panel reaches past the tensor's last block (an odd number of blocks on AVX-512), it computes its
+    /// first vector only; channels past the last real one in its block are zeroed.
+    /// </summary>
+    private void MultiplyIntoBlocks<TLane, TVec>(in ImageOperand operand, int image, int first, int count, int firstPanel, int lastPanel,
+        float* output, nint n)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        const int block = BlockedMaps.Block;
+        int blocks = BlockedMaps.Blocks(_spec.OutputChannels);
+        float* positions = output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n) + (nint)first * block;
+        nint panelStride = (nint)_columns * n;
+        nint vectorStride = TLane.Count == block ? n * block : TLane.Count;
+        // An odd number of blocks on AVX-512: the last panel's second vector would be past the tensor's last block.
+        bool narrowLast = lastPanel * _columns > blocks * block;
+        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, positions, block, panelStride, vectorStride, narrowLast);
+        int real = _spec.OutputChannels - (blocks - 1) * block;
+        if (real < block && lastPanel * _columns >= _spec.OutputChannels)
+        {
+            float* last = positions + (nint)(blocks - 1) * n * block;
+            for (int i = 0; i < count; i++) new Span<float>(last + i * block + real, block - real).Clear();
+        }
+    }
+
+    /// <summary>
     /// Task <paramref name="task"/> of an exact <see cref="ConvAlgorithm.PositionTiles"/> run (after the padded
     /// copy): its chunk of positions by its range of channel panels, into task scratch, then transposed into the
     /// output maps.
     /// </summary>
-    public void RunExact(in ConvWork work, float* output, float* shared, int task, KernelCounters counters)
+    public void RunExact(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters)
     {
         switch (Path)
         {
             case SimdPath.Vector512:
-                RunExact<Lane512, Vector512<float>>(work, output, shared, task, counters);
+                RunExact<Lane512, Vector512<float>>(work, input, output, shared, task, counters);
                 break;
             case SimdPath.Vector256:
-                RunExact<Lane256, Vector256<float>>(work, output, shared, task, counters);
+                RunExact<Lane256, Vector256<float>>(work, input, output, shared, task, counters);
                 break;
             case SimdPath.Vector128:
-                RunExact<Lane128, Vector128<float>>(work, output, shared, task, counters);
+                RunExact<Lane128, Vector128<float>>(work, input, output, shared, task, counters);
                 break;
             default:
-                RunExact<LaneScalar, float>(work, output, shared, task, counters);
+                RunExact<LaneScalar, float>(work, input, output, shared, task, counters);
                 break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunExact<TLane, TVec>(in ConvWork work, float* output, float* shared, int task, KernelCounters counters)
+    private void RunExact<TLane, TVec>(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
@@ -172,23 +242,30 @@ internal sealed unsafe class PositionTiles
         lastPanel = Math.Min(lastPanel, PaddedChannels / _columns);
         int width = (lastPanel - firstPanel) * _columns;
 
-        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width);
+        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input);
         int outW = work.Geometry.OutputWidth;
-        nint pitch = (nint)work.Geometry.PaddedWidth;
+        int oy = first / outW, ox = first - oy * outW;
         for (int i = 0; i < count; i++)
         {
-            int p = first + i;
-            int oy = p / outW;
-            operand.Origins[i] = oy * _spec.StrideHeight * pitch + (p - oy * outW) * _spec.StrideWidth;
+            operand.Origins[i] = operand.Origin(_spec, oy, ox);
+            if (++ox == outW) (oy, ox) = (oy + 1, 0);
         }
-        // The task's outputs, position-major: count rows of its panels' channels.
-        float* values = operand.Values;
-        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width);
-
         int c0 = firstPanel * _columns;
         int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
-        long n = work.Geometry.OutputSize;
-        ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, (nint)n, Path);
+        nint n = work.Geometry.OutputSize;
+        if (_spec.OutputLayout == MapLayout.Blocked && _columns % BlockedMaps.Block == 0)
+            MultiplyIntoBlocks<TLane, TVec>(operand, image, first, count, firstPanel, lastPanel, output, n);
+        else
+        {
+            // The task's outputs, position-major: count rows of its panels' channels, then moved into the output.
+            float* values = operand.Values;
+            Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width);
+            if (_spec.OutputLayout == MapLayout.Blocked)
+                BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
+                    output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
+            else
+                ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, n, Path);
+        }
         long outputs = (long)channels * count;
         counters.Add(outputs * operand.Segments.TotalLength, outputs * _spec.ReductionLength, outputs);
     }

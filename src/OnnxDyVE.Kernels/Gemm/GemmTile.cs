@@ -23,7 +23,7 @@ internal static unsafe class GemmTile<TLane, TVec>
     public static void Run<TRows>(float* a, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
         int rows, int columns, bool accumulate, bool finish, in TileEpilogue epilogue)
         where TRows : struct, IVectorOperandRows =>
-        Run(new PackedBroadcast(a), b, kLength, c, ldc, partial, partialLdc, rows, columns, accumulate, finish, epilogue);
+        Run(new PackedBroadcast(a), b, kLength, c, ldc, partial, partialLdc, rows, columns, accumulate, finish, epilogue, TLane.Count);
 
     /// <param name="a">A's values at the first k, one per row.</param>
     /// <param name="b">Row k of B: Columns floats from <c>b.Row(k)</c>.</param>
@@ -37,10 +37,14 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <param name="accumulate">Add to what C holds (a later block of K) instead of overwriting it.</param>
     /// <param name="finish">Apply <paramref name="epilogue"/>: this is the last block of K.</param>
     /// <param name="epilogue">Bias and activation, positioned at the tile's first element.</param>
+    /// <param name="vectorStride">
+    /// Floats from a full row's first vector to its second, in C and in the partial sums: one vector where rows are
+    /// contiguous, a map of blocks where the output is blocked (each vector its own block of channels).
+    /// </param>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TBroadcast, TRows>(TBroadcast a, TRows b, nint kLength, float* c, nint ldc, float* partial, nint partialLdc,
-        int rows, int columns, bool accumulate, bool finish, in TileEpilogue epilogue)
+        int rows, int columns, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TBroadcast : struct, IBroadcastOperand
         where TRows : struct, IVectorOperandRows
     {
@@ -53,12 +57,12 @@ internal static unsafe class GemmTile<TLane, TVec>
         {
             // The sums so far start the chains, rather than being added at the end: every k then lands in one
             // unbroken chain of FMAs however K was cut, so leaving out k whose terms are zero changes no bit.
-            (c00, c01) = LoadRow(partial, columns);
-            if (rows > 1) (c10, c11) = LoadRow(partial + partialLdc, columns);
-            if (rows > 2) (c20, c21) = LoadRow(partial + 2 * partialLdc, columns);
-            if (rows > 3) (c30, c31) = LoadRow(partial + 3 * partialLdc, columns);
-            if (rows > 4) (c40, c41) = LoadRow(partial + 4 * partialLdc, columns);
-            if (rows > 5) (c50, c51) = LoadRow(partial + 5 * partialLdc, columns);
+            (c00, c01) = LoadRow(partial, columns, vectorStride);
+            if (rows > 1) (c10, c11) = LoadRow(partial + partialLdc, columns, vectorStride);
+            if (rows > 2) (c20, c21) = LoadRow(partial + 2 * partialLdc, columns, vectorStride);
+            if (rows > 3) (c30, c31) = LoadRow(partial + 3 * partialLdc, columns, vectorStride);
+            if (rows > 4) (c40, c41) = LoadRow(partial + 4 * partialLdc, columns, vectorStride);
+            if (rows > 5) (c50, c51) = LoadRow(partial + 5 * partialLdc, columns, vectorStride);
         }
         nint width = TLane.Count;
         for (nint k = 0; k < kLength; k++)
@@ -88,12 +92,12 @@ internal static unsafe class GemmTile<TLane, TVec>
             a.Next();
         }
 
-        StoreRow(c00, c01, c, 0, columns, finish, epilogue);
-        if (rows > 1) StoreRow(c10, c11, c + ldc, 1, columns, finish, epilogue);
-        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, 2, columns, finish, epilogue);
-        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, 3, columns, finish, epilogue);
-        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, 4, columns, finish, epilogue);
-        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, 5, columns, finish, epilogue);
+        StoreRow(c00, c01, c, 0, columns, finish, epilogue, vectorStride);
+        if (rows > 1) StoreRow(c10, c11, c + ldc, 1, columns, finish, epilogue, vectorStride);
+        if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, 2, columns, finish, epilogue, vectorStride);
+        if (rows > 3) StoreRow(c30, c31, c + 3 * ldc, 3, columns, finish, epilogue, vectorStride);
+        if (rows > 4) StoreRow(c40, c41, c + 4 * ldc, 4, columns, finish, epilogue, vectorStride);
+        if (rows > 5) StoreRow(c50, c51, c + 5 * ldc, 5, columns, finish, epilogue, vectorStride);
     }
 
     /// <summary>
@@ -193,13 +197,14 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <summary>
     /// Six broadcast rows against two column panels of B at once (four vectors per k: <paramref name="left"/>'s two,
     /// then <paramref name="right"/>'s): 24 accumulators on AVX-512, the shape of MLAS's NCHWc kernel (positions x
-    /// output channels). Columns are full; rows past <paramref name="rows"/> are computed and not stored. The right
-    /// panel lands <see cref="Columns"/> floats after the left, in <paramref name="c"/> and in <paramref name="partial"/>.
+    /// output channels). Columns are full; rows past <paramref name="rows"/> are computed and not stored. The four
+    /// vectors of a row lie <paramref name="vectorStride"/> floats apart, in <paramref name="c"/> and in
+    /// <paramref name="partial"/> (one vector: the right panel lands <see cref="Columns"/> floats after the left).
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunWide<TBroadcast, TRows>(TBroadcast a, TRows left, TRows right, nint kLength, float* c, nint ldc,
-        float* partial, nint partialLdc, int rows, bool accumulate, bool finish, in TileEpilogue epilogue)
+        float* partial, nint partialLdc, int rows, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TBroadcast : struct, IBroadcastOperand
         where TRows : struct, IVectorOperandRows
     {
@@ -214,17 +219,17 @@ internal static unsafe class GemmTile<TLane, TVec>
         {
             // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
             float* p = partial;
-            c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + width)); d00 = TLane.Load(ref *(p + 2 * width)); d01 = TLane.Load(ref *(p + 3 * width));
+            c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = TLane.Load(ref *(p + 2 * vectorStride)); d01 = TLane.Load(ref *(p + 3 * vectorStride));
             p = rows > 1 ? p + partialLdc : p;
-            c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + width)); d10 = TLane.Load(ref *(p + 2 * width)); d11 = TLane.Load(ref *(p + 3 * width));
+            c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = TLane.Load(ref *(p + 2 * vectorStride)); d11 = TLane.Load(ref *(p + 3 * vectorStride));
             p = rows > 2 ? p + partialLdc : p;
-            c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + width)); d20 = TLane.Load(ref *(p + 2 * width)); d21 = TLane.Load(ref *(p + 3 * width));
+            c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = TLane.Load(ref *(p + 2 * vectorStride)); d21 = TLane.Load(ref *(p + 3 * vectorStride));
             p = rows > 3 ? p + partialLdc : p;
-            c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + width)); d30 = TLane.Load(ref *(p + 2 * width)); d31 = TLane.Load(ref *(p + 3 * width));
+            c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = TLane.Load(ref *(p + 2 * vectorStride)); d31 = TLane.Load(ref *(p + 3 * vectorStride));
             p = rows > 4 ? p + partialLdc : p;
-            c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + width)); d40 = TLane.Load(ref *(p + 2 * width)); d41 = TLane.Load(ref *(p + 3 * width));
+            c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = TLane.Load(ref *(p + 2 * vectorStride)); d41 = TLane.Load(ref *(p + 3 * vectorStride));
             p = rows > 5 ? p + partialLdc : p;
-            c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + width)); d50 = TLane.Load(ref *(p + 2 * width)); d51 = TLane.Load(ref *(p + 3 * width));
+            c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = TLane.Load(ref *(p + 2 * vectorStride)); d51 = TLane.Load(ref *(p + 3 * vectorStride));
         }
         for (nint k = 0; k < kLength; k++)
         {
@@ -267,33 +272,85 @@ internal static unsafe class GemmTile<TLane, TVec>
             a.Next();
         }
 
-        float* rightC = c + 2 * width;
-        StoreFullRow(c00, c01, c, 0, finish, epilogue);
-        StoreFullRow(d00, d01, rightC, 0, 2 * width, finish, epilogue);
+        float* rightC = c + 2 * vectorStride;
+        StoreFullRow(c00, c01, c, 0, 0, finish, epilogue, vectorStride);
+        StoreFullRow(d00, d01, rightC, 0, 2 * width, finish, epilogue, vectorStride);
         if (rows <= 1) return;
-        StoreFullRow(c10, c11, c + ldc, 1, finish, epilogue);
-        StoreFullRow(d10, d11, rightC + ldc, 1, 2 * width, finish, epilogue);
+        StoreFullRow(c10, c11, c + ldc, 1, 0, finish, epilogue, vectorStride);
+        StoreFullRow(d10, d11, rightC + ldc, 1, 2 * width, finish, epilogue, vectorStride);
         if (rows <= 2) return;
-        StoreFullRow(c20, c21, c + 2 * ldc, 2, finish, epilogue);
-        StoreFullRow(d20, d21, rightC + 2 * ldc, 2, 2 * width, finish, epilogue);
+        StoreFullRow(c20, c21, c + 2 * ldc, 2, 0, finish, epilogue, vectorStride);
+        StoreFullRow(d20, d21, rightC + 2 * ldc, 2, 2 * width, finish, epilogue, vectorStride);
         if (rows <= 3) return;
-        StoreFullRow(c30, c31, c + 3 * ldc, 3, finish, epilogue);
-        StoreFullRow(d30, d31, rightC + 3 * ldc, 3, 2 * width, finish, epilogue);
+        StoreFullRow(c30, c31, c + 3 * ldc, 3, 0, finish, epilogue, vectorStride);
+        StoreFullRow(d30, d31, rightC + 3 * ldc, 3, 2 * width, finish, epilogue, vectorStride);
         if (rows <= 4) return;
-        StoreFullRow(c40, c41, c + 4 * ldc, 4, finish, epilogue);
-        StoreFullRow(d40, d41, rightC + 4 * ldc, 4, 2 * width, finish, epilogue);
+        StoreFullRow(c40, c41, c + 4 * ldc, 4, 0, finish, epilogue, vectorStride);
+        StoreFullRow(d40, d41, rightC + 4 * ldc, 4, 2 * width, finish, epilogue, vectorStride);
         if (rows <= 5) return;
-        StoreFullRow(c50, c51, c + 5 * ldc, 5, finish, epilogue);
-        StoreFullRow(d50, d51, rightC + 5 * ldc, 5, 2 * width, finish, epilogue);
+        StoreFullRow(c50, c51, c + 5 * ldc, 5, 0, finish, epilogue, vectorStride);
+        StoreFullRow(d50, d51, rightC + 5 * ldc, 5, 2 * width, finish, epilogue, vectorStride);
+    }
+
+    /// <summary>
+    /// Six broadcast rows against the first vector of a column panel only (six accumulators): the last block of a
+    /// blocked output whose panel would reach past the tensor's blocks (an odd number of 16-channel blocks on AVX-512).
+    /// Rows past <paramref name="rows"/> are computed and not stored.
+    /// </summary>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunNarrow<TBroadcast, TRows>(TBroadcast a, TRows b, nint kLength, float* c, nint ldc,
+        int rows, bool accumulate, bool finish, in TileEpilogue epilogue)
+        where TBroadcast : struct, IBroadcastOperand
+        where TRows : struct, IVectorOperandRows
+    {
+        TVec c0 = TLane.Zero, c1 = TLane.Zero, c2 = TLane.Zero, c3 = TLane.Zero, c4 = TLane.Zero, c5 = TLane.Zero;
+        if (accumulate)
+        {
+            // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
+            float* p = c;
+            c0 = TLane.Load(ref *p);
+            p = rows > 1 ? p + ldc : p;
+            c1 = TLane.Load(ref *p);
+            p = rows > 2 ? p + ldc : p;
+            c2 = TLane.Load(ref *p);
+            p = rows > 3 ? p + ldc : p;
+            c3 = TLane.Load(ref *p);
+            p = rows > 4 ? p + ldc : p;
+            c4 = TLane.Load(ref *p);
+            p = rows > 5 ? p + ldc : p;
+            c5 = TLane.Load(ref *p);
+        }
+        for (nint k = 0; k < kLength; k++)
+        {
+            TVec b0 = TLane.Load(ref *b.Row(k));
+            c0 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(0)), b0, c0);
+            c1 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(1)), b0, c1);
+            c2 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(2)), b0, c2);
+            c3 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(3)), b0, c3);
+            c4 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(4)), b0, c4);
+            c5 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(5)), b0, c5);
+            a.Next();
+        }
+        StoreVector(c0, c, 0, finish, epilogue);
+        if (rows > 1) StoreVector(c1, c + ldc, 1, finish, epilogue);
+        if (rows > 2) StoreVector(c2, c + 2 * ldc, 2, finish, epilogue);
+        if (rows > 3) StoreVector(c3, c + 3 * ldc, 3, finish, epilogue);
+        if (rows > 4) StoreVector(c4, c + 4 * ldc, 4, finish, epilogue);
+        if (rows > 5) StoreVector(c5, c + 5 * ldc, 5, finish, epilogue);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue) =>
-        StoreFullRow(v0, v1, row, rowIndex, 0, finish, epilogue);
+    private static void StoreVector(TVec v, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue) =>
+        TLane.Store(finish ? epilogue.Apply<TLane, TVec>(v, rowIndex, 0) : v, ref *row);
 
-    /// <summary>A full row of two vectors at tile column <paramref name="column"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, nint column, bool finish, in TileEpilogue epilogue)
+    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue) =>
+        StoreFullRow(v0, v1, row, rowIndex, 0, finish, epilogue, TLane.Count);
+
+    /// <summary>A full row of two vectors at tile column <paramref name="column"/>, the second <paramref name="vectorStride"/> floats after the first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFullRow(TVec v0, TVec v1, float* row, nint rowIndex, nint column, bool finish, in TileEpilogue epilogue, nint vectorStride)
     {
         nint width = TLane.Count;
         if (finish)
@@ -302,15 +359,19 @@ internal static unsafe class GemmTile<TLane, TVec>
             v1 = epilogue.Apply<TLane, TVec>(v1, rowIndex, column + width);
         }
         TLane.Store(v0, ref *row);
-        TLane.Store(v1, ref *(row + width));
+        TLane.Store(v1, ref *(row + vectorStride));
     }
 
     /// <summary>A row of sums so far, as the two vectors of a tile row; columns past <paramref name="columns"/> are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (TVec, TVec) LoadRow(float* row, int columns)
+    private static (TVec, TVec) LoadRow(float* row, int columns) => LoadRow(row, columns, TLane.Count);
+
+    /// <summary>As above, a full row's second vector <paramref name="vectorStride"/> floats after its first (a ragged row's are adjacent).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec, TVec) LoadRow(float* row, int columns, nint vectorStride)
     {
         nint width = TLane.Count;
-        if (columns == 2 * width) return (TLane.Load(ref *row), TLane.Load(ref *(row + width)));
+        if (columns == 2 * width) return (TLane.Load(ref *row), TLane.Load(ref *(row + vectorStride)));
         // A ragged row: through a zeroed spill, element by element (inlined, as everything in Run must be).
         Unsafe.SkipInit(out TileRowSpill spill);
         ref float first = ref spill[0];
@@ -319,11 +380,16 @@ internal static unsafe class GemmTile<TLane, TVec>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns, bool finish, in TileEpilogue epilogue)
+    private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns, bool finish, in TileEpilogue epilogue) =>
+        StoreRow(v0, v1, row, rowIndex, columns, finish, epilogue, TLane.Count);
+
+    /// <summary>As above, a full row's second vector <paramref name="vectorStride"/> floats after its first (a ragged row's are adjacent).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(TVec v0, TVec v1, float* row, nint rowIndex, int columns, bool finish, in TileEpilogue epilogue, nint vectorStride)
     {
         if (columns == 2 * TLane.Count)
         {
-            StoreFullRow(v0, v1, row, rowIndex, finish, epilogue);
+            StoreFullRow(v0, v1, row, rowIndex, 0, finish, epilogue, vectorStride);
             return;
         }
 

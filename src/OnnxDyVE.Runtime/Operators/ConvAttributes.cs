@@ -67,7 +67,9 @@ internal static class ConvAttributes
             SpetDelta: EffortAttributes.Threshold(attributes, DyveSchema.SpetDelta),
             SfmaDelta: EffortAttributes.Threshold(attributes, DyveSchema.SfmaDelta),
             InputScale: EffortAttributes.Scale(attributes, DyveSchema.InputScale),
-            SfmaPairs: SfmaPairs(attributes.GetInts(DyveSchema.SfmaPairs)));
+            SfmaPairs: SfmaPairs(attributes.GetInts(DyveSchema.SfmaPairs)),
+            InputLayout: Layout(attributes, DyveSchema.InputLayout),
+            OutputLayout: Layout(attributes, DyveSchema.OutputLayout));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
         // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session
@@ -86,6 +88,13 @@ internal static class ConvAttributes
             if (channel is < 0 or > int.MaxValue) throw new ArgumentException($"attribute '{DyveSchema.SfmaPairs}' names input channel {channel}");
         return [.. values.Select(v => (int)v)];
     }
+
+    private static MapLayout Layout(IAttributeSource attributes, string name) => attributes.GetString(name) switch
+    {
+        null or DyveSchema.Layouts.Planar => MapLayout.Planar,
+        DyveSchema.Layouts.Blocked => MapLayout.Blocked,
+        string other => throw new ArgumentException($"attribute '{name}' is '{other}'; expected {DyveSchema.Layouts.Planar} or {DyveSchema.Layouts.Blocked}"),
+    };
 
     private static long[] Pair(long[]? values, string name)
     {

@@ -44,23 +44,26 @@ internal sealed class ConvOperator : DyveOperator
     {
         var x = context.Input(0) ?? throw new ArgumentException("input X is missing");
         var w = context.Input(1) ?? throw new ArgumentException("input W is missing");
-        if (x.Shape.Length != 4)
-            throw new ArgumentException($"input X has rank {x.Shape.Length}; DyveConv takes N x C x H x W");
-        long[] output = [x.Shape[0], -1, -1, -1];
-        if (w.Shape.Length == 4 && Array.TrueForAll(w.Shape, d => d > 0))
+        if (w.Shape.Length != 4 || !Array.TrueForAll(w.Shape, d => d > 0))
         {
-            ConvSpec spec = ConvAttributes.Read(context, w.Shape);
-            output[1] = spec.OutputChannels;
-            if (x.Shape[1] > 0 && x.Shape[1] != spec.InputChannels)
-                throw new ArgumentException($"input X has {x.Shape[1]} channels, W expects {spec.InputChannels} ({spec.InputChannelsPerGroup} per group x group {spec.Group})");
-            if (x.Shape[2] > 0 && x.Shape[3] > 0)
-            {
-                ConvGeometry geometry = spec.Geometry(checked((int)x.Shape[2]), checked((int)x.Shape[3]));
-                output[2] = geometry.OutputHeight;
-                output[3] = geometry.OutputWidth;
-            }
+            // Without W's shape the layouts are still known: they fix the output's rank.
+            bool blocked = context.GetString(OnnxDyVE.Schema.DyveSchema.OutputLayout) == OnnxDyVE.Schema.DyveSchema.Layouts.Blocked;
+            context.SetOutput(0, OrtElementType.Float,
+                MapShape.Dimensions(blocked ? MapLayout.Blocked : MapLayout.Planar, x.Shape.Length > 0 ? x.Shape[0] : -1, -1, -1, -1));
+            return;
         }
-        context.SetOutput(0, OrtElementType.Float, output);
+        ConvSpec spec = ConvAttributes.Read(context, w.Shape);
+        var input = MapShape.Read(x.Shape, spec.InputLayout, spec.InputChannels, "X");
+        long[] output = [input.Batch, spec.OutputChannels, -1, -1];
+        if (input.Channels > 0 && input.Channels != spec.InputChannels)
+            throw new ArgumentException($"input X has {input.Channels} channels, W expects {spec.InputChannels} ({spec.InputChannelsPerGroup} per group x group {spec.Group})");
+        if (input.Height > 0 && input.Width > 0)
+        {
+            ConvGeometry geometry = spec.Geometry(checked((int)input.Height), checked((int)input.Width));
+            output[2] = geometry.OutputHeight;
+            output[3] = geometry.OutputWidth;
+        }
+        context.SetOutput(0, OrtElementType.Float, MapShape.Dimensions(spec.OutputLayout, output[0], output[1], output[2], output[3]));
     }
 }
 
@@ -78,13 +81,15 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         Span<long> shape = stackalloc long[KernelContext.MaxRank];
         int rank = context.Input(0, shape, out OrtElementType type, out void* x);
         TensorChecks.RequireFloat(type, "X");
-        if (rank != 4) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; DyveConv takes N x C x H x W");
-        int batch = TensorChecks.Dimension(shape[0], "X", 0);
-        int channels = TensorChecks.Dimension(shape[1], "X", 1);
-        int height = TensorChecks.Dimension(shape[2], "X", 2);
-        int width = TensorChecks.Dimension(shape[3], "X", 3);
+        ConvSpec spec = kernel.Spec;
+        if (rank < 0) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; DyveConv takes N x C x H x W");
+        var input = MapShape.Read(shape[..rank], spec.InputLayout, spec.InputChannels, "X");
+        int batch = TensorChecks.Dimension(input.Batch, "X", 0);
+        int channels = TensorChecks.Dimension(input.Channels, "X", 1);
+        int height = TensorChecks.Dimension(input.Height, "X", 2);
+        int width = TensorChecks.Dimension(input.Width, "X", 3);
         ConvWork work = kernel.Plan(batch, channels, height, width, effort: RunEffort.Read(context, ConvOperator.EffortInput, shape));
-        float* y = context.Output(0, [batch, kernel.Spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth]);
+        float* y = context.Output(0, MapShape.Dimensions(spec.OutputLayout, batch, spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth));
         float* shared = kernel.RentRunScratch(work);
         for (int phase = 0; phase < work.PhaseCount; phase++)
         {

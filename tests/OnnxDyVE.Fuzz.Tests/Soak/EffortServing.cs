@@ -68,7 +68,8 @@ internal sealed class EffortServing : IDisposable
         var locations = new ModelLocations(shared, Path.Combine(Path.GetTempPath(), "onnxdyve-fuzz-tests"));
         ResolvedModel resolved = new ModelResolver(ModelCatalog.Default, locations).Resolve("cifar10_quick");
         CaffeConversion conversion = CatalogConversion.Convert(resolved);
-        ModelProto model = DyveRewriter.Rewrite(conversion.Model).Model;
+        // Planar: SDSS does not run on blocked maps.
+        ModelProto model = BlockedLayout.Remove(DyveRewriter.Rewrite(conversion.Model).Model);
         CalibrationImages images = CalibrationImages.Load(locations.DataFolder(resolved.Entry.CalibrationData!)!, conversion.Preprocessing!, imageCount, seed: 3);
         IReadOnlyDictionary<string, NodeScales> scales = ActivationScales.Measure(model, images, threads: 1);
         foreach (NodeProto node in SdssNodes.Find(model))

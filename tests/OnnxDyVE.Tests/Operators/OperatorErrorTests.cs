@@ -28,6 +28,41 @@ public sealed class OperatorErrorTests
     }
 
     [Fact]
+    public void Conv_unknown_layout()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, String(Schema.DyveSchema.InputLayout, "NHWC"));
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "input_layout", "NHWC");
+    }
+
+    [Fact]
+    public void Conv_blocked_input_of_rank_4()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, String(Schema.DyveSchema.InputLayout, Schema.DyveSchema.Layouts.Blocked));
+        ClearInputShape(model);
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "16");
+    }
+
+    [Fact]
+    public void Conv_blocked_input_with_too_many_blocks()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, String(Schema.DyveSchema.InputLayout, Schema.DyveSchema.Layouts.Blocked));
+        ClearInputShape(model);
+        AssertFails(model, FloatInput([1, 2, 6, 6, 16]), LayerModels.DyveConvNode, "2 blocks", "4 channels");
+    }
+
+    [Fact]
+    public void Conv_blocked_output_with_an_approximate_mechanism()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, String(Schema.DyveSchema.OutputLayout, Schema.DyveSchema.Layouts.Blocked));
+        SetAttribute(model, new AttributeProto { Name = Schema.DyveSchema.SdssDelta, Type = AttributeProto.Types.AttributeType.Float, F = 0.5f });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "blocked", "sdss_delta");
+    }
+
+    [Fact]
     public void Conv_input_channels_differ_from_weights()
     {
         ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
@@ -193,6 +228,12 @@ public sealed class OperatorErrorTests
         if (existing is not null) node.Attribute.Remove(existing);
         node.Attribute.Add(attribute);
     }
+
+    private static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    /// <summary>Leaves the graph input's shape to the caller, so ORT's own checks against it do not answer first.</summary>
+    private static void ClearInputShape(ModelProto model) => model.Graph.Input[0].Type.TensorType.Shape = null;
 
     private static AttributeProto Ints(string name, params long[] values)
     {

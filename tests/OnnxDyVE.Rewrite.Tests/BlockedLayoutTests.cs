@@ -1,0 +1,159 @@
+namespace OnnxDyVE.Rewrite.Tests;
+
+/// <summary>
+/// The blocked layout the rewriter gives tensors that flow only between exact DyveConv nodes: which tensors get it,
+/// which do not and why, and that the model computes what the original does either way.
+/// </summary>
+public sealed class BlockedLayoutTests
+{
+    /// <summary>
+    /// A fire module (squeeze, two expands, Concat on channels) between a first convolution and a pooled,
+    /// padded 1x1 classifier, as in SqueezeNet: the squeeze's and expands' tensors and the Concat are blocked; the
+    /// first convolution's output (read by the squeeze only) too; MaxPool's input and the graph output are not.
+    /// </summary>
+    [Fact]
+    public void A_fire_module_is_blocked_between_its_convolutions_and_nowhere_else()
+    {
+        var builder = new ModelBuilder(seed: 3);
+        string x = builder.Input("x", 2, 3, 15, 15);
+        string y = builder.Node("Relu", "relu1", [builder.Node("Conv", "conv1", [x, builder.Weights("w1", [32, 3, 3, 3]), builder.Weights("b1", [32])],
+            OnnxProto.Ints("strides", 2, 2))]);
+        string squeeze = builder.Node("Relu", "squeeze_relu", [builder.Node("Conv", "squeeze", [y, builder.Weights("ws", [16, 32, 1, 1]), builder.Weights("bs", [16])])]);
+        string left = builder.Node("Relu", "left_relu", [builder.Node("Conv", "left", [squeeze, builder.Weights("wl", [32, 16, 1, 1]), builder.Weights("bl", [32])])]);
+        string right = builder.Node("Relu", "right_relu", [builder.Node("Conv", "right", [squeeze, builder.Weights("wr", [16, 16, 3, 3]), builder.Weights("br", [16])],
+            OnnxProto.Ints("pads", 1, 1, 1, 1))]);
+        string joined = builder.Node("Concat", "concat", [left, right], OnnxProto.Int("axis", 1));
+        string next = builder.Node("Conv", "next", [joined, builder.Weights("wn", [24, 48, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string pooled = builder.Node("MaxPool", "pool", [next], OnnxProto.Ints("kernel_shape", 2, 2), OnnxProto.Ints("strides", 2, 2));
+        string classifier = builder.Node("Conv", "classifier", [pooled, builder.Weights("wc", [10, 24, 1, 1])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        ModelProto original = builder.Output(classifier).Build();
+
+        RewriteResult result = DyveRewriter.Rewrite(original);
+        ModelProto rewritten = result.Model;
+
+        Assert.Equal(["relu1", "squeeze_relu", "left_relu", "right_relu", "concat"], BlockedTensors(rewritten));
+        Assert.Equal(5, result.Report.BlockedTensors);
+        Assert.Equal((Planar, Blocked), Layouts(rewritten, "conv1"));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "squeeze"));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "left"));
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "next"));
+        Assert.Equal((Planar, Planar), Layouts(rewritten, "classifier"));
+        Equivalence.AssertSameOutputs(original, rewritten, 1, 2);
+    }
+
+    /// <summary>A Concat joins whole blocks only: a part of 24 channels keeps it and every part planar.</summary>
+    [Fact]
+    public void A_concat_of_a_part_that_is_not_whole_blocks_stays_planar()
+    {
+        var builder = new ModelBuilder(seed: 4);
+        string x = builder.Input("x", 1, 8, 9, 9);
+        string a = builder.Node("Conv", "a", [x, builder.Weights("wa", [16, 8, 1, 1])]);
+        string b = builder.Node("Conv", "b", [x, builder.Weights("wb", [24, 8, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string joined = builder.Node("Concat", "concat", [a, b], OnnxProto.Int("axis", -3));
+        string y = builder.Node("Conv", "c", [joined, builder.Weights("wc", [8, 40, 1, 1])]);
+        ModelProto original = builder.Output(y).Build();
+
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Empty(BlockedTensors(rewritten));
+        Assert.Equal(-3, rewritten.Graph.Node.Single(n => n.Name == "concat").Attribute.Single(a => a.Name == "axis").I);
+        Equivalence.AssertSameOutputs(original, rewritten, 1);
+    }
+
+    /// <summary>
+    /// A negative Concat axis becomes 1 when the Concat is blocked (-3 would now name the height); a tensor a stock node
+    /// also reads, a group convolution's, and one an approximate mechanism's node reads all stay planar.
+    /// </summary>
+    [Fact]
+    public void Only_tensors_between_exact_one_group_DyveConvs_are_blocked()
+    {
+        var builder = new ModelBuilder(seed: 5);
+        string x = builder.Input("x", 1, 16, 10, 10);
+        string a = builder.Node("Conv", "a", [x, builder.Weights("wa", [16, 16, 1, 1])]);
+        string b = builder.Node("Conv", "b", [x, builder.Weights("wb", [16, 16, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string joined = builder.Node("Concat", "concat", [a, b], OnnxProto.Int("axis", -3));
+        string c = builder.Node("Conv", "c", [joined, builder.Weights("wc", [32, 32, 1, 1])]);
+        string shared = builder.Node("Conv", "shared", [c, builder.Weights("wd", [16, 32, 1, 1])]);
+        string sum = builder.Node("Add", "add", [shared, builder.Node("Conv", "e", [shared, builder.Weights("we", [16, 16, 1, 1])])]);
+        string grouped = builder.Node("Conv", "grouped", [sum, builder.Weights("wg", [16, 8, 3, 3])], OnnxProto.Int("group", 2), OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string sampled = builder.Node("Conv", "sampled", [grouped, builder.Weights("wf", [16, 16, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string y = builder.Node("Conv", "last", [sampled, builder.Weights("wz", [16, 16, 1, 1])]);
+        ModelProto original = builder.Output(y).Build();
+        ModelProto planar = BlockedLayout.Remove(DyveRewriter.Rewrite(original).Model);
+        NodeProto node = planar.Graph.Node.Single(n => n.Name == "sampled");
+        node.Attribute.Add(OnnxProto.Float(DyveSchema.SdssDelta, 0.1f));
+
+        ModelProto blocked = BlockedLayout.Apply(planar, out int count);
+
+        // "shared" is also read by Add; "grouped" writes the one tensor "sampled" reads; "sampled" runs SDSS.
+        Assert.Equal(["a", "b", "concat", "c"], BlockedTensors(blocked));
+        Assert.Equal(4, count);
+        Assert.Equal(1, blocked.Graph.Node.Single(n => n.Name == "concat").Attribute.Single(a => a.Name == "axis").I);
+        Equivalence.AssertSameOutputs(original, blocked, 1);
+    }
+
+    /// <summary>Beyond the longest reduction blocked maps pay for, a convolution reads and writes planar maps; its neighbours' other tensors may still be blocked.</summary>
+    [Fact]
+    public void A_convolution_with_a_long_reduction_keeps_planar_maps()
+    {
+        var builder = new ModelBuilder(seed: 8);
+        string x = builder.Input("x", 1, 8, 6, 6);
+        string a = builder.Node("Conv", "a", [x, builder.Weights("wa", [257, 8, 1, 1])]);
+        string b = builder.Node("Conv", "b", [a, builder.Weights("wb", [16, 257, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string c = builder.Node("Conv", "c", [b, builder.Weights("wc", [16, 16, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string y = builder.Node("Conv", "d", [c, builder.Weights("wd", [8, 16, 1, 1])]);
+        ModelProto original = builder.Output(y).Build();
+        Assert.True(257 * 9 > DyveSchema.Layouts.MaximumBlockedReduction);
+
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Equal(["c"], BlockedTensors(rewritten));
+        Assert.Equal((Planar, Planar), Layouts(rewritten, "b"));
+        Assert.Equal((Planar, Blocked), Layouts(rewritten, "c"));
+        Equivalence.AssertSameOutputs(original, rewritten, 1);
+    }
+
+    [Fact]
+    public void Applying_twice_changes_nothing_and_removing_gives_back_the_planar_model()
+    {
+        var builder = new ModelBuilder(seed: 6);
+        string x = builder.Input("x", 1, 4, 8, 8);
+        string a = builder.Node("Conv", "a", [x, builder.Weights("wa", [16, 4, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string y = builder.Node("Conv", "b", [a, builder.Weights("wb", [8, 16, 1, 1])]);
+        ModelProto original = builder.Output(y).Build();
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Equal(rewritten, BlockedLayout.Apply(rewritten, out int count));
+        Assert.Equal(1, count);
+        Assert.Equal(rewritten, DyveRewriter.Rewrite(rewritten).Model);
+        ModelProto planar = BlockedLayout.Remove(rewritten);
+        Assert.Empty(BlockedTensors(planar));
+        Assert.All(planar.Graph.Node, n => Assert.DoesNotContain(n.Attribute, a => a.Name is DyveSchema.InputLayout or DyveSchema.OutputLayout));
+        Equivalence.AssertSameOutputs(original, planar, 1);
+        Equivalence.AssertSameOutputs(original, StockRestorer.Restore(rewritten), 1);
+    }
+
+    private const string Planar = DyveSchema.Layouts.Planar;
+    private const string Blocked = DyveSchema.Layouts.Blocked;
+
+    private static (string Input, string Output) Layouts(ModelProto model, string node)
+    {
+        NodeProto n = model.Graph.Node.Single(n => n.Name == node);
+        string Get(string name) => n.Attribute.SingleOrDefault(a => a.Name == name)?.S.ToStringUtf8() ?? Planar;
+        return (Get(DyveSchema.InputLayout), Get(DyveSchema.OutputLayout));
+    }
+
+    /// <summary>The tensors written blocked (by a DyveConv whose output is blocked, or a Concat of blocked tensors), in graph order.</summary>
+    private static List<string> BlockedTensors(ModelProto model)
+    {
+        var blocked = new List<string>();
+        foreach (NodeProto node in model.Graph.Node)
+        {
+            bool written = node.OpType == DyveSchema.ConvOp
+                ? node.Attribute.Any(a => a.Name == DyveSchema.OutputLayout && a.S.ToStringUtf8() == Blocked)
+                : node.OpType == "Concat" && node.Input.All(blocked.Contains);
+            if (written) blocked.Add(node.Output[0]);
+        }
+        return blocked;
+    }
+}

@@ -1,0 +1,169 @@
+using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels;
+using OnnxDyVE.Kernels.Conv;
+using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Tests.Support;
+
+namespace OnnxDyVE.Tests.Kernels;
+
+/// <summary>
+/// Blocked maps (N x C/16 x H x W x 16) in, out or both, on every vector path, against the scalar reference on planar
+/// maps: one-group random shapes (1x1 and spatial, padded and not, strided) and hand-picked ones whose channel counts
+/// end mid-block or make an odd number of blocks (AVX-512's last panel then half used).
+/// </summary>
+public sealed unsafe class BlockedConvTests
+{
+    private const int Block = 16;
+    private const int ShapeCount = 60;
+
+    private static readonly (MapLayout Input, MapLayout Output)[] Layouts =
+        [(MapLayout.Blocked, MapLayout.Blocked), (MapLayout.Planar, MapLayout.Blocked), (MapLayout.Blocked, MapLayout.Planar)];
+
+    public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(ShapeCount);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_scalar_reference_in_every_layout(SimdPath path, int shape) =>
+        AssertMatches(RandomLayers.ConvForKernel(shape) with { Group = 1 }, shape, path);
+
+    public static TheoryData<SimdPath, int> EdgeCases()
+    {
+        var cases = new TheoryData<SimdPath, int>();
+        foreach (SimdPath path in KernelSpecs.AvailablePaths())
+            for (int shape = 0; shape < EdgeLayers.Length; shape++)
+                cases.Add(path, shape);
+        return cases;
+    }
+
+    private static readonly ConvLayer[] EdgeLayers =
+    [
+        // SqueezeNet's squeeze and expand shapes, scaled down: one block out, one block in, 3 blocks out.
+        new(1, 96, 9, 9, 16, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        new(2, 16, 7, 11, 64, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 40, 8, 8, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // Channels ending mid-block in and out, a clip whose lower bound is above zero (so padded lanes must be cleared).
+        new(1, 21, 6, 5, 37, 3, 3) { PadTop = 1, PadLeft = 0, PadBottom = 2, PadRight = 1, HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) },
+        // K beyond one block of 128 (partial sums through the blocked output), strided with padding, dilated.
+        new(1, 80, 7, 7, 33, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        new(2, 3, 23, 19, 20, 7, 7) { StrideHeight = 2, StrideWidth = 2, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 17, 12, 12, 18, 3, 3) { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+    ];
+
+    [Theory]
+    [MemberData(nameof(EdgeCases))]
+    public void Edge_shapes_match_scalar_reference_in_every_layout(SimdPath path, int shape) =>
+        AssertMatches(EdgeLayers[shape], 700 + shape, path);
+
+    /// <summary>Zero maps in a blocked input are found by its padded copy and left out, exactly, and counted.</summary>
+    [Theory]
+    [MemberData(nameof(EdgeCases))]
+    public void Zero_maps_in_blocked_input_are_skipped_exactly(SimdPath path, int shape)
+    {
+        ConvLayer layer = EdgeLayers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
+        float[] input = LayerParameters.Uniform(new Random(900 + shape), LayerParameters.Count(layer.InputShape()));
+        int plane = layer.Height * layer.Width;
+        var zero = new HashSet<int>();
+        for (int map = 0; map < layer.Batch * layer.InputChannels; map += 3)
+        {
+            Array.Clear(input, map * plane, plane);
+            zero.Add(map);
+        }
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        string context = $"shape {shape} on {path}: {layer}";
+        CounterValues before = kernel.Counters.Read();
+        float[] output = Run(kernel, work, ToBlocked(input, layer.Batch, layer.InputChannels, plane), layer, context);
+        OutputComparison.AssertClose(reference, output, context);
+        long macsPerMap = (long)layer.OutputChannels * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
+        long dense = macsPerMap * layer.Batch * layer.InputChannels;
+        // Read in place (no padding to add) nothing is copied, so nothing is found: dense, as a planar 1x1 convolution.
+        long expected = work.PackTaskCount == 0 ? dense : dense - macsPerMap * zero.Count;
+        Assert.Equal(expected, (kernel.Counters.Read() - before).ExecutedMacs);
+    }
+
+    [Fact]
+    public void Blocked_layouts_are_refused_with_group_or_an_approximate_mechanism()
+    {
+        var blocked = new ConvSpec(32, 32, 3, 3, OutputLayout: MapLayout.Blocked);
+        Assert.Contains("blocked", Assert.Throws<ArgumentException>(() => (blocked with { Group = 2 }).Validate()).Message);
+        Assert.Contains("blocked", Assert.Throws<ArgumentException>(() => (blocked with { SdssDelta = 0.1f }).Validate()).Message);
+        Assert.Contains("blocked", Assert.Throws<ArgumentException>(() => (blocked with { SfmaDelta = 0.1f }).Validate()).Message);
+        Assert.Contains("blocked", Assert.Throws<ArgumentException>(() =>
+            (blocked with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Planar, SpetPrefix = 0.5f, Activation = Activation.Relu }).Validate()).Message);
+        var kernel = new ConvKernel(blocked, new float[32 * 32 * 9], [], SimdPaths.Best);
+        Assert.Contains("blocked", Assert.Throws<ArgumentException>(() => kernel.Plan(1, 32, 8, 8, ConvAlgorithm.PaddedTaps)).Message);
+    }
+
+    private static void AssertMatches(ConvLayer layer, int seed, SimdPath path)
+    {
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed);
+        float[] input = LayerParameters.Uniform(new Random(20_000 + seed), LayerParameters.Count(layer.InputShape()));
+        double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        int plane = layer.Height * layer.Width;
+        foreach ((MapLayout inputLayout, MapLayout outputLayout) in Layouts)
+        {
+            ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout };
+            var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+            string context = $"seed {seed} on {path}, {inputLayout} in, {outputLayout} out: {layer}";
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+            Assert.Equal(ConvAlgorithm.PositionTiles, work.Algorithm);
+            float[] x = inputLayout == MapLayout.Blocked ? ToBlocked(input, layer.Batch, layer.InputChannels, plane) : input;
+            CounterValues before = kernel.Counters.Read();
+            float[] output = Run(kernel, work, x, layer, context);
+            long dense = (long)layer.Batch * layer.OutputChannels * layer.InputChannels * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
+            Assert.Equal(dense, (kernel.Counters.Read() - before).DenseMacs);
+            OutputComparison.AssertClose(expected, output, context);
+        }
+    }
+
+    /// <summary>Runs the kernel into guarded memory; a blocked output is checked for zero padded lanes and returned planar.</summary>
+    private static float[] Run(ConvKernel kernel, ConvWork work, float[] input, ConvLayer layer, string context)
+    {
+        int outputPlane = work.Geometry.OutputSize;
+        bool blocked = kernel.Spec.OutputLayout == MapLayout.Blocked;
+        int channels = blocked ? Blocks(layer.OutputChannels) * Block : layer.OutputChannels;
+        var output = new GuardedOutput(layer.Batch * channels * outputPlane);
+        fixed (float* x = input)
+        fixed (float* y = output)
+        {
+            float* shared = kernel.RentRunScratch(work);
+            for (int phase = 0; phase < work.PhaseCount; phase++)
+                for (int task = 0; task < work.PhaseTasks(phase); task++)
+                    kernel.RunPhaseTask(work, phase, x, y, shared, task);
+        }
+        output.AssertGuardsIntact(context);
+        float[] values = output.Values.ToArray();
+        return blocked ? ToPlanar(values, layer.Batch, layer.OutputChannels, outputPlane, context) : values;
+    }
+
+    private static int Blocks(int channels) => (channels + Block - 1) / Block;
+
+    /// <summary>N x C x P as N x C/16 x P x 16, the lanes past C NaN: a kernel that reads them fails the comparison.</summary>
+    private static float[] ToBlocked(float[] planar, int batch, int channels, int plane)
+    {
+        var blocked = new float[batch * Blocks(channels) * Block * plane];
+        Array.Fill(blocked, float.NaN);
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int p = 0; p < plane; p++)
+                    blocked[((n * Blocks(channels) + c / Block) * plane + p) * Block + c % Block] = planar[(n * channels + c) * plane + p];
+        return blocked;
+    }
+
+    private static float[] ToPlanar(float[] blocked, int batch, int channels, int plane, string context)
+    {
+        var planar = new float[batch * channels * plane];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < Blocks(channels) * Block; c++)
+                for (int p = 0; p < plane; p++)
+                {
+                    float value = blocked[((n * Blocks(channels) + c / Block) * plane + p) * Block + c % Block];
+                    if (c < channels) planar[(n * channels + c) * plane + p] = value;
+                    else Assert.True(value == 0, $"{context}: padded lane {c} of position {p} holds {value}, not 0");
+                }
+        return planar;
+    }
+}
