@@ -12,6 +12,16 @@ public static class DyveSchema
     public const string ConvOp = "DyveConv";
     public const string GemmOp = "DyveGemm";
 
+    /// <summary>
+    /// ONNX MaxPool (2-D, one output, explicit pads, no dilation, floor rounding) over blocked maps: X is NCHW16c
+    /// (<see cref="InputLayout"/> must say so), Y as <see cref="OutputLayout"/> says. The rewriter puts it where a
+    /// MaxPool reads a blocked tensor, so the maps need not leave the layout between convolutions.
+    /// </summary>
+    public const string MaxPoolOp = "DyveMaxPool";
+
+    /// <summary>Int attribute of DyveMaxPool, positive: the channels of X, which its blocked shape rounds up to whole blocks.</summary>
+    public const string Channels = "channels";
+
     /// <summary>String attribute: the activation fused into the output, one of <see cref="ActivationKinds"/>.</summary>
     public const string Activation = "activation";
     /// <summary>Float attribute: leaky_relu's slope for negative inputs.</summary>

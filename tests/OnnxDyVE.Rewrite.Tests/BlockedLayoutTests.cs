@@ -9,7 +9,8 @@ public sealed class BlockedLayoutTests
     /// <summary>
     /// A fire module (squeeze, two expands, Concat on channels) between a first convolution and a pooled,
     /// padded 1x1 classifier, as in SqueezeNet: the squeeze's and expands' tensors and the Concat are blocked; the
-    /// first convolution's output (read by the squeeze only) too; MaxPool's input and the graph output are not.
+    /// first convolution's output (read by the squeeze only) too, and the pooled convolution's, which a DyveMaxPool
+    /// reads and writes planar for the padded 1x1 classifier; the graph output is not.
     /// </summary>
     [Fact]
     public void A_fire_module_is_blocked_between_its_convolutions_and_nowhere_else()
@@ -31,12 +32,14 @@ public sealed class BlockedLayoutTests
         RewriteResult result = DyveRewriter.Rewrite(original);
         ModelProto rewritten = result.Model;
 
-        Assert.Equal(["relu1", "squeeze_relu", "left_relu", "right_relu", "concat"], BlockedTensors(rewritten));
-        Assert.Equal(5, result.Report.BlockedTensors);
+        Assert.Equal(["relu1", "squeeze_relu", "left_relu", "right_relu", "concat", "next"], BlockedTensors(rewritten));
+        Assert.Equal(6, result.Report.BlockedTensors);
         Assert.Equal((Planar, Blocked), Layouts(rewritten, "conv1"));
         Assert.Equal((Blocked, Blocked), Layouts(rewritten, "squeeze"));
         Assert.Equal((Blocked, Blocked), Layouts(rewritten, "left"));
-        Assert.Equal((Blocked, Planar), Layouts(rewritten, "next"));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "next"));
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "pool"));
+        Assert.Equal(DyveSchema.MaxPoolOp, rewritten.Graph.Node.Single(n => n.Name == "pool").OpType);
         Assert.Equal((Planar, Planar), Layouts(rewritten, "classifier"));
         Equivalence.AssertSameOutputs(original, rewritten, 1, 2);
     }
@@ -113,6 +116,36 @@ public sealed class BlockedLayoutTests
         Equivalence.AssertSameOutputs(original, rewritten, 1);
     }
 
+    /// <summary>
+    /// A MaxPool between blocked convolutions keeps the maps blocked on both sides (a DyveMaxPool); one DyveMaxPool does not
+    /// compute (ceil rounding) stays ONNX's, with planar maps around it; restoring gives ONNX MaxPool back.
+    /// </summary>
+    [Fact]
+    public void Max_pools_between_convolutions_keep_the_maps_blocked()
+    {
+        var builder = new ModelBuilder(seed: 9);
+        string x = builder.Input("x", 2, 3, 21, 21);
+        string a = builder.Node("Relu", "a_relu", [builder.Node("Conv", "a", [x, builder.Weights("wa", [20, 3, 3, 3]), builder.Weights("ba", [20])])]);
+        string pooled = builder.Node("MaxPool", "pool", [a], OnnxProto.Ints("kernel_shape", 3, 3), OnnxProto.Ints("strides", 2, 2), OnnxProto.Ints("pads", 1, 0, 1, 1));
+        string b = builder.Node("Relu", "b_relu", [builder.Node("Conv", "b", [pooled, builder.Weights("wb", [16, 20, 1, 1]), builder.Weights("bb", [16])])]);
+        string ceiled = builder.Node("MaxPool", "ceiled", [b], OnnxProto.Ints("kernel_shape", 2, 2), OnnxProto.Ints("strides", 2, 2), OnnxProto.Int("ceil_mode", 1));
+        string y = builder.Node("Conv", "c", [ceiled, builder.Weights("wc", [8, 16, 3, 3])]);
+        ModelProto original = builder.Output(y).Build();
+
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Equal(["a_relu", "pool"], BlockedTensors(rewritten));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "pool"));
+        Assert.Equal(20, rewritten.Graph.Node.Single(n => n.Name == "pool").Attribute.Single(a => a.Name == DyveSchema.Channels).I);
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "b"));
+        Assert.Equal("MaxPool", rewritten.Graph.Node.Single(n => n.Name == "ceiled").OpType);
+        Equivalence.AssertSameOutputs(original, rewritten, 1, 2);
+        ModelProto restored = StockRestorer.Restore(rewritten);
+        Assert.Equal(["MaxPool", "MaxPool"], restored.Graph.Node.Where(n => n.OpType.Contains("Pool")).Select(n => n.OpType));
+        Assert.DoesNotContain(restored.Graph.Node, n => n.Domain == DyveSchema.Domain);
+        Equivalence.AssertSameOutputs(original, restored, 1);
+    }
+
     [Fact]
     public void Applying_twice_changes_nothing_and_removing_gives_back_the_planar_model()
     {
@@ -149,7 +182,7 @@ public sealed class BlockedLayoutTests
         var blocked = new List<string>();
         foreach (NodeProto node in model.Graph.Node)
         {
-            bool written = node.OpType == DyveSchema.ConvOp
+            bool written = node.OpType is DyveSchema.ConvOp or DyveSchema.MaxPoolOp
                 ? node.Attribute.Any(a => a.Name == DyveSchema.OutputLayout && a.S.ToStringUtf8() == Blocked)
                 : node.OpType == "Concat" && node.Input.All(blocked.Contains);
             if (written) blocked.Add(node.Output[0]);

@@ -6,7 +6,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// <summary>
 /// Gives the blocked layout (<see cref="DyveSchema.Layouts.Blocked"/>) to the tensors that flow only between exact
 /// DyveConv nodes of one group (with K up to <see cref="DyveSchema.Layouts.MaximumBlockedReduction"/>), directly or through
-/// Concat on the channel axis in whole blocks, and takes it away again.
+/// Concat on the channel axis in whole blocks or MaxPool (which becomes <see cref="DyveSchema.MaxPoolOp"/>), and takes it
+/// away again.
 /// </summary>
 /// <remarks>
 /// Why: MLAS runs a network's convolutions in its NCHWc layout from the first to the last, so each reads a handful of
@@ -36,6 +37,17 @@ public static class BlockedLayout
                 // Channel blocks are axis 1 of the rank-5 tensor too; a negative axis would now count from a different end.
                 node.Attribute.Single(a => a.Name == "axis").I = 1;
             }
+            else if (IsSimpleMaxPool(node) && blocked.TryGetValue(node.Input[0], out int channels))
+            {
+                // Reads blocked maps (ORT would reorder them into its own layout and back); writes them where its readers can read them.
+                node.Domain = DyveSchema.Domain;
+                node.OpType = DyveSchema.MaxPoolOp;
+                for (int i = node.Attribute.Count - 1; i >= 0; i--)
+                    if (node.Attribute[i].Name is not ("kernel_shape" or "strides" or "pads")) node.Attribute.RemoveAt(i);
+                node.Attribute.Add(OnnxProto.Int(DyveSchema.Channels, channels));
+                node.Attribute.Add(OnnxProto.String(DyveSchema.InputLayout, DyveSchema.Layouts.Blocked));
+                if (blocked.ContainsKey(node.Output[0])) node.Attribute.Add(OnnxProto.String(DyveSchema.OutputLayout, DyveSchema.Layouts.Blocked));
+            }
         }
         // Their declared shapes are NCHW's: dropped, ORT infers the blocked ones from the nodes.
         for (int i = result.Graph.ValueInfo.Count - 1; i >= 0; i--)
@@ -44,15 +56,30 @@ public static class BlockedLayout
         return result;
     }
 
-    /// <summary>A copy of <paramref name="model"/> with every tensor planar: the layout attributes dropped.</summary>
+    /// <summary>
+    /// A copy of <paramref name="model"/> with every tensor planar: the layout attributes dropped, every DyveMaxPool an
+    /// ONNX MaxPool again.
+    /// </summary>
     public static ModelProto Remove(ModelProto model)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
         ModelProto result = model.Clone();
-        foreach (NodeProto node in result.Graph.Node.Where(IsConv))
+        foreach (NodeProto node in result.Graph.Node)
+        {
+            bool pool = IsPool(node);
+            if (!pool && !IsConv(node)) continue;
+            if (pool)
+            {
+                node.Domain = "";
+                node.OpType = OpTypes.MaxPool;
+            }
             for (int i = node.Attribute.Count - 1; i >= 0; i--)
-                if (node.Attribute[i].Name is DyveSchema.InputLayout or DyveSchema.OutputLayout) node.Attribute.RemoveAt(i);
+            {
+                string name = node.Attribute[i].Name;
+                if (name is DyveSchema.InputLayout or DyveSchema.OutputLayout || (pool && name == DyveSchema.Channels)) node.Attribute.RemoveAt(i);
+            }
+        }
         return result;
     }
 
@@ -65,6 +92,8 @@ public static class BlockedLayout
             if (IsExactConv(node, graph) is int outputs) channels[node.Output[0]] = outputs;
             else if (IsChannelConcat(node) && node.Input.All(channels.ContainsKey))
                 channels[node.Output[0]] = node.Input.Sum(i => channels[i]);
+            else if (IsSimpleMaxPool(node) && channels.TryGetValue(node.Input[0], out int pooled))
+                channels[node.Output[0]] = pooled;
         }
         var blocked = new Dictionary<string, int>(channels);
         for (bool changed = true; changed;)
@@ -89,18 +118,39 @@ public static class BlockedLayout
         // A Concat joins whole blocks only: every part blocked, each a whole number of blocks.
         if (OpTypes.Is(producer, OpTypes.Concat)
             && !producer.Input.All(i => blocked.TryGetValue(i, out int c) && c % DyveSchema.Layouts.Block == 0)) return false;
+        if (OpTypes.Is(producer, OpTypes.MaxPool) && !blocked.ContainsKey(producer.Input[0])) return false;
         foreach (NodeProto reader in graph.Readers(tensor))
         {
             if (IsExactConv(reader, graph) is not null)
             {
                 if (reader.Input.Skip(1).Contains(tensor) || IsPaddedPointwise(reader, graph)) return false;
             }
-            else if (!IsChannelConcat(reader) || !blocked.ContainsKey(reader.Output[0])) return false;
+            // A MaxPool reads blocked maps whatever it writes.
+            else if (!IsSimpleMaxPool(reader) && (!IsChannelConcat(reader) || !blocked.ContainsKey(reader.Output[0]))) return false;
         }
         return true;
     }
 
     private static bool IsConv(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.ConvOp;
+
+    private static bool IsPool(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.MaxPoolOp;
+
+    /// <summary>
+    /// A MaxPool DyveMaxPool computes: 2-D, one output, explicit pads smaller than the kernel, no dilation, floor rounding,
+    /// default storage order.
+    /// </summary>
+    private static bool IsSimpleMaxPool(NodeProto node)
+    {
+        if (!OpTypes.Is(node, OpTypes.MaxPool) || node.Input.Count != 1 || node.Output.Count is 0 or > 2 || (node.Output.Count == 2 && node.Output[1].Length > 0))
+            return false;
+        AttributeProto? Get(string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
+        if (Get("kernel_shape")?.Ints is not { Count: 2 } kernel || kernel.Any(k => k <= 0)) return false;
+        if (Get("strides")?.Ints is { } strides && (strides.Count != 2 || strides.Any(s => s <= 0))) return false;
+        if (Get("pads")?.Ints is { } pads && (pads.Count != 4 || pads.Any(p => p < 0) || pads[0] >= kernel[0] || pads[2] >= kernel[0]
+            || pads[1] >= kernel[1] || pads[3] >= kernel[1])) return false;
+        if (Get("dilations")?.Ints is { } dilations && dilations.Any(d => d != 1)) return false;
+        return Get("auto_pad")?.S.ToStringUtf8() is null or "" or "NOTSET" && (Get("ceil_mode")?.I ?? 0) == 0 && (Get("storage_order")?.I ?? 0) == 0;
+    }
 
     /// <summary>
     /// The output channels of a DyveConv of one group that stays exact at every effort, with a reduction short enough for

@@ -15,6 +15,7 @@ internal static class OpTypes
     public const string Reshape = "Reshape";
     public const string Constant = "Constant";
     public const string Concat = "Concat";
+    public const string MaxPool = "MaxPool";
 
     /// <summary>The default ONNX domain is spelled "" or "ai.onnx".</summary>
     public static bool IsDefaultDomain(string domain) => domain is "" or "ai.onnx";

@@ -20,7 +20,8 @@ public static class StockRestorer
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
-        ModelProto result = model.Clone();
+        // Planar first: blocked tensors and DyveMaxPool exist only between DyVE operators.
+        ModelProto result = BlockedLayout.Remove(model);
         GraphProto graph = result.Graph;
         var names = new NameAllocator(graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)));
         long opset = result.OpsetImport.Where(o => OpTypes.IsDefaultDomain(o.Domain)).Select(o => o.Version).DefaultIfEmpty(0).Max();

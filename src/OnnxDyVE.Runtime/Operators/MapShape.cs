@@ -25,10 +25,10 @@ internal readonly record struct MapShape(long Batch, long Channels, long Height,
         }
         if (dimensions.Length != 5 || (dimensions[4] != Block && dimensions[4] != -1))
             throw new ArgumentException($"input {input} has shape [{string.Join(", ", dimensions.ToArray())}]; "
-                + $"DyveConv with {DyveSchema.InputLayout} {DyveSchema.Layouts.Blocked} takes N x C/{Block} x H x W x {Block}");
+                + $"with {DyveSchema.InputLayout} {DyveSchema.Layouts.Blocked} the node takes N x C/{Block} x H x W x {Block}");
         long blocks = (channels + Block - 1) / Block;
         if (dimensions[1] > 0 && dimensions[1] != blocks)
-            throw new ArgumentException($"input {input} has {dimensions[1]} blocks of {Block} channels, W expects {channels} channels ({blocks} blocks)");
+            throw new ArgumentException($"input {input} has {dimensions[1]} blocks of {Block} channels, the node takes {channels} channels ({blocks} blocks)");
         return new MapShape(dimensions[0], dimensions[1] > 0 ? channels : -1, dimensions[2], dimensions[3]);
     }
 

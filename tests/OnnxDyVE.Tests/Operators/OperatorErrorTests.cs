@@ -62,6 +62,39 @@ public sealed class OperatorErrorTests
         AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "blocked", "sdss_delta");
     }
 
+    [Theory]
+    [InlineData("ceil_mode", "ceil_mode")]
+    [InlineData("planar input", "blocked maps")]
+    [InlineData("no channels", "channels")]
+    [InlineData("pads", "pads")]
+    [InlineData("blocks", "blocks")]
+    public void MaxPool_refuses(string fault, string word)
+    {
+        var attributes = new List<AttributeProto>
+        {
+            Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 0, 0, 0, 0),
+            new() { Name = Schema.DyveSchema.Channels, Type = AttributeProto.Types.AttributeType.Int, I = 20 },
+            String(Schema.DyveSchema.InputLayout, Schema.DyveSchema.Layouts.Blocked),
+        };
+        long[] shape = [1, 2, 9, 9, 16];
+        switch (fault)
+        {
+            case "ceil_mode": attributes.Add(new AttributeProto { Name = "ceil_mode", Type = AttributeProto.Types.AttributeType.Int, I = 1 }); break;
+            case "planar input": attributes.RemoveAll(a => a.Name == Schema.DyveSchema.InputLayout); break;
+            case "no channels": attributes.RemoveAll(a => a.Name == Schema.DyveSchema.Channels); break;
+            case "pads": attributes[2] = Ints("pads", 3, 0, 0, 0); break;
+            case "blocks": shape = [1, 3, 9, 9, 16]; break;
+        }
+        var graph = new GraphProto { Name = "pool" };
+        graph.Input.Add(OnnxProto.FloatValue("X", null));
+        graph.Output.Add(OnnxProto.FloatValue("Y", null));
+        graph.Node.Add(OnnxProto.Node(Schema.DyveSchema.MaxPoolOp, Schema.DyveSchema.Domain, "the_pool", ["X"], ["Y"], attributes));
+        var model = new ModelProto { IrVersion = 7, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = Schema.DyveSchema.Domain, Version = Schema.DyveSchema.OpsetVersion });
+        AssertFails(model, FloatInput(shape), "the_pool", word);
+    }
+
     [Fact]
     public void Conv_input_channels_differ_from_weights()
     {
