@@ -302,7 +302,8 @@ public static class Calibrator
     private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs,
         IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images, CalibrationOptions options, float effort, CalibrationPass reference)
     {
-        using var runner = new EffortRunner(WithSettings(scaled, pairs, settings, 1f), "the model being calibrated", options.Threads);
+        // Exact layers blocked, as the written model will run them: a mechanism must beat the kernel it replaces there.
+        using var runner = new EffortRunner(BlockedLayout.Apply(WithSettings(scaled, pairs, settings, 1f), out _), "the model being calibrated", options.Threads);
         return runner.Run(images, effort, reference: reference);
     }
 
