@@ -132,9 +132,13 @@ public sealed class BlockedLayoutTests
         string y = builder.Node("Conv", "c", [ceiled, builder.Weights("wc", [8, 16, 3, 3])]);
         ModelProto original = builder.Output(y).Build();
 
-        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        RewriteResult result = DyveRewriter.Rewrite(original);
+        ModelProto rewritten = result.Model;
 
         Assert.Equal(["a_relu", "pool"], BlockedTensors(rewritten));
+        Assert.Equal(["a", "pool", "b", "c"], result.Report.Rewritten.Select(n => n.Name));
+        Assert.Equal(("MaxPool", DyveSchema.MaxPoolOp), result.Report.Rewritten.Where(n => n.Name == "pool").Select(n => (n.OriginalOp, n.NewOp)).Single());
+        Assert.Equal(["ceiled"], result.Report.Skipped.Where(n => n.OpType == "MaxPool").Select(n => n.Name));
         Assert.Equal((Blocked, Blocked), Layouts(rewritten, "pool"));
         Assert.Equal(20, rewritten.Graph.Node.Single(n => n.Name == "pool").Attribute.Single(a => a.Name == DyveSchema.Channels).I);
         Assert.Equal((Blocked, Planar), Layouts(rewritten, "b"));

@@ -53,7 +53,7 @@ public static class DyveRewriter
         EffortInput.Wire(result);
         RaiseToOverridableInitializers(result);
         result = BlockedLayout.Apply(result, out int blocked);
-        return new RewriteResult(result, report with { BlockedTensors = blocked });
+        return new RewriteResult(result, WithPools(report, result, graph) with { BlockedTensors = blocked });
     }
 
     /// <summary>
@@ -87,6 +87,20 @@ public static class DyveRewriter
         for (int i = graph.Input.Count - 1; i >= 0; i--)
             if (constants.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
         model.IrVersion = OverridableInitializersIrVersion;
+    }
+
+    /// <summary>The report with the MaxPool nodes the blocked layout made DyveMaxPool among the rewritten, in graph order.</summary>
+    private static RewriteReport WithPools(RewriteReport report, ModelProto result, GraphIndex original)
+    {
+        HashSet<string> pools = [.. result.Graph.Node.Where(n => n.Domain == DyveSchema.Domain && n.OpType == DyveSchema.MaxPoolOp).Select(n => n.Name)];
+        if (pools.Count == 0) return report;
+        var order = original.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);
+        IEnumerable<RewrittenNode> converted = report.Skipped.Where(s => pools.Contains(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, DyveSchema.MaxPoolOp, []));
+        return report with
+        {
+            Rewritten = [.. report.Rewritten.Concat(converted).OrderBy(n => order.GetValueOrDefault(n.Name, int.MaxValue))],
+            Skipped = [.. report.Skipped.Where(s => !pools.Contains(s.Name))],
+        };
     }
 
     /// <summary>Per node of the original graph, in order: rewritten, absorbed (not listed), dropped, or skipped with its reason.</summary>
