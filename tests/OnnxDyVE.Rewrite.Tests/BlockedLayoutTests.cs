@@ -150,6 +150,37 @@ public sealed class BlockedLayoutTests
         Equivalence.AssertSameOutputs(original, restored, 1);
     }
 
+    /// <summary>
+    /// A residual block (conv, conv, Add of its input, Relu) between blocked convolutions stays blocked throughout; an Add
+    /// of tensors with different channel counts (a broadcast) and the Relu before a Flatten do not.
+    /// </summary>
+    [Fact]
+    public void Residual_adds_and_relus_between_convolutions_keep_the_maps_blocked()
+    {
+        var builder = new ModelBuilder(seed: 12);
+        string x = builder.Input("x", 2, 3, 12, 12);
+        string stem = builder.Node("Relu", "stem_relu", [builder.Node("Conv", "stem", [x, builder.Weights("ws", [16, 3, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1))]);
+        string a = builder.Node("Relu", "a_relu", [builder.Node("Conv", "a", [stem, builder.Weights("wa", [16, 16, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1))]);
+        string b = builder.Node("Conv", "b", [a, builder.Weights("wb", [16, 16, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string sum = builder.Node("Add", "sum", [b, stem]);
+        string block = builder.Node("Relu", "block_relu", [sum]);
+        string narrow = builder.Node("Conv", "narrow", [block, builder.Weights("wn", [1, 16, 1, 1])]);
+        string wide = builder.Node("Conv", "wide", [block, builder.Weights("ww", [16, 16, 1, 1])]);
+        string broadcast = builder.Node("Add", "broadcast", [wide, narrow]);
+        string y = builder.Node("Conv", "last", [builder.Node("Relu", "last_relu", [broadcast]), builder.Weights("wl", [4, 16, 3, 3])]);
+        y = builder.Node("Flatten", "flatten", [builder.Node("Relu", "out_relu", [y])]);
+        ModelProto original = builder.Output(y).Build();
+
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "wide"));
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "narrow"));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "b"));
+        Assert.Equal((Planar, Blocked), Layouts(rewritten, "stem"));
+        Assert.Equal((Planar, Planar), Layouts(rewritten, "last"));
+        Equivalence.AssertSameOutputs(original, rewritten, 1, 2);
+    }
+
     [Fact]
     public void Applying_twice_changes_nothing_and_removing_gives_back_the_planar_model()
     {

@@ -6,8 +6,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// <summary>
 /// Gives the blocked layout (<see cref="DyveSchema.Layouts.Blocked"/>) to the tensors that flow only between exact
 /// DyveConv nodes of one group (with K up to <see cref="DyveSchema.Layouts.MaximumBlockedReduction"/>), directly or through
-/// Concat on the channel axis in whole blocks or MaxPool (which becomes <see cref="DyveSchema.MaxPoolOp"/>), and takes it
-/// away again.
+/// Concat on the channel axis in whole blocks, MaxPool (which becomes <see cref="DyveSchema.MaxPoolOp"/>), or a residual Add
+/// or Relu of blocked maps (which ORT computes the same on either layout), and takes it away again.
 /// </summary>
 /// <remarks>
 /// Why: MLAS runs a network's convolutions in its NCHWc layout from the first to the last, so each reads a handful of
@@ -94,6 +94,8 @@ public static class BlockedLayout
                 channels[node.Output[0]] = node.Input.Sum(i => channels[i]);
             else if (IsSimpleMaxPool(node) && channels.TryGetValue(node.Input[0], out int pooled))
                 channels[node.Output[0]] = pooled;
+            else if (IsElementwise(node) && node.Input.All(channels.ContainsKey) && node.Input.Select(i => channels[i]).Distinct().Count() == 1)
+                channels[node.Output[0]] = channels[node.Input[0]];
         }
         var blocked = new Dictionary<string, int>(channels);
         for (bool changed = true; changed;)
@@ -118,15 +120,15 @@ public static class BlockedLayout
         // A Concat joins whole blocks only: every part blocked, each a whole number of blocks.
         if (OpTypes.Is(producer, OpTypes.Concat)
             && !producer.Input.All(i => blocked.TryGetValue(i, out int c) && c % DyveSchema.Layouts.Block == 0)) return false;
-        if (OpTypes.Is(producer, OpTypes.MaxPool) && !blocked.ContainsKey(producer.Input[0])) return false;
+        if ((OpTypes.Is(producer, OpTypes.MaxPool) || IsElementwise(producer)) && !producer.Input.All(blocked.ContainsKey)) return false;
         foreach (NodeProto reader in graph.Readers(tensor))
         {
             if (IsExactConv(reader, graph) is not null)
             {
                 if (reader.Input.Skip(1).Contains(tensor) || IsPaddedPointwise(reader, graph)) return false;
             }
-            // A MaxPool reads blocked maps whatever it writes.
-            else if (!IsSimpleMaxPool(reader) && (!IsChannelConcat(reader) || !blocked.ContainsKey(reader.Output[0]))) return false;
+            // A MaxPool reads blocked maps whatever it writes; a Concat and an elementwise node, only when they write them too.
+            else if (!IsSimpleMaxPool(reader) && (!(IsChannelConcat(reader) || IsElementwise(reader)) || !blocked.ContainsKey(reader.Output[0]))) return false;
         }
         return true;
     }
@@ -179,6 +181,14 @@ public static class BlockedLayout
             || node.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() is "SAME_UPPER" or "SAME_LOWER";
         return pads && weights.Dims[2] == 1 && weights.Dims[3] == 1;
     }
+
+    /// <summary>
+    /// A residual Add or a Relu: elementwise, so blocked maps give blocked maps of the same values, zeros in the padded
+    /// lanes staying zero (0 + 0, relu(0)). An Add joins tensors of equal channel counts only (a sum broadcast over
+    /// channels would pair the wrong lanes).
+    /// </summary>
+    private static bool IsElementwise(NodeProto node) => node.Output.Count == 1
+        && ((OpTypes.Is(node, OpTypes.Add) && node.Input.Count == 2) || (OpTypes.Is(node, OpTypes.Relu) && node.Input.Count == 1));
 
     /// <summary>A Concat of 4-D tensors on their channel axis.</summary>
     private static bool IsChannelConcat(NodeProto node) =>
