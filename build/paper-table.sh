@@ -10,7 +10,7 @@
 #
 # Environment (defaults in brackets):
 #   MODELS [all of the above]  THREADS ["1 2"]  WORK [$TMPDIR/onnxdyve-paper-table]  OUT [docs/results.md]
-#   CALIB_IMAGES_CIFAR [500]  CALIB_IMAGES_SQUEEZENET [100]  CALIB_IMAGES_RESNET [24]   images per calibration
+#   CALIB_IMAGES_CIFAR [500]  CALIB_IMAGES_SQUEEZENET [200]  CALIB_IMAGES_RESNET [24]   images per calibration
 #   TEST_LIMIT_CIFAR [all 10000]  TEST_LIMIT_IMAGENET [all 800]  TEST_LIMIT_RESNET [200]  test images per bench
 #   RUNS [200]  RUNS_DENSE [20]  DENSE_LIMIT [8]               timed runs per model; images for the dense models
 #   ONNXDYVE_SHARED [../shared]  NUGET_PACKAGES [~/.nuget/packages]
@@ -23,7 +23,7 @@ OUT=${OUT:-$ROOT/docs/results.md}
 MODELS=${MODELS:-"cifar10_quick cifar10_full squeezenet_v1.0_deep_compression resnet18 alexnet vgg16"}
 THREADS=${THREADS:-"1 2"}
 CALIB_IMAGES_CIFAR=${CALIB_IMAGES_CIFAR:-500}
-CALIB_IMAGES_SQUEEZENET=${CALIB_IMAGES_SQUEEZENET:-100}
+CALIB_IMAGES_SQUEEZENET=${CALIB_IMAGES_SQUEEZENET:-200}
 CALIB_IMAGES_RESNET=${CALIB_IMAGES_RESNET:-24}
 TEST_LIMIT_CIFAR=${TEST_LIMIT_CIFAR:-}
 TEST_LIMIT_IMAGENET=${TEST_LIMIT_IMAGENET:-}
