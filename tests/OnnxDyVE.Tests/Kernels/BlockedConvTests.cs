@@ -13,7 +13,7 @@ namespace OnnxDyVE.Tests.Kernels;
 /// </summary>
 public sealed unsafe class BlockedConvTests
 {
-    private const int Block = 16;
+    private const int Block = BlockedTensors.Block;
     private const int ShapeCount = 60;
 
     private static readonly (MapLayout Input, MapLayout Output)[] Layouts =
@@ -26,14 +26,7 @@ public sealed unsafe class BlockedConvTests
     public void Matches_scalar_reference_in_every_layout(SimdPath path, int shape) =>
         AssertMatches(RandomLayers.ConvForKernel(shape) with { Group = 1 }, shape, path);
 
-    public static TheoryData<SimdPath, int> EdgeCases()
-    {
-        var cases = new TheoryData<SimdPath, int>();
-        foreach (SimdPath path in KernelSpecs.AvailablePaths())
-            for (int shape = 0; shape < EdgeLayers.Length; shape++)
-                cases.Add(path, shape);
-        return cases;
-    }
+    public static TheoryData<SimdPath, int> EdgeCases() => KernelSpecs.PathsAndShapes(Enumerable.Range(0, EdgeLayers.Length));
 
     private static readonly ConvLayer[] EdgeLayers =
     [
@@ -75,7 +68,7 @@ public sealed unsafe class BlockedConvTests
         ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
         string context = $"shape {shape} on {path}: {layer}";
         CounterValues before = kernel.Counters.Read();
-        float[] output = Run(kernel, work, ToBlocked(input, layer.Batch, layer.InputChannels, plane), layer, context);
+        float[] output = Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);
         OutputComparison.AssertClose(reference, output, context);
         long macsPerMap = (long)layer.OutputChannels * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
         long dense = macsPerMap * layer.Batch * layer.InputChannels;
@@ -110,7 +103,7 @@ public sealed unsafe class BlockedConvTests
             string context = $"seed {seed} on {path}, {inputLayout} in, {outputLayout} out: {layer}";
             ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
             Assert.Equal(ConvAlgorithm.PositionTiles, work.Algorithm);
-            float[] x = inputLayout == MapLayout.Blocked ? ToBlocked(input, layer.Batch, layer.InputChannels, plane) : input;
+            float[] x = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
             CounterValues before = kernel.Counters.Read();
             float[] output = Run(kernel, work, x, layer, context);
             long dense = (long)layer.Batch * layer.OutputChannels * layer.InputChannels * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
@@ -124,43 +117,21 @@ public sealed unsafe class BlockedConvTests
     {
         int outputPlane = work.Geometry.OutputSize;
         bool blocked = kernel.Spec.OutputLayout == MapLayout.Blocked;
-        int channels = blocked ? Blocks(layer.OutputChannels) * Block : layer.OutputChannels;
-        var output = new GuardedOutput(layer.Batch * channels * outputPlane);
-        fixed (float* x = input)
-        fixed (float* y = output)
-        {
-            float* shared = kernel.RentRunScratch(work);
-            for (int phase = 0; phase < work.PhaseCount; phase++)
-                for (int task = 0; task < work.PhaseTasks(phase); task++)
-                    kernel.RunPhaseTask(work, phase, x, y, shared, task);
-        }
+        int channels = blocked ? BlockedTensors.Blocks(layer.OutputChannels) * Block : layer.OutputChannels;
+        GuardedOutput output = ConvRuns.Run(kernel, work, input, layer.Batch * channels * outputPlane);
         output.AssertGuardsIntact(context);
         float[] values = output.Values.ToArray();
         return blocked ? ToPlanar(values, layer.Batch, layer.OutputChannels, outputPlane, context) : values;
-    }
-
-    private static int Blocks(int channels) => (channels + Block - 1) / Block;
-
-    /// <summary>N x C x P as N x C/16 x P x 16, the lanes past C NaN: a kernel that reads them fails the comparison.</summary>
-    private static float[] ToBlocked(float[] planar, int batch, int channels, int plane)
-    {
-        var blocked = new float[batch * Blocks(channels) * Block * plane];
-        Array.Fill(blocked, float.NaN);
-        for (int n = 0; n < batch; n++)
-            for (int c = 0; c < channels; c++)
-                for (int p = 0; p < plane; p++)
-                    blocked[((n * Blocks(channels) + c / Block) * plane + p) * Block + c % Block] = planar[(n * channels + c) * plane + p];
-        return blocked;
     }
 
     private static float[] ToPlanar(float[] blocked, int batch, int channels, int plane, string context)
     {
         var planar = new float[batch * channels * plane];
         for (int n = 0; n < batch; n++)
-            for (int c = 0; c < Blocks(channels) * Block; c++)
+            for (int c = 0; c < BlockedTensors.Blocks(channels) * Block; c++)
                 for (int p = 0; p < plane; p++)
                 {
-                    float value = blocked[((n * Blocks(channels) + c / Block) * plane + p) * Block + c % Block];
+                    float value = blocked[BlockedTensors.Index(n, c, p, channels, plane)];
                     if (c < channels) planar[(n * channels + c) * plane + p] = value;
                     else Assert.True(value == 0, $"{context}: padded lane {c} of position {p} holds {value}, not 0");
                 }

@@ -12,7 +12,7 @@ namespace OnnxDyVE.Tests.Kernels;
 /// </summary>
 public sealed unsafe class MaxPoolKernelTests
 {
-    private const int Block = 16;
+    private const int Block = BlockedTensors.Block;
     private const int ShapeCount = 40;
 
     public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(ShapeCount);
@@ -38,9 +38,9 @@ public sealed unsafe class MaxPoolKernelTests
             float[] expected = Reference(spec, planar, batch, height, width, out int outHeight, out int outWidth);
             Assert.Equal((outHeight, outWidth), (work.OutputHeight, work.OutputWidth));
 
-            int outMap = outHeight * outWidth, blocks = (channels + Block - 1) / Block;
+            int outMap = outHeight * outWidth, blocks = BlockedTensors.Blocks(channels);
             var output = new GuardedOutput(batch * (layout == MapLayout.Blocked ? blocks * Block : channels) * outMap);
-            fixed (float* x = Blocked(planar, batch, channels, height * width))
+            fixed (float* x = BlockedTensors.FromPlanar(planar, batch, channels, height * width, padding: 0f))
             fixed (float* y = output)
                 for (int task = 0; task < work.TaskCount; task++) kernel.RunTask(work, x, y, task);
             output.AssertGuardsIntact(context);
@@ -49,7 +49,7 @@ public sealed unsafe class MaxPoolKernelTests
                 for (int c = 0; c < (layout == MapLayout.Blocked ? blocks * Block : channels); c++)
                     for (int p = 0; p < outMap; p++)
                     {
-                        float actual = layout == MapLayout.Blocked ? values[((n * blocks + c / Block) * outMap + p) * Block + c % Block] : values[(n * channels + c) * outMap + p];
+                        float actual = layout == MapLayout.Blocked ? values[BlockedTensors.Index(n, c, p, channels, outMap)] : values[(n * channels + c) * outMap + p];
                         float want = c < channels ? expected[(n * channels + c) * outMap + p] : 0f;
                         Assert.True(actual == want, $"{context}: image {n}, channel {c}, position {p}: {actual}, expected {want}");
                     }
@@ -87,17 +87,5 @@ public sealed unsafe class MaxPoolKernelTests
                     output[(map * outHeight + oy) * outWidth + ox] = best;
                 }
         return output;
-    }
-
-    /// <summary>N x C x P as N x C/16 x P x 16, the lanes past C zero (as a DyveConv writes them).</summary>
-    private static float[] Blocked(float[] planar, int batch, int channels, int plane)
-    {
-        int blocks = (channels + Block - 1) / Block;
-        var blocked = new float[batch * blocks * Block * plane];
-        for (int n = 0; n < batch; n++)
-            for (int c = 0; c < channels; c++)
-                for (int p = 0; p < plane; p++)
-                    blocked[((n * blocks + c / Block) * plane + p) * Block + c % Block] = planar[(n * channels + c) * plane + p];
-        return blocked;
     }
 }

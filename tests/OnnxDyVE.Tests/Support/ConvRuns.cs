@@ -7,9 +7,10 @@ namespace OnnxDyVE.Tests.Support;
 /// <summary>Runs a planned convolution as a host does, phase by phase, task by task, on this thread.</summary>
 internal static unsafe class ConvRuns
 {
-    public static GuardedOutput Run(ConvKernel kernel, ConvWork work, float[] input)
+    /// <param name="outputLength">Floats of output (default: planar maps of every output channel; more for blocked maps).</param>
+    public static GuardedOutput Run(ConvKernel kernel, ConvWork work, float[] input, int? outputLength = null)
     {
-        var output = new GuardedOutput(work.Batch * kernel.Spec.OutputChannels * work.Geometry.OutputSize);
+        var output = new GuardedOutput(outputLength ?? work.Batch * kernel.Spec.OutputChannels * work.Geometry.OutputSize);
         fixed (float* x = input)
         fixed (float* y = output)
         {
