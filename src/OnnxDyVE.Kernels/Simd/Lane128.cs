@@ -35,10 +35,10 @@ internal readonly struct Lane128 : ISimdLane<Vector128<float>>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
+    public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.MaxNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.Min(left, right);
+    public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.MinNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;

@@ -29,11 +29,13 @@ internal readonly struct Lane512 : ISimdLane<Vector512<float>>
     public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
         Avx512F.FusedMultiplyAdd(left, right, addend);
 
+    // The max instruction itself (the second operand where either is NaN, as the scalar lane and MLAS): Vector512.Max is
+    // IEEE 754 maximum since .NET 9, three dependent instructions (vrangeps, two vfixupimmps) in every ReLU and pool.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
+    public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.MaxNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.Min(left, right);
+    public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.MinNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
