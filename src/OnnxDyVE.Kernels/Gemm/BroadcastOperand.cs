@@ -36,6 +36,12 @@ internal unsafe struct PositionBroadcast(float* p0, float* p1, float* p2, float*
 {
     private nint* _offsets = offsets;
 
+    /// <summary>The tile of the first <paramref name="rows"/> (at most six) of <paramref name="origins"/> in <paramref name="input"/>; rows past them repeat the first position: read, never stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PositionBroadcast Tile(float* input, nint* origins, int rows, nint* offsets) =>
+        new(input + origins[0], input + origins[rows > 1 ? 1 : 0], input + origins[rows > 2 ? 2 : 0],
+            input + origins[rows > 3 ? 3 : 0], input + origins[rows > 4 ? 4 : 0], input + origins[rows > 5 ? 5 : 0], offsets);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly float Value(int row)
     {

@@ -92,6 +92,25 @@ internal static unsafe class GemmTile<TLane, TVec>
             a.Next();
         }
 
+        if (finish && columns == 2 * width && epilogue.IsPlainBias(1, out bool relu))
+        {
+            TVec e0 = TLane.Load(ref *epilogue.Bias), e1 = TLane.Load(ref *(epilogue.Bias + width));
+            (c00, c01, c10, c11) = (Biased(c00, e0, relu), Biased(c01, e1, relu), Biased(c10, e0, relu), Biased(c11, e1, relu));
+            (c20, c21, c30, c31) = (Biased(c20, e0, relu), Biased(c21, e1, relu), Biased(c30, e0, relu), Biased(c31, e1, relu));
+            (c40, c41, c50, c51) = (Biased(c40, e0, relu), Biased(c41, e1, relu), Biased(c50, e0, relu), Biased(c51, e1, relu));
+            finish = false;
+        }
+        else if (finish && columns == 2 * width && epilogue.IsPlainBias(0, out relu))
+        {
+            float* bias = epilogue.Bias;
+            (c00, c01) = BiasedRow(c00, c01, bias[0], relu);
+            if (rows > 1) (c10, c11) = BiasedRow(c10, c11, bias[1], relu);
+            if (rows > 2) (c20, c21) = BiasedRow(c20, c21, bias[2], relu);
+            if (rows > 3) (c30, c31) = BiasedRow(c30, c31, bias[3], relu);
+            if (rows > 4) (c40, c41) = BiasedRow(c40, c41, bias[4], relu);
+            if (rows > 5) (c50, c51) = BiasedRow(c50, c51, bias[5], relu);
+            finish = false;
+        }
         StoreRow(c00, c01, c, 0, columns, finish, epilogue, vectorStride);
         if (rows > 1) StoreRow(c10, c11, c + ldc, 1, columns, finish, epilogue, vectorStride);
         if (rows > 2) StoreRow(c20, c21, c + 2 * ldc, 2, columns, finish, epilogue, vectorStride);
@@ -180,6 +199,23 @@ internal static unsafe class GemmTile<TLane, TVec>
             a1 += PanelLayout.Rows;
         }
 
+        if (finish && epilogue.IsPlainBias(0, out bool relu))
+        {
+            float* bias = epilogue.Bias;
+            (c00, c01) = BiasedRow(c00, c01, bias[0], relu);
+            (c10, c11) = BiasedRow(c10, c11, bias[1], relu);
+            (c20, c21) = BiasedRow(c20, c21, bias[2], relu);
+            (c30, c31) = BiasedRow(c30, c31, bias[3], relu);
+            (c40, c41) = BiasedRow(c40, c41, bias[4], relu);
+            (c50, c51) = BiasedRow(c50, c51, bias[5], relu);
+            (d00, d01) = BiasedRow(d00, d01, bias[6], relu);
+            (d10, d11) = BiasedRow(d10, d11, bias[7], relu);
+            (d20, d21) = BiasedRow(d20, d21, bias[8], relu);
+            (d30, d31) = BiasedRow(d30, d31, bias[9], relu);
+            (d40, d41) = BiasedRow(d40, d41, bias[10], relu);
+            (d50, d51) = BiasedRow(d50, d51, bias[11], relu);
+            finish = false;
+        }
         StoreFullRow(c00, c01, c, 0, finish, epilogue);
         StoreFullRow(c10, c11, c + ldc, 1, finish, epilogue);
         StoreFullRow(c20, c21, c + 2 * ldc, 2, finish, epilogue);
@@ -195,149 +231,202 @@ internal static unsafe class GemmTile<TLane, TVec>
     }
 
     /// <summary>
-    /// Six broadcast rows against two column panels of B at once (four vectors per k: <paramref name="left"/>'s two,
+    /// Output positions (<paramref name="origins"/> in <paramref name="padded"/>, read at <paramref name="offsets"/> per k)
+    /// in tiles of six rows against two packed column panels of B at once (four vectors per k: <paramref name="left"/>'s two,
     /// then <paramref name="right"/>'s): 24 accumulators on AVX-512, the shape of MLAS's NCHWc kernel (positions x
-    /// output channels). Columns are full; rows past <paramref name="rows"/> are computed and not stored. The four
-    /// vectors of a row lie <paramref name="vectorStride"/> floats apart, in <paramref name="c"/> and in
-    /// <paramref name="partial"/> (one vector: the right panel lands <see cref="Columns"/> floats after the left).
+    /// output channels). Columns are full; a last tile's rows past the list are computed and not stored. Row i lands at
+    /// <paramref name="tiles"/> + i x <paramref name="ldc"/>, its four vectors <paramref name="vectorStride"/> floats apart
+    /// (one vector: the right panel lands <see cref="Columns"/> floats after the left); with
+    /// <paramref name="accumulate"/>, the sums so far are read there. The tiles loop here rather than in the caller: a
+    /// call per tile passed its operands through the stack, a sixth of a short tile's time (K 16 to 144).
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunWide<TBroadcast, TRows>(TBroadcast a, TRows left, TRows right, nint kLength, float* c, nint ldc,
-        float* partial, nint partialLdc, int rows, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
-        where TBroadcast : struct, IBroadcastOperand
-        where TRows : struct, IVectorOperandRows
+    public static void RunWideTiles(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
+        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
     {
         nint width = TLane.Count;
-        TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
-        TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
-        TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
-        TVec d00 = TLane.Zero, d01 = TLane.Zero, d10 = TLane.Zero, d11 = TLane.Zero;
-        TVec d20 = TLane.Zero, d21 = TLane.Zero, d30 = TLane.Zero, d31 = TLane.Zero;
-        TVec d40 = TLane.Zero, d41 = TLane.Zero, d50 = TLane.Zero, d51 = TLane.Zero;
-        if (accumulate)
+        for (int tile = 0; tile < count; tile += PanelLayout.Rows)
         {
-            // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
-            float* p = partial;
-            c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = TLane.Load(ref *(p + 2 * vectorStride)); d01 = TLane.Load(ref *(p + 3 * vectorStride));
-            p = rows > 1 ? p + partialLdc : p;
-            c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = TLane.Load(ref *(p + 2 * vectorStride)); d11 = TLane.Load(ref *(p + 3 * vectorStride));
-            p = rows > 2 ? p + partialLdc : p;
-            c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = TLane.Load(ref *(p + 2 * vectorStride)); d21 = TLane.Load(ref *(p + 3 * vectorStride));
-            p = rows > 3 ? p + partialLdc : p;
-            c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = TLane.Load(ref *(p + 2 * vectorStride)); d31 = TLane.Load(ref *(p + 3 * vectorStride));
-            p = rows > 4 ? p + partialLdc : p;
-            c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = TLane.Load(ref *(p + 2 * vectorStride)); d41 = TLane.Load(ref *(p + 3 * vectorStride));
-            p = rows > 5 ? p + partialLdc : p;
-            c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = TLane.Load(ref *(p + 2 * vectorStride)); d51 = TLane.Load(ref *(p + 3 * vectorStride));
-        }
-        for (nint k = 0; k < kLength; k++)
-        {
-            float* l = left.Row(k);
-            float* r = right.Row(k);
-            TVec b0 = TLane.Load(ref *l);
-            TVec b1 = TLane.Load(ref *(l + width));
-            TVec b2 = TLane.Load(ref *r);
-            TVec b3 = TLane.Load(ref *(r + width));
-            TVec x = TLane.Broadcast(a.Value(0));
-            c00 = TLane.MultiplyAdd(x, b0, c00);
-            c01 = TLane.MultiplyAdd(x, b1, c01);
-            d00 = TLane.MultiplyAdd(x, b2, d00);
-            d01 = TLane.MultiplyAdd(x, b3, d01);
-            x = TLane.Broadcast(a.Value(1));
-            c10 = TLane.MultiplyAdd(x, b0, c10);
-            c11 = TLane.MultiplyAdd(x, b1, c11);
-            d10 = TLane.MultiplyAdd(x, b2, d10);
-            d11 = TLane.MultiplyAdd(x, b3, d11);
-            x = TLane.Broadcast(a.Value(2));
-            c20 = TLane.MultiplyAdd(x, b0, c20);
-            c21 = TLane.MultiplyAdd(x, b1, c21);
-            d20 = TLane.MultiplyAdd(x, b2, d20);
-            d21 = TLane.MultiplyAdd(x, b3, d21);
-            x = TLane.Broadcast(a.Value(3));
-            c30 = TLane.MultiplyAdd(x, b0, c30);
-            c31 = TLane.MultiplyAdd(x, b1, c31);
-            d30 = TLane.MultiplyAdd(x, b2, d30);
-            d31 = TLane.MultiplyAdd(x, b3, d31);
-            x = TLane.Broadcast(a.Value(4));
-            c40 = TLane.MultiplyAdd(x, b0, c40);
-            c41 = TLane.MultiplyAdd(x, b1, c41);
-            d40 = TLane.MultiplyAdd(x, b2, d40);
-            d41 = TLane.MultiplyAdd(x, b3, d41);
-            x = TLane.Broadcast(a.Value(5));
-            c50 = TLane.MultiplyAdd(x, b0, c50);
-            c51 = TLane.MultiplyAdd(x, b1, c51);
-            d50 = TLane.MultiplyAdd(x, b2, d50);
-            d51 = TLane.MultiplyAdd(x, b3, d51);
-            a.Next();
-        }
+            int rows = Math.Min(PanelLayout.Rows, count - tile);
+            var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
+            float* c = tiles + tile * ldc;
+            bool finishTile = finish;
+            TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
+            TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
+            TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
+            TVec d00 = TLane.Zero, d01 = TLane.Zero, d10 = TLane.Zero, d11 = TLane.Zero;
+            TVec d20 = TLane.Zero, d21 = TLane.Zero, d30 = TLane.Zero, d31 = TLane.Zero;
+            TVec d40 = TLane.Zero, d41 = TLane.Zero, d50 = TLane.Zero, d51 = TLane.Zero;
+            if (accumulate)
+            {
+                // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
+                float* p = c;
+                c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = TLane.Load(ref *(p + 2 * vectorStride)); d01 = TLane.Load(ref *(p + 3 * vectorStride));
+                p = rows > 1 ? p + ldc : p;
+                c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = TLane.Load(ref *(p + 2 * vectorStride)); d11 = TLane.Load(ref *(p + 3 * vectorStride));
+                p = rows > 2 ? p + ldc : p;
+                c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = TLane.Load(ref *(p + 2 * vectorStride)); d21 = TLane.Load(ref *(p + 3 * vectorStride));
+                p = rows > 3 ? p + ldc : p;
+                c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = TLane.Load(ref *(p + 2 * vectorStride)); d31 = TLane.Load(ref *(p + 3 * vectorStride));
+                p = rows > 4 ? p + ldc : p;
+                c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = TLane.Load(ref *(p + 2 * vectorStride)); d41 = TLane.Load(ref *(p + 3 * vectorStride));
+                p = rows > 5 ? p + ldc : p;
+                c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = TLane.Load(ref *(p + 2 * vectorStride)); d51 = TLane.Load(ref *(p + 3 * vectorStride));
+            }
+            // Packed panels: row k of each two vectors, k after k.
+            nint across = (nint)(right - left);
+            float* end = left + kLength * 2 * width;
+            for (float* l = left; l < end; l += 2 * width)
+            {
+                float* r = l + across;
+                TVec b0 = TLane.Load(ref *l);
+                TVec b1 = TLane.Load(ref *(l + width));
+                TVec b2 = TLane.Load(ref *r);
+                TVec b3 = TLane.Load(ref *(r + width));
+                TVec x = TLane.Broadcast(a.Value(0));
+                c00 = TLane.MultiplyAdd(x, b0, c00);
+                c01 = TLane.MultiplyAdd(x, b1, c01);
+                d00 = TLane.MultiplyAdd(x, b2, d00);
+                d01 = TLane.MultiplyAdd(x, b3, d01);
+                x = TLane.Broadcast(a.Value(1));
+                c10 = TLane.MultiplyAdd(x, b0, c10);
+                c11 = TLane.MultiplyAdd(x, b1, c11);
+                d10 = TLane.MultiplyAdd(x, b2, d10);
+                d11 = TLane.MultiplyAdd(x, b3, d11);
+                x = TLane.Broadcast(a.Value(2));
+                c20 = TLane.MultiplyAdd(x, b0, c20);
+                c21 = TLane.MultiplyAdd(x, b1, c21);
+                d20 = TLane.MultiplyAdd(x, b2, d20);
+                d21 = TLane.MultiplyAdd(x, b3, d21);
+                x = TLane.Broadcast(a.Value(3));
+                c30 = TLane.MultiplyAdd(x, b0, c30);
+                c31 = TLane.MultiplyAdd(x, b1, c31);
+                d30 = TLane.MultiplyAdd(x, b2, d30);
+                d31 = TLane.MultiplyAdd(x, b3, d31);
+                x = TLane.Broadcast(a.Value(4));
+                c40 = TLane.MultiplyAdd(x, b0, c40);
+                c41 = TLane.MultiplyAdd(x, b1, c41);
+                d40 = TLane.MultiplyAdd(x, b2, d40);
+                d41 = TLane.MultiplyAdd(x, b3, d41);
+                x = TLane.Broadcast(a.Value(5));
+                c50 = TLane.MultiplyAdd(x, b0, c50);
+                c51 = TLane.MultiplyAdd(x, b1, c51);
+                d50 = TLane.MultiplyAdd(x, b2, d50);
+                d51 = TLane.MultiplyAdd(x, b3, d51);
+                a.Next();
+            }
 
-        float* rightC = c + 2 * vectorStride;
-        StoreFullRow(c00, c01, c, 0, 0, finish, epilogue, vectorStride);
-        StoreFullRow(d00, d01, rightC, 0, 2 * width, finish, epilogue, vectorStride);
-        if (rows <= 1) return;
-        StoreFullRow(c10, c11, c + ldc, 1, 0, finish, epilogue, vectorStride);
-        StoreFullRow(d10, d11, rightC + ldc, 1, 2 * width, finish, epilogue, vectorStride);
-        if (rows <= 2) return;
-        StoreFullRow(c20, c21, c + 2 * ldc, 2, 0, finish, epilogue, vectorStride);
-        StoreFullRow(d20, d21, rightC + 2 * ldc, 2, 2 * width, finish, epilogue, vectorStride);
-        if (rows <= 3) return;
-        StoreFullRow(c30, c31, c + 3 * ldc, 3, 0, finish, epilogue, vectorStride);
-        StoreFullRow(d30, d31, rightC + 3 * ldc, 3, 2 * width, finish, epilogue, vectorStride);
-        if (rows <= 4) return;
-        StoreFullRow(c40, c41, c + 4 * ldc, 4, 0, finish, epilogue, vectorStride);
-        StoreFullRow(d40, d41, rightC + 4 * ldc, 4, 2 * width, finish, epilogue, vectorStride);
-        if (rows <= 5) return;
-        StoreFullRow(c50, c51, c + 5 * ldc, 5, 0, finish, epilogue, vectorStride);
-        StoreFullRow(d50, d51, rightC + 5 * ldc, 5, 2 * width, finish, epilogue, vectorStride);
+            if (finishTile && epilogue.IsPlainBias(1, out bool relu))
+            {
+                float* bias = epilogue.Bias;
+                TVec e0 = TLane.Load(ref *bias), e1 = TLane.Load(ref *(bias + width));
+                TVec e2 = TLane.Load(ref *(bias + 2 * width)), e3 = TLane.Load(ref *(bias + 3 * width));
+                (c00, c01, d00, d01) = (Biased(c00, e0, relu), Biased(c01, e1, relu), Biased(d00, e2, relu), Biased(d01, e3, relu));
+                (c10, c11, d10, d11) = (Biased(c10, e0, relu), Biased(c11, e1, relu), Biased(d10, e2, relu), Biased(d11, e3, relu));
+                (c20, c21, d20, d21) = (Biased(c20, e0, relu), Biased(c21, e1, relu), Biased(d20, e2, relu), Biased(d21, e3, relu));
+                (c30, c31, d30, d31) = (Biased(c30, e0, relu), Biased(c31, e1, relu), Biased(d30, e2, relu), Biased(d31, e3, relu));
+                (c40, c41, d40, d41) = (Biased(c40, e0, relu), Biased(c41, e1, relu), Biased(d40, e2, relu), Biased(d41, e3, relu));
+                (c50, c51, d50, d51) = (Biased(c50, e0, relu), Biased(c51, e1, relu), Biased(d50, e2, relu), Biased(d51, e3, relu));
+                finishTile = false;
+            }
+            float* rightC = c + 2 * vectorStride;
+            StoreFullRow(c00, c01, c, 0, 0, finishTile, epilogue, vectorStride);
+            StoreFullRow(d00, d01, rightC, 0, 2 * width, finishTile, epilogue, vectorStride);
+            if (rows <= 1) continue;
+            StoreFullRow(c10, c11, c + ldc, 1, 0, finishTile, epilogue, vectorStride);
+            StoreFullRow(d10, d11, rightC + ldc, 1, 2 * width, finishTile, epilogue, vectorStride);
+            if (rows <= 2) continue;
+            StoreFullRow(c20, c21, c + 2 * ldc, 2, 0, finishTile, epilogue, vectorStride);
+            StoreFullRow(d20, d21, rightC + 2 * ldc, 2, 2 * width, finishTile, epilogue, vectorStride);
+            if (rows <= 3) continue;
+            StoreFullRow(c30, c31, c + 3 * ldc, 3, 0, finishTile, epilogue, vectorStride);
+            StoreFullRow(d30, d31, rightC + 3 * ldc, 3, 2 * width, finishTile, epilogue, vectorStride);
+            if (rows <= 4) continue;
+            StoreFullRow(c40, c41, c + 4 * ldc, 4, 0, finishTile, epilogue, vectorStride);
+            StoreFullRow(d40, d41, rightC + 4 * ldc, 4, 2 * width, finishTile, epilogue, vectorStride);
+            if (rows <= 5) continue;
+            StoreFullRow(c50, c51, c + 5 * ldc, 5, 0, finishTile, epilogue, vectorStride);
+            StoreFullRow(d50, d51, rightC + 5 * ldc, 5, 2 * width, finishTile, epilogue, vectorStride);
+        }
     }
 
     /// <summary>
-    /// Six broadcast rows against the first vector of a column panel only (six accumulators): the last block of a
-    /// blocked output whose panel would reach past the tensor's blocks (an odd number of 16-channel blocks on AVX-512).
-    /// Rows past <paramref name="rows"/> are computed and not stored.
+    /// As <see cref="RunWideTiles"/>, against the first vector of a packed column panel only (six accumulators): the last
+    /// block of a blocked output whose panel would reach past the tensor's blocks (an odd number of 16-channel blocks on
+    /// AVX-512), <paramref name="panel"/>'s rows two vectors apart.
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunNarrow<TBroadcast, TRows>(TBroadcast a, TRows b, nint kLength, float* c, nint ldc,
-        int rows, bool accumulate, bool finish, in TileEpilogue epilogue)
-        where TBroadcast : struct, IBroadcastOperand
-        where TRows : struct, IVectorOperandRows
+    public static void RunNarrowTiles(float* padded, nint* origins, int count, nint* offsets, float* panel, nint kLength,
+        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue)
     {
-        TVec c0 = TLane.Zero, c1 = TLane.Zero, c2 = TLane.Zero, c3 = TLane.Zero, c4 = TLane.Zero, c5 = TLane.Zero;
-        if (accumulate)
+        nint step = 2 * TLane.Count;
+        for (int tile = 0; tile < count; tile += PanelLayout.Rows)
         {
-            // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
-            float* p = c;
-            c0 = TLane.Load(ref *p);
-            p = rows > 1 ? p + ldc : p;
-            c1 = TLane.Load(ref *p);
-            p = rows > 2 ? p + ldc : p;
-            c2 = TLane.Load(ref *p);
-            p = rows > 3 ? p + ldc : p;
-            c3 = TLane.Load(ref *p);
-            p = rows > 4 ? p + ldc : p;
-            c4 = TLane.Load(ref *p);
-            p = rows > 5 ? p + ldc : p;
-            c5 = TLane.Load(ref *p);
+            int rows = Math.Min(PanelLayout.Rows, count - tile);
+            var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
+            float* c = tiles + tile * ldc;
+            bool finishTile = finish;
+            TVec c0 = TLane.Zero, c1 = TLane.Zero, c2 = TLane.Zero, c3 = TLane.Zero, c4 = TLane.Zero, c5 = TLane.Zero;
+            if (accumulate)
+            {
+                // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
+                float* p = c;
+                c0 = TLane.Load(ref *p);
+                p = rows > 1 ? p + ldc : p;
+                c1 = TLane.Load(ref *p);
+                p = rows > 2 ? p + ldc : p;
+                c2 = TLane.Load(ref *p);
+                p = rows > 3 ? p + ldc : p;
+                c3 = TLane.Load(ref *p);
+                p = rows > 4 ? p + ldc : p;
+                c4 = TLane.Load(ref *p);
+                p = rows > 5 ? p + ldc : p;
+                c5 = TLane.Load(ref *p);
+            }
+            float* end = panel + kLength * step;
+            for (float* row = panel; row < end; row += step)
+            {
+                TVec b0 = TLane.Load(ref *row);
+                c0 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(0)), b0, c0);
+                c1 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(1)), b0, c1);
+                c2 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(2)), b0, c2);
+                c3 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(3)), b0, c3);
+                c4 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(4)), b0, c4);
+                c5 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(5)), b0, c5);
+                a.Next();
+            }
+            if (finishTile && epilogue.IsPlainBias(1, out bool relu))
+            {
+                TVec e0 = TLane.Load(ref *epilogue.Bias);
+                (c0, c1, c2) = (Biased(c0, e0, relu), Biased(c1, e0, relu), Biased(c2, e0, relu));
+                (c3, c4, c5) = (Biased(c3, e0, relu), Biased(c4, e0, relu), Biased(c5, e0, relu));
+                finishTile = false;
+            }
+            StoreVector(c0, c, 0, finishTile, epilogue);
+            if (rows > 1) StoreVector(c1, c + ldc, 1, finishTile, epilogue);
+            if (rows > 2) StoreVector(c2, c + 2 * ldc, 2, finishTile, epilogue);
+            if (rows > 3) StoreVector(c3, c + 3 * ldc, 3, finishTile, epilogue);
+            if (rows > 4) StoreVector(c4, c + 4 * ldc, 4, finishTile, epilogue);
+            if (rows > 5) StoreVector(c5, c + 5 * ldc, 5, finishTile, epilogue);
         }
-        for (nint k = 0; k < kLength; k++)
-        {
-            TVec b0 = TLane.Load(ref *b.Row(k));
-            c0 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(0)), b0, c0);
-            c1 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(1)), b0, c1);
-            c2 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(2)), b0, c2);
-            c3 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(3)), b0, c3);
-            c4 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(4)), b0, c4);
-            c5 = TLane.MultiplyAdd(TLane.Broadcast(a.Value(5)), b0, c5);
-            a.Next();
-        }
-        StoreVector(c0, c, 0, finish, epilogue);
-        if (rows > 1) StoreVector(c1, c + ldc, 1, finish, epilogue);
-        if (rows > 2) StoreVector(c2, c + 2 * ldc, 2, finish, epilogue);
-        if (rows > 3) StoreVector(c3, c + 3 * ldc, 3, finish, epilogue);
-        if (rows > 4) StoreVector(c4, c + 4 * ldc, 4, finish, epilogue);
-        if (rows > 5) StoreVector(c5, c + 5 * ldc, 5, finish, epilogue);
+    }
+
+    /// <summary>The plain epilogue (<see cref="TileEpilogue.IsPlainBias"/>) of one vector: the bias added (as the general epilogue's FMA by 1 rounds it), then ReLU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Biased(TVec v, TVec bias, bool relu)
+    {
+        v = TLane.Add(v, bias);
+        return relu ? TLane.Max(v, TLane.Zero) : v;
+    }
+
+    /// <summary>A row of two vectors whose bias is one value (a row bias).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec, TVec) BiasedRow(TVec v0, TVec v1, float bias, bool relu)
+    {
+        TVec e = TLane.Broadcast(bias);
+        return (Biased(v0, e, relu), Biased(v1, e, relu));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
