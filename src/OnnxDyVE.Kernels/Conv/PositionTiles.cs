@@ -153,8 +153,10 @@ internal sealed unsafe class PositionTiles
             var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
             for (int j = firstPanel; j < lastPanel;)
             {
-                // Two panels of channels at once where 32 vector registers hold both (a JIT-time constant).
-                bool wide = typeof(TVec) == typeof(Vector512<float>) && j + 1 < lastPanel && !(narrowLast && j + 2 == lastPanel);
+                // Two panels of channels at once where 32 vector registers hold both (a JIT-time constant); three
+                // vectors where the second is the narrow last panel.
+                bool wide = typeof(TVec) == typeof(Vector512<float>) && j + 1 < lastPanel;
+                bool three = wide && narrowLast && j + 2 == lastPanel;
                 bool narrow = narrowLast && j + 1 == lastPanel;
                 float* panel = weights + (nint)j * k * _columns;
                 TileEpilogue panelEpilogue = epilogue.At(0, (nint)j * _columns);
@@ -166,8 +168,11 @@ internal sealed unsafe class PositionTiles
                     bool finish = segment == segments.Count - 1;
                     float* rows0 = panel + (nint)k0 * _columns;
                     float* target = values + (nint)j * panelStride;
-                    if (wide)
-                        GemmTile<TLane, TVec>.RunWideTiles(padded, origins, count, offsets + k0, rows0, rows0 + (nint)k * _columns, kLength,
+                    if (three)
+                        GemmTile<TLane, TVec>.RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets + k0, rows0, rows0 + (nint)k * _columns, kLength,
+                            target, ldc, accumulate, finish, panelEpilogue, vectorStride);
+                    else if (wide)
+                        GemmTile<TLane, TVec>.RunWideTiles<FourVectorWidth>(padded, origins, count, offsets + k0, rows0, rows0 + (nint)k * _columns, kLength,
                             target, ldc, accumulate, finish, panelEpilogue, vectorStride);
                     else if (narrow)
                         GemmTile<TLane, TVec>.RunNarrowTiles(padded, origins, count, offsets + k0, rows0, kLength, target, ldc, accumulate, finish, panelEpilogue);

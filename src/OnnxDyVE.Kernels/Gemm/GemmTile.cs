@@ -242,9 +242,11 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunWideTiles(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
+    public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
         float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        where TWidth : struct, ITileWidth
     {
+        bool four = TWidth.FourVectors;
         nint width = TLane.Count;
         for (int tile = 0; tile < count; tile += PanelLayout.Rows)
         {
@@ -262,17 +264,17 @@ internal static unsafe class GemmTile<TLane, TVec>
             {
                 // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
                 float* p = c;
-                c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = TLane.Load(ref *(p + 2 * vectorStride)); d01 = TLane.Load(ref *(p + 3 * vectorStride));
+                c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = TLane.Load(ref *(p + 2 * vectorStride)); d01 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d01;
                 p = rows > 1 ? p + ldc : p;
-                c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = TLane.Load(ref *(p + 2 * vectorStride)); d11 = TLane.Load(ref *(p + 3 * vectorStride));
+                c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = TLane.Load(ref *(p + 2 * vectorStride)); d11 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d11;
                 p = rows > 2 ? p + ldc : p;
-                c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = TLane.Load(ref *(p + 2 * vectorStride)); d21 = TLane.Load(ref *(p + 3 * vectorStride));
+                c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = TLane.Load(ref *(p + 2 * vectorStride)); d21 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d21;
                 p = rows > 3 ? p + ldc : p;
-                c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = TLane.Load(ref *(p + 2 * vectorStride)); d31 = TLane.Load(ref *(p + 3 * vectorStride));
+                c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = TLane.Load(ref *(p + 2 * vectorStride)); d31 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d31;
                 p = rows > 4 ? p + ldc : p;
-                c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = TLane.Load(ref *(p + 2 * vectorStride)); d41 = TLane.Load(ref *(p + 3 * vectorStride));
+                c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = TLane.Load(ref *(p + 2 * vectorStride)); d41 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d41;
                 p = rows > 5 ? p + ldc : p;
-                c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = TLane.Load(ref *(p + 2 * vectorStride)); d51 = TLane.Load(ref *(p + 3 * vectorStride));
+                c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = TLane.Load(ref *(p + 2 * vectorStride)); d51 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d51;
             }
             // Packed panels: row k of each two vectors, k after k.
             nint across = (nint)(right - left);
@@ -283,37 +285,37 @@ internal static unsafe class GemmTile<TLane, TVec>
                 TVec b0 = TLane.Load(ref *l);
                 TVec b1 = TLane.Load(ref *(l + width));
                 TVec b2 = TLane.Load(ref *r);
-                TVec b3 = TLane.Load(ref *(r + width));
+                TVec b3 = four ? TLane.Load(ref *(r + width)) : b2;
                 TVec x = TLane.Broadcast(a.Value(0));
                 c00 = TLane.MultiplyAdd(x, b0, c00);
                 c01 = TLane.MultiplyAdd(x, b1, c01);
                 d00 = TLane.MultiplyAdd(x, b2, d00);
-                d01 = TLane.MultiplyAdd(x, b3, d01);
+                if (four) d01 = TLane.MultiplyAdd(x, b3, d01);
                 x = TLane.Broadcast(a.Value(1));
                 c10 = TLane.MultiplyAdd(x, b0, c10);
                 c11 = TLane.MultiplyAdd(x, b1, c11);
                 d10 = TLane.MultiplyAdd(x, b2, d10);
-                d11 = TLane.MultiplyAdd(x, b3, d11);
+                if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
                 x = TLane.Broadcast(a.Value(2));
                 c20 = TLane.MultiplyAdd(x, b0, c20);
                 c21 = TLane.MultiplyAdd(x, b1, c21);
                 d20 = TLane.MultiplyAdd(x, b2, d20);
-                d21 = TLane.MultiplyAdd(x, b3, d21);
+                if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
                 x = TLane.Broadcast(a.Value(3));
                 c30 = TLane.MultiplyAdd(x, b0, c30);
                 c31 = TLane.MultiplyAdd(x, b1, c31);
                 d30 = TLane.MultiplyAdd(x, b2, d30);
-                d31 = TLane.MultiplyAdd(x, b3, d31);
+                if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
                 x = TLane.Broadcast(a.Value(4));
                 c40 = TLane.MultiplyAdd(x, b0, c40);
                 c41 = TLane.MultiplyAdd(x, b1, c41);
                 d40 = TLane.MultiplyAdd(x, b2, d40);
-                d41 = TLane.MultiplyAdd(x, b3, d41);
+                if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
                 x = TLane.Broadcast(a.Value(5));
                 c50 = TLane.MultiplyAdd(x, b0, c50);
                 c51 = TLane.MultiplyAdd(x, b1, c51);
                 d50 = TLane.MultiplyAdd(x, b2, d50);
-                d51 = TLane.MultiplyAdd(x, b3, d51);
+                if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
                 a.Next();
             }
 
@@ -332,22 +334,22 @@ internal static unsafe class GemmTile<TLane, TVec>
             }
             float* rightC = c + 2 * vectorStride;
             StoreFullRow(c00, c01, c, 0, 0, finishTile, epilogue, vectorStride);
-            StoreFullRow(d00, d01, rightC, 0, 2 * width, finishTile, epilogue, vectorStride);
+            StoreRight<TWidth>(d00, d01, rightC, 0, 2 * width, finishTile, epilogue, vectorStride);
             if (rows <= 1) continue;
             StoreFullRow(c10, c11, c + ldc, 1, 0, finishTile, epilogue, vectorStride);
-            StoreFullRow(d10, d11, rightC + ldc, 1, 2 * width, finishTile, epilogue, vectorStride);
+            StoreRight<TWidth>(d10, d11, rightC + ldc, 1, 2 * width, finishTile, epilogue, vectorStride);
             if (rows <= 2) continue;
             StoreFullRow(c20, c21, c + 2 * ldc, 2, 0, finishTile, epilogue, vectorStride);
-            StoreFullRow(d20, d21, rightC + 2 * ldc, 2, 2 * width, finishTile, epilogue, vectorStride);
+            StoreRight<TWidth>(d20, d21, rightC + 2 * ldc, 2, 2 * width, finishTile, epilogue, vectorStride);
             if (rows <= 3) continue;
             StoreFullRow(c30, c31, c + 3 * ldc, 3, 0, finishTile, epilogue, vectorStride);
-            StoreFullRow(d30, d31, rightC + 3 * ldc, 3, 2 * width, finishTile, epilogue, vectorStride);
+            StoreRight<TWidth>(d30, d31, rightC + 3 * ldc, 3, 2 * width, finishTile, epilogue, vectorStride);
             if (rows <= 4) continue;
             StoreFullRow(c40, c41, c + 4 * ldc, 4, 0, finishTile, epilogue, vectorStride);
-            StoreFullRow(d40, d41, rightC + 4 * ldc, 4, 2 * width, finishTile, epilogue, vectorStride);
+            StoreRight<TWidth>(d40, d41, rightC + 4 * ldc, 4, 2 * width, finishTile, epilogue, vectorStride);
             if (rows <= 5) continue;
             StoreFullRow(c50, c51, c + 5 * ldc, 5, 0, finishTile, epilogue, vectorStride);
-            StoreFullRow(d50, d51, rightC + 5 * ldc, 5, 2 * width, finishTile, epilogue, vectorStride);
+            StoreRight<TWidth>(d50, d51, rightC + 5 * ldc, 5, 2 * width, finishTile, epilogue, vectorStride);
         }
     }
 
@@ -449,6 +451,15 @@ internal static unsafe class GemmTile<TLane, TVec>
         }
         TLane.Store(v0, ref *row);
         TLane.Store(v1, ref *(row + vectorStride));
+    }
+
+    /// <summary>The right panel's part of a wide tile's row: both its vectors, or its first only (<see cref="ThreeVectorWidth"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRight<TWidth>(TVec v0, TVec v1, float* row, nint rowIndex, nint column, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        where TWidth : struct, ITileWidth
+    {
+        if (TWidth.FourVectors) StoreFullRow(v0, v1, row, rowIndex, column, finish, epilogue, vectorStride);
+        else TLane.Store(finish ? epilogue.Apply<TLane, TVec>(v0, rowIndex, column) : v0, ref *row);
     }
 
     /// <summary>A row of sums so far, as the two vectors of a tile row; columns past <paramref name="columns"/> are zero.</summary>

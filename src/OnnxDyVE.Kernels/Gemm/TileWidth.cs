@@ -1,0 +1,25 @@
+namespace OnnxDyVE.Kernels.Gemm;
+
+/// <summary>
+/// How many vectors of output channels a <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/> tile computes, a
+/// constant of the instantiation so that the JIT leaves out the fourth vector's loads, FMAs and stores entirely.
+/// </summary>
+internal interface ITileWidth
+{
+    static abstract bool FourVectors { get; }
+}
+
+/// <summary>Two whole panels: four vectors (64 channels on AVX-512).</summary>
+internal readonly struct FourVectorWidth : ITileWidth
+{
+    public static bool FourVectors => true;
+}
+
+/// <summary>
+/// A whole panel and the first vector of the next: three vectors (48 channels on AVX-512), where the channels end in an
+/// odd number of blocks (SqueezeNet's 48-channel squeezes), instead of a two-vector pass and a one-vector pass.
+/// </summary>
+internal readonly struct ThreeVectorWidth : ITileWidth
+{
+    public static bool FourVectors => false;
+}
