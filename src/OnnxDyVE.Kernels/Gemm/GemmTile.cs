@@ -246,7 +246,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
     {
-        bool four = TWidth.FourVectors;
+        bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
         nint width = TLane.Count;
         for (int tile = 0; tile < count; tile += PanelLayout.Rows)
         {
@@ -264,17 +264,17 @@ internal static unsafe class GemmTile<TLane, TVec>
             {
                 // Rows past `rows` hold no sums: they start from the first row's, as their results are dropped.
                 float* p = c;
-                c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = TLane.Load(ref *(p + 2 * vectorStride)); d01 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d01;
+                c00 = TLane.Load(ref *p); c01 = TLane.Load(ref *(p + vectorStride)); d00 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d00; d01 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d01;
                 p = rows > 1 ? p + ldc : p;
-                c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = TLane.Load(ref *(p + 2 * vectorStride)); d11 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d11;
+                c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d10; d11 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d11;
                 p = rows > 2 ? p + ldc : p;
-                c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = TLane.Load(ref *(p + 2 * vectorStride)); d21 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d21;
+                c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d20; d21 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d21;
                 p = rows > 3 ? p + ldc : p;
-                c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = TLane.Load(ref *(p + 2 * vectorStride)); d31 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d31;
+                c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d30; d31 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d31;
                 p = rows > 4 ? p + ldc : p;
-                c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = TLane.Load(ref *(p + 2 * vectorStride)); d41 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d41;
+                c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d40; d41 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d41;
                 p = rows > 5 ? p + ldc : p;
-                c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = TLane.Load(ref *(p + 2 * vectorStride)); d51 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d51;
+                c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d50; d51 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d51;
             }
             // Packed panels: row k of each two vectors, k after k.
             nint across = (nint)(right - left);
@@ -284,37 +284,37 @@ internal static unsafe class GemmTile<TLane, TVec>
                 float* r = l + across;
                 TVec b0 = TLane.Load(ref *l);
                 TVec b1 = TLane.Load(ref *(l + width));
-                TVec b2 = TLane.Load(ref *r);
+                TVec b2 = three ? TLane.Load(ref *r) : b0;
                 TVec b3 = four ? TLane.Load(ref *(r + width)) : b2;
                 TVec x = TLane.Broadcast(a.Value(0));
                 c00 = TLane.MultiplyAdd(x, b0, c00);
                 c01 = TLane.MultiplyAdd(x, b1, c01);
-                d00 = TLane.MultiplyAdd(x, b2, d00);
+                if (three) d00 = TLane.MultiplyAdd(x, b2, d00);
                 if (four) d01 = TLane.MultiplyAdd(x, b3, d01);
                 x = TLane.Broadcast(a.Value(1));
                 c10 = TLane.MultiplyAdd(x, b0, c10);
                 c11 = TLane.MultiplyAdd(x, b1, c11);
-                d10 = TLane.MultiplyAdd(x, b2, d10);
+                if (three) d10 = TLane.MultiplyAdd(x, b2, d10);
                 if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
                 x = TLane.Broadcast(a.Value(2));
                 c20 = TLane.MultiplyAdd(x, b0, c20);
                 c21 = TLane.MultiplyAdd(x, b1, c21);
-                d20 = TLane.MultiplyAdd(x, b2, d20);
+                if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
                 if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
                 x = TLane.Broadcast(a.Value(3));
                 c30 = TLane.MultiplyAdd(x, b0, c30);
                 c31 = TLane.MultiplyAdd(x, b1, c31);
-                d30 = TLane.MultiplyAdd(x, b2, d30);
+                if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
                 if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
                 x = TLane.Broadcast(a.Value(4));
                 c40 = TLane.MultiplyAdd(x, b0, c40);
                 c41 = TLane.MultiplyAdd(x, b1, c41);
-                d40 = TLane.MultiplyAdd(x, b2, d40);
+                if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
                 if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
                 x = TLane.Broadcast(a.Value(5));
                 c50 = TLane.MultiplyAdd(x, b0, c50);
                 c51 = TLane.MultiplyAdd(x, b1, c51);
-                d50 = TLane.MultiplyAdd(x, b2, d50);
+                if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
                 if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
                 a.Next();
             }
@@ -323,7 +323,8 @@ internal static unsafe class GemmTile<TLane, TVec>
             {
                 float* bias = epilogue.Bias;
                 TVec e0 = TLane.Load(ref *bias), e1 = TLane.Load(ref *(bias + width));
-                TVec e2 = TLane.Load(ref *(bias + 2 * width)), e3 = TLane.Load(ref *(bias + 3 * width));
+                // The bias holds whole panels only: a third or fourth vector is read where the tile has it.
+                TVec e2 = three ? TLane.Load(ref *(bias + 2 * width)) : e0, e3 = four ? TLane.Load(ref *(bias + 3 * width)) : e0;
                 (c00, c01, d00, d01) = (Biased(c00, e0, relu), Biased(c01, e1, relu), Biased(d00, e2, relu), Biased(d01, e3, relu));
                 (c10, c11, d10, d11) = (Biased(c10, e0, relu), Biased(c11, e1, relu), Biased(d10, e2, relu), Biased(d11, e3, relu));
                 (c20, c21, d20, d21) = (Biased(c20, e0, relu), Biased(c21, e1, relu), Biased(d20, e2, relu), Biased(d21, e3, relu));
@@ -453,13 +454,13 @@ internal static unsafe class GemmTile<TLane, TVec>
         TLane.Store(v1, ref *(row + vectorStride));
     }
 
-    /// <summary>The right panel's part of a wide tile's row: both its vectors, or its first only (<see cref="ThreeVectorWidth"/>).</summary>
+    /// <summary>The right panel's part of a wide tile's row: both its vectors, its first only (<see cref="ThreeVectorWidth"/>) or none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRight<TWidth>(TVec v0, TVec v1, float* row, nint rowIndex, nint column, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
     {
-        if (TWidth.FourVectors) StoreFullRow(v0, v1, row, rowIndex, column, finish, epilogue, vectorStride);
-        else TLane.Store(finish ? epilogue.Apply<TLane, TVec>(v0, rowIndex, column) : v0, ref *row);
+        if (TWidth.Vectors == 4) StoreFullRow(v0, v1, row, rowIndex, column, finish, epilogue, vectorStride);
+        else if (TWidth.Vectors == 3) TLane.Store(finish ? epilogue.Apply<TLane, TVec>(v0, rowIndex, column) : v0, ref *row);
     }
 
     /// <summary>A row of sums so far, as the two vectors of a tile row; columns past <paramref name="columns"/> are zero.</summary>

@@ -2,17 +2,17 @@ namespace OnnxDyVE.Kernels.Gemm;
 
 /// <summary>
 /// How many vectors of output channels a <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/> tile computes, a
-/// constant of the instantiation so that the JIT leaves out the fourth vector's loads, FMAs and stores entirely.
+/// constant of the instantiation so that the JIT leaves out the missing vectors' loads, FMAs and stores entirely.
 /// </summary>
 internal interface ITileWidth
 {
-    static abstract bool FourVectors { get; }
+    static abstract int Vectors { get; }
 }
 
 /// <summary>Two whole panels: four vectors (64 channels on AVX-512).</summary>
 internal readonly struct FourVectorWidth : ITileWidth
 {
-    public static bool FourVectors => true;
+    public static int Vectors => 4;
 }
 
 /// <summary>
@@ -21,5 +21,11 @@ internal readonly struct FourVectorWidth : ITileWidth
 /// </summary>
 internal readonly struct ThreeVectorWidth : ITileWidth
 {
-    public static bool FourVectors => false;
+    public static int Vectors => 3;
+}
+
+/// <summary>One whole panel: two vectors (32 channels on AVX-512), a last panel without a partner (96 channels, 32).</summary>
+internal readonly struct TwoVectorWidth : ITileWidth
+{
+    public static int Vectors => 2;
 }
