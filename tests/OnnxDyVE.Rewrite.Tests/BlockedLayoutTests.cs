@@ -9,8 +9,9 @@ public sealed class BlockedLayoutTests
     /// <summary>
     /// A fire module (squeeze, two expands, Concat on channels) between a first convolution and a pooled,
     /// padded 1x1 classifier, as in SqueezeNet: the squeeze's and expands' tensors and the Concat are blocked; the
-    /// first convolution's output (read by the squeeze only) too, and the pooled convolution's, which a DyveMaxPool
-    /// reads and writes planar for the padded 1x1 classifier; the graph output is not.
+    /// first convolution's output (read by the squeeze only) too, the pooled convolution's, and the DyveMaxPool's, which
+    /// the padded 1x1 classifier reads blocked (its output is planar and its weights finite: it computes only its
+    /// interior); the graph output is not.
     /// </summary>
     [Fact]
     public void A_fire_module_is_blocked_between_its_convolutions_and_nowhere_else()
@@ -32,16 +33,44 @@ public sealed class BlockedLayoutTests
         RewriteResult result = DyveRewriter.Rewrite(original);
         ModelProto rewritten = result.Model;
 
-        Assert.Equal(["relu1", "squeeze_relu", "left_relu", "right_relu", "concat", "next"], BlockedTensors(rewritten));
-        Assert.Equal(6, result.Report.BlockedTensors);
+        Assert.Equal(["relu1", "squeeze_relu", "left_relu", "right_relu", "concat", "next", "pool"], BlockedTensors(rewritten));
+        Assert.Equal(7, result.Report.BlockedTensors);
         Assert.Equal((Planar, Blocked), Layouts(rewritten, "conv1"));
         Assert.Equal((Blocked, Blocked), Layouts(rewritten, "squeeze"));
         Assert.Equal((Blocked, Blocked), Layouts(rewritten, "left"));
         Assert.Equal((Blocked, Blocked), Layouts(rewritten, "next"));
-        Assert.Equal((Blocked, Planar), Layouts(rewritten, "pool"));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "pool"));
         Assert.Equal(DyveSchema.MaxPoolOp, rewritten.Graph.Node.Single(n => n.Name == "pool").OpType);
-        Assert.Equal((Planar, Planar), Layouts(rewritten, "classifier"));
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "classifier"));
         Equivalence.AssertSameOutputs(original, rewritten, 1, 2);
+    }
+
+    /// <summary>
+    /// A padded 1x1 convolution reads blocked maps only where it can compute just its interior: not with an infinite
+    /// weight (the dense product's border is then NaN, which only computing it gives), nor where its own output is
+    /// blocked (the interior is stored into planar maps).
+    /// </summary>
+    [Fact]
+    public void A_padded_1x1_convolution_reads_blocked_maps_only_where_it_computes_its_interior()
+    {
+        var builder = new ModelBuilder(seed: 9);
+        string x = builder.Input("x", 1, 8, 7, 7);
+        string a = builder.Node("Conv", "a", [x, builder.Weights("wa", [16, 8, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        var infinite = new float[16 * 16];
+        infinite[5] = float.PositiveInfinity;
+        string b = builder.Node("Conv", "b", [a, builder.Constant("wb", [16, 16, 1, 1], infinite)], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string c = builder.Node("Conv", "c", [x, builder.Weights("wc", [16, 8, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string d = builder.Node("Conv", "d", [c, builder.Weights("wd", [16, 16, 1, 1])], OnnxProto.Ints("pads", 1, 1, 1, 1));
+        string e = builder.Node("Conv", "e", [d, builder.Weights("we", [16, 16, 3, 3])]);
+        ModelProto original = builder.Output(b).Output(e).Build();
+
+        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+
+        Assert.Equal((Planar, Planar), Layouts(rewritten, "b"));
+        Assert.Equal((Planar, Planar), Layouts(rewritten, "a"));
+        // d's output is blocked (e reads it), so d reads planar maps.
+        Assert.Equal((Planar, Blocked), Layouts(rewritten, "d"));
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "e"));
     }
 
     /// <summary>A Concat joins whole blocks only: a part of 24 channels keeps it and every part planar.</summary>

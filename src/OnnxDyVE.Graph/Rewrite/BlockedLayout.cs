@@ -107,6 +107,11 @@ public static class BlockedLayout
                     blocked.Remove(tensor);
                     changed = true;
                 }
+            if (changed) continue;
+            // Only then a padded 1x1 convolution whose output stayed blocked gives up its blocked input.
+            foreach (NodeProto node in graph.Graph.Node)
+                if (IsConv(node) && blocked.ContainsKey(node.Output[0]) && IsPaddedPointwise(node, graph) && blocked.Remove(node.Input[0]))
+                    changed = true;
         }
         return blocked;
     }
@@ -125,7 +130,10 @@ public static class BlockedLayout
         {
             if (IsExactConv(reader, graph) is not null)
             {
-                if (reader.Input.Skip(1).Contains(tensor) || IsPaddedPointwise(reader, graph)) return false;
+                if (reader.Input.Skip(1).Contains(tensor)) return false;
+                // A padded 1x1 convolution reads blocked maps only where its kernel can compute just the interior (its
+                // output planar as well: BlockedTensors settles that once the rest holds).
+                if (IsPaddedPointwise(reader, graph) && !FiniteWeights(reader, graph)) return false;
             }
             // A MaxPool reads blocked maps whatever it writes; a Concat and an elementwise node, only when they write them too.
             else if (!IsSimpleMaxPool(reader) && (!(IsChannelConcat(reader) || IsElementwise(reader)) || !blocked.ContainsKey(reader.Output[0]))) return false;
@@ -171,9 +179,14 @@ public static class BlockedLayout
     }
 
     /// <summary>
-    /// A 1x1 convolution that pads (SqueezeNet's conv10): its planar kernel computes only the interior and fills the
-    /// border with the bias, where position tiles would copy the input padded and multiply the border's zeros.
+    /// A 1x1 convolution that pads (SqueezeNet's conv10). Its kernel computes only the interior and fills the border
+    /// with the bias where its output is planar and its weights finite (0 x inf is NaN in the dense product's border),
+    /// from planar maps or, with position tiles, from blocked ones; otherwise blocked maps would be copied padded and the
+    /// border's zeros multiplied.
     /// </summary>
+    private static bool FiniteWeights(NodeProto node, GraphIndex graph) =>
+        TensorData.Floats(graph.Constant(node.Input[1], out _)!, node.Name).AsSpan().IndexOfAnyExceptInRange(float.MinValue, float.MaxValue) < 0;
+
     private static bool IsPaddedPointwise(NodeProto node, GraphIndex graph)
     {
         TensorProto weights = graph.Constant(node.Input[1], out _)!;

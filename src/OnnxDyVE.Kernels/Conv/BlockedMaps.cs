@@ -51,6 +51,15 @@ internal static unsafe class BlockedMaps
         }
     }
 
+    /// <summary>
+    /// Flags only, for blocks [first, first + count) of one blocked image read in place (an interior run, which needs no
+    /// padded copy): mapFlags[c] as <see cref="CopyPadded"/> sets them.
+    /// </summary>
+    public static void FlagZeroMaps(float* image, nint mapSize, int first, int count, int channels, byte* mapFlags)
+    {
+        for (int b = first; b < first + count; b++) FlagZeroMaps(image + b * mapSize * Block, mapSize * Block, b, channels, mapFlags);
+    }
+
     /// <summary>mapFlags[c] for the channels of block <paramref name="block"/>: <see cref="PaddedTaps.ZeroMap"/> where every value is +0 or -0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FlagZeroMaps(float* source, nint map, int block, int channels, byte* mapFlags)

@@ -231,7 +231,11 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private ConvWork PlanPositionTiles(int batch, in ConvGeometry geometry)
     {
-        int n = geometry.OutputSize;
+        // A padded 1x1 convolution into planar maps computes its interior only, from the input in place (SqueezeNet's
+        // conv10: 169 of 225 positions), where the weights are finite (0 x inf is NaN at the border in the dense product).
+        bool interior = Spec.KernelHeight * Spec.KernelWidth == 1 && Spec.StrideHeight == 1 && Spec.StrideWidth == 1
+            && geometry.HasPadding && _finiteWeights && Spec.OutputLayout == MapLayout.Planar && Spec.InputLayout == MapLayout.Blocked;
+        int n = interior ? geometry.InputSize : geometry.OutputSize;
         int panels = _positionTiles!.PaddedChannels / TileColumns;
         int perImage = PanelLayout.CeilDiv(MinimumTasks, batch);
         // Position chunks of whole tiles, at most ColumnChunk positions; then panel ranges for the tasks still missing.
@@ -243,10 +247,14 @@ public sealed unsafe class ConvKernel
         if (Path == SimdPath.Vector512) panelsPerRange += panelsPerRange & 1;
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
         // Blocked maps with no padding are read in place: no copy, and no zero maps found on the way.
-        bool inPlace = _positionTiles.ReadsInPlace(geometry);
+        bool inPlace = interior || _positionTiles.ReadsInPlace(geometry);
         (long sharedFloats, long zeroMapFlags) = inPlace ? (0, 0) : PaddedCopy(batch, geometry);
+        // An interior run reads in place, so its first phase only flags zero maps (the flags after one unused line: 0 means none).
+        bool flagsOnly = interior && Spec.SkipZeroMaps;
+        if (flagsOnly) (sharedFloats, zeroMapFlags) = (TileColumns + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), TileColumns);
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
-            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags);
+            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, inPlace && !flagsOnly ? 0 : batch * CopyTasksPerImage(batch),
+            sharedFloats, geometry, zeroMapFlags, Interior: interior);
     }
 
     /// <summary>
@@ -392,6 +400,12 @@ public sealed unsafe class ConvKernel
             int channels = Spec.InputChannels;
             int first = (int)((long)CopiedUnits * part / perImage);
             int last = (int)((long)CopiedUnits * (part + 1) / perImage);
+            if (work.Interior)
+            {
+                BlockedMaps.FlagZeroMaps(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Geometry.InputSize), work.Geometry.InputSize,
+                    first, last - first, channels, (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
+                return;
+            }
             if (Spec.InputLayout == MapLayout.Blocked)
             {
                 nint paddedImage = _positionTiles!.PaddedImageFloats(work.Geometry);
@@ -455,6 +469,17 @@ public sealed unsafe class ConvKernel
         if (work.Algorithm == ConvAlgorithm.PositionTiles)
         {
             _positionTiles!.RunExact(work, input, output, shared, task, Counters);
+            ConvTask part = work.Task(task);
+            if (work.Interior && part.FirstColumn == 0)
+            {
+                // The first task of each image and range of channels fills those maps' border.
+                int first = part.FirstPanel * TileColumns;
+                int count = Math.Min(Spec.OutputChannels, part.LastPanel * TileColumns) - first;
+                if (count > 0)
+                    fixed (float* bias = _bias)
+                        FillBorder(work.Geometry, output + (nint)part.Image * Spec.OutputChannels * work.Geometry.OutputSize, first, count,
+                            new TileEpilogue(bias, 1, 0, 1f, Spec.Activation));
+            }
             return;
         }
         if (work.Algorithm == ConvAlgorithm.PhasedTaps)
@@ -542,7 +567,7 @@ public sealed unsafe class ConvKernel
                         partialRows, work.ColumnChunk);
                     Multiply<TLane, TVec, StridedRows, PointwiseRows, PaddedOutputRows>(TileColumns, source, interior, a, rows, nLength,
                         partialRows, work.ColumnChunk, KSegments.All(k));
-                    if (n0 == 0) FillBorder(work.Geometry, groupOutput, rows, a.Epilogue);
+                    if (n0 == 0) FillBorder(work.Geometry, groupOutput, rows.First, rows.Count, a.Epilogue);
                     break;
                 }
                 case ConvAlgorithm.PaddedTaps:
@@ -603,15 +628,15 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
-    /// The padded border of a 1x1 convolution's output maps, rows <paramref name="rows"/> of the group: every border
-    /// output reads only padding, so it is the epilogue of 0. Counted as the dense product's MACs (the padding's zeros are
-    /// no mechanism's saving).
+    /// The padded border of a 1x1 convolution's output maps, <paramref name="count"/> rows (output channels) of the group
+    /// from <paramref name="first"/>: every border output reads only padding, so it is the epilogue of 0. Counted as the
+    /// dense product's MACs (the padding's zeros are no mechanism's saving).
     /// </summary>
-    private void FillBorder(in ConvGeometry geometry, float* groupOutput, RowRange rows, in TileEpilogue epilogue)
+    private void FillBorder(in ConvGeometry geometry, float* groupOutput, int first, int count, in TileEpilogue epilogue)
     {
         int width = geometry.OutputWidth;
         nint plane = geometry.OutputSize;
-        for (int row = rows.First; row < rows.First + rows.Count; row++)
+        for (int row = first; row < first + count; row++)
         {
             float value = epilogue.Apply(0f, row, 0);
             float* map = groupOutput + row * plane;
@@ -628,7 +653,7 @@ public sealed unsafe class ConvKernel
             new Span<float>(map + (nint)lastRow * width + geometry.PadLeft + geometry.InputWidth,
                 geometry.PadRight + geometry.PadBottom * width).Fill(value);
         }
-        long outputs = (long)rows.Count * (geometry.OutputSize - geometry.InputSize);
+        long outputs = (long)count * (geometry.OutputSize - geometry.InputSize);
         Counters.Add(outputs * Spec.ReductionLength, outputs * Spec.ReductionLength, outputs);
     }
 

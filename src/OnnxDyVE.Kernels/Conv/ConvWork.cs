@@ -68,11 +68,16 @@ public enum ConvAlgorithm
 /// <param name="Sampled">The layout of an SDSS run (<see cref="ConvAlgorithm.Sampled"/>), else default.</param>
 /// <param name="Spet">The layout of an SPET run (<see cref="ConvAlgorithm.Spet"/>), else default.</param>
 /// <param name="Sfma">SFMA's threshold and means in a <see cref="ConvAlgorithm.PaddedTaps"/> run, else default (off).</param>
+/// <param name="Interior">
+/// A <see cref="ConvAlgorithm.PositionTiles"/> run of a padded 1x1 convolution over its interior only: the columns are
+/// the input's positions, read in place, and the border of the output maps is the epilogue of 0 (every border output
+/// reads only padding).
+/// </param>
 public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
     int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default,
-    SpetLayout Spet = default, SfmaLayout Sfma = default)
+    SpetLayout Spet = default, SfmaLayout Sfma = default, bool Interior = false)
 {
     /// <summary>Compute tasks of a dense run (the phase after packing).</summary>
     public int TaskCount => Units * RowChunks;

@@ -35,9 +35,12 @@ internal readonly unsafe struct KSegments
 
     /// <summary>
     /// The taps (<paramref name="taps"/> per channel, channel-major) of the channels whose zeroMaps entry is 0, cut into
-    /// blocks; <paramref name="bounds"/> has room for 2 x (channels + K / KBlock + 2) ints.
+    /// blocks; <paramref name="bounds"/> has room for 2 x (channels + K / KBlock + 2) ints. Stretches of zero maps shorter
+    /// than <paramref name="minimumGap"/> taps are multiplied through rather than left out (their zeros add exactly 0 to
+    /// finite weights): where every run of K costs a pass over the outputs, a gap of one map in a 1x1 convolution saves
+    /// one k and costs a run.
     /// </summary>
-    public static KSegments LiveChannels(byte* zeroMaps, int channels, int taps, int* bounds)
+    public static KSegments LiveChannels(byte* zeroMaps, int channels, int taps, int* bounds, int minimumGap = 0)
     {
         int count = 0;
         int c = 0;
@@ -48,13 +51,25 @@ internal readonly unsafe struct KSegments
                 c++;
                 continue;
             }
-            int first = c;
-            while (c < channels && zeroMaps[c] == 0) c++;
-            // A run of live channels, in blocks of K.
-            for (int k = first * taps; k < c * taps; k += Gemm.PanelLayout.KBlock)
+            int first = c, end = c;
+            while (c < channels)
+            {
+                if (zeroMaps[c] == 0)
+                {
+                    end = ++c;
+                    continue;
+                }
+                int zeros = c;
+                while (zeros < channels && zeroMaps[zeros] != 0) zeros++;
+                bool skip = (zeros - c) * taps >= minimumGap || zeros == channels;
+                c = zeros;
+                if (skip) break;
+            }
+            // A run of live channels (and short gaps), in blocks of K.
+            for (int k = first * taps; k < end * taps; k += Gemm.PanelLayout.KBlock)
             {
                 bounds[2 * count] = k;
-                bounds[2 * count + 1] = Math.Min(Gemm.PanelLayout.KBlock, c * taps - k);
+                bounds[2 * count + 1] = Math.Min(Gemm.PanelLayout.KBlock, end * taps - k);
                 count++;
             }
         }

@@ -59,6 +59,15 @@ internal sealed unsafe class PositionTiles
     private static bool WholeK(int k, int positions) => k <= 2 * PanelLayout.KBlock || positions <= 8 * PanelLayout.Rows;
 
     /// <summary>
+    /// The fewest taps of zero maps in a row that exact position tiles leave out (SDSS, whose counts follow every zero map,
+    /// leaves them all out): each further run of K costs every tile of the
+    /// task its partial sums' load and store and the tile's setup, about what 8 k cost (every fourth map zero in a 1x1
+    /// convolution of SqueezeNet conv10's shape cut K into runs of three and ran 3.5x slower than multiplying them: 11 k of
+    /// time per 3). So a 3x3 kernel's zero map (9 taps) is left out, a 1x1 convolution's only nine in a row.
+    /// </summary>
+    private const int MinimumSkippedTaps = 9;
+
+    /// <summary>
     /// K in as few blocks of at most <see cref="PanelLayout.KBlock"/> as hold it, of equal length: a short last block
     /// (288 = 128 + 128 + 32) costs every tile a partial sums' load and store for little work (3 x 96: 1.02x-1.05x on
     /// SqueezeNet's 3 x 3 expands with K 288 to 576).
@@ -79,9 +88,10 @@ internal sealed unsafe class PositionTiles
     /// <summary>
     /// The image's padded input (or, where the run reads in place, <paramref name="input"/>'s image), its live runs
     /// of K (zero maps left out), the taps' offsets, room for <paramref name="positions"/> origins, and
-    /// <paramref name="valueFloats"/> floats of task scratch (64-byte aligned) for outputs.
+    /// <paramref name="valueFloats"/> floats of task scratch (64-byte aligned) for outputs. Zero maps fewer than
+    /// <paramref name="minimumSkippedTaps"/> taps in a row stay in K.
     /// </summary>
-    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null)
+    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null, int minimumSkippedTaps = 0)
     {
         int channels = _spec.InputChannels;
         int k = _spec.ReductionLength;
@@ -90,7 +100,7 @@ internal sealed unsafe class PositionTiles
         nint* origins = (nint*)ScratchArena.Rent(valuesAt + valueFloats);
         float* padded;
         nint pitch, plane;
-        if (ReadsInPlace(work.Geometry))
+        if (work.Interior || ReadsInPlace(work.Geometry))
         {
             (pitch, plane) = (work.Geometry.InputWidth, work.Geometry.InputSize);
             padded = input + image * (_spec.InputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(channels, plane) : channels * plane);
@@ -103,7 +113,7 @@ internal sealed unsafe class PositionTiles
         nint* offsets = TapOffsets(work.Geometry, pitch, plane);
         KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k, WholeK(k, positions) ? k : EvenBlock(k))
             : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
-                _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2));
+                _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2), minimumSkippedTaps);
         return new ImageOperand(padded, segments, offsets, origins, (float*)origins + valuesAt, pitch,
             _spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Block : 1);
     }
@@ -247,6 +257,25 @@ internal sealed unsafe class PositionTiles
     }
 
     /// <summary>
+    /// An interior run's outputs, position-major, into the padded output maps: each input row's stretch of positions
+    /// lands in its own output row, inside the border.
+    /// </summary>
+    private void StoreInterior(in ConvGeometry geometry, float* values, int width, int first, int count, int channels, float* maps)
+    {
+        int inputWidth = geometry.InputWidth;
+        nint n = geometry.OutputSize;
+        for (int i = 0; i < count;)
+        {
+            int position = first + i;
+            int y = position / inputWidth, x = position - y * inputWidth;
+            int run = Math.Min(count - i, inputWidth - x);
+            nint at = (nint)(y + geometry.PadTop) * geometry.OutputWidth + x + geometry.PadLeft;
+            ChannelMaps.Store(values + (nint)i * width, width, run, channels, maps + at, n, Path);
+            i += run;
+        }
+    }
+
+    /// <summary>
     /// Task <paramref name="task"/> of an exact <see cref="ConvAlgorithm.PositionTiles"/> run (after the padded
     /// copy): its chunk of positions by its range of channel panels, into task scratch, then transposed into the
     /// output maps.
@@ -279,8 +308,9 @@ internal sealed unsafe class PositionTiles
         lastPanel = Math.Min(lastPanel, PaddedChannels / _columns);
         int width = (lastPanel - firstPanel) * _columns;
 
-        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input);
-        int outW = work.Geometry.OutputWidth;
+        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps);
+        // An interior run's positions are the input's (its origins those of an unpadded 1x1 convolution).
+        int outW = work.Interior ? work.Geometry.InputWidth : work.Geometry.OutputWidth;
         int oy = first / outW, ox = first - oy * outW;
         for (int i = 0; i < count; i++)
         {
@@ -300,6 +330,8 @@ internal sealed unsafe class PositionTiles
             if (_spec.OutputLayout == MapLayout.Blocked)
                 BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
                     output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
+            else if (work.Interior)
+                StoreInterior(work.Geometry, values, width, first, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n);
             else
                 ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, n, Path);
         }

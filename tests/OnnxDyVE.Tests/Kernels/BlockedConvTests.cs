@@ -40,6 +40,9 @@ public sealed unsafe class BlockedConvTests
         new(1, 80, 7, 7, 33, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
         new(2, 3, 23, 19, 20, 7, 7) { StrideHeight = 2, StrideWidth = 2, HasBias = true, Activation = LayerActivation.Relu },
         new(1, 17, 12, 12, 18, 3, 3) { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+        // A padded 1x1 convolution (SqueezeNet's conv10, scaled down): into planar maps it computes only its interior,
+        // reading the blocked input in place, and fills the border with the bias.
+        new(2, 40, 6, 7, 37, 1, 1) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
     ];
 
     [Theory]
@@ -47,7 +50,11 @@ public sealed unsafe class BlockedConvTests
     public void Edge_shapes_match_scalar_reference_in_every_layout(SimdPath path, int shape) =>
         AssertMatches(EdgeLayers[shape], 700 + shape, path);
 
-    /// <summary>Zero maps in a blocked input are found by its padded copy and left out, exactly, and counted.</summary>
+    /// <summary>
+    /// Zero maps in a blocked input are found by its padded copy (or, for a padded 1x1 convolution computing its interior,
+    /// by a pass over the input) and left out, exactly, and counted: those in stretches of at least nine taps (a 3x3
+    /// kernel's single map; nine maps of a 1x1 kernel) or at either end of K, shorter stretches being multiplied through.
+    /// </summary>
     [Theory]
     [MemberData(nameof(EdgeCases))]
     public void Zero_maps_in_blocked_input_are_skipped_exactly(SimdPath path, int shape)
@@ -56,25 +63,47 @@ public sealed unsafe class BlockedConvTests
         LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
         float[] input = LayerParameters.Uniform(new Random(900 + shape), LayerParameters.Count(layer.InputShape()));
         int plane = layer.Height * layer.Width;
+        int taps = layer.KernelHeight * layer.KernelWidth;
+        // Every third map zero, and a stretch of ten in each image (channels 20-29 where there are as many).
         var zero = new HashSet<int>();
-        for (int map = 0; map < layer.Batch * layer.InputChannels; map += 3)
+        for (int map = 0; map < layer.Batch * layer.InputChannels; map++)
+            if (map % 3 == 0 || map % layer.InputChannels is >= 20 and < 30)
+            {
+                Array.Clear(input, map * plane, plane);
+                zero.Add(map);
+            }
+        // The maps left out: those whose stretch of zero maps (within an image) has at least nine taps, starts or ends the image.
+        int skipped = 0;
+        for (int map = 0; map < layer.Batch * layer.InputChannels;)
         {
-            Array.Clear(input, map * plane, plane);
-            zero.Add(map);
+            if (!zero.Contains(map))
+            {
+                map++;
+                continue;
+            }
+            int end = map;
+            while (end < layer.Batch * layer.InputChannels && zero.Contains(end) && (end == map || end % layer.InputChannels != 0)) end++;
+            if ((end - map) * taps >= 9 || map % layer.InputChannels == 0 || end % layer.InputChannels == 0) skipped += end - map;
+            map = end;
         }
         double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
-        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
-        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
-        string context = $"shape {shape} on {path}: {layer}";
-        CounterValues before = kernel.Counters.Read();
-        float[] output = Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);
-        OutputComparison.AssertClose(reference, output, context);
-        long macsPerMap = (long)layer.OutputChannels * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
-        long dense = macsPerMap * layer.Batch * layer.InputChannels;
-        // Read in place (no padding to add) nothing is copied, so nothing is found: dense, as a planar 1x1 convolution.
-        long expected = work.PackTaskCount == 0 ? dense : dense - macsPerMap * zero.Count;
-        Assert.Equal(expected, (kernel.Counters.Read() - before).ExecutedMacs);
+        foreach (MapLayout outputLayout in new[] { MapLayout.Blocked, MapLayout.Planar })
+        {
+            ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = outputLayout };
+            var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+            string context = $"shape {shape} on {path}, {outputLayout} output: {layer}";
+            CounterValues before = kernel.Counters.Read();
+            float[] output = Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);
+            OutputComparison.AssertClose(reference, output, context);
+            // An interior run multiplies only the input's positions; the border's outputs count as dense.
+            int positions = work.Interior ? plane : work.Geometry.OutputSize;
+            long macsPerMap = (long)layer.OutputChannels * taps * positions;
+            long dense = (long)layer.OutputChannels * taps * work.Geometry.OutputSize * layer.Batch * layer.InputChannels;
+            // Read in place (no padding to add) nothing is copied, so nothing is found: dense, as a planar 1x1 convolution.
+            long expected = work.PackTaskCount == 0 ? dense : dense - macsPerMap * skipped;
+            Assert.Equal(expected, (kernel.Counters.Read() - before).ExecutedMacs);
+        }
     }
 
     [Fact]
