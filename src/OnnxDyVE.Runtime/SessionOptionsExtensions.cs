@@ -21,35 +21,89 @@ public static class SessionOptionsExtensions
     /// <see cref="NotSupportedException"/> on an ONNX Runtime older than 1.17 and <see cref="OrtCallException"/> if
     /// ONNX Runtime refuses the domain.
     /// </summary>
-    public static unsafe SessionOptions AppendDyVE(this SessionOptions options)
+    public static SessionOptions AppendDyVE(this SessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         lock (s_lock)
         {
             if (s_registered.TryGetValue(options, out _)) return options;
-            OrtFunctions ort = OnnxRuntimeLibrary.Functions;
-            bool added = false;
-            try
-            {
-                options.DangerousAddRef(ref added);
-                DyveDomain domain = DyveDomain.Rent(ort);
-                try
-                {
-                    ort.Check(ort.AddCustomOpDomain((void*)options.DangerousGetHandle(), domain.Handle), "AddCustomOpDomain");
-                }
-                catch
-                {
-                    domain.Orphan();
-                    throw;
-                }
-                s_registered.Add(options, new RegistrationLease(domain));
-            }
-            finally
-            {
-                if (added) options.DangerousRelease();
-            }
+            RegisterDomainWithOrt();
+            Register(options);
         }
         return options;
+    }
+
+    /// <summary>Whether the process-wide registration of the domain (<see cref="RegisterDomainWithOrt"/>) has been made.</summary>
+    internal static bool DomainRegisteredWithOrt { get; private set; }
+
+    /// <summary>
+    /// ONNX Runtime enters a custom domain in a process-wide table when it creates the first session that carries it,
+    /// testing for it and then adding it without a lock: two such sessions created at once on two threads can both find
+    /// it missing, and the second add throws ("Trying to add a domain to DomainToVersion map, but the domain is already
+    /// exist"; seen in this repository's tests about once in eight runs). So the first AppendDyVE, before it returns any
+    /// options with the domain, creates one session with it, of a one-node model, under the lock. Best effort: where that
+    /// fails, sessions enter the domain themselves as before.
+    /// </summary>
+    private static void RegisterDomainWithOrt()
+    {
+        if (s_domainAttempted) return;
+        s_domainAttempted = true;
+        try
+        {
+            using var options = new SessionOptions();
+            Register(options);
+            using var session = new InferenceSession(IdentityModel, options);
+            DomainRegisteredWithOrt = true;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or OrtCallException)
+        {
+            // The options this call registers meet the same refusal, or their sessions enter the domain themselves.
+        }
+    }
+
+    private static bool s_domainAttempted;
+
+    /// <summary>An ONNX model of one Identity node, y = x, over a float tensor of one element (opset 13), in protobuf.</summary>
+    private static ReadOnlySpan<byte> IdentityModelBytes =>
+    [
+        0x08, 0x08,                                                  // ir_version 8
+        0x42, 0x02, 0x10, 0x0D,                                      // opset_import { version 13 }
+        0x3A, 0x37,                                                  // graph (55 bytes)
+        0x0A, 0x10, 0x0A, 0x01, (byte)'x', 0x12, 0x01, (byte)'y',    //   node { input "x", output "y",
+        0x22, 0x08, (byte)'I', (byte)'d', (byte)'e', (byte)'n', (byte)'t', (byte)'i', (byte)'t', (byte)'y', // op_type "Identity" }
+        0x12, 0x01, (byte)'g',                                       //   name "g"
+        0x5A, 0x0F, 0x0A, 0x01, (byte)'x',                           //   input { name "x",
+        0x12, 0x0A, 0x0A, 0x08, 0x08, 0x01, 0x12, 0x04, 0x0A, 0x02, 0x08, 0x01, //   type float [1] }
+        0x62, 0x0F, 0x0A, 0x01, (byte)'y',                           //   output { name "y",
+        0x12, 0x0A, 0x0A, 0x08, 0x08, 0x01, 0x12, 0x04, 0x0A, 0x02, 0x08, 0x01, //   type float [1] }
+    ];
+
+    private static byte[] IdentityModel => IdentityModelBytes.ToArray();
+
+    /// <summary>Adds a registration of the DyVE domain to <paramref name="options"/> (under the lock).</summary>
+    private static unsafe void Register(SessionOptions options)
+    {
+        OrtFunctions ort = OnnxRuntimeLibrary.Functions;
+        bool added = false;
+        try
+        {
+            options.DangerousAddRef(ref added);
+            DyveDomain domain = DyveDomain.Rent(ort);
+            try
+            {
+                ort.Check(ort.AddCustomOpDomain((void*)options.DangerousGetHandle(), domain.Handle), "AddCustomOpDomain");
+            }
+            catch
+            {
+                domain.Orphan();
+                throw;
+            }
+            s_registered.Add(options, new RegistrationLease(domain));
+        }
+        finally
+        {
+            if (added) options.DangerousRelease();
+        }
     }
 
     /// <summary>The number of the registration <see cref="AppendDyVE"/> made for <paramref name="options"/>.</summary>

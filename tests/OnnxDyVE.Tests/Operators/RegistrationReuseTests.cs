@@ -22,6 +22,17 @@ public sealed class RegistrationCollection
 [Collection(RegistrationCollection.Name)]
 public sealed unsafe class RegistrationReuseTests
 {
+    /// <summary>
+    /// The first registration enters the domain in ONNX Runtime's process-wide table with a session of its own, so that
+    /// sessions created at once on several threads never race to enter it (SessionOptionsExtensions.RegisterDomainWithOrt).
+    /// </summary>
+    [Fact]
+    public void The_domain_is_entered_in_onnx_runtime_before_options_are_returned()
+    {
+        using SessionOptions options = new SessionOptions().AppendDyVE();
+        Assert.True(SessionOptionsExtensions.DomainRegisteredWithOrt);
+    }
+
     [Fact]
     public void Options_made_and_dropped_reuse_their_registrations()
     {
