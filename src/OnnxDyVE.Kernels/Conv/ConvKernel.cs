@@ -469,8 +469,7 @@ public sealed unsafe class ConvKernel
         if (work.Algorithm == ConvAlgorithm.PositionTiles)
         {
             _positionTiles!.RunExact(work, input, output, shared, task, Counters);
-            ConvTask part = work.Task(task);
-            if (work.Interior && part.FirstColumn == 0)
+            if (work.Interior && work.Task(task) is { FirstColumn: 0 } part)
             {
                 // The first task of each image and range of channels fills those maps' border.
                 int first = part.FirstPanel * TileColumns;
