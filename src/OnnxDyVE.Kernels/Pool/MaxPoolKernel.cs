@@ -65,7 +65,8 @@ public sealed unsafe class MaxPoolKernel(MaxPoolSpec spec, SimdPath path)
         int lanes = Math.Min(Block, work.Channels - block * Block);
         float* target = blocked ? output + ((nint)image * blocks + block) * outMap * Block
             : output + ((nint)image * work.Channels + block * Block) * outMap;
-        float* spill = stackalloc float[Group * Block];
+        // Planar output: windows gather position-major in the spill, then go to their maps transposed in registers.
+        float* spill = stackalloc float[SpillPositions * Block];
         int kernelWidth = Spec.KernelWidth, stride = Spec.StrideWidth;
         for (int oy = 0; oy < work.OutputHeight; oy++)
         {
@@ -73,12 +74,12 @@ public sealed unsafe class MaxPoolKernel(MaxPoolSpec spec, SimdPath path)
             int yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + Spec.KernelHeight, work.Height);
             float* rows = source + (nint)yStart * work.Width * Block;
             nint rowCount = yEnd - yStart, rowStep = (nint)work.Width * Block;
-            int ox = 0;
+            nint rowStart = (nint)oy * work.OutputWidth;
+            int ox = 0, spilled = 0;
             while (ox < work.OutputWidth)
             {
                 int x0 = ox * stride - Spec.PadLeft;
-                nint position = (nint)oy * work.OutputWidth + ox;
-                float* to = blocked ? target + position * Block : spill;
+                float* to = blocked ? target + (rowStart + ox) * Block : spill + spilled * Block;
                 int count;
                 if (ox + Group <= work.OutputWidth && x0 >= 0 && x0 + (Group - 1) * stride + kernelWidth <= work.Width)
                 {
@@ -92,13 +93,20 @@ public sealed unsafe class MaxPoolKernel(MaxPoolSpec spec, SimdPath path)
                     OneWindow<TLane, TVec>(rows + (nint)xStart * Block, rowCount, rowStep, xEnd - xStart, to);
                     count = 1;
                 }
-                if (!blocked)
-                    for (int p = 0; p < count; p++)
-                        for (int lane = 0; lane < lanes; lane++) target[lane * outMap + position + p] = spill[p * Block + lane];
                 ox += count;
+                if (blocked) continue;
+                spilled += count;
+                if (spilled + Group > SpillPositions || ox == work.OutputWidth)
+                {
+                    ChannelMaps.Store(spill, Block, spilled, lanes, target + rowStart + ox - spilled, outMap, Path);
+                    spilled = 0;
+                }
             }
         }
     }
+
+    /// <summary>Planar output's windows gathered before a transposed store: a 4 KB spill, rows of 64 positions at once.</summary>
+    private const int SpillPositions = 64;
 
     /// <summary>Output positions a row computes together where their windows lie inside the input.</summary>
     private const int Group = 4;
