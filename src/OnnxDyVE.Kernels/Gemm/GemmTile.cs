@@ -240,20 +240,31 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// <paramref name="accumulate"/>, the sums so far are read there. The tiles loop here rather than in the caller: a
     /// call per tile passed its operands through the stack, a sixth of a short tile's time (K 16 to 144).
     /// </summary>
-    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
         float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
     {
+        if (finish && !epilogue.IsPlainBias(1, out _))
+            RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+        else
+            RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+    }
+
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
+        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        where TWidth : struct, ITileWidth
+        where TFinish : struct
+    {
         bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
         nint width = TLane.Count;
+        bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
         for (int tile = 0; tile < count; tile += PanelLayout.Rows)
         {
             int rows = Math.Min(PanelLayout.Rows, count - tile);
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
             float* c = tiles + tile * ldc;
-            bool finishTile = finish;
             TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
             TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
             TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
@@ -319,7 +330,7 @@ internal static unsafe class GemmTile<TLane, TVec>
                 a.Next();
             }
 
-            if (finishTile && epilogue.IsPlainBias(1, out bool relu))
+            if (plain)
             {
                 float* bias = epilogue.Bias;
                 TVec e0 = TLane.Load(ref *bias), e1 = TLane.Load(ref *(bias + width));
@@ -331,26 +342,18 @@ internal static unsafe class GemmTile<TLane, TVec>
                 (c30, c31, d30, d31) = (Biased(c30, e0, relu), Biased(c31, e1, relu), Biased(d30, e2, relu), Biased(d31, e3, relu));
                 (c40, c41, d40, d41) = (Biased(c40, e0, relu), Biased(c41, e1, relu), Biased(d40, e2, relu), Biased(d41, e3, relu));
                 (c50, c51, d50, d51) = (Biased(c50, e0, relu), Biased(c51, e1, relu), Biased(d50, e2, relu), Biased(d51, e3, relu));
-                finishTile = false;
             }
-            float* rightC = c + 2 * vectorStride;
-            StoreFullRow(c00, c01, c, 0, 0, finishTile, epilogue, vectorStride);
-            StoreRight<TWidth>(d00, d01, rightC, 0, 2 * width, finishTile, epilogue, vectorStride);
+            StoreWideRow<TWidth, TFinish>(c00, c01, d00, d01, c, 0, finish, epilogue, vectorStride);
             if (rows <= 1) continue;
-            StoreFullRow(c10, c11, c + ldc, 1, 0, finishTile, epilogue, vectorStride);
-            StoreRight<TWidth>(d10, d11, rightC + ldc, 1, 2 * width, finishTile, epilogue, vectorStride);
+            StoreWideRow<TWidth, TFinish>(c10, c11, d10, d11, c + ldc, 1, finish, epilogue, vectorStride);
             if (rows <= 2) continue;
-            StoreFullRow(c20, c21, c + 2 * ldc, 2, 0, finishTile, epilogue, vectorStride);
-            StoreRight<TWidth>(d20, d21, rightC + 2 * ldc, 2, 2 * width, finishTile, epilogue, vectorStride);
+            StoreWideRow<TWidth, TFinish>(c20, c21, d20, d21, c + 2 * ldc, 2, finish, epilogue, vectorStride);
             if (rows <= 3) continue;
-            StoreFullRow(c30, c31, c + 3 * ldc, 3, 0, finishTile, epilogue, vectorStride);
-            StoreRight<TWidth>(d30, d31, rightC + 3 * ldc, 3, 2 * width, finishTile, epilogue, vectorStride);
+            StoreWideRow<TWidth, TFinish>(c30, c31, d30, d31, c + 3 * ldc, 3, finish, epilogue, vectorStride);
             if (rows <= 4) continue;
-            StoreFullRow(c40, c41, c + 4 * ldc, 4, 0, finishTile, epilogue, vectorStride);
-            StoreRight<TWidth>(d40, d41, rightC + 4 * ldc, 4, 2 * width, finishTile, epilogue, vectorStride);
+            StoreWideRow<TWidth, TFinish>(c40, c41, d40, d41, c + 4 * ldc, 4, finish, epilogue, vectorStride);
             if (rows <= 5) continue;
-            StoreFullRow(c50, c51, c + 5 * ldc, 5, 0, finishTile, epilogue, vectorStride);
-            StoreRight<TWidth>(d50, d51, rightC + 5 * ldc, 5, 2 * width, finishTile, epilogue, vectorStride);
+            StoreWideRow<TWidth, TFinish>(c50, c51, d50, d51, c + 5 * ldc, 5, finish, epilogue, vectorStride);
         }
     }
 
@@ -454,14 +457,34 @@ internal static unsafe class GemmTile<TLane, TVec>
         TLane.Store(v1, ref *(row + vectorStride));
     }
 
-    /// <summary>The right panel's part of a wide tile's row: both its vectors, its first only (<see cref="ThreeVectorWidth"/>) or none.</summary>
+    /// <summary>
+    /// Row <paramref name="rowIndex"/> of a wide tile: the left panel's two vectors, then the right panel's both, its
+    /// first only (<see cref="ThreeVectorWidth"/>) or none, each <paramref name="vectorStride"/> floats after the last.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRight<TWidth>(TVec v0, TVec v1, float* row, nint rowIndex, nint column, bool finish, in TileEpilogue epilogue, nint vectorStride)
+    private static void StoreWideRow<TWidth, TFinish>(TVec v0, TVec v1, TVec w0, TVec w1, float* row, nint rowIndex, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
+        where TFinish : struct
     {
-        if (TWidth.Vectors == 4) StoreFullRow(v0, v1, row, rowIndex, column, finish, epilogue, vectorStride);
-        else if (TWidth.Vectors == 3) TLane.Store(finish ? epilogue.Apply<TLane, TVec>(v0, rowIndex, column) : v0, ref *row);
+        nint width = TLane.Count;
+        float* right = row + 2 * vectorStride;
+        // Type tests, not the types' constants: the importer folds them, so the plain instantiation never sees the
+        // general epilogue's code and keeps its inline budget for its own stores.
+        if (IsGeneral<TFinish>() && finish)
+        {
+            StoreFullRow(v0, v1, row, rowIndex, 0, true, epilogue, vectorStride);
+            if (typeof(TWidth) == typeof(FourVectorWidth)) StoreFullRow(w0, w1, right, rowIndex, 2 * width, true, epilogue, vectorStride);
+            else if (typeof(TWidth) == typeof(ThreeVectorWidth)) TLane.Store(epilogue.Apply<TLane, TVec>(w0, rowIndex, 2 * width), ref *right);
+            return;
+        }
+        TLane.Store(v0, ref *row);
+        TLane.Store(v1, ref *(row + vectorStride));
+        if (typeof(TWidth) == typeof(FourVectorWidth) || typeof(TWidth) == typeof(ThreeVectorWidth)) TLane.Store(w0, ref *right);
+        if (typeof(TWidth) == typeof(FourVectorWidth)) TLane.Store(w1, ref *(right + vectorStride));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsGeneral<TFinish>() where TFinish : struct => typeof(TFinish) == typeof(GeneralFinish);
 
     /// <summary>A row of sums so far, as the two vectors of a tile row; columns past <paramref name="columns"/> are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

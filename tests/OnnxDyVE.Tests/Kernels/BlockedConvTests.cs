@@ -43,6 +43,10 @@ public sealed unsafe class BlockedConvTests
         // A padded 1x1 convolution (SqueezeNet's conv10, scaled down): into planar maps it computes only its interior,
         // reading the blocked input in place, and fills the border with the bias.
         new(2, 40, 6, 7, 37, 1, 1) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // The general epilogue (no bias, LeakyReLU; a bias and Clip) on every tile width: four, three and two vectors.
+        new(1, 24, 9, 10, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = LayerActivation.LeakyRelu(0.1f) },
+        new(1, 40, 7, 9, 48, 1, 1) { HasBias = true, Activation = LayerActivation.Clip(0f, 6f) },
+        new(1, 40, 7, 9, 32, 1, 1) { Activation = LayerActivation.Clip(-1f, 1f) },
     ];
 
     [Theory]

@@ -1,0 +1,12 @@
+namespace OnnxDyVE.Kernels.Gemm;
+
+/// <summary>
+/// A run of position tiles that ends with no epilogue (a partial block of K) or the plain one, a bias per channel then
+/// ReLU or nothing (<see cref="TileEpilogue.IsPlainBias"/>), applied in registers. An instantiation of its own: a
+/// method carrying the general epilogue too ran past the JIT's inline budget on that one's per-vector code, and the
+/// plain path's stores became calls that spilled a vector through the stack on every tile.
+/// </summary>
+internal readonly struct PlainFinish;
+
+/// <summary>A run of position tiles that ends with any other epilogue (no bias, Clip, LeakyReLU): <see cref="TileEpilogue.Apply"/> per vector.</summary>
+internal readonly struct GeneralFinish;
