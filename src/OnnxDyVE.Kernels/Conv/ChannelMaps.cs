@@ -33,36 +33,61 @@ internal static unsafe class ChannelMaps
     {
         int c = 0;
         if (path >= SimdPath.Vector256 && Avx.IsSupported)
-            for (; c + 8 <= channels; c += 8) Store8(values + c, valuesLdc, positions, maps + c * mapStride, mapStride);
+        {
+            // Masked stores on the widest path only, so that the narrower paths' tests cover the scalar remainder.
+            bool masked = path >= SimdPath.Vector512 && Avx512F.VL.IsSupported;
+            for (; c + 8 <= channels; c += 8) Store8(values + c, valuesLdc, positions, maps + c * mapStride, mapStride, masked);
+        }
         if (path >= SimdPath.Vector128 && (Sse.IsSupported || AdvSimd.Arm64.IsSupported))
             for (; c + 4 <= channels; c += 4) Store4(values + c, valuesLdc, positions, maps + c * mapStride, mapStride);
         StoreScalar(values, valuesLdc, 0, positions, c, channels, maps, mapStride);
     }
 
-    /// <summary>Eight channels: 8 x 8 blocks of positions, the positions past the last whole block one by one.</summary>
+    /// <summary>
+    /// Eight channels: 8 x 8 blocks of positions; the positions past the last whole block as one more block, stored
+    /// through a mask where AVX-512 has one (a 13-position row, as SqueezeNet's conv10 writes, left 5 of its 13 to
+    /// scalar stores), else one by one.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Store8(float* values, nint ldv, int positions, float* maps, nint mapStride)
+    private static void Store8(float* values, nint ldv, int positions, float* maps, nint mapStride, bool masked)
     {
         int i = 0;
         for (; i + 8 <= positions; i += 8)
         {
-            float* v = values + i * ldv;
-            Vector256<float> r0 = Avx.LoadVector256(v), r1 = Avx.LoadVector256(v + ldv);
-            Vector256<float> r2 = Avx.LoadVector256(v + 2 * ldv), r3 = Avx.LoadVector256(v + 3 * ldv);
-            Vector256<float> r4 = Avx.LoadVector256(v + 4 * ldv), r5 = Avx.LoadVector256(v + 5 * ldv);
-            Vector256<float> r6 = Avx.LoadVector256(v + 6 * ldv), r7 = Avx.LoadVector256(v + 7 * ldv);
-            // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped across.
-            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-            Vector256<float> q0 = Avx.Shuffle(t0, t2, 0x44), q1 = Avx.Shuffle(t0, t2, 0xEE);
-            Vector256<float> q2 = Avx.Shuffle(t1, t3, 0x44), q3 = Avx.Shuffle(t1, t3, 0xEE);
-            Vector256<float> q4 = Avx.Shuffle(t4, t6, 0x44), q5 = Avx.Shuffle(t4, t6, 0xEE);
-            Vector256<float> q6 = Avx.Shuffle(t5, t7, 0x44), q7 = Avx.Shuffle(t5, t7, 0xEE);
             float* m = maps + i;
             if ((i & 15) == 0)
                 for (int r = 0; r < 8; r++) Sse.Prefetch0(m + r * mapStride + PrefetchAhead);
+            Transpose8(values + i * ldv, ldv, 8, m, mapStride);
+        }
+        if (i < positions && masked)
+            Transpose8(values + i * ldv, ldv, positions - i, maps + i, mapStride);
+        else
+            StoreScalar(values, ldv, i, positions, 0, 8, maps, mapStride);
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> (at most 8) rows of eight channels, <paramref name="ldv"/> apart, into the first
+    /// <paramref name="rows"/> positions of eight maps. Rows past them repeat the last: read and transposed, never
+    /// stored (a partial block needs AVX-512's masked stores).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float* v, nint ldv, int rows, float* m, nint mapStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(v), r1 = Avx.LoadVector256(v + Math.Min(1, rows - 1) * ldv);
+        Vector256<float> r2 = Avx.LoadVector256(v + Math.Min(2, rows - 1) * ldv), r3 = Avx.LoadVector256(v + Math.Min(3, rows - 1) * ldv);
+        Vector256<float> r4 = Avx.LoadVector256(v + Math.Min(4, rows - 1) * ldv), r5 = Avx.LoadVector256(v + Math.Min(5, rows - 1) * ldv);
+        Vector256<float> r6 = Avx.LoadVector256(v + Math.Min(6, rows - 1) * ldv), r7 = Avx.LoadVector256(v + Math.Min(7, rows - 1) * ldv);
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped across.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> q0 = Avx.Shuffle(t0, t2, 0x44), q1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> q2 = Avx.Shuffle(t1, t3, 0x44), q3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> q4 = Avx.Shuffle(t4, t6, 0x44), q5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> q6 = Avx.Shuffle(t5, t7, 0x44), q7 = Avx.Shuffle(t5, t7, 0xEE);
+        if (rows == 8)
+        {
             Avx.Store(m, Avx.Permute2x128(q0, q4, 0x20));
             Avx.Store(m + mapStride, Avx.Permute2x128(q1, q5, 0x20));
             Avx.Store(m + 2 * mapStride, Avx.Permute2x128(q2, q6, 0x20));
@@ -71,8 +96,17 @@ internal static unsafe class ChannelMaps
             Avx.Store(m + 5 * mapStride, Avx.Permute2x128(q1, q5, 0x31));
             Avx.Store(m + 6 * mapStride, Avx.Permute2x128(q2, q6, 0x31));
             Avx.Store(m + 7 * mapStride, Avx.Permute2x128(q3, q7, 0x31));
+            return;
         }
-        StoreScalar(values, ldv, i, positions, 0, 8, maps, mapStride);
+        Vector256<float> keep = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(rows)).AsSingle();
+        Avx512F.VL.MaskStore(m, keep, Avx.Permute2x128(q0, q4, 0x20));
+        Avx512F.VL.MaskStore(m + mapStride, keep, Avx.Permute2x128(q1, q5, 0x20));
+        Avx512F.VL.MaskStore(m + 2 * mapStride, keep, Avx.Permute2x128(q2, q6, 0x20));
+        Avx512F.VL.MaskStore(m + 3 * mapStride, keep, Avx.Permute2x128(q3, q7, 0x20));
+        Avx512F.VL.MaskStore(m + 4 * mapStride, keep, Avx.Permute2x128(q0, q4, 0x31));
+        Avx512F.VL.MaskStore(m + 5 * mapStride, keep, Avx.Permute2x128(q1, q5, 0x31));
+        Avx512F.VL.MaskStore(m + 6 * mapStride, keep, Avx.Permute2x128(q2, q6, 0x31));
+        Avx512F.VL.MaskStore(m + 7 * mapStride, keep, Avx.Permute2x128(q3, q7, 0x31));
     }
 
     /// <summary>Four channels: 4 x 4 blocks of positions, the positions past the last whole block one by one.</summary>
