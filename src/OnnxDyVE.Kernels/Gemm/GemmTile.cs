@@ -250,6 +250,10 @@ internal static unsafe class GemmTile<TLane, TVec>
             RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
     }
 
+    /// <summary>
+    /// <see cref="RunWideTiles{TWidth}"/> for one kind of finish (<see cref="PlainFinish"/> or <see cref="GeneralFinish"/>):
+    /// each instantiation compiles only its own epilogue.
+    /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
