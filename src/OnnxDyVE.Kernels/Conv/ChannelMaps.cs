@@ -86,27 +86,23 @@ internal static unsafe class ChannelMaps
         Vector256<float> q2 = Avx.Shuffle(t1, t3, 0x44), q3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> q4 = Avx.Shuffle(t4, t6, 0x44), q5 = Avx.Shuffle(t4, t6, 0xEE);
         Vector256<float> q6 = Avx.Shuffle(t5, t7, 0x44), q7 = Avx.Shuffle(t5, t7, 0xEE);
-        if (rows == 8)
-        {
-            Avx.Store(m, Avx.Permute2x128(q0, q4, 0x20));
-            Avx.Store(m + mapStride, Avx.Permute2x128(q1, q5, 0x20));
-            Avx.Store(m + 2 * mapStride, Avx.Permute2x128(q2, q6, 0x20));
-            Avx.Store(m + 3 * mapStride, Avx.Permute2x128(q3, q7, 0x20));
-            Avx.Store(m + 4 * mapStride, Avx.Permute2x128(q0, q4, 0x31));
-            Avx.Store(m + 5 * mapStride, Avx.Permute2x128(q1, q5, 0x31));
-            Avx.Store(m + 6 * mapStride, Avx.Permute2x128(q2, q6, 0x31));
-            Avx.Store(m + 7 * mapStride, Avx.Permute2x128(q3, q7, 0x31));
-            return;
-        }
-        Vector256<float> keep = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(rows)).AsSingle();
-        Avx512F.VL.MaskStore(m, keep, Avx.Permute2x128(q0, q4, 0x20));
-        Avx512F.VL.MaskStore(m + mapStride, keep, Avx.Permute2x128(q1, q5, 0x20));
-        Avx512F.VL.MaskStore(m + 2 * mapStride, keep, Avx.Permute2x128(q2, q6, 0x20));
-        Avx512F.VL.MaskStore(m + 3 * mapStride, keep, Avx.Permute2x128(q3, q7, 0x20));
-        Avx512F.VL.MaskStore(m + 4 * mapStride, keep, Avx.Permute2x128(q0, q4, 0x31));
-        Avx512F.VL.MaskStore(m + 5 * mapStride, keep, Avx.Permute2x128(q1, q5, 0x31));
-        Avx512F.VL.MaskStore(m + 6 * mapStride, keep, Avx.Permute2x128(q2, q6, 0x31));
-        Avx512F.VL.MaskStore(m + 7 * mapStride, keep, Avx.Permute2x128(q3, q7, 0x31));
+        // A whole block (rows a constant 8 where inlined) stores plainly; a partial one through the mask of its rows.
+        Vector256<float> keep = rows == 8 ? default : Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(rows)).AsSingle();
+        StoreRow(m, Avx.Permute2x128(q0, q4, 0x20), rows, keep);
+        StoreRow(m + mapStride, Avx.Permute2x128(q1, q5, 0x20), rows, keep);
+        StoreRow(m + 2 * mapStride, Avx.Permute2x128(q2, q6, 0x20), rows, keep);
+        StoreRow(m + 3 * mapStride, Avx.Permute2x128(q3, q7, 0x20), rows, keep);
+        StoreRow(m + 4 * mapStride, Avx.Permute2x128(q0, q4, 0x31), rows, keep);
+        StoreRow(m + 5 * mapStride, Avx.Permute2x128(q1, q5, 0x31), rows, keep);
+        StoreRow(m + 6 * mapStride, Avx.Permute2x128(q2, q6, 0x31), rows, keep);
+        StoreRow(m + 7 * mapStride, Avx.Permute2x128(q3, q7, 0x31), rows, keep);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* at, Vector256<float> row, int rows, Vector256<float> keep)
+    {
+        if (rows == 8) Avx.Store(at, row);
+        else Avx512F.VL.MaskStore(at, keep, row);
     }
 
     /// <summary>Four channels: 4 x 4 blocks of positions, the positions past the last whole block one by one.</summary>
