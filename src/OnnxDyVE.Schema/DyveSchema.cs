@@ -120,13 +120,6 @@ public static class DyveSchema
         public const string Blocked = "NCHW16c";
         /// <summary>Channels per block of <see cref="Blocked"/>.</summary>
         public const int Block = 16;
-
-        /// <summary>
-        /// The longest reduction (input channels x kernel area) of a DyveConv the rewriter gives blocked maps: blocked
-        /// maps run on position tiles, which carry partial sums per block of 128 of K, and beyond 18 blocks the planar
-        /// kernel's padded taps are faster (ResNet18's last stage, K 4608: 1.22x-1.37x slower blocked, in the network).
-        /// </summary>
-        public const int MaximumBlockedReduction = 2304;
     }
 
     /// <summary>Values of <see cref="Activation"/>.</summary>

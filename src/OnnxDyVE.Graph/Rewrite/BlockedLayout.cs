@@ -5,7 +5,7 @@ namespace OnnxDyVE.Graph.Rewrite;
 
 /// <summary>
 /// Gives the blocked layout (<see cref="DyveSchema.Layouts.Blocked"/>) to the tensors that flow only between exact
-/// DyveConv nodes of one group (with K up to <see cref="DyveSchema.Layouts.MaximumBlockedReduction"/>), directly or through
+/// DyveConv nodes of one group, directly or through
 /// Concat on the channel axis in whole blocks, MaxPool (which becomes <see cref="DyveSchema.MaxPoolOp"/>), or a residual Add
 /// or Relu of blocked maps (which ORT computes the same on either layout), and takes it away again.
 /// </summary>
@@ -163,8 +163,9 @@ public static class BlockedLayout
     }
 
     /// <summary>
-    /// The output channels of a DyveConv of one group that stays exact at every effort, with a reduction short enough for
-    /// blocked maps to pay (<see cref="DyveSchema.Layouts.MaximumBlockedReduction"/>), else null.
+    /// The output channels of a DyveConv of one group that stays exact at every effort, else null. Any K: blocked maps
+    /// run on position tiles, faster than the planar kernel's padded taps at K 4608 too (ResNet18's last stage, VGG-16's
+    /// conv4 and conv5), zero maps included (docs/kernels.md, 2026-11-27).
     /// </summary>
     private static int? IsExactConv(NodeProto node, GraphIndex graph)
     {
@@ -174,8 +175,7 @@ public static class BlockedLayout
         if (Int("group", 1) != 1 || Float(DyveSchema.SdssDelta) != 0 || Float(DyveSchema.SpetPrefix) != 0 || Float(DyveSchema.SfmaDelta) != 0) return null;
         TensorProto? weights = graph.Constant(node.Input[1], out _);
         if (weights is not { Dims.Count: 4 } || weights.Dims[0] is <= 0 or > int.MaxValue) return null;
-        long reduction = weights.Dims[1] * weights.Dims[2] * weights.Dims[3];
-        return reduction <= DyveSchema.Layouts.MaximumBlockedReduction ? (int)weights.Dims[0] : null;
+        return (int)weights.Dims[0];
     }
 
     /// <summary>

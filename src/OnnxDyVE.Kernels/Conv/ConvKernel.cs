@@ -38,8 +38,8 @@ public sealed unsafe class ConvKernel
     /// <summary>
     /// Longest K position tiles are chosen for at stride 1 (18 blocks): they carry their partial sums through task
     /// scratch as wide as the output channels, once per block of K, which VGG's conv5 (K 4608) pays more for than
-    /// position tiles gain. (The rewriter gives blocked maps, which run on position tiles whatever K is, only to
-    /// convolutions with K up to the same length: DyveSchema.Layouts.MaximumBlockedReduction.)
+    /// position tiles gain. Blocked maps run on position tiles whatever K is: their partial sums stay in the output's
+    /// blocks, no wider than the task's panels.
     /// </summary>
     private const int MaximumPositionTileK = 18 * PanelLayout.KBlock;
 

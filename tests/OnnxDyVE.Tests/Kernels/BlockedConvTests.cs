@@ -47,6 +47,8 @@ public sealed unsafe class BlockedConvTests
         new(1, 24, 9, 10, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = LayerActivation.LeakyRelu(0.1f) },
         new(1, 40, 7, 9, 48, 1, 1) { HasBias = true, Activation = LayerActivation.Clip(0f, 6f) },
         new(1, 40, 7, 9, 32, 1, 1) { Activation = LayerActivation.Clip(-1f, 1f) },
+        // A long K (2448, ResNet18's last stage scaled down) over more positions than one block of K takes whole.
+        new(1, 272, 7, 8, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
     ];
 
     [Theory]
