@@ -100,6 +100,7 @@ public sealed unsafe class ConvKernel
         if (!bias.IsEmpty && bias.Length != spec.OutputChannels)
             throw new ArgumentException($"bias holds {bias.Length} values, the convolution has {spec.OutputChannels} output channels");
 
+        if (spec.PointwiseChannels > 0) CheckPointwiseWeights(spec, weights);
         Spec = spec;
         Path = path;
         _finiteWeights = !weights.ContainsAnyExceptInRange(float.MinValue, float.MaxValue);
@@ -135,6 +136,21 @@ public sealed unsafe class ConvKernel
             _sfma = new SfmaFold(spec, weights);
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
+    }
+
+    /// <summary>The pointwise channels' weights off the centre tap are zero: they are never multiplied.</summary>
+    private static void CheckPointwiseWeights(ConvSpec spec, ReadOnlySpan<float> weights)
+    {
+        int taps = spec.KernelHeight * spec.KernelWidth;
+        for (int m = 0; m < spec.PointwiseChannels; m++)
+            for (int c = 0; c < spec.InputChannels; c++)
+                for (int tap = 0; tap < taps; tap++)
+                {
+                    float w = weights[(m * spec.InputChannels + c) * taps + tap];
+                    if (tap != spec.CentreTap && w != 0)
+                        throw new ArgumentException($"pointwise_channels {spec.PointwiseChannels}: W[{m}, {c}, {tap / spec.KernelWidth}, {tap % spec.KernelWidth}] is {w}, "
+                            + "but a pointwise channel's weights off the kernel's centre must be zero");
+                }
     }
 
     /// <summary>

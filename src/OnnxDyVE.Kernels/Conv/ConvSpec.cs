@@ -40,6 +40,13 @@ public enum AutoPad
 /// </param>
 /// <param name="InputLayout">How the input holds its maps; <see cref="MapLayout.Blocked"/> only for exact convolutions of one group.</param>
 /// <param name="OutputLayout">How the output holds its maps; <see cref="MapLayout.Blocked"/> only for exact convolutions of one group.</param>
+/// <param name="PointwiseChannels">
+/// The first this many output channels are a 1x1 convolution of the same input, read at the kernel's centre tap: their
+/// weights off the centre must be zero and are never multiplied (a fire module's 1x1 and 3x3 expands as one node, which
+/// writes both halves of their Concat). A multiple of <see cref="PointwiseChannelMultiple"/>, so every vector path's
+/// panels are wholly one kind; blocked output, one group, stride and dilation 1, an odd kernel padded by half of it on
+/// every side, so the centre tap of output (y, x) is input (y, x).
+/// </param>
 /// <param name="InputScale">The layer's input scale (RMS of its input on calibration images), SFMA's unit.</param>
 /// <param name="SfmaPairs">
 /// SFMA's candidate pairs of near-equal input maps, flattened [i0, j0, i1, j1, ...] (input channels, each in at most
@@ -72,8 +79,15 @@ public sealed record ConvSpec(
     float InputScale = 1,
     int[]? SfmaPairs = null,
     MapLayout InputLayout = MapLayout.Planar,
-    MapLayout OutputLayout = MapLayout.Planar)
+    MapLayout OutputLayout = MapLayout.Planar,
+    int PointwiseChannels = 0)
 {
+    /// <summary>What <see cref="PointwiseChannels"/> must be a multiple of: two panels of AVX-512's, whose wide tiles take two at once.</summary>
+    public const int PointwiseChannelMultiple = 64;
+
+    /// <summary>The tap at the kernel's centre (row-major), which the pointwise channels read.</summary>
+    public int CentreTap => KernelHeight / 2 * KernelWidth + KernelWidth / 2;
+
     /// <summary>Whether the input or the output is <see cref="MapLayout.Blocked"/>.</summary>
     public bool IsBlocked => InputLayout == MapLayout.Blocked || OutputLayout == MapLayout.Blocked;
 
@@ -127,10 +141,23 @@ public sealed record ConvSpec(
         // Blocked maps are read and written by position tiles alone, which the approximate mechanisms do not run on.
         Require(!IsBlocked || (Group == 1 && SdssDelta == 0 && SpetPrefix == 0 && SfmaDelta == 0),
             "blocked maps are for exact convolutions of one group: set group to 1 and sdss_delta, spet_prefix and sfma_delta to 0, or the layouts to planar");
+        if (PointwiseChannels != 0) ValidatePointwise();
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,
             "kernel is too large (input channels per group x kernel area exceeds the supported size)");
+    }
+
+    private void ValidatePointwise()
+    {
+        Require(PointwiseChannels > 0 && PointwiseChannels <= OutputChannels && PointwiseChannels % PointwiseChannelMultiple == 0,
+            $"pointwise_channels must be a multiple of {PointwiseChannelMultiple} in (0, {OutputChannels}] (the output channels), got {PointwiseChannels}");
+        Require(OutputLayout == MapLayout.Blocked && Group == 1, "pointwise_channels needs blocked output maps and one group");
+        Require(StrideHeight == 1 && StrideWidth == 1 && DilationHeight == 1 && DilationWidth == 1,
+            $"pointwise_channels needs strides and dilations of 1, got strides [{StrideHeight}, {StrideWidth}], dilations [{DilationHeight}, {DilationWidth}]");
+        Require(AutoPad == AutoPad.NotSet && KernelHeight % 2 == 1 && KernelWidth % 2 == 1
+            && PadTop == KernelHeight / 2 && PadBottom == KernelHeight / 2 && PadLeft == KernelWidth / 2 && PadRight == KernelWidth / 2,
+            $"pointwise_channels needs an odd kernel padded by half of it on every side (its centre tap reading output position's own input), got kernel [{KernelHeight}, {KernelWidth}], pads [{PadTop}, {PadLeft}, {PadBottom}, {PadRight}]");
     }
 
     private void ValidatePairs(int[] pairs)

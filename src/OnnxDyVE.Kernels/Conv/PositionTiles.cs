@@ -16,8 +16,15 @@ internal sealed unsafe class PositionTiles
 {
     private readonly ConvSpec _spec;
     private readonly int _columns;
-    /// <summary>K x padded channels, in panels of tile width: panel j holds channels [j * columns, (j + 1) * columns).</summary>
+    /// <summary>
+    /// K x padded channels past the pointwise ones, in panels of tile width: panel j holds channels
+    /// [(PointwisePanels + j) * columns, (PointwisePanels + j + 1) * columns).
+    /// </summary>
     private readonly float[] _weights;
+    /// <summary>The pointwise channels' centre taps (<see cref="ConvSpec.PointwiseChannels"/>): C x their channels, in panels of tile width.</summary>
+    private readonly float[] _pointwiseWeights;
+    /// <summary>Panels of pointwise channels, which come first.</summary>
+    private readonly int _pointwisePanels;
     /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
     private readonly float[] _bias;
     private TapTable? _taps;
@@ -29,10 +36,19 @@ internal sealed unsafe class PositionTiles
         _columns = PanelLayout.Columns(path);
         PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
         int k = spec.ReductionLength;
-        _weights = GC.AllocateUninitializedArray<float>(checked(PaddedChannels * k), pinned: true);
+        int pointwise = spec.PointwiseChannels;
+        _pointwisePanels = pointwise / _columns;
+        _weights = GC.AllocateUninitializedArray<float>(checked((PaddedChannels - pointwise) * k), pinned: true);
+        _pointwiseWeights = pointwise == 0 ? [] : GC.AllocateUninitializedArray<float>(checked(pointwise * spec.InputChannels), pinned: true);
         fixed (float* w = weights)
         fixed (float* packed = _weights)
-            PanelLayout.PackColumns(w, 1, k, spec.OutputChannels, k, _columns, 1f, packed);
+        fixed (float* centres = _pointwiseWeights)
+        {
+            PanelLayout.PackColumns(w + (nint)pointwise * k, 1, k, spec.OutputChannels - pointwise, k, _columns, 1f, packed);
+            // Channel m's weight at input channel c is its centre tap: m x K + c x taps + centre.
+            int taps = spec.KernelHeight * spec.KernelWidth;
+            if (pointwise > 0) PanelLayout.PackColumns(w + spec.CentreTap, taps, k, pointwise, spec.InputChannels, _columns, 1f, centres);
+        }
         _bias = bias.IsEmpty ? [] : GC.AllocateArray<float>(PaddedChannels, pinned: true);
         bias.CopyTo(_bias);
     }
@@ -110,30 +126,41 @@ internal sealed unsafe class PositionTiles
             (pitch, plane) = ((nint)work.Geometry.PaddedWidth, PaddedTaps.Plane(work.Geometry));
             padded = shared + image * PaddedImageFloats(work.Geometry);
         }
-        nint* offsets = TapOffsets(work.Geometry, pitch, plane);
-        KSegments segments = work.ZeroMapFlags == 0 ? KSegments.All(k, WholeK(k, positions) ? k : EvenBlock(k))
-            : KSegments.LiveChannels((byte*)(shared + work.ZeroMapFlags) + (nint)image * channels, channels,
-                _spec.KernelHeight * _spec.KernelWidth, ScratchArena.RentSegments(channels + k / PanelLayout.KBlock + 2), minimumSkippedTaps);
-        return new ImageOperand(padded, segments, offsets, origins, (float*)origins + valuesAt, pitch,
+        TapTable taps = TapOffsets(work.Geometry, pitch, plane);
+        byte* zeroMaps = work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
+        // One rent for both lists of runs (a rent replaces the last one on this thread).
+        int spatialBounds = channels + k / PanelLayout.KBlock + 2;
+        int* bounds = zeroMaps == null ? null : ScratchArena.RentSegments(spatialBounds + (_pointwisePanels == 0 ? 0 : channels + channels / PanelLayout.KBlock + 2));
+        KSegments segments = Runs(zeroMaps, k, _spec.KernelHeight * _spec.KernelWidth, positions, bounds, minimumSkippedTaps);
+        KSegments pointwise = _pointwisePanels == 0 ? default : Runs(zeroMaps, channels, 1, positions, bounds + 2 * spatialBounds, minimumSkippedTaps);
+        return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
             _spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Block : 1);
     }
 
+    /// <summary>The runs of a K of <paramref name="k"/> (<paramref name="taps"/> per input channel): in blocks, or the live channels' where zero maps are flagged.</summary>
+    private KSegments Runs(byte* zeroMaps, int k, int taps, int positions, int* bounds, int minimumSkippedTaps) => zeroMaps == null
+        ? KSegments.All(k, WholeK(k, positions) ? k : EvenBlock(k))
+        : KSegments.LiveChannels(zeroMaps, _spec.InputChannels, taps, bounds, minimumSkippedTaps);
+
     /// <summary>The taps' offsets in an input of <paramref name="pitch"/> x <paramref name="plane"/>, computed on the first run of that size.</summary>
-    private nint* TapOffsets(in ConvGeometry geometry, nint pitch, nint plane)
+    private TapTable TapOffsets(in ConvGeometry geometry, nint pitch, nint plane)
     {
         TapTable? table = Volatile.Read(ref _taps);
         if (table is null || table.Pitch != pitch || table.Plane != plane)
         {
+            int channels = _spec.InputChannels, taps = _spec.KernelHeight * _spec.KernelWidth;
             nint[] offsets = GC.AllocateUninitializedArray<nint>(_spec.ReductionLength, pinned: true);
+            nint[] centres = _pointwisePanels == 0 ? [] : GC.AllocateUninitializedArray<nint>(channels, pinned: true);
             fixed (nint* o = offsets)
             {
-                if (_spec.InputLayout == MapLayout.Blocked) BlockedMaps.TapOffsets(_spec, pitch, plane, _spec.InputChannels, o);
-                else PaddedTaps.TapOffsets(_spec, geometry, _spec.InputChannels, o);
+                if (_spec.InputLayout == MapLayout.Blocked) BlockedMaps.TapOffsets(_spec, pitch, plane, channels, o);
+                else PaddedTaps.TapOffsets(_spec, geometry, channels, o);
             }
-            table = new TapTable(pitch, plane, offsets);
+            for (int c = 0; c < centres.Length; c++) centres[c] = offsets[c * taps + _spec.CentreTap];
+            table = new TapTable(pitch, plane, offsets, centres);
             Volatile.Write(ref _taps, table);
         }
-        return (nint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(table.Offsets));
+        return table;
     }
 
     /// <summary>
@@ -141,22 +168,29 @@ internal sealed unsafe class PositionTiles
     /// and computing them per task (a division per k) cost cifar10_quick's conv2 (K 800 on a 16 x 16 map) 6% of its time.
     /// Replaced whole when the size changes, so tasks of a run on other threads never see a half-written table.
     /// </summary>
-    private sealed class TapTable(nint pitch, nint plane, nint[] offsets)
+    private sealed class TapTable(nint pitch, nint plane, nint[] offsets, nint[] centres)
     {
         public nint Pitch => pitch;
         public nint Plane => plane;
-        /// <summary>Pinned: its address is handed to the tiles.</summary>
-        public nint[] Offsets => offsets;
+        /// <summary>Every k's offset (pinned: its address is handed to the tiles).</summary>
+        public nint* Address => (nint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(offsets));
+        /// <summary>Each input channel's centre tap, what the pointwise channels read (pinned; empty without them).</summary>
+        public nint* CentreAddress => (nint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(centres));
     }
 
-    public readonly struct ImageOperand(float* padded, KSegments segments, nint* offsets, nint* origins, float* values, nint pitch, nint positionFloats)
+    public readonly struct ImageOperand(float* padded, KSegments segments, KSegments pointwiseSegments, nint* offsets, nint* centreOffsets,
+        nint* origins, float* values, nint pitch, nint positionFloats)
     {
         /// <summary>Where output (oy, ox) of the convolution starts reading in <see cref="Padded"/>.</summary>
         public nint Origin(ConvSpec spec, int oy, int ox) => (oy * spec.StrideHeight * pitch + (nint)ox * spec.StrideWidth) * positionFloats;
 
         public float* Padded => padded;
         public KSegments Segments => segments;
+        /// <summary>The runs of the pointwise channels' K (one tap per input channel), where the spec has them.</summary>
+        public KSegments PointwiseSegments => pointwiseSegments;
         public nint* Offsets => offsets;
+        /// <summary>Each input channel's centre tap offset, where the spec has pointwise channels.</summary>
+        public nint* CentreOffsets => centreOffsets;
         public nint* Origins => origins;
         /// <summary>The task's output scratch, when asked for.</summary>
         public float* Values => values;
@@ -177,10 +211,8 @@ internal sealed unsafe class PositionTiles
         if (panelStride == 0) (panelStride, vectorStride) = (_columns, TLane.Count);
         float* padded = operand.Padded;
         nint* origins = operand.Origins;
-        nint* offsets = operand.Offsets;
-        KSegments segments = operand.Segments;
-        int k = _spec.ReductionLength;
-        fixed (float* weights = _weights)
+        fixed (float* spatialWeights = _weights)
+        fixed (float* pointwiseWeights = _pointwiseWeights)
         fixed (float* bias = _bias)
         {
             var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
@@ -192,7 +224,12 @@ internal sealed unsafe class PositionTiles
                 bool three = wide && narrowLast && j + 2 == lastPanel;
                 bool narrow = narrowLast && j + 1 == lastPanel;
                 bool single = typeof(TVec) == typeof(Vector512<float>) && !wide && !narrow;
-                float* panel = weights + (nint)j * k * _columns;
+                // Pointwise panels (whole pairs of them) multiply their centre taps only.
+                bool pointwise = j < _pointwisePanels;
+                int k = pointwise ? _spec.InputChannels : _spec.ReductionLength;
+                nint* offsets = pointwise ? operand.CentreOffsets : operand.Offsets;
+                KSegments segments = pointwise ? operand.PointwiseSegments : operand.Segments;
+                float* panel = pointwise ? pointwiseWeights + (nint)j * k * _columns : spatialWeights + (nint)(j - _pointwisePanels) * k * _columns;
                 TileEpilogue panelEpilogue = epilogue.At(0, (nint)j * _columns);
                 for (int segment = 0; segment < segments.Count; segment++)
                 {
@@ -335,7 +372,10 @@ internal sealed unsafe class PositionTiles
             else
                 ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, n, Path);
         }
-        long outputs = (long)channels * count;
-        counters.Add(outputs * operand.Segments.TotalLength, outputs * _spec.ReductionLength, outputs);
+        // The pointwise channels' MACs, executed and dense, are those of their 1x1 convolution.
+        int pointwise = Math.Clamp(_spec.PointwiseChannels - c0, 0, channels);
+        long spatialOutputs = (long)(channels - pointwise) * count, pointwiseOutputs = (long)pointwise * count;
+        long executed = spatialOutputs * operand.Segments.TotalLength + (pointwise == 0 ? 0 : pointwiseOutputs * operand.PointwiseSegments.TotalLength);
+        counters.Add(executed, spatialOutputs * _spec.ReductionLength + pointwiseOutputs * _spec.InputChannels, spatialOutputs + pointwiseOutputs);
     }
 }

@@ -112,6 +112,87 @@ public sealed unsafe class BlockedConvTests
         }
     }
 
+    /// <summary>
+    /// Sibling convolutions of one input as one node (a fire module's expands): the first channels a 1x1 convolution
+    /// read at the kernel's centre, the rest the spatial one. Layers: output channels = pointwise + spatial.
+    /// </summary>
+    private static readonly (ConvLayer Layer, int Pointwise)[] PointwiseLayers =
+    [
+        (new(1, 40, 9, 10, 64 + 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu }, 64),
+        (new(2, 16, 7, 11, 128 + 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu }, 128),
+        // A 5 x 5 kernel, spatial channels ending mid-block (an odd number of blocks: AVX-512's narrow last panel), clip.
+        (new(1, 21, 8, 6, 64 + 37, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) }, 64),
+        // Only pointwise channels, K past one block of 128 on more positions than one block of K takes whole.
+        (new(1, 200, 8, 9, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, 64),
+    ];
+
+    public static TheoryData<SimdPath, int> PointwiseCases() => KernelSpecs.PathsAndShapes(Enumerable.Range(0, PointwiseLayers.Length));
+
+    /// <summary>
+    /// Against the scalar reference of the same weights (zero off the pointwise channels' centre), blocked and planar input,
+    /// with and without zero maps (every third map, left out of both kinds of channels); MACs counted as the 1x1 and spatial
+    /// convolutions' own.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PointwiseCases))]
+    public void Pointwise_channels_read_the_centre_tap_only(SimdPath path, int shape)
+    {
+        (ConvLayer layer, int pointwise) = PointwiseLayers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 40 + shape);
+        int taps = layer.KernelHeight * layer.KernelWidth, centre = layer.KernelHeight / 2 * layer.KernelWidth + layer.KernelWidth / 2;
+        for (int i = 0; i < pointwise * layer.InputChannels * taps; i++)
+            if (i % taps != centre) parameters.Weights[i] = 0;
+        int plane = layer.Height * layer.Width;
+        foreach (bool zeroMaps in new[] { false, true })
+        {
+            float[] input = LayerParameters.Uniform(new Random(1_000 + shape), LayerParameters.Count(layer.InputShape()));
+            int zero = 0;
+            if (zeroMaps)
+                for (int map = 0; map < layer.Batch * layer.InputChannels; map += 3, zero++) Array.Clear(input, map * plane, plane);
+            double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+            foreach (MapLayout inputLayout in new[] { MapLayout.Blocked, MapLayout.Planar })
+            {
+                ConvSpec spec = KernelSpecs.ToConvSpec(layer) with
+                {
+                    InputLayout = inputLayout, OutputLayout = MapLayout.Blocked, PointwiseChannels = pointwise, SkipZeroMaps = zeroMaps,
+                };
+                var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+                string context = $"shape {shape} on {path}, {inputLayout} in, zero maps {zeroMaps}: {layer}, {pointwise} pointwise";
+                ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+                float[] x = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
+                CounterValues before = kernel.Counters.Read();
+                OutputComparison.AssertClose(expected, Run(kernel, work, x, layer, context), context);
+                CounterValues counted = kernel.Counters.Read() - before;
+                long perMap = (long)plane * (pointwise + (layer.OutputChannels - pointwise) * taps);
+                Assert.Equal(perMap * layer.Batch * layer.InputChannels, counted.DenseMacs);
+                // Every third map is a gap of at least nine taps (spatial) or lies at an end of K; the pointwise channels'
+                // single-tap gaps are multiplied through unless at an end.
+                if (!zeroMaps) Assert.Equal(counted.DenseMacs, counted.ExecutedMacs);
+                else Assert.True(counted.ExecutedMacs < counted.DenseMacs, context);
+            }
+        }
+    }
+
+    [Fact]
+    public void Pointwise_channels_are_refused_where_they_do_not_apply()
+    {
+        var spec = new ConvSpec(128, 16, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, OutputLayout: MapLayout.Blocked, PointwiseChannels: 64);
+        spec.Validate();
+        Assert.Contains("multiple of 64", Assert.Throws<ArgumentException>(() => (spec with { PointwiseChannels = 48 }).Validate()).Message);
+        Assert.Contains("multiple of 64", Assert.Throws<ArgumentException>(() => (spec with { PointwiseChannels = 192 }).Validate()).Message);
+        Assert.Contains("blocked output", Assert.Throws<ArgumentException>(() => (spec with { OutputLayout = MapLayout.Planar }).Validate()).Message);
+        Assert.Contains("strides", Assert.Throws<ArgumentException>(() => (spec with { StrideHeight = 2 }).Validate()).Message);
+        Assert.Contains("odd kernel", Assert.Throws<ArgumentException>(() => (spec with { PadTop = 0 }).Validate()).Message);
+        Assert.Contains("odd kernel", Assert.Throws<ArgumentException>(() => (spec with { KernelWidth = 2 }).Validate()).Message);
+        var weights = new float[128 * 16 * 9];
+        weights[(5 * 16 + 3) * 9 + 1] = 0.5f;
+        string message = Assert.Throws<ArgumentException>(() => new ConvKernel(spec, weights, [], SimdPaths.Best)).Message;
+        Assert.Contains("W[5, 3, 0, 1] is 0.5", message);
+        weights[(64 * 16 + 3) * 9 + 1] = 0.5f;
+        weights[(5 * 16 + 3) * 9 + 1] = 0;
+        _ = new ConvKernel(spec, weights, [], SimdPaths.Best);
+    }
+
     [Fact]
     public void Blocked_layouts_are_refused_with_group_or_an_approximate_mechanism()
     {
