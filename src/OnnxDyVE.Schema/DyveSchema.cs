@@ -113,6 +113,25 @@ public static class DyveSchema
     public const string InputLayout = "input_layout";
     public const string OutputLayout = "output_layout";
 
+    /// <summary>
+    /// Int attribute of DyveConv (default 0: none), a multiple of 64: the first this many output channels are a 1x1
+    /// convolution of X read at the kernel's centre tap; W holds zeros off the centre for them, which are never
+    /// multiplied. The rewriter writes it where a Concat joins a 1x1 and a spatial convolution of one input (SqueezeNet's
+    /// fire modules), so one node writes both halves. Needs blocked output (<see cref="OutputLayout"/>), one group,
+    /// strides and dilations of 1, and an odd kernel padded by half of it on every side.
+    /// </summary>
+    public const string PointwiseChannels = "pointwise_channels";
+
+    /// <summary>What <see cref="PointwiseChannels"/> must be a multiple of: two of AVX-512's panels, which its widest tiles take at once.</summary>
+    public const int PointwiseChannelMultiple = 64;
+
+    /// <summary>
+    /// Strings attribute the rewriter writes beside <see cref="PointwiseChannels"/>, which the operator ignores: the names
+    /// that taking the fused node apart gives back, [1x1 node, its output, its W, its B or "", spatial node, its output,
+    /// its W, its B or "", Concat node].
+    /// </summary>
+    public const string FusedNodes = "fused_nodes";
+
     /// <summary>Values of <see cref="InputLayout"/> and <see cref="OutputLayout"/>.</summary>
     public static class Layouts
     {

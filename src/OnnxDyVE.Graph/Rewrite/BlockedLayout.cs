@@ -53,6 +53,7 @@ public static class BlockedLayout
         for (int i = result.Graph.ValueInfo.Count - 1; i >= 0; i--)
             if (blocked.ContainsKey(result.Graph.ValueInfo[i].Name)) result.Graph.ValueInfo.RemoveAt(i);
         tensors = blocked.Count;
+        SiblingFusion.Fuse(result);
         return result;
     }
 
@@ -65,6 +66,7 @@ public static class BlockedLayout
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
         ModelProto result = model.Clone();
+        SiblingFusion.Split(result);
         foreach (NodeProto node in result.Graph.Node)
         {
             bool pool = IsPool(node);

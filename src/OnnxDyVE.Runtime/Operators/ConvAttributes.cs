@@ -69,7 +69,8 @@ internal static class ConvAttributes
             InputScale: EffortAttributes.Scale(attributes, DyveSchema.InputScale),
             SfmaPairs: SfmaPairs(attributes.GetInts(DyveSchema.SfmaPairs)),
             InputLayout: Layout(attributes, DyveSchema.InputLayout),
-            OutputLayout: Layout(attributes, DyveSchema.OutputLayout));
+            OutputLayout: Layout(attributes, DyveSchema.OutputLayout),
+            PointwiseChannels: Int(attributes.GetInt(DyveSchema.PointwiseChannels) ?? 0, $"attribute '{DyveSchema.PointwiseChannels}'"));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
         // like the kernel's own size, so a crafted stride cannot overflow that count (a stride of 2^31 - 1 made session

@@ -62,6 +62,18 @@ public sealed class OperatorErrorTests
         AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "blocked", "sdss_delta");
     }
 
+    /// <summary>pointwise_channels past the node's 8 output channels, or negative.</summary>
+    [Theory]
+    [InlineData(64)]
+    [InlineData(-64)]
+    public void Conv_pointwise_channels_that_do_not_fit(long channels)
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, String(Schema.DyveSchema.OutputLayout, Schema.DyveSchema.Layouts.Blocked));
+        SetAttribute(model, new AttributeProto { Name = Schema.DyveSchema.PointwiseChannels, Type = AttributeProto.Types.AttributeType.Int, I = channels });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "pointwise_channels");
+    }
+
     [Theory]
     [InlineData("ceil_mode", "ceil_mode")]
     [InlineData("planar input", "blocked maps")]
