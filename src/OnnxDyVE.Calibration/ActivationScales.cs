@@ -12,9 +12,13 @@ public readonly record struct NodeScales(float Activation, float Input);
 /// </summary>
 public static class ActivationScales
 {
-    /// <returns>Per node name, the scales (1 where the tensor was zero everywhere, so that it stays usable).</returns>
+    /// <returns>
+    /// Per node name, the scales (1 where the tensor was zero everywhere, so that it stays usable): the nodes of the
+    /// model in ONNX's layout, where a fire module's fused expands are two nodes again.
+    /// </returns>
     public static IReadOnlyDictionary<string, NodeScales> Measure(ModelProto model, CalibrationImages images, int threads, IProgress<int>? progress = null)
     {
+        model = Graph.Rewrite.BlockedLayout.Remove(model);
         IReadOnlyList<NodeProto> nodes = SdssNodes.Find(model);
         if (nodes.Count == 0) return new Dictionary<string, NodeScales>();
         var sums = new Dictionary<string, (double Squares, long Count)>(StringComparer.Ordinal);

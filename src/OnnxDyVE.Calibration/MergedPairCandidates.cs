@@ -13,10 +13,11 @@ public static class MergedPairCandidates
 
     /// <param name="perLayer">Most pairs per layer.</param>
     /// <param name="quantile">The share of images a pair's difference is measured at (<see cref="NearEqualMaps.Candidates"/>).</param>
-    /// <returns>Per node name, its candidates (none for a layer without any).</returns>
+    /// <returns>Per node name (of the model in ONNX's layout, as <see cref="ActivationScales.Measure"/>), its candidates (none for a layer without any).</returns>
     public static IReadOnlyDictionary<string, IReadOnlyList<MapPair>> Find(ModelProto model, CalibrationImages images, int threads,
         int perLayer = DefaultPerLayer, double quantile = 0.5, IProgress<int>? progress = null)
     {
+        model = Graph.Rewrite.BlockedLayout.Remove(model);
         IReadOnlyList<NodeProto> nodes = SdssNodes.Find(model);
         // Layers reading one tensor (SqueezeNet's expand layers) share its maps' statistics.
         var channels = nodes.GroupBy(n => n.Input[0], StringComparer.Ordinal)

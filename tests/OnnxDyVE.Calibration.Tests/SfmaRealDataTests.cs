@@ -30,7 +30,7 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
         output.WriteLine($"|---|--:|--:|{string.Concat(Thresholds.Select(_ => "--:|"))}");
         foreach (string layer in scales.Keys)
         {
-            long maps = (long)count * InputChannels(model.Dyve, layer);
+            long maps = (long)count * InputChannels(BlockedLayout.Remove(model.Dyve), layer);
             var cells = passes.Select(p => p.Layers.Single(l => l.Node == layer).Counters)
                 .Select(c => $"{1 - (double)c.ExecutedMacs / c.DenseMacs:P1} / {(double)c.FoldedMaps / maps:P1}");
             output.WriteLine($"| {layer} | {maps / count} | {scales[layer].Input:G4} | {string.Join(" | ", cells)} |");
@@ -74,7 +74,7 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
         output.WriteLine($"|---|--:|--:|{string.Concat(PairThresholds.Select(_ => "--:|"))}");
         foreach (string layer in scales.Keys)
         {
-            long maps = (long)count * InputChannels(model.Dyve, layer);
+            long maps = (long)count * InputChannels(BlockedLayout.Remove(model.Dyve), layer);
             var cells = merging.Select(pass => pass.Layers.Single(l => l.Node == layer).Counters)
                 .Select(c => $"{(double)c.MergedPairs / count:F2}, {(double)c.MergedPairs / maps:P1}");
             output.WriteLine($"| {layer} | {maps / count} | {candidates[layer].Count} | {string.Join(" | ", cells)} |");
@@ -129,7 +129,7 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>C of a one-group node, from its weights (M x C x kH x kW).</summary>
+    /// <summary>C of a one-group node of a planar model (its fire modules' expands two nodes), from its weights (M x C x kH x kW).</summary>
     private static long InputChannels(ModelProto model, string node) =>
         model.Graph.Initializer.Single(t => t.Name == model.Graph.Node.Single(n => n.Name == node).Input[1]).Dims[1];
 }

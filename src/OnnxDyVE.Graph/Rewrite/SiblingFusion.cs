@@ -67,6 +67,7 @@ internal static class SiblingFusion
     public static void Split(ModelProto model)
     {
         GraphProto graph = model.Graph;
+        if (!graph.Node.Any(n => IsDyveConv(n) && n.Attribute.Any(a => a.Name == DyveSchema.FusedNodes))) return;
         var index = new GraphIndex(model);
         var dropped = new List<string>();
         for (int n = 0; n < graph.Node.Count; n++)
