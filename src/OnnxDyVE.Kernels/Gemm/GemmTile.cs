@@ -251,22 +251,44 @@ internal static unsafe class GemmTile<TLane, TVec>
     }
 
     /// <summary>
-    /// <see cref="RunWideTiles{TWidth}"/> for one kind of finish (<see cref="PlainFinish"/> or <see cref="GeneralFinish"/>):
-    /// each instantiation compiles only its own epilogue.
+    /// Whole six-row tiles, then a last one to three positions as a three-row tile, which costs half a six-row one: a
+    /// 7 x 7 map's 49 positions took nine six-row tiles, 54 rows' work (ResNet18's last stage, a task each way).
     /// </summary>
-    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
         float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
         where TFinish : struct
     {
+        int tail = count % PanelLayout.Rows;
+        int six = tail is > 0 and <= ThreeRows.Count ? count - tail : count;
+        if (six > 0)
+            RunWideTiles<TWidth, TFinish, SixRows>(padded, origins, six, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+        if (six < count)
+            RunWideTiles<TWidth, TFinish, ThreeRows>(padded, origins + six, count - six, offsets, left, right, kLength, tiles + six * ldc, ldc,
+                accumulate, finish, epilogue, vectorStride);
+    }
+
+    /// <summary>
+    /// <see cref="RunWideTiles{TWidth}"/> for one kind of finish (<see cref="PlainFinish"/> or <see cref="GeneralFinish"/>)
+    /// and one tile height (<see cref="SixRows"/> or <see cref="ThreeRows"/>): each instantiation compiles only its own
+    /// epilogue and rows (type tests, folded by the importer).
+    /// </summary>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunWideTiles<TWidth, TFinish, TRows>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
+        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        where TWidth : struct, ITileWidth
+        where TFinish : struct
+        where TRows : struct
+    {
         bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
+        bool six = typeof(TRows) == typeof(SixRows);
+        int height = six ? PanelLayout.Rows : ThreeRows.Count;
         nint width = TLane.Count;
         bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
-        for (int tile = 0; tile < count; tile += PanelLayout.Rows)
+        for (int tile = 0; tile < count; tile += height)
         {
-            int rows = Math.Min(PanelLayout.Rows, count - tile);
+            int rows = Math.Min(height, count - tile);
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
             float* c = tiles + tile * ldc;
             TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
@@ -284,12 +306,15 @@ internal static unsafe class GemmTile<TLane, TVec>
                 c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d10; d11 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d11;
                 p = rows > 2 ? p + ldc : p;
                 c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d20; d21 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d21;
-                p = rows > 3 ? p + ldc : p;
-                c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d30; d31 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d31;
-                p = rows > 4 ? p + ldc : p;
-                c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d40; d41 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d41;
-                p = rows > 5 ? p + ldc : p;
-                c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d50; d51 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d51;
+                if (six)
+                {
+                    p = rows > 3 ? p + ldc : p;
+                    c30 = TLane.Load(ref *p); c31 = TLane.Load(ref *(p + vectorStride)); d30 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d30; d31 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d31;
+                    p = rows > 4 ? p + ldc : p;
+                    c40 = TLane.Load(ref *p); c41 = TLane.Load(ref *(p + vectorStride)); d40 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d40; d41 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d41;
+                    p = rows > 5 ? p + ldc : p;
+                    c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d50; d51 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d51;
+                }
             }
             // Packed panels: row k of each two vectors, k after k.
             nint across = (nint)(right - left);
@@ -316,21 +341,24 @@ internal static unsafe class GemmTile<TLane, TVec>
                 c21 = TLane.MultiplyAdd(x, b1, c21);
                 if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
                 if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
-                x = TLane.Broadcast(a.Value(3));
-                c30 = TLane.MultiplyAdd(x, b0, c30);
-                c31 = TLane.MultiplyAdd(x, b1, c31);
-                if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
-                if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
-                x = TLane.Broadcast(a.Value(4));
-                c40 = TLane.MultiplyAdd(x, b0, c40);
-                c41 = TLane.MultiplyAdd(x, b1, c41);
-                if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
-                if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
-                x = TLane.Broadcast(a.Value(5));
-                c50 = TLane.MultiplyAdd(x, b0, c50);
-                c51 = TLane.MultiplyAdd(x, b1, c51);
-                if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
-                if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
+                if (six)
+                {
+                    x = TLane.Broadcast(a.Value(3));
+                    c30 = TLane.MultiplyAdd(x, b0, c30);
+                    c31 = TLane.MultiplyAdd(x, b1, c31);
+                    if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
+                    if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
+                    x = TLane.Broadcast(a.Value(4));
+                    c40 = TLane.MultiplyAdd(x, b0, c40);
+                    c41 = TLane.MultiplyAdd(x, b1, c41);
+                    if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
+                    if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
+                    x = TLane.Broadcast(a.Value(5));
+                    c50 = TLane.MultiplyAdd(x, b0, c50);
+                    c51 = TLane.MultiplyAdd(x, b1, c51);
+                    if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
+                    if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
+                }
                 a.Next();
             }
 
@@ -343,16 +371,19 @@ internal static unsafe class GemmTile<TLane, TVec>
                 (c00, c01, d00, d01) = (Biased(c00, e0, relu), Biased(c01, e1, relu), Biased(d00, e2, relu), Biased(d01, e3, relu));
                 (c10, c11, d10, d11) = (Biased(c10, e0, relu), Biased(c11, e1, relu), Biased(d10, e2, relu), Biased(d11, e3, relu));
                 (c20, c21, d20, d21) = (Biased(c20, e0, relu), Biased(c21, e1, relu), Biased(d20, e2, relu), Biased(d21, e3, relu));
-                (c30, c31, d30, d31) = (Biased(c30, e0, relu), Biased(c31, e1, relu), Biased(d30, e2, relu), Biased(d31, e3, relu));
-                (c40, c41, d40, d41) = (Biased(c40, e0, relu), Biased(c41, e1, relu), Biased(d40, e2, relu), Biased(d41, e3, relu));
-                (c50, c51, d50, d51) = (Biased(c50, e0, relu), Biased(c51, e1, relu), Biased(d50, e2, relu), Biased(d51, e3, relu));
+                if (six)
+                {
+                    (c30, c31, d30, d31) = (Biased(c30, e0, relu), Biased(c31, e1, relu), Biased(d30, e2, relu), Biased(d31, e3, relu));
+                    (c40, c41, d40, d41) = (Biased(c40, e0, relu), Biased(c41, e1, relu), Biased(d40, e2, relu), Biased(d41, e3, relu));
+                    (c50, c51, d50, d51) = (Biased(c50, e0, relu), Biased(c51, e1, relu), Biased(d50, e2, relu), Biased(d51, e3, relu));
+                }
             }
             StoreWideRow<TWidth, TFinish>(c00, c01, d00, d01, c, 0, finish, epilogue, vectorStride);
             if (rows <= 1) continue;
             StoreWideRow<TWidth, TFinish>(c10, c11, d10, d11, c + ldc, 1, finish, epilogue, vectorStride);
             if (rows <= 2) continue;
             StoreWideRow<TWidth, TFinish>(c20, c21, d20, d21, c + 2 * ldc, 2, finish, epilogue, vectorStride);
-            if (rows <= 3) continue;
+            if (!six || rows <= 3) continue;
             StoreWideRow<TWidth, TFinish>(c30, c31, d30, d31, c + 3 * ldc, 3, finish, epilogue, vectorStride);
             if (rows <= 4) continue;
             StoreWideRow<TWidth, TFinish>(c40, c41, d40, d41, c + 4 * ldc, 4, finish, epilogue, vectorStride);
