@@ -399,14 +399,15 @@ public sealed unsafe class ConvKernel
     /// <summary>
     /// Task <paramref name="task"/> of phase <paramref name="phase"/> (of <see cref="ConvWork.PhaseCount"/>, each
     /// with <see cref="ConvWork.PhaseTasks"/> tasks, run in order): input N x C x H x W, output N x M x Ho x Wo,
-    /// <paramref name="shared"/> the run's buffer (<see cref="RentRunScratch"/>).
+    /// <paramref name="shared"/> the run's buffer (<see cref="RentRunScratch"/>), <paramref name="residual"/> a tensor
+    /// of the output's shape where the spec adds one (<see cref="ConvSpec.Residual"/>: the caller checks it is there).
     /// </summary>
-    public void RunPhaseTask(in ConvWork work, int phase, float* input, float* output, float* shared, int task)
+    public void RunPhaseTask(in ConvWork work, int phase, float* input, float* output, float* shared, int task, float* residual = null)
     {
         if (phase == 0) RunPackTask(work, input, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Sampled) _sampled!.RunTask(work, phase, output, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Spet) _spet!.RunTask(work, output, shared, task);
-        else RunTask(work, input, output, shared, task);
+        else RunTask(work, input, output, shared, task, residual);
     }
 
     /// <summary>
@@ -487,11 +488,11 @@ public sealed unsafe class ConvKernel
     /// Compute phase, task <paramref name="task"/> of <see cref="ConvWork.TaskCount"/>: input N x C x H x W,
     /// output N x M x Ho x Wo; <paramref name="shared"/> is the packing phase's buffer, or null.
     /// </summary>
-    private void RunTask(in ConvWork work, float* input, float* output, float* shared, int task)
+    private void RunTask(in ConvWork work, float* input, float* output, float* shared, int task, float* residual = null)
     {
         if (work.Algorithm == ConvAlgorithm.PositionTiles)
         {
-            _positionTiles!.RunExact(work, input, output, shared, task, Counters);
+            _positionTiles!.RunExact(work, input, output, shared, task, Counters, residual);
             if (work.Interior && work.Task(task) is { FirstColumn: 0 } part)
             {
                 // The first task of each image and range of channels fills those maps' border.

@@ -47,6 +47,10 @@ public enum AutoPad
 /// panels are wholly one kind; blocked output, one group, stride and dilation 1, an odd kernel padded by half of it on
 /// every side, so the centre tap of output (y, x) is input (y, x).
 /// </param>
+/// <param name="Residual">
+/// A residual block's sum: a tensor of the output's shape is added to the convolution (after the bias) before the
+/// activation, output = activation(conv + bias + residual), as ORT's Add and Relu after it would. Blocked output only.
+/// </param>
 /// <param name="InputScale">The layer's input scale (RMS of its input on calibration images), SFMA's unit.</param>
 /// <param name="SfmaPairs">
 /// SFMA's candidate pairs of near-equal input maps, flattened [i0, j0, i1, j1, ...] (input channels, each in at most
@@ -80,7 +84,8 @@ public sealed record ConvSpec(
     int[]? SfmaPairs = null,
     MapLayout InputLayout = MapLayout.Planar,
     MapLayout OutputLayout = MapLayout.Planar,
-    int PointwiseChannels = 0)
+    int PointwiseChannels = 0,
+    bool Residual = false)
 {
     /// <summary>What <see cref="PointwiseChannels"/> must be a multiple of: two panels of AVX-512's, whose wide tiles take two at once.</summary>
     public const int PointwiseChannelMultiple = 64;
@@ -142,6 +147,7 @@ public sealed record ConvSpec(
         Require(!IsBlocked || (Group == 1 && SdssDelta == 0 && SpetPrefix == 0 && SfmaDelta == 0),
             "blocked maps are for exact convolutions of one group: set group to 1 and sdss_delta, spet_prefix and sfma_delta to 0, or the layouts to planar");
         if (PointwiseChannels != 0) ValidatePointwise();
+        Require(!Residual || OutputLayout == MapLayout.Blocked, "a residual input needs blocked output maps (output_layout NCHW16c)");
         Require(OutputChannels % Group == 0, $"output channels ({OutputChannels}) must be a multiple of group ({Group})");
         Require(InputChannels % Group == 0, $"input channels ({InputChannels}) must be a multiple of group ({Group})");
         Require((long)InputChannelsPerGroup * KernelHeight * KernelWidth <= int.MaxValue / 8,

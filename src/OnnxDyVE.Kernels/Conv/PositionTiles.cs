@@ -215,7 +215,8 @@ internal sealed unsafe class PositionTiles
         fixed (float* pointwiseWeights = _pointwiseWeights)
         fixed (float* bias = _bias)
         {
-            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Activation);
+            // With a residual the activation comes after its sum (ResidualSum), so the tiles add the bias only.
+            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Residual ? Activation.None : _spec.Activation);
             for (int j = firstPanel; j < lastPanel;)
             {
                 // Two panels of channels at once where 32 vector registers hold both (a JIT-time constant); three
@@ -317,7 +318,7 @@ internal sealed unsafe class PositionTiles
     /// copy): its chunk of positions by its range of channel panels, into task scratch, then transposed into the
     /// output maps.
     /// </summary>
-    public void RunExact(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters)
+    public void RunExact(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters, float* residual = null)
     {
         switch (Path)
         {
@@ -333,6 +334,30 @@ internal sealed unsafe class PositionTiles
             default:
                 RunExact<LaneScalar, float>(work, input, output, shared, task, counters);
                 break;
+        }
+        if (_spec.Residual) AddResidual(work, output, residual, task);
+    }
+
+    /// <summary>
+    /// The residual's sum and the activation over the task's outputs (real channels only: the lanes past the last stay
+    /// zero), just written by its tiles.
+    /// </summary>
+    private void AddResidual(in ConvWork work, float* output, float* residual, int task)
+    {
+        const int block = BlockedMaps.Block;
+        (int image, int first, int count, int firstPanel, int lastPanel) = work.Task(task);
+        int c0 = firstPanel * _columns, end = Math.Min(_spec.OutputChannels, Math.Min(lastPanel, PaddedChannels / _columns) * _columns);
+        nint n = work.Geometry.OutputSize;
+        nint imageAt = image * BlockedMaps.ImageFloats(_spec.OutputChannels, n) + (nint)first * block;
+        for (int c = c0; c < end; c = (c / block + 1) * block)
+        {
+            int lo = c % block, hi = Math.Min(block, end - c / block * block);
+            nint at = imageAt + c / block * n * block;
+            if (lo == 0 && hi == block)
+                ResidualSum.Apply(output + at, residual + at, (nint)count * block, _spec.Activation, Path);
+            else
+                for (nint p = 0; p < count; p++)
+                    ResidualSum.Apply(output + at + p * block + lo, residual + at + p * block + lo, hi - lo, _spec.Activation, Path);
         }
     }
 

@@ -113,6 +113,43 @@ public sealed unsafe class BlockedConvTests
     }
 
     /// <summary>
+    /// A residual block's sum (ResNet's Add and Relu after a convolution): activation(conv + bias + residual) into blocked
+    /// maps, from blocked and planar input, with zero maps skipped, on every edge shape (channels ending mid-block, a Clip
+    /// whose lower bound is above zero: the lanes past the last channel must stay zero).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EdgeCases))]
+    public void A_residual_is_added_before_the_activation(SimdPath path, int shape)
+    {
+        ConvLayer layer = EdgeLayers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 60 + shape);
+        float[] input = LayerParameters.Uniform(new Random(1_100 + shape), LayerParameters.Count(layer.InputShape()));
+        int plane = layer.Height * layer.Width;
+        for (int map = 0; map < layer.Batch * layer.InputChannels; map += 4) Array.Clear(input, map * plane, plane);
+        double[] conv = ScalarReference.Conv(layer with { Activation = LayerActivation.None }, input, parameters.Weights, parameters.Bias);
+        float[] residual = LayerParameters.Uniform(new Random(1_200 + shape), conv.Length);
+        double[] expected = [.. conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v + residual[i]))];
+        foreach (MapLayout inputLayout in new[] { MapLayout.Blocked, MapLayout.Planar })
+        {
+            ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = MapLayout.Blocked, Residual = true, SkipZeroMaps = true };
+            var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+            string context = $"shape {shape} on {path}, {inputLayout} in, residual: {layer}";
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+            float[] x = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
+            float[] z = BlockedTensors.FromPlanar(residual, layer.Batch, layer.OutputChannels, work.Geometry.OutputSize, 0f);
+            OutputComparison.AssertClose(expected, Run(kernel, work, x, layer, context, z), context);
+        }
+    }
+
+    [Fact]
+    public void A_residual_is_refused_with_planar_output()
+    {
+        var spec = new ConvSpec(16, 16, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, OutputLayout: MapLayout.Blocked, Residual: true);
+        spec.Validate();
+        Assert.Contains("residual", Assert.Throws<ArgumentException>(() => (spec with { OutputLayout = MapLayout.Planar }).Validate()).Message);
+    }
+
+    /// <summary>
     /// Sibling convolutions of one input as one node (a fire module's expands): the first channels a 1x1 convolution
     /// read at the kernel's centre, the rest the spatial one. Layers: output channels = pointwise + spatial.
     /// </summary>
@@ -229,12 +266,12 @@ public sealed unsafe class BlockedConvTests
     }
 
     /// <summary>Runs the kernel into guarded memory; a blocked output is checked for zero padded lanes and returned planar.</summary>
-    private static float[] Run(ConvKernel kernel, ConvWork work, float[] input, ConvLayer layer, string context)
+    private static float[] Run(ConvKernel kernel, ConvWork work, float[] input, ConvLayer layer, string context, float[]? residual = null)
     {
         int outputPlane = work.Geometry.OutputSize;
         bool blocked = kernel.Spec.OutputLayout == MapLayout.Blocked;
         int channels = blocked ? BlockedTensors.Blocks(layer.OutputChannels) * Block : layer.OutputChannels;
-        GuardedOutput output = ConvRuns.Run(kernel, work, input, layer.Batch * channels * outputPlane);
+        GuardedOutput output = ConvRuns.Run(kernel, work, input, layer.Batch * channels * outputPlane, residual);
         output.AssertGuardsIntact(context);
         float[] values = output.Values.ToArray();
         return blocked ? ToPlanar(values, layer.Batch, layer.OutputChannels, outputPlane, context) : values;

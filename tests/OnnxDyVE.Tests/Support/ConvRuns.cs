@@ -8,16 +8,18 @@ namespace OnnxDyVE.Tests.Support;
 internal static unsafe class ConvRuns
 {
     /// <param name="outputLength">Floats of output (default: planar maps of every output channel; more for blocked maps).</param>
-    public static GuardedOutput Run(ConvKernel kernel, ConvWork work, float[] input, int? outputLength = null)
+    /// <param name="residual">The tensor a residual convolution adds (<see cref="ConvSpec.Residual"/>), of the output's length.</param>
+    public static GuardedOutput Run(ConvKernel kernel, ConvWork work, float[] input, int? outputLength = null, float[]? residual = null)
     {
         var output = new GuardedOutput(outputLength ?? work.Batch * kernel.Spec.OutputChannels * work.Geometry.OutputSize);
         fixed (float* x = input)
         fixed (float* y = output)
+        fixed (float* z = residual)
         {
             float* shared = kernel.RentRunScratch(work);
             for (int phase = 0; phase < work.PhaseCount; phase++)
                 for (int task = 0; task < work.PhaseTasks(phase); task++)
-                    kernel.RunPhaseTask(work, phase, x, y, shared, task);
+                    kernel.RunPhaseTask(work, phase, x, y, shared, task, z);
         }
         return output;
     }

@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// A residual block's sum after its convolution (<see cref="ConvSpec.Residual"/>): output = activation(output + residual)
+/// over a task's stretch of blocked maps, while the tiles' results are still in L1. What ORT's Add and Relu did in two
+/// passes over memory after the convolution (ResNet18: 0.32 ms of 23.6 in ORT's profiler).
+/// </summary>
+internal static unsafe class ResidualSum
+{
+    /// <param name="length">Floats: a task's stretch of positions of whole blocks, or one position's channels of a block.</param>
+    public static void Apply(float* output, float* residual, nint length, Activation activation, SimdPath path)
+    {
+        switch (path)
+        {
+            case SimdPath.Vector512:
+                Apply<Lane512, Vector512<float>>(output, residual, length, activation);
+                break;
+            case SimdPath.Vector256:
+                Apply<Lane256, Vector256<float>>(output, residual, length, activation);
+                break;
+            case SimdPath.Vector128:
+                Apply<Lane128, Vector128<float>>(output, residual, length, activation);
+                break;
+            default:
+                Apply<LaneScalar, float>(output, residual, length, activation);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Apply<TLane, TVec>(float* output, float* residual, nint length, Activation activation)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        nint i = 0;
+        for (; i + TLane.Count <= length; i += TLane.Count)
+            TLane.Store(activation.Apply<TLane, TVec>(TLane.Add(TLane.Load(ref output[i]), TLane.Load(ref residual[i]))), ref output[i]);
+        for (; i < length; i++) output[i] = activation.Apply(output[i] + residual[i]);
+    }
+}
