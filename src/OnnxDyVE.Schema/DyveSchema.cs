@@ -132,6 +132,20 @@ public static class DyveSchema
     /// </summary>
     public const string FusedNodes = "fused_nodes";
 
+    /// <summary>
+    /// DyveConv's optional input 5 (index 4), Z: a tensor of the output's shape added to the convolution and its bias
+    /// before the activation, activation(conv + B + Z), as an Add (and Relu) after it would. The rewriter wires it where
+    /// a residual block's Add (ResNet's) follows an exact DyveConv with blocked output. Blocked output only.
+    /// </summary>
+    public const int ResidualInput = 4;
+
+    /// <summary>
+    /// Strings attribute the rewriter writes beside input Z, which the operator ignores: the names that taking the node
+    /// apart gives back, [Add node, its input 0, its input 1, its output, Relu node] (the Relu was fused where the Add's
+    /// output is not the node's).
+    /// </summary>
+    public const string FusedResidual = "fused_residual";
+
     /// <summary>Values of <see cref="InputLayout"/> and <see cref="OutputLayout"/>.</summary>
     public static class Layouts
     {

@@ -54,6 +54,7 @@ public static class BlockedLayout
             if (blocked.ContainsKey(result.Graph.ValueInfo[i].Name)) result.Graph.ValueInfo.RemoveAt(i);
         tensors = blocked.Count;
         SiblingFusion.Fuse(result);
+        ResidualFusion.Fuse(result);
         return result;
     }
 
@@ -66,6 +67,7 @@ public static class BlockedLayout
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
         ModelProto result = model.Clone();
+        ResidualFusion.Split(result);
         SiblingFusion.Split(result);
         foreach (NodeProto node in result.Graph.Node)
         {

@@ -67,13 +67,13 @@ internal static class SiblingFusion
     public static void Split(ModelProto model)
     {
         GraphProto graph = model.Graph;
-        if (!graph.Node.Any(n => IsDyveConv(n) && n.Attribute.Any(a => a.Name == DyveSchema.FusedNodes))) return;
+        if (!graph.Node.Any(n => DyveNodes.IsConv(n) && n.Attribute.Any(a => a.Name == DyveSchema.FusedNodes))) return;
         var index = new GraphIndex(model);
         var dropped = new List<string>();
         for (int n = 0; n < graph.Node.Count; n++)
         {
             NodeProto fused = graph.Node[n];
-            if (!IsDyveConv(fused) || fused.Attribute.FirstOrDefault(a => a.Name == DyveSchema.FusedNodes) is not { } provenance) continue;
+            if (!DyveNodes.IsConv(fused) || fused.Attribute.FirstOrDefault(a => a.Name == DyveSchema.FusedNodes) is not { } provenance) continue;
             string where = GraphIndex.Describe(fused);
             if (provenance.Strings.Count != 9)
                 throw new RewriteException($"{where}: attribute '{DyveSchema.FusedNodes}' holds {provenance.Strings.Count} names, not 9");
@@ -124,10 +124,9 @@ internal static class SiblingFusion
     {
         if (!OpTypes.Is(concat, OpTypes.Concat) || concat.Input.Count != 2 || concat.Output.Count != 1) return null;
         if (graph.Producer(concat.Input[0]) is not { } pointwise || graph.Producer(concat.Input[1]) is not { } spatial) return null;
-        if (!IsBlockedExactConv(pointwise) || !IsBlockedExactConv(spatial) || pointwise.Input[0] != spatial.Input[0]) return null;
+        if (!DyveNodes.IsBlockedExactConv(pointwise) || !DyveNodes.IsBlockedExactConv(spatial) || pointwise.Input[0] != spatial.Input[0]) return null;
         if (Input(pointwise, EffortInput.ConvInputIndex) != Input(spatial, EffortInput.ConvInputIndex)) return null;
-        foreach (string half in concat.Input)
-            if (graph.Readers(half).Count != 1 || graph.IsReadBySubgraph(half) || graph.Graph.Output.Any(o => o.Name == half)) return null;
+        if (!concat.Input.All(half => DyveNodes.ReadOnlyBy(half, concat, graph))) return null;
         if (graph.Constant(pointwise.Input[1], out _) is not { Dims.Count: 4 } wa || graph.Constant(spatial.Input[1], out _) is not { Dims.Count: 4 } wb) return null;
         if (wa.Dims[0] % DyveSchema.PointwiseChannelMultiple != 0 || wa.Dims[1] != wb.Dims[1] || wa.Dims[2] != 1 || wa.Dims[3] != 1) return null;
         long kh = wb.Dims[2], kw = wb.Dims[3];
@@ -136,15 +135,6 @@ internal static class SiblingFusion
         // Everything else (activation, zero maps, scales, layouts) the same: the fused node carries the spatial one's.
         return SameAttributes(pointwise, spatial) && BiasReadable(pointwise, graph) && BiasReadable(spatial, graph) ? (pointwise, spatial) : null;
     }
-
-    private static bool IsDyveConv(NodeProto node) => node.OpType == DyveSchema.ConvOp && node.Domain == DyveSchema.Domain;
-
-    /// <summary>A DyveConv that writes blocked maps: exact and of one group (the layout's own rule).</summary>
-    private static bool IsBlockedExactConv(NodeProto node) =>
-        IsDyveConv(node) && node.Output.Count == 1 && node.Input.Count >= 2
-        && node.Attribute.Any(a => a.Name == DyveSchema.OutputLayout && a.S.ToStringUtf8() == DyveSchema.Layouts.Blocked)
-        && (node.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1) == 1
-        && !node.Attribute.Any(a => a.Name == DyveSchema.PointwiseChannels);
 
     /// <summary>Strides and dilations of 1, no auto_pad, and exactly <paramref name="pads"/> (absent pads are zeros).</summary>
     private static bool UnitGeometry(NodeProto node, long[] pads)

@@ -204,7 +204,7 @@ internal sealed unsafe class PositionTiles
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc,
-        nint panelStride = 0, nint vectorStride = 0, bool narrowLast = false)
+        nint panelStride = 0, nint vectorStride = 0, bool narrowLast = false, nint residual = 0)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
@@ -215,8 +215,9 @@ internal sealed unsafe class PositionTiles
         fixed (float* pointwiseWeights = _pointwiseWeights)
         fixed (float* bias = _bias)
         {
-            // With a residual the activation comes after its sum (ResidualSum), so the tiles add the bias only.
-            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Residual ? Activation.None : _spec.Activation);
+            // A residual is added in the tiles' registers (ResidualInTiles: residual is the distance from output to it), or
+            // after them (ResidualSum), when the tiles add the bias only and leave the activation to that sum.
+            var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Residual && residual == 0 ? Activation.None : _spec.Activation, residual);
             for (int j = firstPanel; j < lastPanel;)
             {
                 // Two panels of channels at once where 32 vector registers hold both (a JIT-time constant); three
@@ -274,7 +275,7 @@ internal sealed unsafe class PositionTiles
     /// first vector only; channels past the last real one in its block are zeroed.
     /// </summary>
     private void MultiplyIntoBlocks<TLane, TVec>(in ImageOperand operand, int image, int first, int count, int firstPanel, int lastPanel,
-        float* output, nint n)
+        float* output, nint n, float* residual)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
@@ -285,7 +286,8 @@ internal sealed unsafe class PositionTiles
         nint vectorStride = TLane.Count == block ? n * block : TLane.Count;
         // An odd number of blocks on AVX-512: the last panel's second vector would be past the tensor's last block.
         bool narrowLast = lastPanel * _columns > blocks * block;
-        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, positions, block, panelStride, vectorStride, narrowLast);
+        Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, positions, block, panelStride, vectorStride, narrowLast,
+            ResidualInTiles ? (nint)(residual - output) : 0);
         int real = _spec.OutputChannels - (blocks - 1) * block;
         if (real < block && lastPanel * _columns >= _spec.OutputChannels)
         {
@@ -323,20 +325,29 @@ internal sealed unsafe class PositionTiles
         switch (Path)
         {
             case SimdPath.Vector512:
-                RunExact<Lane512, Vector512<float>>(work, input, output, shared, task, counters);
+                RunExact<Lane512, Vector512<float>>(work, input, output, shared, task, counters, residual);
                 break;
             case SimdPath.Vector256:
-                RunExact<Lane256, Vector256<float>>(work, input, output, shared, task, counters);
+                RunExact<Lane256, Vector256<float>>(work, input, output, shared, task, counters, residual);
                 break;
             case SimdPath.Vector128:
-                RunExact<Lane128, Vector128<float>>(work, input, output, shared, task, counters);
+                RunExact<Lane128, Vector128<float>>(work, input, output, shared, task, counters, residual);
                 break;
             default:
-                RunExact<LaneScalar, float>(work, input, output, shared, task, counters);
+                RunExact<LaneScalar, float>(work, input, output, shared, task, counters, residual);
                 break;
         }
-        if (_spec.Residual) AddResidual(work, output, residual, task);
+        if (_spec.Residual && !ResidualInTiles) AddResidual(work, output, residual, task);
     }
+
+    /// <summary>
+    /// Whether a residual is added in the tiles' registers: AVX-512's wide tiles, which store straight into the output's
+    /// blocks (so the residual's element sits at a fixed distance from each output's), with a plain epilogue (a bias, then
+    /// ReLU or nothing) and whole pairs of blocks (no narrow last panel). ResNet18's convolutions are all so. Elsewhere
+    /// <see cref="AddResidual"/> adds it after the tiles.
+    /// </summary>
+    private bool ResidualInTiles => _spec.Residual && Path == SimdPath.Vector512 && _bias.Length > 0
+        && _spec.Activation.Kind is ActivationKind.Relu or ActivationKind.None && _spec.OutputChannels % (2 * BlockedMaps.Block) == 0;
 
     /// <summary>
     /// The residual's sum and the activation over the task's outputs (real channels only: the lanes past the last stay
@@ -362,7 +373,7 @@ internal sealed unsafe class PositionTiles
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunExact<TLane, TVec>(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters)
+    private void RunExact<TLane, TVec>(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters, float* residual)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
@@ -383,7 +394,7 @@ internal sealed unsafe class PositionTiles
         int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
         nint n = work.Geometry.OutputSize;
         if (_spec.OutputLayout == MapLayout.Blocked && _columns % BlockedMaps.Block == 0)
-            MultiplyIntoBlocks<TLane, TVec>(operand, image, first, count, firstPanel, lastPanel, output, n);
+            MultiplyIntoBlocks<TLane, TVec>(operand, image, first, count, firstPanel, lastPanel, output, n, residual);
         else
         {
             // The task's outputs, position-major: count rows of its panels' channels, then moved into the output.

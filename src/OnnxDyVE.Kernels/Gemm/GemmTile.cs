@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Gemm;
@@ -244,7 +245,9 @@ internal static unsafe class GemmTile<TLane, TVec>
         float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
     {
-        if (finish && !epilogue.IsPlainBias(1, out _))
+        if (finish && epilogue.Residual != 0)
+            RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+        else if (finish && !epilogue.IsPlainBias(1, out _))
             RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
         else
             RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
@@ -291,6 +294,12 @@ internal static unsafe class GemmTile<TLane, TVec>
             int rows = Math.Min(height, count - tile);
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
             float* c = tiles + tile * ldc;
+            if (typeof(TFinish) == typeof(ResidualFinish) && finish && Sse.IsSupported)
+            {
+                // The residual comes from L2 or L3 (the block's input, written layers ago): asked for while K runs.
+                for (int row = 0; row < rows; row++)
+                    for (int v = 0; v < TWidth.Vectors; v++) Sse.Prefetch0(c + row * ldc + v * vectorStride + epilogue.Residual);
+            }
             TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
             TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
             TVec c40 = TLane.Zero, c41 = TLane.Zero, c50 = TLane.Zero, c51 = TLane.Zero;
@@ -364,6 +373,25 @@ internal static unsafe class GemmTile<TLane, TVec>
 
             if (plain)
             {
+                if (typeof(TFinish) == typeof(ResidualFinish))
+                {
+                    // Rows past `rows` read the first row's residual (their results are dropped): never past the tensor.
+                    float* z = c + epilogue.Residual;
+                    (c00, c01, d00, d01) = AddResidual<TWidth>(c00, c01, d00, d01, z, vectorStride);
+                    z = rows > 1 ? z + ldc : z;
+                    (c10, c11, d10, d11) = AddResidual<TWidth>(c10, c11, d10, d11, z, vectorStride);
+                    z = rows > 2 ? z + ldc : z;
+                    (c20, c21, d20, d21) = AddResidual<TWidth>(c20, c21, d20, d21, z, vectorStride);
+                    if (six)
+                    {
+                        z = rows > 3 ? z + ldc : z;
+                        (c30, c31, d30, d31) = AddResidual<TWidth>(c30, c31, d30, d31, z, vectorStride);
+                        z = rows > 4 ? z + ldc : z;
+                        (c40, c41, d40, d41) = AddResidual<TWidth>(c40, c41, d40, d41, z, vectorStride);
+                        z = rows > 5 ? z + ldc : z;
+                        (c50, c51, d50, d51) = AddResidual<TWidth>(c50, c51, d50, d51, z, vectorStride);
+                    }
+                }
                 float* bias = epilogue.Bias;
                 TVec e0 = TLane.Load(ref *bias), e1 = TLane.Load(ref *(bias + width));
                 // The bias holds whole panels only: a third or fourth vector is read where the tile has it.
@@ -516,6 +544,18 @@ internal static unsafe class GemmTile<TLane, TVec>
         TLane.Store(v1, ref *(row + vectorStride));
         if (typeof(TWidth) == typeof(FourVectorWidth) || typeof(TWidth) == typeof(ThreeVectorWidth)) TLane.Store(w0, ref *right);
         if (typeof(TWidth) == typeof(FourVectorWidth)) TLane.Store(w1, ref *(right + vectorStride));
+    }
+
+    /// <summary>A wide tile row's vectors plus the residual's, <paramref name="vectorStride"/> floats apart from <paramref name="z"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec, TVec, TVec, TVec) AddResidual<TWidth>(TVec v0, TVec v1, TVec w0, TVec w1, float* z, nint vectorStride)
+        where TWidth : struct, ITileWidth
+    {
+        v0 = TLane.Add(v0, TLane.Load(ref *z));
+        v1 = TLane.Add(v1, TLane.Load(ref *(z + vectorStride)));
+        if (typeof(TWidth) == typeof(FourVectorWidth) || typeof(TWidth) == typeof(ThreeVectorWidth)) w0 = TLane.Add(w0, TLane.Load(ref *(z + 2 * vectorStride)));
+        if (typeof(TWidth) == typeof(FourVectorWidth)) w1 = TLane.Add(w1, TLane.Load(ref *(z + 3 * vectorStride)));
+        return (v0, v1, w0, w1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

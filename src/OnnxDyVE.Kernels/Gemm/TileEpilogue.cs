@@ -18,20 +18,26 @@ internal readonly unsafe struct TileEpilogue
     public readonly nint ColumnStride;
     public readonly float Beta;
     public readonly Activation Activation;
+    /// <summary>
+    /// Floats from an output element to the residual's element added before the activation (a residual block's sum), 0
+    /// for none. Only <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/> reads it, with a plain bias (<see cref="IsPlainBias"/>).
+    /// </summary>
+    public readonly nint Residual;
 
-    public TileEpilogue(float* bias, nint rowStride, nint columnStride, float beta, Activation activation)
+    public TileEpilogue(float* bias, nint rowStride, nint columnStride, float beta, Activation activation, nint residual = 0)
     {
         Bias = bias;
         RowStride = rowStride;
         ColumnStride = columnStride;
         Beta = beta;
         Activation = activation;
+        Residual = residual;
     }
 
     /// <summary>The same epilogue for a tile whose first element is at (row, column).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TileEpilogue At(nint row, nint column) =>
-        Bias == null ? this : new TileEpilogue(Bias + row * RowStride + column * ColumnStride, RowStride, ColumnStride, Beta, Activation);
+        Bias == null ? this : new TileEpilogue(Bias + row * RowStride + column * ColumnStride, RowStride, ColumnStride, Beta, Activation, Residual);
 
     /// <summary>
     /// Whether the epilogue is a convolution's usual one: a bias along <paramref name="columnStride"/> (1: one per

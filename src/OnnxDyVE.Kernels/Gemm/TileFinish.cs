@@ -8,5 +8,11 @@ namespace OnnxDyVE.Kernels.Gemm;
 /// </summary>
 internal readonly struct PlainFinish;
 
+/// <summary>
+/// The plain epilogue with a residual block's sum: each accumulator adds its element of the residual (loaded beside the
+/// output, <see cref="TileEpilogue.Residual"/>) before the bias and ReLU, in registers.
+/// </summary>
+internal readonly struct ResidualFinish;
+
 /// <summary>A run of position tiles that ends with any other epilogue (no bias, Clip, LeakyReLU): <see cref="TileEpilogue.Apply"/> per vector.</summary>
 internal readonly struct GeneralFinish;

@@ -7,17 +7,20 @@ namespace OnnxDyVE.Operators;
 /// <summary>
 /// DyveConv: ONNX Conv (2-D, NCHW, float32) with a fused activation. Inputs X, W (constant), optional B (constant),
 /// optional effort (<see cref="OnnxDyVE.Schema.DyveSchema.EffortInput"/>: a float32 scalar in [0, 1], read at every
-/// run; absent means 0). Without a bias but with effort, B is the empty name: <c>[X, W, "", effort]</c>.
+/// run; absent means 0), optional Z (<see cref="ResidualInput"/>: a residual block's sum, of Y's shape, added before the
+/// activation; blocked output only). Without a bias but with effort, B is the empty name: <c>[X, W, "", effort]</c>.
 /// </summary>
 internal sealed class ConvOperator : DyveOperator
 {
     public const string OpName = OnnxDyVE.Schema.DyveSchema.ConvOp;
     public const int BiasInput = 2;
     public const int EffortInput = 3;
+    /// <summary>Z: activation(conv + bias + Z) is the output (ResNet's Add and Relu fused by the rewriter).</summary>
+    public const int ResidualInput = OnnxDyVE.Schema.DyveSchema.ResidualInput;
 
     public override string Name => OpName;
-    public override int InputCount => 4;
-    public override bool IsOptional(int input) => input is BiasInput or EffortInput;
+    public override int InputCount => 5;
+    public override bool IsOptional(int input) => input is BiasInput or EffortInput or ResidualInput;
 
     /// <summary>Effort takes any type here so that a wrong one fails its run with a message naming effort.</summary>
     public override OrtElementType InputType(int input) => input == EffortInput ? OrtElementType.Undefined : OrtElementType.Float;
@@ -28,6 +31,11 @@ internal sealed class ConvOperator : DyveOperator
         ConstantTensor weights = info.ConstantInput(1)
             ?? throw new ArgumentException("input W must be a constant initializer (DyVE packs the weights once, when the session is created)");
         ConvSpec spec = ConvAttributes.Read(info, weights.Shape);
+        if (info.HasInput(ResidualInput))
+        {
+            spec = spec with { Residual = true };
+            spec.Validate();
+        }
         ReadOnlySpan<float> bias = [];
         if (info.HasInput(BiasInput))
         {
@@ -89,13 +97,15 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         int height = TensorChecks.Dimension(input.Height, "X", 2);
         int width = TensorChecks.Dimension(input.Width, "X", 3);
         ConvWork work = kernel.Plan(batch, channels, height, width, effort: RunEffort.Read(context, ConvOperator.EffortInput, shape));
-        float* y = context.Output(0, MapShape.Dimensions(spec.OutputLayout, batch, spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth));
+        long[] outputShape = MapShape.Dimensions(spec.OutputLayout, batch, spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth);
+        float* z = spec.Residual ? Residual(context, outputShape, shape) : null;
+        float* y = context.Output(0, outputShape);
         float* shared = kernel.RentRunScratch(work);
         for (int phase = 0; phase < work.PhaseCount; phase++)
         {
             int tasks = work.PhaseTasks(phase);
             if (tasks == 0) continue;
-            var run = new ConvRun(work, phase, (float*)x, y, shared);
+            var run = new ConvRun(work, phase, (float*)x, y, shared, z);
             context.ParallelFor(Handle, &run, tasks);
         }
         kernel.Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
@@ -104,15 +114,28 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
     public void RunTask(void* work, int index)
     {
         var run = (ConvRun*)work;
-        kernel.RunPhaseTask(run->Work, run->Phase, run->Input, run->Output, run->Shared, index);
+        kernel.RunPhaseTask(run->Work, run->Phase, run->Input, run->Output, run->Shared, index, run->Residual);
     }
 
-    private readonly struct ConvRun(ConvWork work, int phase, float* input, float* output, float* shared)
+    /// <summary>Input Z, which must have the output's shape (no broadcasting) and type.</summary>
+    private static float* Residual(KernelContext context, long[] outputShape, Span<long> shape)
+    {
+        int rank = context.Input(ConvOperator.ResidualInput, shape, out OrtElementType type, out void* z);
+        if (rank == -1) throw new ArgumentException("input Z (the residual) is missing at run time");
+        TensorChecks.RequireFloat(type, "Z");
+        if (rank < 0 || !shape[..rank].SequenceEqual(outputShape))
+            throw new ArgumentException($"input Z has shape [{(rank < 0 ? TensorChecks.Describe(rank) : string.Join(", ", shape[..rank].ToArray()))}]; "
+                + $"a residual must have the output's shape [{string.Join(", ", outputShape)}]");
+        return (float*)z;
+    }
+
+    private readonly struct ConvRun(ConvWork work, int phase, float* input, float* output, float* shared, float* residual)
     {
         public readonly ConvWork Work = work;
         public readonly int Phase = phase;
         public readonly float* Input = input;
         public readonly float* Output = output;
         public readonly float* Shared = shared;
+        public readonly float* Residual = residual;
     }
 }

@@ -49,6 +49,10 @@ public sealed unsafe class BlockedConvTests
         new(1, 40, 7, 9, 32, 1, 1) { Activation = LayerActivation.Clip(-1f, 1f) },
         // A long K (2448, ResNet18's last stage scaled down) over more positions than one block of K takes whole.
         new(1, 272, 7, 8, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // ResNet's shapes, scaled down: a residual is added in AVX-512's tiles (a bias, ReLU or none, whole pairs of
+        // blocks), 96 channels a pair and a lone panel, 7 x 7 positions a three-row last tile.
+        new(1, 48, 7, 7, 96, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        new(2, 64, 11, 5, 128, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
     ];
 
     [Theory]

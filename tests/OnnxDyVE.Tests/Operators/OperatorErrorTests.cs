@@ -62,6 +62,22 @@ public sealed class OperatorErrorTests
         AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, "blocked", "sdss_delta");
     }
 
+    /// <summary>Input Z (a residual) of another shape than the output's, and on a node whose output is planar.</summary>
+    [Theory]
+    [InlineData(true, "shape")]
+    [InlineData(false, "blocked output")]
+    public void Conv_residual_that_does_not_fit(bool blocked, string word)
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        if (blocked) SetAttribute(model, String(Schema.DyveSchema.OutputLayout, Schema.DyveSchema.Layouts.Blocked));
+        NodeProto node = model.Graph.Node.Single(n => n.Domain == LayerModels.DyveDomain);
+        while (node.Input.Count < Schema.DyveSchema.ResidualInput) node.Input.Add("");
+        node.Input.Add("z");
+        // The output is [1, 1, 6, 6, 16] blocked: one position short.
+        model.Graph.Initializer.Add(OnnxProto.FloatTensor("z", [1, 1, 6, 5, 16], new float[6 * 5 * 16]));
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, word);
+    }
+
     /// <summary>pointwise_channels past the node's 8 output channels, or negative.</summary>
     [Theory]
     [InlineData(64)]
