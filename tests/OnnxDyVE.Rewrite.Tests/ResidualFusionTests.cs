@@ -32,8 +32,11 @@ public sealed class ResidualFusionTests
     {
         ModelProto original = Block(relu, residualFirst: residualFirst);
 
-        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        RewriteResult result = DyveRewriter.Rewrite(original);
+        ModelProto rewritten = result.Model;
 
+        Assert.Equal(1, result.Report.FusedResiduals);
+        Assert.DoesNotContain(result.Report.Skipped, s => s.Name is "add" or "relu3");
         NodeProto conv = rewritten.Graph.Node.Single(n => n.Name == "conv2");
         Assert.Equal("relu0", conv.Input[DyveSchema.ResidualInput]);
         Assert.Equal(relu ? "relu3" : "add", conv.Output[0]);

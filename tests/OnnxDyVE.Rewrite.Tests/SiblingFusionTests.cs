@@ -34,8 +34,11 @@ public sealed class SiblingFusionTests
     {
         ModelProto original = Fire(rightKernel: [kernel, kernel], rightPads: [kernel / 2, kernel / 2, kernel / 2, kernel / 2]);
 
-        ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
+        RewriteResult result = DyveRewriter.Rewrite(original);
+        ModelProto rewritten = result.Model;
 
+        Assert.Equal(1, result.Report.FusedSiblings);
+        Assert.DoesNotContain(result.Report.Skipped, s => s.Name == "concat");
         NodeProto fused = Assert.Single(rewritten.Graph.Node, n => n.Attribute.Any(a => a.Name == DyveSchema.PointwiseChannels));
         Assert.Equal(64, fused.Attribute.Single(a => a.Name == DyveSchema.PointwiseChannels).I);
         Assert.Equal("concat", fused.Output[0]);

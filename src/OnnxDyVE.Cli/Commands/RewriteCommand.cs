@@ -57,6 +57,9 @@ internal static class RewriteCommand
             $"folded {report.FusedCount(FusionKind.BatchNormalizationFolded)} BatchNormalization, fused {report.FusedCount(FusionKind.BiasAdded)} bias Adds and {report.FusedCount(FusionKind.ActivationFused)} activations.");
         if (report.BlockedTensors > 0)
             Console.WriteLine($"{report.BlockedTensors} tensors between {DyveSchema.ConvOp} nodes in the blocked layout ({DyveSchema.Layouts.Blocked}).");
+        if (report.FusedSiblings + report.FusedResiduals > 0)
+            Console.WriteLine($"On it, {report.FusedSiblings} Concats of a 1x1 and a spatial {DyveSchema.ConvOp} of one input made one {DyveSchema.ConvOp} each, "
+                + $"{report.FusedResiduals} residual Adds taken into the {DyveSchema.ConvOp} before them.");
         List<SkippedNode> candidates = [.. report.Skipped.Where(s => s.IsCandidate)];
         if (candidates.Count > 0)
         {

@@ -53,7 +53,15 @@ public static class DyveRewriter
         EffortInput.Wire(result);
         RaiseToOverridableInitializers(result);
         result = BlockedLayout.Apply(result, out int blocked);
-        return new RewriteResult(result, WithPools(report, result, graph) with { BlockedTensors = blocked });
+        int Fused(string attribute) => result.Graph.Node.Count(n => n.Attribute.Any(a => a.Name == attribute));
+        // Concats, Adds and Relus fused into DyveConvs are no longer nodes left alone.
+        var present = result.Graph.Node.Select(n => n.Name).ToHashSet();
+        report = WithPools(report, result, graph);
+        return new RewriteResult(result, report with
+        {
+            Skipped = [.. report.Skipped.Where(s => present.Contains(s.Name))],
+            BlockedTensors = blocked, FusedSiblings = Fused(DyveSchema.FusedNodes), FusedResiduals = Fused(DyveSchema.FusedResidual),
+        });
     }
 
     /// <summary>

@@ -39,6 +39,12 @@ public sealed record RewriteReport(IReadOnlyList<RewrittenNode> Rewritten, IRead
     /// <summary>Tensors between exact DyveConv nodes given the blocked layout (<see cref="BlockedLayout"/>).</summary>
     public int BlockedTensors { get; init; }
 
+    /// <summary>Concats of a 1x1 and a spatial DyveConv of one input (fire modules) made one DyveConv with pointwise channels.</summary>
+    public int FusedSiblings { get; init; }
+
+    /// <summary>Residual Adds (with the Relu after them) taken into the DyveConv before them as its input Z.</summary>
+    public int FusedResiduals { get; init; }
+
     /// <summary>Nodes absorbed of <paramref name="kind"/>, over all DyVE nodes.</summary>
     public int FusedCount(FusionKind kind) => Rewritten.Sum(node => node.Fused.Count(fused => fused.Kind == kind));
 
