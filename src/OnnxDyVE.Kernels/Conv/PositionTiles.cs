@@ -25,6 +25,13 @@ internal sealed unsafe class PositionTiles
     private readonly float[] _pointwiseWeights;
     /// <summary>Panels of pointwise channels, which come first.</summary>
     private readonly int _pointwisePanels;
+    /// <summary>
+    /// Whether a residual is added in the tiles' registers: AVX-512's wide tiles, which store straight into the output's
+    /// blocks (so the residual's element sits at a fixed distance from each output's), with the tiles' plain epilogue
+    /// (<see cref="TileEpilogue.IsPlainBias"/>: a bias, then ReLU or nothing) and whole pairs of blocks (no narrow last
+    /// panel). ResNet18's convolutions are all so. Elsewhere <see cref="AddResidual"/> adds it after the tiles.
+    /// </summary>
+    private readonly bool _residualInTiles;
     /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
     private readonly float[] _bias;
     private TapTable? _taps;
@@ -51,6 +58,9 @@ internal sealed unsafe class PositionTiles
         }
         _bias = bias.IsEmpty ? [] : GC.AllocateArray<float>(PaddedChannels, pinned: true);
         bias.CopyTo(_bias);
+        fixed (float* b = _bias)
+            _residualInTiles = spec.Residual && path == SimdPath.Vector512 && spec.OutputChannels % (2 * BlockedMaps.Block) == 0
+                && new TileEpilogue(b, 0, 1, 1f, spec.Activation).IsPlainBias(1, out _);
     }
 
     /// <summary>
@@ -215,7 +225,7 @@ internal sealed unsafe class PositionTiles
         fixed (float* pointwiseWeights = _pointwiseWeights)
         fixed (float* bias = _bias)
         {
-            // A residual is added in the tiles' registers (ResidualInTiles: residual is the distance from output to it), or
+            // A residual is added in the tiles' registers (_residualInTiles: residual is the distance from output to it), or
             // after them (ResidualSum), when the tiles add the bias only and leave the activation to that sum.
             var epilogue = new TileEpilogue(bias, 0, 1, 1f, _spec.Residual && residual == 0 ? Activation.None : _spec.Activation, residual);
             for (int j = firstPanel; j < lastPanel;)
@@ -287,7 +297,7 @@ internal sealed unsafe class PositionTiles
         // An odd number of blocks on AVX-512: the last panel's second vector would be past the tensor's last block.
         bool narrowLast = lastPanel * _columns > blocks * block;
         Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, positions, block, panelStride, vectorStride, narrowLast,
-            ResidualInTiles ? (nint)(residual - output) : 0);
+            _residualInTiles ? (nint)(residual - output) : 0);
         int real = _spec.OutputChannels - (blocks - 1) * block;
         if (real < block && lastPanel * _columns >= _spec.OutputChannels)
         {
@@ -337,17 +347,8 @@ internal sealed unsafe class PositionTiles
                 RunExact<LaneScalar, float>(work, input, output, shared, task, counters, residual);
                 break;
         }
-        if (_spec.Residual && !ResidualInTiles) AddResidual(work, output, residual, task);
+        if (_spec.Residual && !_residualInTiles) AddResidual(work, output, residual, task);
     }
-
-    /// <summary>
-    /// Whether a residual is added in the tiles' registers: AVX-512's wide tiles, which store straight into the output's
-    /// blocks (so the residual's element sits at a fixed distance from each output's), with a plain epilogue (a bias, then
-    /// ReLU or nothing) and whole pairs of blocks (no narrow last panel). ResNet18's convolutions are all so. Elsewhere
-    /// <see cref="AddResidual"/> adds it after the tiles.
-    /// </summary>
-    private bool ResidualInTiles => _spec.Residual && Path == SimdPath.Vector512 && _bias.Length > 0
-        && _spec.Activation.Kind is ActivationKind.Relu or ActivationKind.None && _spec.OutputChannels % (2 * BlockedMaps.Block) == 0;
 
     /// <summary>
     /// The residual's sum and the activation over the task's outputs (real channels only: the lanes past the last stay

@@ -124,7 +124,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         if (rank == -1) throw new ArgumentException("input Z (the residual) is missing at run time");
         TensorChecks.RequireFloat(type, "Z");
         if (rank < 0 || !shape[..rank].SequenceEqual(outputShape))
-            throw new ArgumentException($"input Z has shape [{(rank < 0 ? TensorChecks.Describe(rank) : string.Join(", ", shape[..rank].ToArray()))}]; "
+            throw new ArgumentException($"input Z has shape [{TensorChecks.DescribeShape(rank, shape)}]; "
                 + $"a residual must have the output's shape [{string.Join(", ", outputShape)}]");
         return (float*)z;
     }

@@ -17,7 +17,7 @@ internal static unsafe class RunEffort
             throw new ArgumentException($"input effort has element type {type}; effort is a float32 scalar in [0, 1]");
         if (!(rank == 0 || (rank == 1 && shape[0] == 1)))
             throw new ArgumentException(
-                $"input effort has shape [{(rank < 0 ? TensorChecks.Describe(rank) : string.Join(", ", shape[..rank].ToArray()))}]; effort is one float32 value (shape [] or [1])");
+                $"input effort has shape [{TensorChecks.DescribeShape(rank, shape)}]; effort is one float32 value (shape [] or [1])");
         float effort = *(float*)data;
         if (!(effort >= 0 && effort <= 1)) throw new ArgumentException($"input effort is {effort}; it must be in [0, 1]");
         return effort;

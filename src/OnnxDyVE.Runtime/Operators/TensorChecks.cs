@@ -14,6 +14,9 @@ internal static class TensorChecks
     public static int Dimension(long value, string input, int axis) =>
         value is > 0 and <= int.MaxValue / 4 ? (int)value : throw new ArgumentException($"input {input} has dimension {axis} of {value}");
 
+    /// <summary>A run-time input's dimensions as read into <paramref name="shape"/>, or what its rank says went wrong.</summary>
+    public static string DescribeShape(int rank, ReadOnlySpan<long> shape) => rank < 0 ? Describe(rank) : string.Join(", ", shape[..rank].ToArray());
+
     public static string Describe(int rank) => rank switch
     {
         -1 => "none (absent)",
