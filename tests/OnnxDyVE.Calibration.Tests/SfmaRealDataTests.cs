@@ -28,9 +28,10 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
         var passes = Thresholds.Select(threshold => WithSfma(model.Dyve, scales, threshold, images)).ToList();
         output.WriteLine($"| layer | input channels | input scale | {string.Join(" | ", Thresholds.Select(t => $"{t:G3}"))} |");
         output.WriteLine($"|---|--:|--:|{string.Concat(Thresholds.Select(_ => "--:|"))}");
+        ModelProto planar = BlockedLayout.Remove(model.Dyve);
         foreach (string layer in scales.Keys)
         {
-            long maps = (long)count * InputChannels(BlockedLayout.Remove(model.Dyve), layer);
+            long maps = (long)count * InputChannels(planar, layer);
             var cells = passes.Select(p => p.Layers.Single(l => l.Node == layer).Counters)
                 .Select(c => $"{1 - (double)c.ExecutedMacs / c.DenseMacs:P1} / {(double)c.FoldedMaps / maps:P1}");
             output.WriteLine($"| {layer} | {maps / count} | {scales[layer].Input:G4} | {string.Join(" | ", cells)} |");
@@ -72,9 +73,10 @@ public sealed class SfmaRealDataTests(ITestOutputHelper output)
         // A merged pair leaves one of the layer's C input maps out of K: merged pairs / C is the share of its MACs saved.
         output.WriteLine($"| layer | input channels | pairs | {string.Join(" | ", PairThresholds.Select(t => $"{t:G3}: merged/image, share of K"))} |");
         output.WriteLine($"|---|--:|--:|{string.Concat(PairThresholds.Select(_ => "--:|"))}");
+        ModelProto planar = BlockedLayout.Remove(model.Dyve);
         foreach (string layer in scales.Keys)
         {
-            long maps = (long)count * InputChannels(BlockedLayout.Remove(model.Dyve), layer);
+            long maps = (long)count * InputChannels(planar, layer);
             var cells = merging.Select(pass => pass.Layers.Single(l => l.Node == layer).Counters)
                 .Select(c => $"{(double)c.MergedPairs / count:F2}, {(double)c.MergedPairs / maps:P1}");
             output.WriteLine($"| {layer} | {maps / count} | {candidates[layer].Count} | {string.Join(" | ", cells)} |");
