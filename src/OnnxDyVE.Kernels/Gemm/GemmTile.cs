@@ -421,9 +421,11 @@ internal static unsafe class GemmTile<TLane, TVec>
     }
 
     /// <summary>
-    /// As <see cref="RunWideTiles"/>, against the first vector of a packed column panel only (six accumulators): the last
-    /// block of a blocked output whose panel would reach past the tensor's blocks (an odd number of 16-channel blocks on
-    /// AVX-512), <paramref name="panel"/>'s rows two vectors apart.
+    /// As <see cref="RunWideTiles"/>, against the first vector of a packed column panel only: the last block of a blocked
+    /// output whose panel would reach past the tensor's blocks (an odd number of 16-channel blocks on AVX-512),
+    /// <paramref name="panel"/>'s rows two vectors apart. Twelve positions a tile where they follow one another a block
+    /// apart (<see cref="IsContiguous"/>), else six: six accumulators are six chains of dependent FMAs, too few to keep
+    /// both FMA pipes busy through an FMA's latency.
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -431,8 +433,14 @@ internal static unsafe class GemmTile<TLane, TVec>
         float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue)
     {
         nint step = 2 * TLane.Count;
-        for (int tile = 0; tile < count; tile += PanelLayout.Rows)
+        for (int tile = 0; tile < count;)
         {
+            if (count - tile >= ContiguousRows && IsContiguous(origins + tile))
+            {
+                RunContiguousNarrowTile(padded + origins[tile], offsets, panel, kLength, tiles + tile * ldc, ldc, accumulate, finish, epilogue);
+                tile += ContiguousRows;
+                continue;
+            }
             int rows = Math.Min(PanelLayout.Rows, count - tile);
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
             float* c = tiles + tile * ldc;
@@ -479,7 +487,86 @@ internal static unsafe class GemmTile<TLane, TVec>
             if (rows > 3) StoreVector(c3, c + 3 * ldc, 3, finishTile, epilogue);
             if (rows > 4) StoreVector(c4, c + 4 * ldc, 4, finishTile, epilogue);
             if (rows > 5) StoreVector(c5, c + 5 * ldc, 5, finishTile, epilogue);
+            tile += rows;
         }
+    }
+
+    /// <summary>Rows of a narrow tile over contiguous positions: twelve accumulators, enough chains for both FMA pipes.</summary>
+    private const int ContiguousRows = 12;
+
+    /// <summary>Floats from one contiguous position to the next: one block of blocked maps (16 channels).</summary>
+    private const int ContiguousStep = 16;
+
+    /// <summary>
+    /// Whether <see cref="ContiguousRows"/> origins step by exactly <see cref="ContiguousStep"/> floats each (a 1x1
+    /// convolution reading blocked maps in place, whose every position follows the last): then one address and constant
+    /// displacements reach them all, so twelve rows take no more registers than one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsContiguous(nint* origins)
+    {
+        for (int i = 1; i < ContiguousRows; i++)
+            if (origins[i] - origins[i - 1] != ContiguousStep) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// A narrow tile of <see cref="ContiguousRows"/> positions, the first at <paramref name="first"/>, the others
+    /// <see cref="ContiguousStep"/> floats after the last, against the first vector of <paramref name="panel"/>.
+    /// </summary>
+    // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunContiguousNarrowTile(float* first, nint* offsets, float* panel, nint kLength,
+        float* c, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue)
+    {
+        const int s = ContiguousStep;
+        nint step = 2 * TLane.Count;
+        TVec c0 = TLane.Zero, c1 = TLane.Zero, c2 = TLane.Zero, c3 = TLane.Zero, c4 = TLane.Zero, c5 = TLane.Zero;
+        TVec c6 = TLane.Zero, c7 = TLane.Zero, c8 = TLane.Zero, c9 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
+        if (accumulate)
+        {
+            (c0, c1, c2, c3) = (TLane.Load(ref *c), TLane.Load(ref *(c + ldc)), TLane.Load(ref *(c + 2 * ldc)), TLane.Load(ref *(c + 3 * ldc)));
+            (c4, c5, c6, c7) = (TLane.Load(ref *(c + 4 * ldc)), TLane.Load(ref *(c + 5 * ldc)), TLane.Load(ref *(c + 6 * ldc)), TLane.Load(ref *(c + 7 * ldc)));
+            (c8, c9, c10, c11) = (TLane.Load(ref *(c + 8 * ldc)), TLane.Load(ref *(c + 9 * ldc)), TLane.Load(ref *(c + 10 * ldc)), TLane.Load(ref *(c + 11 * ldc)));
+        }
+        float* end = panel + kLength * step;
+        for (float* row = panel; row < end; row += step)
+        {
+            TVec b = TLane.Load(ref *row);
+            float* x = first + *offsets++;
+            c0 = TLane.MultiplyAdd(TLane.Broadcast(x[0]), b, c0);
+            c1 = TLane.MultiplyAdd(TLane.Broadcast(x[s]), b, c1);
+            c2 = TLane.MultiplyAdd(TLane.Broadcast(x[2 * s]), b, c2);
+            c3 = TLane.MultiplyAdd(TLane.Broadcast(x[3 * s]), b, c3);
+            c4 = TLane.MultiplyAdd(TLane.Broadcast(x[4 * s]), b, c4);
+            c5 = TLane.MultiplyAdd(TLane.Broadcast(x[5 * s]), b, c5);
+            c6 = TLane.MultiplyAdd(TLane.Broadcast(x[6 * s]), b, c6);
+            c7 = TLane.MultiplyAdd(TLane.Broadcast(x[7 * s]), b, c7);
+            c8 = TLane.MultiplyAdd(TLane.Broadcast(x[8 * s]), b, c8);
+            c9 = TLane.MultiplyAdd(TLane.Broadcast(x[9 * s]), b, c9);
+            c10 = TLane.MultiplyAdd(TLane.Broadcast(x[10 * s]), b, c10);
+            c11 = TLane.MultiplyAdd(TLane.Broadcast(x[11 * s]), b, c11);
+        }
+        if (finish && epilogue.IsPlainBias(1, out bool relu))
+        {
+            TVec e = TLane.Load(ref *epilogue.Bias);
+            (c0, c1, c2, c3) = (Biased(c0, e, relu), Biased(c1, e, relu), Biased(c2, e, relu), Biased(c3, e, relu));
+            (c4, c5, c6, c7) = (Biased(c4, e, relu), Biased(c5, e, relu), Biased(c6, e, relu), Biased(c7, e, relu));
+            (c8, c9, c10, c11) = (Biased(c8, e, relu), Biased(c9, e, relu), Biased(c10, e, relu), Biased(c11, e, relu));
+            finish = false;
+        }
+        StoreVector(c0, c, 0, finish, epilogue);
+        StoreVector(c1, c + ldc, 1, finish, epilogue);
+        StoreVector(c2, c + 2 * ldc, 2, finish, epilogue);
+        StoreVector(c3, c + 3 * ldc, 3, finish, epilogue);
+        StoreVector(c4, c + 4 * ldc, 4, finish, epilogue);
+        StoreVector(c5, c + 5 * ldc, 5, finish, epilogue);
+        StoreVector(c6, c + 6 * ldc, 6, finish, epilogue);
+        StoreVector(c7, c + 7 * ldc, 7, finish, epilogue);
+        StoreVector(c8, c + 8 * ldc, 8, finish, epilogue);
+        StoreVector(c9, c + 9 * ldc, 9, finish, epilogue);
+        StoreVector(c10, c + 10 * ldc, 10, finish, epilogue);
+        StoreVector(c11, c + 11 * ldc, 11, finish, epilogue);
     }
 
     /// <summary>The plain epilogue (<see cref="TileEpilogue.IsPlainBias"/>) of one vector: the bias added (as the general epilogue's FMA by 1 rounds it), then ReLU.</summary>

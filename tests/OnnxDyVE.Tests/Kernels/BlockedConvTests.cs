@@ -53,6 +53,9 @@ public sealed unsafe class BlockedConvTests
         // blocks), 96 channels a pair and a lone panel, 7 x 7 positions a three-row last tile.
         new(1, 48, 7, 7, 96, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
         new(2, 64, 11, 5, 128, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        // A last lone block (80 channels) of a 1x1 convolution reading blocked maps in place: twelve positions a tile, K in
+        // three runs (tasks of 54 positions), the general epilogue; six-position tiles for the rest of each task.
+        new(1, 300, 20, 20, 80, 1, 1) { HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) },
     ];
 
     [Theory]
