@@ -59,4 +59,8 @@ internal unsafe struct PositionBroadcast(float* p0, float* p1, float* p2, float*
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next() => _offsets++;
+
+    /// <summary>Moves the cursor to the k whose offset <paramref name="offsets"/> points at (the start of a run of K).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Seek(nint* offsets) => _offsets = offsets;
 }

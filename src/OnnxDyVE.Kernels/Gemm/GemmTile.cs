@@ -240,35 +240,40 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// (one vector: the right panel lands <see cref="Columns"/> floats after the left); with
     /// <paramref name="accumulate"/>, the sums so far are read there. The tiles loop here rather than in the caller: a
     /// call per tile passed its operands through the stack, a sixth of a short tile's time (K 16 to 144).
+    /// Each tile multiplies runs [<paramref name="firstRun"/>, <paramref name="lastRun"/>) of <paramref name="runs"/> (k
+    /// counted from <paramref name="offsets"/>, <paramref name="left"/> and <paramref name="right"/>) with its sums in
+    /// registers throughout: stepping over a gap between runs (zero maps) costs a few instructions, not a store and a
+    /// load of every sum.
     /// </summary>
-    public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
-        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+    public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
     {
         if (finish && epilogue.Residual != 0)
-            RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride);
         else if (finish && !epilogue.IsPlainBias(1, out _))
-            RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride);
         else
-            RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride);
     }
 
     /// <summary>
     /// Whole six-row tiles, then a last one to three positions as a three-row tile, which costs half a six-row one: a
     /// 7 x 7 map's 49 positions took nine six-row tiles, 54 rows' work (ResNet18's last stage, a task each way).
     /// </summary>
-    private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
-        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+    private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
         where TFinish : struct
     {
         int tail = count % PanelLayout.Rows;
         int six = tail is > 0 and <= ThreeRows.Count ? count - tail : count;
         if (six > 0)
-            RunWideTiles<TWidth, TFinish, SixRows>(padded, origins, six, offsets, left, right, kLength, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, TFinish, SixRows>(padded, origins, six, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish,
+                epilogue, vectorStride);
         if (six < count)
-            RunWideTiles<TWidth, TFinish, ThreeRows>(padded, origins + six, count - six, offsets, left, right, kLength, tiles + six * ldc, ldc,
-                accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, TFinish, ThreeRows>(padded, origins + six, count - six, offsets, left, right, runs, firstRun, lastRun,
+                tiles + six * ldc, ldc, accumulate, finish, epilogue, vectorStride);
     }
 
     /// <summary>
@@ -278,8 +283,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunWideTiles<TWidth, TFinish, TRows>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right, nint kLength,
-        float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+    private static void RunWideTiles<TWidth, TFinish, TRows>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
         where TWidth : struct, ITileWidth
         where TFinish : struct
         where TRows : struct
@@ -327,48 +332,53 @@ internal static unsafe class GemmTile<TLane, TVec>
             }
             // Packed panels: row k of each two vectors, k after k.
             nint across = (nint)(right - left);
-            float* end = left + kLength * 2 * width;
-            for (float* l = left; l < end; l += 2 * width)
+            for (int run = firstRun; run < lastRun; run++)
             {
-                float* r = l + across;
-                TVec b0 = TLane.Load(ref *l);
-                TVec b1 = TLane.Load(ref *(l + width));
-                TVec b2 = three ? TLane.Load(ref *r) : b0;
-                TVec b3 = four ? TLane.Load(ref *(r + width)) : b2;
-                TVec x = TLane.Broadcast(a.Value(0));
-                c00 = TLane.MultiplyAdd(x, b0, c00);
-                c01 = TLane.MultiplyAdd(x, b1, c01);
-                if (three) d00 = TLane.MultiplyAdd(x, b2, d00);
-                if (four) d01 = TLane.MultiplyAdd(x, b3, d01);
-                x = TLane.Broadcast(a.Value(1));
-                c10 = TLane.MultiplyAdd(x, b0, c10);
-                c11 = TLane.MultiplyAdd(x, b1, c11);
-                if (three) d10 = TLane.MultiplyAdd(x, b2, d10);
-                if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
-                x = TLane.Broadcast(a.Value(2));
-                c20 = TLane.MultiplyAdd(x, b0, c20);
-                c21 = TLane.MultiplyAdd(x, b1, c21);
-                if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
-                if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
-                if (six)
+                int k0 = runs.Start(run);
+                a.Seek(offsets + k0);
+                float* end = left + (nint)(k0 + runs.Length(run)) * 2 * width;
+                for (float* l = left + (nint)k0 * 2 * width; l < end; l += 2 * width)
                 {
-                    x = TLane.Broadcast(a.Value(3));
-                    c30 = TLane.MultiplyAdd(x, b0, c30);
-                    c31 = TLane.MultiplyAdd(x, b1, c31);
-                    if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
-                    if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
-                    x = TLane.Broadcast(a.Value(4));
-                    c40 = TLane.MultiplyAdd(x, b0, c40);
-                    c41 = TLane.MultiplyAdd(x, b1, c41);
-                    if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
-                    if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
-                    x = TLane.Broadcast(a.Value(5));
-                    c50 = TLane.MultiplyAdd(x, b0, c50);
-                    c51 = TLane.MultiplyAdd(x, b1, c51);
-                    if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
-                    if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
+                    float* r = l + across;
+                    TVec b0 = TLane.Load(ref *l);
+                    TVec b1 = TLane.Load(ref *(l + width));
+                    TVec b2 = three ? TLane.Load(ref *r) : b0;
+                    TVec b3 = four ? TLane.Load(ref *(r + width)) : b2;
+                    TVec x = TLane.Broadcast(a.Value(0));
+                    c00 = TLane.MultiplyAdd(x, b0, c00);
+                    c01 = TLane.MultiplyAdd(x, b1, c01);
+                    if (three) d00 = TLane.MultiplyAdd(x, b2, d00);
+                    if (four) d01 = TLane.MultiplyAdd(x, b3, d01);
+                    x = TLane.Broadcast(a.Value(1));
+                    c10 = TLane.MultiplyAdd(x, b0, c10);
+                    c11 = TLane.MultiplyAdd(x, b1, c11);
+                    if (three) d10 = TLane.MultiplyAdd(x, b2, d10);
+                    if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
+                    x = TLane.Broadcast(a.Value(2));
+                    c20 = TLane.MultiplyAdd(x, b0, c20);
+                    c21 = TLane.MultiplyAdd(x, b1, c21);
+                    if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
+                    if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
+                    if (six)
+                    {
+                        x = TLane.Broadcast(a.Value(3));
+                        c30 = TLane.MultiplyAdd(x, b0, c30);
+                        c31 = TLane.MultiplyAdd(x, b1, c31);
+                        if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
+                        if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
+                        x = TLane.Broadcast(a.Value(4));
+                        c40 = TLane.MultiplyAdd(x, b0, c40);
+                        c41 = TLane.MultiplyAdd(x, b1, c41);
+                        if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
+                        if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
+                        x = TLane.Broadcast(a.Value(5));
+                        c50 = TLane.MultiplyAdd(x, b0, c50);
+                        c51 = TLane.MultiplyAdd(x, b1, c51);
+                        if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
+                        if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
+                    }
+                    a.Next();
                 }
-                a.Next();
             }
 
             if (plain)
