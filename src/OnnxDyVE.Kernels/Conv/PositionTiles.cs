@@ -149,8 +149,8 @@ internal sealed unsafe class PositionTiles
 
     /// <summary>
     /// The runs of a K of <paramref name="k"/> (<paramref name="taps"/> per input channel): in blocks, or the live channels'
-    /// where zero maps are flagged, cut into blocks only where K would be (ResNet18's 7 x 7 stage, K 4608 taken whole: cut
-    /// into blocks of 128 around its zero maps, it ran 8% slower with them skipped than multiplied).
+    /// where zero maps are flagged, cut into blocks only where K would be: a task that takes K whole takes its live runs in
+    /// one pass (<see cref="KSegments.PassEnd"/>), its sums in registers throughout, as it would all of K.
     /// </summary>
     private KSegments Runs(byte* zeroMaps, int k, int taps, int positions, int* bounds, int minimumSkippedTaps) => zeroMaps == null
         ? KSegments.All(k, WholeK(k, positions) ? k : EvenBlock(k))

@@ -56,6 +56,13 @@ public sealed unsafe class BlockedConvTests
         // A last lone block (80 channels) of a 1x1 convolution reading blocked maps in place: twelve positions a tile, K in
         // three runs (tasks of 54 positions), the general epilogue; six-position tiles for the rest of each task.
         new(1, 300, 20, 20, 80, 1, 1) { HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) },
+        // Maps whose first and last rows read padding in odd ways: a one-row map (padding above and below every output), two
+        // such rows at each side of a 5 x 5 kernel on a four-row map, a dilated strided kernel whose last row reads none,
+        // and K beyond one block over 20-wide rows.
+        new(1, 40, 1, 20, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(2, 24, 4, 13, 64, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) },
+        new(1, 20, 11, 14, 96, 3, 3) { StrideHeight = 2, StrideWidth = 2, DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2, PadBottom = 1, PadRight = 2 },
+        new(1, 48, 20, 20, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
     ];
 
     [Theory]
