@@ -138,14 +138,25 @@ internal sealed unsafe class PositionTiles
         }
         TapTable taps = TapOffsets(work.Geometry, pitch, plane);
         byte* zeroMaps = work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
-        // One rent for both lists of runs (a rent replaces the last one on this thread).
+        // One rent for every list of runs (a rent replaces the last one on this thread): the spatial taps', the pointwise
+        // channels', and the border rows' (BorderRows).
         int spatialBounds = channels + k / PanelLayout.KBlock + 2;
-        int* bounds = zeroMaps == null ? null : ScratchArena.RentSegments(spatialBounds + (_pointwisePanels == 0 ? 0 : channels + channels / PanelLayout.KBlock + 2));
+        int pointwiseBounds = _pointwisePanels == 0 ? 0 : channels + channels / PanelLayout.KBlock + 2;
+        int borderInts = HasBorderRows(work) ? BorderRows.Ints(channels, spatialBounds) : 0;
+        int* bounds = zeroMaps == null && borderInts == 0 ? null : ScratchArena.RentSegments(spatialBounds + pointwiseBounds + (borderInts + 1) / 2);
         KSegments segments = Runs(zeroMaps, k, _spec.KernelHeight * _spec.KernelWidth, positions, bounds, minimumSkippedTaps);
         KSegments pointwise = _pointwisePanels == 0 ? default : Runs(zeroMaps, channels, 1, positions, bounds + 2 * spatialBounds, minimumSkippedTaps);
         return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
-            _spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Block : 1);
+            _spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds));
     }
+
+    /// <summary>
+    /// Whether a run's border rows of outputs leave out the kernel rows that read padding (<see cref="BorderRows"/>):
+    /// AVX-512, whose wide tiles step over the gaps that leaves in K (one per channel) with their sums in registers, reading
+    /// a padded copy with padding above or below.
+    /// </summary>
+    private bool HasBorderRows(in ConvWork work) => Path == SimdPath.Vector512 && _spec.KernelHeight > 1 && !work.Interior
+        && !ReadsInPlace(work.Geometry) && (work.Geometry.PadTop > 0 || work.Geometry.PadBottom > 0);
 
     /// <summary>
     /// The runs of a K of <paramref name="k"/> (<paramref name="taps"/> per input channel): in blocks, or the live channels'
@@ -194,8 +205,11 @@ internal sealed unsafe class PositionTiles
     }
 
     public readonly struct ImageOperand(float* padded, KSegments segments, KSegments pointwiseSegments, nint* offsets, nint* centreOffsets,
-        nint* origins, float* values, nint pitch, nint positionFloats)
+        nint* origins, float* values, nint pitch, nint positionFloats, int* borderRoom = null)
     {
+        /// <summary>Room for the border rows' runs (<see cref="BorderRows.Ints"/>), where the run has border rows; else null.</summary>
+        public int* BorderRoom => borderRoom;
+
         /// <summary>Where output (oy, ox) of the convolution starts reading in <see cref="Padded"/>.</summary>
         public nint Origin(ConvSpec spec, int oy, int ox) => (oy * spec.StrideHeight * pitch + (nint)ox * spec.StrideWidth) * positionFloats;
 
@@ -215,17 +229,21 @@ internal sealed unsafe class PositionTiles
     /// Rows = positions (origins in the padded input), columns = output channels of panels [firstPanel, lastPanel):
     /// row i, panel j lands at values + i * ldc + j * <paramref name="panelStride"/>, the second vector of a panel's
     /// row <paramref name="vectorStride"/> floats after its first (0: rows of contiguous panels). With
-    /// <paramref name="narrowLast"/>, the last panel computes and stores its first vector only.
+    /// <paramref name="narrowLast"/>, the last panel computes and stores its first vector only. With
+    /// <paramref name="borders"/> (found for these positions, room in the operand), the border rows' tiles of spatial panels
+    /// on wide tiles multiply their own runs in each pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply<TLane, TVec>(in ImageOperand operand, int count, int firstPanel, int lastPanel, float* values, nint ldc,
-        nint panelStride = 0, nint vectorStride = 0, bool narrowLast = false, nint residual = 0)
+        nint panelStride = 0, nint vectorStride = 0, bool narrowLast = false, nint residual = 0, BorderRows* borders = null)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
         if (panelStride == 0) (panelStride, vectorStride) = (_columns, TLane.Count);
         float* padded = operand.Padded;
         nint* origins = operand.Origins;
+        if (borders != null && borders->Groups == 0) borders = null;
+        if (borders != null) borders->CutRuns(operand.Segments, _spec.InputChannels, _spec.KernelHeight * _spec.KernelWidth, operand.BorderRoom);
         fixed (float* spatialWeights = _weights)
         fixed (float* pointwiseWeights = _pointwiseWeights)
         fixed (float* bias = _bias)
@@ -251,20 +269,27 @@ internal sealed unsafe class PositionTiles
                 float* target = values + (nint)j * panelStride;
                 // AVX-512's wide tiles step over the gaps of a pass with their sums in registers; the others store them at each run's end.
                 bool passes = wide || single;
-                for (int segment = 0; segment < segments.Count;)
+                // Border rows' tiles multiply their own runs in each pass (spatial panels on wide tiles only).
+                BorderRows* rows = passes && !pointwise ? borders : null;
+                float* right = single ? panel : panel + (nint)k * _columns;
+                for (int segment = 0, pass = 0; segment < segments.Count; pass++)
                 {
                     int end = passes ? segments.PassEnd(segment) : segment + 1;
                     bool accumulate = segment > 0;
                     bool finish = end == segments.Count;
-                    if (three)
-                        GemmTile<TLane, TVec>.RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, panel, panel + (nint)k * _columns, segments, segment, end,
-                            target, ldc, accumulate, finish, panelEpilogue, vectorStride);
-                    else if (wide)
-                        GemmTile<TLane, TVec>.RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, panel, panel + (nint)k * _columns, segments, segment, end,
-                            target, ldc, accumulate, finish, panelEpilogue, vectorStride);
-                    else if (single)
-                        GemmTile<TLane, TVec>.RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, panel, panel, segments, segment, end,
-                            target, ldc, accumulate, finish, panelEpilogue, vectorStride);
+                    if (passes)
+                    {
+                        int middle = rows == null ? 0 : rows->MiddleStart, middleEnd = rows == null ? count : rows->MiddleEnd;
+                        if (middleEnd > middle)
+                            RunWidePass<TLane, TVec>(three, wide, padded, origins + middle, middleEnd - middle, offsets, panel, right, segments, segment, end,
+                                target + middle * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride);
+                        for (int group = 0; rows != null && group < rows->Groups; group++)
+                        {
+                            int start = rows->Start(group);
+                            RunWidePass<TLane, TVec>(three, wide, padded, origins + start, rows->Count(group), offsets, panel, right, rows->Runs(group),
+                                rows->PassStart(group, pass), rows->PassStart(group, pass + 1), target + start * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride);
+                        }
+                    }
                     else
                     {
                         int k0 = segments.Start(segment);
@@ -290,6 +315,23 @@ internal sealed unsafe class PositionTiles
         }
     }
 
+    /// <summary>A pass of AVX-512's wide tiles over <paramref name="count"/> positions: three, four or two vectors of channels.</summary>
+    private static void RunWidePass<TLane, TVec>(bool three, bool wide, float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+        in KSegments runs, int firstRun, int lastRun, float* target, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        if (three)
+            GemmTile<TLane, TVec>.RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
+                target, ldc, accumulate, finish, epilogue, vectorStride);
+        else if (wide)
+            GemmTile<TLane, TVec>.RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
+                target, ldc, accumulate, finish, epilogue, vectorStride);
+        else
+            GemmTile<TLane, TVec>.RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
+                target, ldc, accumulate, finish, epilogue, vectorStride);
+    }
+
     /// <summary>
     /// Blocked output with panels of whole blocks (AVX-512: two blocks, AVX: one): tiles store straight into the
     /// output's blocks, a position's 16 channels one vector, as MLAS's NCHWc kernel does; no task scratch, no second pass.
@@ -297,7 +339,7 @@ internal sealed unsafe class PositionTiles
     /// first vector only; channels past the last real one in its block are zeroed.
     /// </summary>
     private void MultiplyIntoBlocks<TLane, TVec>(in ImageOperand operand, int image, int first, int count, int firstPanel, int lastPanel,
-        float* output, nint n, float* residual)
+        float* output, nint n, float* residual, BorderRows* borders)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
@@ -309,7 +351,7 @@ internal sealed unsafe class PositionTiles
         // An odd number of blocks on AVX-512: the last panel's second vector would be past the tensor's last block.
         bool narrowLast = lastPanel * _columns > blocks * block;
         Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, positions, block, panelStride, vectorStride, narrowLast,
-            _residualInTiles ? (nint)(residual - output) : 0);
+            _residualInTiles ? (nint)(residual - output) : 0, borders);
         int real = _spec.OutputChannels - (blocks - 1) * block;
         if (real < block && lastPanel * _columns >= _spec.OutputChannels)
         {
@@ -406,13 +448,14 @@ internal sealed unsafe class PositionTiles
         int c0 = firstPanel * _columns;
         int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
         nint n = work.Geometry.OutputSize;
+        BorderRows borders = operand.BorderRoom == null ? default : BorderRows.Find(_spec, work.Geometry, first, count);
         if (_spec.OutputLayout == MapLayout.Blocked && _columns % BlockedMaps.Block == 0)
-            MultiplyIntoBlocks<TLane, TVec>(operand, image, first, count, firstPanel, lastPanel, output, n, residual);
+            MultiplyIntoBlocks<TLane, TVec>(operand, image, first, count, firstPanel, lastPanel, output, n, residual, &borders);
         else
         {
             // The task's outputs, position-major: count rows of its panels' channels, then moved into the output.
             float* values = operand.Values;
-            Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width);
+            Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width, borders: &borders);
             if (_spec.OutputLayout == MapLayout.Blocked)
                 BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
                     output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
@@ -421,7 +464,8 @@ internal sealed unsafe class PositionTiles
             else
                 ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, n, Path);
         }
-        // The pointwise channels' MACs, executed and dense, are those of their 1x1 convolution.
+        // The pointwise channels' MACs, executed and dense, are those of their 1x1 convolution. Border rows' taps in the
+        // padding count as executed: MLAS leaves them out too, so leaving them out is no saving of DyVE's over it.
         int pointwise = Math.Clamp(_spec.PointwiseChannels - c0, 0, channels);
         long spatialOutputs = (long)(channels - pointwise) * count, pointwiseOutputs = (long)pointwise * count;
         long executed = spatialOutputs * operand.Segments.TotalLength + (pointwise == 0 ? 0 : pointwiseOutputs * operand.PointwiseSegments.TotalLength);

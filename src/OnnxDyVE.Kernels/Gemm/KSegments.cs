@@ -97,6 +97,12 @@ internal readonly unsafe struct KSegments
         return new KSegments(bounds, count, 0, block);
     }
 
+    /// <summary>
+    /// Runs listed in <paramref name="bounds"/> ((start, length) pairs), possibly none: for tiles that take ranges of them
+    /// pass by pass (<see cref="Conv.BorderRows"/>), which never ask them for passes of their own.
+    /// </summary>
+    public static KSegments Listed(int* bounds, int count) => new(bounds, count, 0, int.MaxValue);
+
     private int Sum()
     {
         int sum = 0;
