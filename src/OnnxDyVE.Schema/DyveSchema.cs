@@ -133,6 +133,14 @@ public static class DyveSchema
     public const string FusedNodes = "fused_nodes";
 
     /// <summary>
+    /// Float attribute the rewriter writes beside <see cref="PointwiseChannels"/>, which the operator ignores: the 1x1
+    /// half's own <see cref="ActivationScale"/> (calibration measures each layer's), which taking the fused node apart
+    /// gives back to it; absent where the 1x1 had none. The fused node's own activation_scale is the spatial half's: an
+    /// exact node multiplies no threshold by either.
+    /// </summary>
+    public const string PointwiseActivationScale = "pointwise_activation_scale";
+
+    /// <summary>
     /// DyveConv's optional input 5 (index 4), Z: a tensor of the output's shape added to the convolution and its bias
     /// before the activation, activation(conv + B + Z), as an Add (and Relu) after it would. The rewriter wires it where
     /// a residual block's Add (ResNet's) follows an exact DyveConv with blocked output. Blocked output only.

@@ -80,6 +80,29 @@ public sealed class SiblingFusionTests
         Equivalence.AssertSameOutputs(original, stock, 3);
     }
 
+    [Fact]
+    public void Calibrated_expands_with_their_own_activation_scales_fuse_and_get_them_back()
+    {
+        // Calibration measures every layer's activation scale (and input scale: the same input, the same value).
+        ModelProto planar = BlockedLayout.Remove(DyveRewriter.Rewrite(Fire()).Model);
+        NodeProto Node(ModelProto model, string name) => model.Graph.Node.Single(n => n.Name == name);
+        foreach ((string name, float scale) in new[] { ("left", 2.5f), ("right", 7f) })
+        {
+            Node(planar, name).Attribute.Add(OnnxProto.Float(DyveSchema.ActivationScale, scale));
+            Node(planar, name).Attribute.Add(OnnxProto.Float(DyveSchema.InputScale, 3f));
+        }
+        string[] Attributes(NodeProto node) => [.. node.Attribute.Select(a => a.ToString()).Order(StringComparer.Ordinal)];
+
+        ModelProto blocked = BlockedLayout.Apply(planar, out _);
+
+        NodeProto fused = Assert.Single(blocked.Graph.Node, n => n.Attribute.Any(a => a.Name == DyveSchema.PointwiseChannels));
+        Assert.Equal(7f, fused.Attribute.Single(a => a.Name == DyveSchema.ActivationScale).F);
+        Assert.Equal(2.5f, fused.Attribute.Single(a => a.Name == DyveSchema.PointwiseActivationScale).F);
+        ModelProto back = BlockedLayout.Remove(blocked);
+        foreach (string name in new[] { "left", "right" })
+            Assert.Equal(Attributes(Node(planar, name)), Attributes(Node(back, name)));
+    }
+
     private static float[] Values(TensorProto tensor) =>
         tensor.RawData.IsEmpty ? [.. tensor.FloatData] : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
 

@@ -18,9 +18,13 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// </remarks>
 internal static class SiblingFusion
 {
-    /// <summary>Attributes that say where a convolution reads and writes, compared by their meaning rather than as written.</summary>
-    private static readonly HashSet<string> GeometryAttributes =
-        ["kernel_shape", "pads", "strides", "dilations", "auto_pad", DyveSchema.InputLayout, DyveSchema.OutputLayout];
+    /// <summary>
+    /// Attributes that say where a convolution reads and writes, compared by their meaning rather than as written; and
+    /// the activation scale, which each layer has its own of (calibration measures it) and an exact node does not use
+    /// (the 1x1 half's is kept in <see cref="DyveSchema.PointwiseActivationScale"/>).
+    /// </summary>
+    private static readonly HashSet<string> NotCompared =
+        ["kernel_shape", "pads", "strides", "dilations", "auto_pad", DyveSchema.InputLayout, DyveSchema.OutputLayout, DyveSchema.ActivationScale];
 
     /// <summary>Fuses every such Concat of <paramref name="model"/> in place; returns how many.</summary>
     public static int Fuse(ModelProto model)
@@ -53,6 +57,8 @@ internal static class SiblingFusion
             IEnumerable<AttributeProto> attributes = spatial.Attribute.Select(a => a.Clone()).Append(OnnxProto.Int(DyveSchema.PointwiseChannels, ca))
                 .Append(OnnxProto.Strings(DyveSchema.FusedNodes, pointwise.Name, pointwise.Output[0], pointwise.Input[1], Input(pointwise, 2),
                     spatial.Name, spatial.Output[0], spatial.Input[1], Input(spatial, 2), concat.Name));
+            if (pointwise.Attribute.FirstOrDefault(a => a.Name == DyveSchema.ActivationScale) is { } scale)
+                attributes = attributes.Append(OnnxProto.Float(DyveSchema.PointwiseActivationScale, scale.F));
             NodeProto fused = OnnxProto.Node(DyveSchema.ConvOp, DyveSchema.Domain, names.Fresh($"{pointwise.Name}+{spatial.Name}"),
                 [.. inputs], [concat.Output[0]], attributes);
             model.Graph.Node[model.Graph.Node.IndexOf(concat)] = fused;
@@ -103,12 +109,15 @@ internal static class SiblingFusion
             dropped.AddRange(fused.Input.Skip(1).Take(2));
 
             string effort = Input(fused, EffortInput.ConvInputIndex);
-            AttributeProto[] shared = [.. fused.Attribute.Where(a => a.Name is not (DyveSchema.PointwiseChannels or DyveSchema.FusedNodes))];
+            AttributeProto[] shared = [.. fused.Attribute.Where(a => a.Name is not (DyveSchema.PointwiseChannels or DyveSchema.FusedNodes or DyveSchema.PointwiseActivationScale))];
+            AttributeProto? pointwiseScale = fused.Attribute.FirstOrDefault(a => a.Name == DyveSchema.PointwiseActivationScale);
             NodeProto Conv(string name, string output, string weightsName, string biasName, IEnumerable<AttributeProto> attributes) =>
                 OnnxProto.Node(DyveSchema.ConvOp, DyveSchema.Domain, name,
                     effort.Length > 0 ? [fused.Input[0], weightsName, biasName, effort] : biasName.Length > 0 ? [fused.Input[0], weightsName, biasName] : [fused.Input[0], weightsName],
                     [output], attributes.Select(a => a.Clone()));
-            NodeProto pointwise = Conv(names[0], names[1], names[2], names[3], shared.Where(a => a.Name is not ("kernel_shape" or "pads")));
+            NodeProto pointwise = Conv(names[0], names[1], names[2], names[3],
+                shared.Where(a => a.Name is not ("kernel_shape" or "pads" or DyveSchema.ActivationScale))
+                    .Concat(pointwiseScale is null ? [] : [OnnxProto.Float(DyveSchema.ActivationScale, pointwiseScale.F)]));
             NodeProto spatial = Conv(names[4], names[5], names[6], names[7], shared);
             NodeProto concat = OnnxProto.Node(OpTypes.Concat, "", names[8], [names[1], names[5]], [fused.Output[0]], [OnnxProto.Int("axis", 1)]);
             graph.Node[n] = pointwise;
@@ -147,7 +156,7 @@ internal static class SiblingFusion
 
     private static bool SameAttributes(NodeProto a, NodeProto b)
     {
-        AttributeProto[] Rest(NodeProto node) => [.. node.Attribute.Where(x => !GeometryAttributes.Contains(x.Name)).OrderBy(x => x.Name, StringComparer.Ordinal)];
+        AttributeProto[] Rest(NodeProto node) => [.. node.Attribute.Where(x => !NotCompared.Contains(x.Name)).OrderBy(x => x.Name, StringComparer.Ordinal)];
         AttributeProto[] restA = Rest(a), restB = Rest(b);
         return restA.Length == restB.Length && restA.Zip(restB).All(p => p.First.Equals(p.Second))
             && a.Attribute.FirstOrDefault(x => x.Name == DyveSchema.InputLayout)?.S == b.Attribute.FirstOrDefault(x => x.Name == DyveSchema.InputLayout)?.S;

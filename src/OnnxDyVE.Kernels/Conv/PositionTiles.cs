@@ -89,7 +89,9 @@ internal sealed unsafe class PositionTiles
     /// leaves them all out): each further run of K costs every tile of the
     /// task its partial sums' load and store and the tile's setup, about what 8 k cost (every fourth map zero in a 1x1
     /// convolution of SqueezeNet conv10's shape cut K into runs of three and ran 3.5x slower than multiplying them: 11 k of
-    /// time per 3). So a 3x3 kernel's zero map (9 taps) is left out, a 1x1 convolution's only nine in a row.
+    /// time per 3). So a 3x3 kernel's zero map (9 taps) is left out, a 1x1 convolution's only nine in a row. (Measured
+    /// when every run was a pass; AVX-512's wide tiles now step over a pass's gaps with their sums in registers, while
+    /// narrow tiles and the other paths still pay a pass per run.)
     /// </summary>
     private const int MinimumSkippedTaps = 9;
 

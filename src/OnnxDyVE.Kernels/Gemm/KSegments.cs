@@ -2,8 +2,8 @@ namespace OnnxDyVE.Kernels.Gemm;
 
 /// <summary>
 /// The runs of K a task multiplies, in order, each at most a block long: all of K in blocks, or only the taps of input
-/// channels that are not zero everywhere. Never empty: with nothing left to multiply there is one run of length 0,
-/// which still writes the bias and activation. Consecutive runs of at most a block together make a pass
+/// channels that are not zero everywhere. Never empty (but <see cref="Listed"/>): with nothing left to multiply there is
+/// one run of length 0, which still writes the bias and activation. Consecutive runs of at most a block together make a pass
 /// (<see cref="PassEnd"/>): a tile that can step over gaps keeps its sums in registers through a pass, and stores
 /// them only between passes.
 /// </summary>
@@ -51,8 +51,8 @@ internal readonly unsafe struct KSegments
     /// The taps (<paramref name="taps"/> per channel, channel-major) of the channels whose zeroMaps entry is 0, cut into
     /// blocks of at most <paramref name="block"/> (at least <see cref="PanelLayout.KBlock"/>); <paramref name="bounds"/>
     /// has room for 2 x (channels + K / KBlock + 2) ints. Stretches of zero maps shorter than <paramref name="minimumGap"/>
-    /// taps are multiplied through rather than left out (their zeros add exactly 0 to finite weights): where every run of
-    /// K costs a pass over the outputs, a gap of one map in a 1x1 convolution saves one k and costs a run.
+    /// taps are multiplied through rather than left out (their zeros add exactly 0 to finite weights): where a run of K
+    /// costs a pass over the outputs, a gap of one map in a 1x1 convolution saves one k and costs a run.
     /// </summary>
     public static KSegments LiveChannels(byte* zeroMaps, int channels, int taps, int* bounds, int minimumGap = 0, int block = PanelLayout.KBlock)
     {
