@@ -303,7 +303,9 @@ public static class Calibrator
         IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images, CalibrationOptions options, float effort, CalibrationPass reference)
     {
         // Exact layers blocked, as the written model will run them: a mechanism must beat the kernel it replaces there.
-        using var runner = new EffortRunner(BlockedLayout.Apply(WithSettings(scaled, pairs, settings, 1f), out _), "the model being calibrated", options.Threads);
+        // A fire module's expands stay two nodes, each with its own cost (the written model fuses those left exact).
+        using var runner = new EffortRunner(BlockedLayout.Apply(WithSettings(scaled, pairs, settings, 1f), out _, fuseSiblings: false),
+            "the model being calibrated", options.Threads);
         return runner.Run(images, effort, reference: reference);
     }
 

@@ -19,8 +19,12 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// </remarks>
 public static class BlockedLayout
 {
-    /// <summary>A copy of <paramref name="model"/> with the blocked layout wherever it applies; <paramref name="tensors"/> counts them.</summary>
-    public static ModelProto Apply(ModelProto model, out int tensors)
+    /// <summary>
+    /// A copy of <paramref name="model"/> with the blocked layout wherever it applies; <paramref name="tensors"/> counts
+    /// them. Without <paramref name="fuseSiblings"/> a fire module's expands stay two nodes (<see cref="SiblingFusion"/>):
+    /// calibration's passes measure each layer on its own.
+    /// </summary>
+    public static ModelProto Apply(ModelProto model, out int tensors, bool fuseSiblings = true)
     {
         ModelProto result = Remove(model);
         var graph = new GraphIndex(result);
@@ -53,7 +57,7 @@ public static class BlockedLayout
         for (int i = result.Graph.ValueInfo.Count - 1; i >= 0; i--)
             if (blocked.ContainsKey(result.Graph.ValueInfo[i].Name)) result.Graph.ValueInfo.RemoveAt(i);
         tensors = blocked.Count;
-        SiblingFusion.Fuse(result);
+        if (fuseSiblings) SiblingFusion.Fuse(result);
         ResidualFusion.Fuse(result);
         return result;
     }
