@@ -35,14 +35,6 @@ public sealed unsafe class ConvKernel
     /// <summary>Padded-input copy tasks a run is cut into at least, so every thread shares the copy.</summary>
     private const int MinimumCopyTasks = 8;
 
-    /// <summary>
-    /// Longest K position tiles are chosen for at stride 1 (18 blocks): they carry their partial sums through task
-    /// scratch as wide as the output channels, once per block of K, which VGG's conv5 (K 4608) pays more for than
-    /// position tiles gain. Blocked maps run on position tiles whatever K is: their partial sums stay in the output's
-    /// blocks, no wider than the task's panels.
-    /// </summary>
-    private const int MaximumPositionTileK = 18 * PanelLayout.KBlock;
-
     /// <summary>Padded taps' computed columns over outputs from which narrower paths choose position tiles at stride 1.</summary>
     private const double MinimumPaddedTapsWaste = 1.12;
 
@@ -122,11 +114,10 @@ public sealed unsafe class ConvKernel
         }
         if (PhaseSplit.IsWorthIt(spec))
             _phased = new ConvKernel(PhaseSplit.PhasedSpec(spec), PhaseSplit.PhasedWeights(spec, weights), bias, path);
-        // A second packing of the weights, only where position tiles may run: strided spatial kernels, spatial kernels
-        // with a K short enough for them at stride 1 (PositionTilesPay), and SDSS.
-        bool strided = spec.StrideHeight > 1 || spec.StrideWidth > 1;
+        // A second packing of the weights, only where position tiles may run: spatial kernels (PositionTilesPay), blocked
+        // maps and SDSS.
         bool spatial = spec.KernelHeight * spec.KernelWidth > 1;
-        if (PositionTiles.Applies(spec) && (spec.IsBlocked || SampledConv.Applies(spec) || (spatial && (strided || spec.ReductionLength <= MaximumPositionTileK))))
+        if (PositionTiles.Applies(spec) && (spec.IsBlocked || SampledConv.Applies(spec) || spatial))
             _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
             _sampled = new SampledConv(_positionTiles!, Counters);
@@ -336,8 +327,10 @@ public sealed unsafe class ConvKernel
     /// 224 columns for 169 outputs on padded taps, cifar10_quick's 16 x 16 with a 5 x 5 kernel 320 for 256), and on
     /// AVX-512 they run six positions against 64 output channels (24 accumulators, MLAS's shape). Measured interleaved
     /// in one process against padded taps: with Vector512 1.03x-1.12x faster from 27 x 27 to 224 x 224 with K 576 to
-    /// 2304 (0.94x at 14 x 14 with K 4608, beyond <see cref="MaximumPositionTileK"/>); with Vector256 1.12x-1.32x where
-    /// padded taps would compute at least 12% more columns than outputs, 0.96x-1.06x elsewhere, so only there. A K
+    /// 2304, and (since the tiles step through K in passes with their sums in registers) 1.18x-1.42x with K 3456 and 4608
+    /// (VGG's conv4_2 and conv5_1, AlexNet's conv4, 13 x 13 to 28 x 28; planar maps in and out, kernel alone); with Vector256
+    /// 1.12x-1.32x where padded taps would compute at least 12% more columns than outputs (1.12x-1.28x with K 3456 and
+    /// 4608 on 13 x 13 and 14 x 14), 0.96x-1.08x elsewhere, so only there. A K
     /// below 128 where padded taps waste little is theirs on AVX-512 too: 1.13x-1.32x faster than position tiles for
     /// K 27-108 on 112 x 112 and 224 x 224 (VGG's conv1_1), warm or with the caches flushed; from K 144 on 55 x 55
     /// position tiles are as fast or faster (1.00x-1.17x).
@@ -345,7 +338,7 @@ public sealed unsafe class ConvKernel
     private bool PositionTilesPay(int batch, in ConvGeometry geometry)
     {
         if (Spec.StrideHeight != 1 || Spec.StrideWidth != 1 || Spec.KernelHeight * Spec.KernelWidth == 1
-            || Spec.ReductionLength > MaximumPositionTileK || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
+            || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
         long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
         bool paddedTapsWasteful = computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
         return Path == SimdPath.Vector512 ? Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWasteful : paddedTapsWasteful;

@@ -27,11 +27,8 @@ public enum ConvAlgorithm
     /// One group, any stride: the input is copied as for <see cref="PaddedTaps"/>, and the GEMM's roles are swapped:
     /// tiles of six output positions (read in place) by a panel of output channels (weights packed K x channels,
     /// the vector side), stored position-major and transposed into the output maps. No ragged column panels where
-    /// maps are small and channels many, no phase planes for strides. Chosen for strided spatial convolutions; for
-    /// stride 1, against <see cref="PaddedTaps"/> (BenchmarkDotNet, idle machine, one thread, kernel alone:
-    /// Perf_ConvAlgorithms) it measured 0.96x-1.04x the time on VGG-16's conv1_2 to conv4_2, 0.88x on SqueezeNet's
-    /// fire9 (13x13) but 1.16x on VGG's conv5_1 (14x14), 1.14x-1.35x on short reductions (fire2, fire4): no rule
-    /// that pays, so not chosen there.
+    /// maps are small and channels many, no phase planes for strides. Chosen for strided spatial convolutions, blocked
+    /// maps, and at stride 1 where it beats <see cref="PaddedTaps"/> (ConvKernel.PositionTilesPay says where).
     /// Columns, ColumnChunk and ColumnChunks count output positions; PanelsPerRowChunk and RowChunks, channel panels.
     /// </summary>
     PositionTiles,

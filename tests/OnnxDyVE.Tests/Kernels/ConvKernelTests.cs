@@ -46,6 +46,10 @@ public sealed unsafe class ConvKernelTests
         new(1, 3, 45, 71, 10, 7, 7) { StrideHeight = 2, StrideWidth = 2, HasBias = true, Activation = LayerActivation.Relu },
         new(1, 3, 47, 51, 8, 11, 11) { StrideHeight = 4, StrideWidth = 4, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true },
         new(2, 5, 30, 41, 7, 5, 6) { StrideHeight = 2, StrideWidth = 3, PadTop = 2, PadLeft = 1, PadBottom = 0, PadRight = 3 },
+        // K beyond 2304 (VGG's conv4 and conv5 have 4608) on position tiles too: K in many passes, a map whose tasks take
+        // K whole, and one cut into chunks of positions that take it block by block.
+        new(1, 300, 6, 7, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 280, 19, 21, 70, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
     ];
 
     [Theory]
