@@ -145,7 +145,7 @@ END_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 MINUTES=$(( ($(date -u +%s) - START + 59) / 60 ))
 {
     printf '%s\n' "${NOTES[@]}"
-    echo "- Calibration: \`dyve calibrate --budget 0.5\`; Operations calibrated once on all $CALIB_THREADS cores (it counts operations, so threads do not change its choice), Time at each thread count it is measured at. $RUNS timed runs per model and thread count (interleaved, after 5 warm-up runs)."
+    echo "- Calibration: \`dyve calibrate --budget 0.5\`; Operations calibrated once on all $CALIB_THREADS cores (it counts operations, so threads do not change its choice), Time at each thread count it is measured at. $RUNS timed runs per model and thread count (interleaved, after a warm-up of at least 5 runs that lasts until .NET's JIT has compiled nothing for 0.3 s)."
     echo "- Load average (1, 5, 15 min) at the start: $START_LOAD; at the end: $END_LOAD on $(nproc) cores. The whole script took $MINUTES min."
     if awk -v a="$START_LOAD" -v b="$END_LOAD" -v n="$(nproc)" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !(x[1] > n / 2 || y[1] > n / 2) }'; then
         echo "- **The machine was shared with other work during this run** (load above half its cores): the timings are indicative, the accuracies, agreements and op counts are not affected."

@@ -19,7 +19,7 @@ public static class EffortSweep
 {
     /// <param name="efforts">Run-time efforts in [0, 1], typically those of the model's stored frontier.</param>
     /// <param name="timedRuns">Timed runs per effort, of each model; they cycle through the first images of the folder.</param>
-    /// <param name="progress">Rounds done, of <see cref="ModelBench.WarmupRuns"/> + <paramref name="timedRuns"/>.</param>
+    /// <param name="progress">Timed rounds done, of <paramref name="timedRuns"/> (after the warm-up, <see cref="Warmup"/>).</param>
     /// <returns>One timing per effort, in the order given.</returns>
     public static IReadOnlyList<EffortTiming> Run(string stockModel, string dyveModel, string dataFolder, IReadOnlyList<float> efforts,
         int threads, int timedRuns, IProgress<int>? progress = null)
@@ -44,18 +44,25 @@ public static class EffortSweep
             using var runOptions = new RunOptions();
             // Every round visits every effort, so that whatever else the machine does at some moment spreads
             // over all efforts instead of biasing one of them.
-            for (int run = -ModelBench.WarmupRuns; run < timedRuns; run++)
+            int warm = 0;
+            Warmup.Run(() =>
             {
-                OrtValue input = inputs[(run + ModelBench.WarmupRuns) % inputs.Count];
+                OrtValue input = inputs[warm++ % inputs.Count];
+                foreach (OrtValue effort in effortValues)
+                {
+                    ModelBench.Time(stock, runOptions, stockNames, [input]);
+                    ModelBench.Time(dyve, runOptions, dyveNames, [input, effort]);
+                }
+            });
+            for (int run = 0; run < timedRuns; run++)
+            {
+                OrtValue input = inputs[run % inputs.Count];
                 for (int i = 0; i < efforts.Count; i++)
                 {
-                    double stockMs = ModelBench.Time(stock, runOptions, stockNames, [input]);
-                    double dyveMs = ModelBench.Time(dyve, runOptions, dyveNames, [input, effortValues[i]]);
-                    if (run < 0) continue;
-                    stockTimes[i].Add(stockMs);
-                    dyveTimes[i].Add(dyveMs);
+                    stockTimes[i].Add(ModelBench.Time(stock, runOptions, stockNames, [input]));
+                    dyveTimes[i].Add(ModelBench.Time(dyve, runOptions, dyveNames, [input, effortValues[i]]));
                 }
-                progress?.Report(run + ModelBench.WarmupRuns + 1);
+                progress?.Report(run + 1);
             }
             return [.. efforts.Select((effort, i) => new EffortTiming(effort, LatencySummary.Of(stockTimes[i], 1), LatencySummary.Of(dyveTimes[i], 1)))];
         }

@@ -23,12 +23,10 @@ public sealed record ModelBenchResult(
 /// <summary>
 /// Stock ONNX Runtime on the original model against DyVE on the rewritten one, in one process with the same session
 /// options and threads: top-1/top-5 of both and their agreement over a labelled folder, then latency over the first
-/// images, the two sessions interleaved run by run after a warm-up.
+/// images, the two sessions interleaved run by run after a warm-up (<see cref="Warmup"/>).
 /// </summary>
 public static class ModelBench
 {
-    public const int WarmupRuns = 5;
-
     /// <param name="timedRuns">Timed runs per model; they cycle through the first images of the folder.</param>
     /// <param name="batch">Images per timed run (the accuracy pass runs them one at a time).</param>
     public static ModelBenchResult Run(string stockModel, string dyveModel, string dataFolder, int? limit, int threads, int timedRuns,
@@ -60,13 +58,18 @@ public static class ModelBench
             using var runOptions = new RunOptions();
             var stockTimes = new List<double>(runs);
             var dyveTimes = new List<double>(runs);
-            for (int run = -WarmupRuns; run < runs; run++)
+            int warm = 0;
+            Warmup.Run(() =>
             {
-                OrtValue input = inputs[(run + WarmupRuns) % inputs.Count];
-                double stockMs = Time(stock, runOptions, input), dyveMs = Time(dyve, runOptions, input);
-                if (run < 0) continue;
-                stockTimes.Add(stockMs);
-                dyveTimes.Add(dyveMs);
+                OrtValue input = inputs[warm++ % inputs.Count];
+                Time(stock, runOptions, input);
+                Time(dyve, runOptions, input);
+            });
+            for (int run = 0; run < runs; run++)
+            {
+                OrtValue input = inputs[run % inputs.Count];
+                stockTimes.Add(Time(stock, runOptions, input));
+                dyveTimes.Add(Time(dyve, runOptions, input));
             }
             return (LatencySummary.Of(stockTimes, batch), LatencySummary.Of(dyveTimes, batch));
         }

@@ -12,23 +12,21 @@ public readonly record struct SideBySideResult(double MaxRelativeError, double S
 /// <summary>
 /// Runs a stock model and its DyVE counterpart in one process with the same session options and thread
 /// count, on the same input, interleaved run by run so that drifting clocks and neighbours hit both alike;
-/// warm-up runs are not counted.
+/// warm-up runs (<see cref="Warmup"/>) are not counted.
 /// </summary>
 public static class SideBySide
 {
-    public const int WarmupRuns = 3;
-
     public static SideBySideResult Run(byte[] stockModel, byte[] dyveModel, float[] input, long[] inputShape, int threads, int runs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         using var stock = new PreparedSession(stockModel, threads, input, inputShape);
         using var dyve = new PreparedSession(dyveModel, threads, input, inputShape);
         double error = MaxRelativeError(stock.Output, dyve.Output);
-        for (int i = 0; i < WarmupRuns; i++)
+        Warmup.Run(() =>
         {
             stock.Run();
             dyve.Run();
-        }
+        });
         var stockTimes = new double[runs];
         var dyveTimes = new double[runs];
         for (int i = 0; i < runs; i++)

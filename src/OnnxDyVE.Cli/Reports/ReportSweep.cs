@@ -15,7 +15,7 @@ internal static class ReportSweep
     public static EffortCurve Measure(string stockModel, string dyveModel, string dataFolder, int threads, int runs)
     {
         if (EffortFrontier.Read(ModelFile.Read(dyveModel)).Count == 0) return EffortCurve.None;
-        using var progress = new ProgressDisplay(ModelBench.WarmupRuns + runs, "effort sweep (rounds over the frontier's efforts)");
+        using var progress = new ProgressDisplay(runs, "effort sweep (rounds over the frontier's efforts)");
         return EffortCurve.Measure(stockModel, dyveModel, dataFolder, threads, runs, progress);
     }
 }
