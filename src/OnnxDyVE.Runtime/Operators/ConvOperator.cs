@@ -101,20 +101,41 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         float* z = spec.Residual ? Residual(context, outputShape, shape) : null;
         float* y = context.Output(0, outputShape);
         float* shared = kernel.RentRunScratch(work);
-        for (int phase = 0; phase < work.PhaseCount; phase++)
+        if (work.PhaseCount == 2 && work.PhaseTasks(0) > 0)
         {
-            int tasks = work.PhaseTasks(phase);
-            if (tasks == 0) continue;
-            var run = new ConvRun(work, phase, (float*)x, y, shared, z);
-            context.ParallelFor(Handle, &run, tasks);
+            // The copy and the compute that reads it, one batch for the pool (ChainedPhases).
+            var run = new ConvRun(work, 0, (float*)x, y, shared, z, new ChainedPhases(work.PhaseTasks(0)));
+            context.ParallelFor(Handle, &run, work.PhaseTasks(0) + work.PhaseTasks(1));
         }
+        else
+            for (int phase = 0; phase < work.PhaseCount; phase++)
+            {
+                int tasks = work.PhaseTasks(phase);
+                if (tasks == 0) continue;
+                var run = new ConvRun(work, phase, (float*)x, y, shared, z, default);
+                context.ParallelFor(Handle, &run, tasks);
+            }
         kernel.Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 
     public void RunTask(void* work, int index)
     {
         var run = (ConvRun*)work;
-        kernel.RunPhaseTask(run->Work, run->Phase, run->Input, run->Output, run->Shared, index, run->Residual);
+        if (!run->Chain.IsOn)
+        {
+            kernel.RunPhaseTask(run->Work, run->Phase, run->Input, run->Output, run->Shared, index, run->Residual);
+            return;
+        }
+        (int phase, int task) = run->Chain.Claim();
+        if (phase == 1) run->Chain.AwaitFirst();
+        try
+        {
+            kernel.RunPhaseTask(run->Work, phase, run->Input, run->Output, run->Shared, task, run->Residual);
+        }
+        finally
+        {
+            if (phase == 0) run->Chain.FirstDone();
+        }
     }
 
     /// <summary>Input Z, which must have the output's shape (no broadcasting) and type.</summary>
@@ -129,7 +150,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         return (float*)z;
     }
 
-    private readonly struct ConvRun(ConvWork work, int phase, float* input, float* output, float* shared, float* residual)
+    private struct ConvRun(ConvWork work, int phase, float* input, float* output, float* shared, float* residual, ChainedPhases chain)
     {
         public readonly ConvWork Work = work;
         public readonly int Phase = phase;
@@ -137,5 +158,7 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         public readonly float* Output = output;
         public readonly float* Shared = shared;
         public readonly float* Residual = residual;
+        /// <summary>Both phases in one batch, or off (<see cref="Phase"/> alone).</summary>
+        public ChainedPhases Chain = chain;
     }
 }
