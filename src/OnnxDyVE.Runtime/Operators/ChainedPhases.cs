@@ -2,8 +2,9 @@ namespace OnnxDyVE.Operators;
 
 /// <summary>
 /// Two phases of a run (a copy, then the compute that reads it) as one batch of pool tasks, so that the pool's threads
-/// are woken and joined once per run instead of once per phase: with ORT's threads not spinning, each batch cost
-/// 25-45 us of wake-up and join on this 2-core VM, as much as the copy itself. Every task, whatever index the pool gives
+/// are woken and joined once per run instead of once per phase: with ORT's threads not spinning, a batch's second thread
+/// started its first task 10-17 us late on this 2-core VM, and a copy phase of 5-30 us of work took 30-80 us (ResNet18 at
+/// 2 threads, one run traced; docs/kernels.md). Every task, whatever index the pool gives
 /// it, claims the next item in order (first-phase items first); a second-phase item waits until every first-phase item
 /// is done. That wait cannot deadlock: second-phase items are claimed only after every first-phase item has been
 /// claimed by a task that runs it to its end (<see cref="FirstDone"/> in a finally), and a task skipped after an error
