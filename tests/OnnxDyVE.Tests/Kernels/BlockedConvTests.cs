@@ -28,6 +28,9 @@ public sealed unsafe class BlockedConvTests
 
     public static TheoryData<SimdPath, int> EdgeCases() => KernelSpecs.PathsAndShapes(Enumerable.Range(0, EdgeLayers.Length));
 
+    /// <summary>Edge shapes, for the SIMD child processes (SimdCheck), whose padded copy takes the process's widest vectors.</summary>
+    internal static int EdgeShapeCount => EdgeLayers.Length;
+
     private static readonly ConvLayer[] EdgeLayers =
     [
         // SqueezeNet's squeeze and expand shapes, scaled down: one block out, one block in, 3 blocks out.

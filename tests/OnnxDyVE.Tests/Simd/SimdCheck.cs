@@ -1,5 +1,6 @@
 using OnnxDyVE.Graph;
 using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Tests.Kernels;
 using OnnxDyVE.Tests.Support;
 
 namespace OnnxDyVE.Tests.Simd;
@@ -7,7 +8,9 @@ namespace OnnxDyVE.Tests.Simd;
 /// <summary>
 /// What a child process checks on whatever SIMD path its environment leaves it: DyveConv and DyveGemm inside
 /// ONNX Runtime (which pick <see cref="SimdPaths.Best"/> on their own) against ORT's Conv and Gemm, on seeded
-/// random layers. Prints the path it ran and a verdict line; the exit code is 0 only if every layer matched.
+/// random layers; and blocked maps with zero maps against the scalar reference (their padded copy finds zero maps with
+/// the process's widest vectors, whatever path the kernel's tiles take). Prints the path it ran and a verdict line; the
+/// exit code is 0 only if every layer matched.
 /// </summary>
 internal static class SimdCheck
 {
@@ -29,18 +32,29 @@ internal static class SimdCheck
             failures += Compare(LayerModels.Gemm(gemm, i), gemm.AShape(), i, $"gemm {gemm}", output);
             checkedLayers += 2;
         }
+        for (int shape = 0; shape < BlockedConvTests.EdgeShapeCount; shape++)
+        {
+            failures += Check(() => new BlockedConvTests().Zero_maps_in_blocked_input_are_skipped_exactly(SimdPaths.Best, shape), $"blocked edge shape {shape}", output);
+            checkedLayers++;
+        }
         output.WriteLine($"checked={checkedLayers} failed={failures}");
         return failures == 0 ? 0 : 1;
     }
 
-    private static int Compare(Onnx.ModelProto model, long[] inputShape, int seed, string context, TextWriter output)
+    private static int Compare(Onnx.ModelProto model, long[] inputShape, int seed, string context, TextWriter output) => Check(() =>
+    {
+        float[] input = LayerParameters.Uniform(new Random(seed + 50_000), LayerParameters.Count(inputShape));
+        using var session = new LayerSession(model);
+        LayerOutput[] outputs = session.Run(input, inputShape, LayerModels.ReferenceOutput, LayerModels.DyveOutput);
+        OutputComparison.AssertClose(outputs[0].Values, outputs[1].Values, context);
+    }, context, output);
+
+    /// <returns>0 when <paramref name="check"/> passes, else 1 with its failure printed.</returns>
+    private static int Check(Action check, string context, TextWriter output)
     {
         try
         {
-            float[] input = LayerParameters.Uniform(new Random(seed + 50_000), LayerParameters.Count(inputShape));
-            using var session = new LayerSession(model);
-            LayerOutput[] outputs = session.Run(input, inputShape, LayerModels.ReferenceOutput, LayerModels.DyveOutput);
-            OutputComparison.AssertClose(outputs[0].Values, outputs[1].Values, context);
+            check();
             return 0;
         }
         catch (Exception ex)
