@@ -243,18 +243,21 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// Each tile multiplies runs [<paramref name="firstRun"/>, <paramref name="lastRun"/>) of <paramref name="runs"/> (k
     /// counted from <paramref name="offsets"/>, <paramref name="left"/> and <paramref name="right"/>) with its sums in
     /// registers throughout: stepping over a gap between runs (zero maps) costs a few instructions, not a store and a
-    /// load of every sum.
+    /// load of every sum. With <paramref name="next"/>, the next pass's rows of both panels (<paramref name="nextFloats"/>
+    /// floats of the left one from there, the right one as far on as <paramref name="right"/> is from
+    /// <paramref name="left"/>) are prefetched into L1 a share after each tile but the first, which loads this pass's.
     /// </summary>
     public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
-        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
+        float* next = null, nint nextFloats = 0)
         where TWidth : struct, ITileWidth
     {
         if (finish && epilogue.Residual != 0)
-            RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
         else if (finish && !epilogue.IsPlainBias(1, out _))
-            RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
         else
-            RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride);
+            RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
     }
 
     /// <summary>
@@ -262,7 +265,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// 7 x 7 map's 49 positions took nine six-row tiles, 54 rows' work (ResNet18's last stage, a task each way).
     /// </summary>
     private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
-        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
+        float* next, nint nextFloats)
         where TWidth : struct, ITileWidth
         where TFinish : struct
     {
@@ -270,10 +274,10 @@ internal static unsafe class GemmTile<TLane, TVec>
         int six = tail is > 0 and <= ThreeRows.Count ? count - tail : count;
         if (six > 0)
             RunWideTiles<TWidth, TFinish, SixRows>(padded, origins, six, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish,
-                epilogue, vectorStride);
+                epilogue, vectorStride, next, nextFloats);
         if (six < count)
             RunWideTiles<TWidth, TFinish, ThreeRows>(padded, origins + six, count - six, offsets, left, right, runs, firstRun, lastRun,
-                tiles + six * ldc, ldc, accumulate, finish, epilogue, vectorStride);
+                tiles + six * ldc, ldc, accumulate, finish, epilogue, vectorStride, null, 0);
     }
 
     /// <summary>
@@ -284,7 +288,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunWideTiles<TWidth, TFinish, TRows>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
-        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride)
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
+        float* next, nint nextFloats)
         where TWidth : struct, ITileWidth
         where TFinish : struct
         where TRows : struct
@@ -294,9 +299,21 @@ internal static unsafe class GemmTile<TLane, TVec>
         int height = six ? PanelLayout.Rows : ThreeRows.Count;
         nint width = TLane.Count;
         bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
+        int tileCount = (count + height - 1) / height;
+        nint nextLines = next == null || !Sse.IsSupported ? 0 : nextFloats / 16, perTile = tileCount > 1 ? (nextLines + tileCount - 2) / (tileCount - 1) : 0;
+        nint nextAcross = (nint)(right - left);
         for (int tile = 0; tile < count; tile += height)
         {
             int rows = Math.Min(height, count - tile);
+            if (perTile > 0 && tile > 0)
+            {
+                nint from = (tile / height - 1) * perTile, to = Math.Min(nextLines, from + perTile);
+                for (nint line = from; line < to; line++)
+                {
+                    Sse.Prefetch0(next + line * 16);
+                    Sse.Prefetch0(next + nextAcross + line * 16);
+                }
+            }
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
             float* c = tiles + tile * ldc;
             if (typeof(TFinish) == typeof(ResidualFinish) && finish && Sse.IsSupported)
