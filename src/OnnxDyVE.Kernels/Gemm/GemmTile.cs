@@ -299,6 +299,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         int height = six ? PanelLayout.Rows : ThreeRows.Count;
         nint width = TLane.Count;
         bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
+        // The next pass's rows in cache lines of 16 floats, shared out over the tiles after the first.
         int tileCount = (count + height - 1) / height;
         nint nextLines = next == null || !Sse.IsSupported ? 0 : nextFloats / 16, perTile = tileCount > 1 ? (nextLines + tileCount - 2) / (tileCount - 1) : 0;
         nint nextAcross = (nint)(right - left);
