@@ -55,6 +55,41 @@ internal static unsafe class BlockedMaps
     }
 
     /// <summary>
+    /// Padded rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of every block of one blocked image into the
+    /// padded blocked layout at <paramref name="destination"/> (the image's first padded block): padding rows and columns
+    /// zero. With <paramref name="mapFlags"/>, mapFlags[c] gets <see cref="PaddedTaps.ZeroMap"/> for each channel that is
+    /// zero in every real row copied, else 0.
+    /// </summary>
+    public static void CopyPaddedRows(float* image, in ConvGeometry geometry, int firstRow, int endRow, int channels, float* destination, byte* mapFlags)
+    {
+        int width = geometry.InputWidth * Block;
+        nint pitch = (nint)geometry.PaddedWidth * Block;
+        nint plane = PaddedTaps.Plane(geometry) * Block;
+        nint map = (nint)geometry.InputSize * Block;
+        Span<uint> seen = stackalloc uint[Block];
+        for (int b = 0; b < Blocks(channels); b++)
+        {
+            seen.Clear();
+            for (int row = firstRow; row < endRow; row++)
+            {
+                float* target = destination + b * plane + row * pitch;
+                int y = row - geometry.PadTop;
+                if (y < 0 || y >= geometry.InputHeight)
+                {
+                    new Span<float>(target, checked((int)pitch)).Clear();
+                    continue;
+                }
+                new Span<float>(target, geometry.PadLeft * Block).Clear();
+                float* source = image + b * map + (nint)y * width;
+                if (mapFlags == null) new ReadOnlySpan<float>(source, width).CopyTo(new Span<float>(target + geometry.PadLeft * Block, width));
+                else CopySeeing(source, target + geometry.PadLeft * Block, width, seen);
+                new Span<float>(target + geometry.PadLeft * Block + width, geometry.PadRight * Block).Clear();
+            }
+            if (mapFlags != null) WriteFlags(seen, b, channels, mapFlags);
+        }
+    }
+
+    /// <summary>
     /// Copies <paramref name="floats"/> floats (whole positions of one block) and ORs each lane's bits, signs cleared, into
     /// <paramref name="seen"/>: the zero-map test made while the values pass through registers anyway (as a pass of its
     /// own after the copy it was a third of a 56 x 56 x 64 copy's time).

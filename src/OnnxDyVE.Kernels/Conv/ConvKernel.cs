@@ -35,6 +35,9 @@ public sealed unsafe class ConvKernel
     /// <summary>Padded-input copy tasks a run is cut into at least, so every thread shares the copy.</summary>
     private const int MinimumCopyTasks = 8;
 
+    /// <summary>Most input channels whose zero-map flags a task of <see cref="ConvWork.TaskCopies"/> keeps on its stack.</summary>
+    private const int MaximumTaskCopyChannels = 4096;
+
     /// <summary>Padded taps' computed columns over outputs from which narrower paths choose position tiles at stride 1.</summary>
     private const double MinimumPaddedTapsWaste = 1.12;
 
@@ -266,9 +269,15 @@ public sealed unsafe class ConvKernel
         // An interior run reads in place, so its first phase only flags zero maps (the flags after one unused line: 0 means none).
         bool flagsOnly = interior && Spec.SkipZeroMaps;
         if (flagsOnly) (sharedFloats, zeroMapFlags) = (TileColumns + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), TileColumns);
+        // Where each chunk of positions is one task, the task copies the rows it reads itself (TaskCopies), unless some
+        // output row reads padding only (its task would find every map zero and leave out padding taps as if skipped).
+        int kernelRows = (Spec.KernelHeight - 1) * Spec.DilationHeight + 1;
+        bool taskCopies = !inPlace && Spec.InputLayout == MapLayout.Blocked && ranges == 1 && Spec.InputChannels <= MaximumTaskCopyChannels
+            && kernelRows > Math.Max(Spec.PadTop, Spec.PadBottom);
+        if (taskCopies) (sharedFloats, zeroMapFlags) = (PaddedInputFloats(batch, geometry), 0);
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
-            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, inPlace && !flagsOnly ? 0 : batch * CopyTasksPerImage(batch),
-            sharedFloats, geometry, zeroMapFlags, Interior: interior);
+            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, (inPlace && !flagsOnly) || taskCopies ? 0 : batch * CopyTasksPerImage(batch),
+            sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies);
     }
 
     /// <summary>

@@ -128,7 +128,8 @@ internal sealed unsafe class PositionTiles
     /// <paramref name="valueFloats"/> floats of task scratch (64-byte aligned) for outputs. Zero maps fewer than
     /// <paramref name="minimumSkippedTaps"/> taps in a row stay in K.
     /// </summary>
-    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null, int minimumSkippedTaps = 0)
+    public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null, int minimumSkippedTaps = 0,
+        byte* taskZeroMaps = null)
     {
         int channels = _spec.InputChannels;
         int k = _spec.ReductionLength;
@@ -148,7 +149,7 @@ internal sealed unsafe class PositionTiles
             padded = shared + image * PaddedImageFloats(work.Geometry);
         }
         TapTable taps = TapOffsets(work.Geometry, pitch, plane);
-        byte* zeroMaps = work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
+        byte* zeroMaps = work.TaskCopies ? taskZeroMaps : work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
         // One rent for every list of runs (a rent replaces the last one on this thread): the spatial taps', the pointwise
         // channels', and the border rows' (BorderRows).
         int spatialBounds = channels + k / PanelLayout.KBlock + 2;
@@ -457,7 +458,22 @@ internal sealed unsafe class PositionTiles
         lastPanel = Math.Min(lastPanel, PaddedChannels / _columns);
         int width = (lastPanel - firstPanel) * _columns;
 
-        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps);
+        byte* taskZeroMaps = null;
+        if (work.TaskCopies)
+        {
+            // This task's rows of the padded copy, copied here: the thread that computes them reads them from its own cache.
+            ConvGeometry geometry = work.Geometry;
+            int rowWidth = geometry.OutputWidth;
+            int firstRow = first / rowWidth * _spec.StrideHeight;
+            int endRow = (int)Math.Min((first + count - 1) / rowWidth * _spec.StrideHeight + (_spec.KernelHeight - 1) * _spec.DilationHeight + 1, geometry.PaddedHeight);
+            byte* flags = stackalloc byte[_spec.SkipZeroMaps ? _spec.InputChannels : 0];
+            nint paddedImage = PaddedImageFloats(geometry);
+            BlockedMaps.CopyPaddedRows(input + image * BlockedMaps.ImageFloats(_spec.InputChannels, geometry.InputSize), geometry, firstRow, endRow,
+                _spec.InputChannels, shared + image * paddedImage, _spec.SkipZeroMaps ? flags : null);
+            new Span<float>(shared + work.Batch * paddedImage, _columns).Clear();
+            taskZeroMaps = _spec.SkipZeroMaps ? flags : null;
+        }
+        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps);
         // An interior run's positions are the input's (its origins those of an unpadded 1x1 convolution).
         int outW = work.Interior ? work.Geometry.InputWidth : work.Geometry.OutputWidth;
         int oy = first / outW, ox = first - oy * outW;

@@ -26,6 +26,8 @@ public sealed unsafe class BlockedConvTests
     public void Matches_scalar_reference_in_every_layout(SimdPath path, int shape) =>
         AssertMatches(RandomLayers.ConvForKernel(shape) with { Group = 1 }, shape, path);
 
+    public static TheoryData<SimdPath> PathCases() => new(KernelSpecs.AvailablePaths());
+
     public static TheoryData<SimdPath, int> EdgeCases() => KernelSpecs.PathsAndShapes(Enumerable.Range(0, EdgeLayers.Length));
 
     /// <summary>Edge shapes, for the SIMD child processes (SimdCheck), whose padded copy takes the process's widest vectors.</summary>
@@ -124,9 +126,45 @@ public sealed unsafe class BlockedConvTests
             long macsPerMap = (long)layer.OutputChannels * taps * positions;
             long dense = (long)layer.OutputChannels * taps * work.Geometry.OutputSize * layer.Batch * layer.InputChannels;
             // Read in place (no padding to add) nothing is copied, so nothing is found: dense, as a planar 1x1 convolution.
-            long expected = work.PackTaskCount == 0 ? dense : dense - macsPerMap * skipped;
+            long expected = work.PackTaskCount == 0 && !work.TaskCopies ? dense : dense - macsPerMap * skipped;
             Assert.Equal(expected, (kernel.Counters.Read() - before).ExecutedMacs);
         }
+    }
+
+    /// <summary>
+    /// Tasks that copy the rows they read (<see cref="ConvWork.TaskCopies"/>) leave out a map wherever it is zero in those
+    /// rows: a map zero in the top half of the image only is left out by exactly the tasks that read no row below it
+    /// (nine taps, a 3x3 kernel's whole map), and the output is the dense one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PathCases))]
+    public void Tasks_leave_out_a_map_where_the_rows_they_read_are_zero(SimdPath path)
+    {
+        var layer = new ConvLayer(1, 32, 24, 24, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu };
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 41);
+        float[] input = LayerParameters.Uniform(new Random(42), LayerParameters.Count(layer.InputShape()));
+        const int channel = 5, zeroRows = 12;
+        Array.Clear(input, channel * 24 * 24, zeroRows * 24);
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+        ConvWork work = kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width);
+        Assert.True(work.TaskCopies, $"{path}: {work}");
+
+        CounterValues before = kernel.Counters.Read();
+        float[] output = Run(kernel, work, BlockedTensors.FromPlanar(input, 1, layer.InputChannels, 24 * 24, float.NaN), layer, path.ToString());
+        OutputComparison.AssertClose(reference, output, path.ToString());
+        // A task reads padded rows [first row * 1, last row + 3): rows of the input up to its last output row + 1.
+        long leftOut = 0;
+        for (int task = 0; task < work.TaskCount; task++)
+        {
+            ConvTask part = work.Task(task);
+            int lastInputRow = (part.FirstColumn + part.ColumnCount - 1) / 24 + 1;
+            if (lastInputRow < zeroRows) leftOut += (long)part.ColumnCount * layer.OutputChannels * 9;
+        }
+        Assert.True(leftOut > 0, "no task reads the zero rows only");
+        long dense = (long)layer.OutputChannels * layer.InputChannels * 9 * 24 * 24;
+        Assert.Equal(dense - leftOut, (kernel.Counters.Read() - before).ExecutedMacs);
     }
 
     /// <summary>
