@@ -19,55 +19,23 @@ internal static unsafe class BlockedMaps
     public static nint ImageFloats(int channels, nint mapSize) => (nint)Blocks(channels) * Block * mapSize;
 
     /// <summary>
-    /// Copies blocks [first, first + count) of one blocked image into the padded blocked layout at
-    /// <paramref name="destination"/> (the image's first padded block), borders zero. With <paramref name="mapFlags"/>,
-    /// mapFlags[c] gets <see cref="PaddedTaps.ZeroMap"/> for each of the blocks' channels c &lt; <paramref name="channels"/>
-    /// that is zero everywhere, else 0.
+    /// Padded rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of blocks [<paramref name="first"/>,
+    /// <paramref name="first"/> + <paramref name="count"/>) of one blocked image into the padded blocked layout at
+    /// <paramref name="destination"/> (the image's first padded block), padding rows and columns zero: the whole copy
+    /// (rows 0 to the padded height), or the rows one task reads. With <paramref name="mapFlags"/>, mapFlags[c] gets
+    /// <see cref="PaddedTaps.ZeroMap"/> for each of the blocks' channels c &lt; <paramref name="channels"/> that is zero in
+    /// every real row copied, else 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CopyPadded(float* image, in ConvGeometry geometry, int first, int count, int channels, float* destination, byte* mapFlags)
+    public static void CopyPadded(float* image, in ConvGeometry geometry, int first, int count, int firstRow, int endRow, int channels,
+        float* destination, byte* mapFlags)
     {
         int width = geometry.InputWidth * Block;
-        int height = geometry.InputHeight;
         nint pitch = (nint)geometry.PaddedWidth * Block;
         nint plane = PaddedTaps.Plane(geometry) * Block;
         nint map = (nint)geometry.InputSize * Block;
         Span<uint> seen = stackalloc uint[Block];
         for (int b = first; b < first + count; b++)
-        {
-            float* source = image + b * map;
-            float* target = destination + b * plane;
-            new Span<float>(target, checked((int)(geometry.PadTop * pitch + geometry.PadLeft * Block))).Clear();
-            float* row = target + geometry.PadTop * pitch + geometry.PadLeft * Block;
-            seen.Clear();
-            for (int y = 0; y < height; y++)
-            {
-                if (mapFlags == null) new ReadOnlySpan<float>(source + (nint)y * width, width).CopyTo(new Span<float>(row, width));
-                else CopySeeing(source + (nint)y * width, row, width, seen);
-                int gap = (y + 1 < height ? geometry.PadRight + geometry.PadLeft : geometry.PadRight) * Block;
-                new Span<float>(row + width, gap).Clear();
-                row += pitch;
-            }
-            row -= geometry.PadLeft * Block;
-            new Span<float>(row, checked((int)(geometry.PadBottom * pitch))).Clear();
-            if (mapFlags != null) WriteFlags(seen, b, channels, mapFlags);
-        }
-    }
-
-    /// <summary>
-    /// Padded rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of every block of one blocked image into the
-    /// padded blocked layout at <paramref name="destination"/> (the image's first padded block): padding rows and columns
-    /// zero. With <paramref name="mapFlags"/>, mapFlags[c] gets <see cref="PaddedTaps.ZeroMap"/> for each channel that is
-    /// zero in every real row copied, else 0.
-    /// </summary>
-    public static void CopyPaddedRows(float* image, in ConvGeometry geometry, int firstRow, int endRow, int channels, float* destination, byte* mapFlags)
-    {
-        int width = geometry.InputWidth * Block;
-        nint pitch = (nint)geometry.PaddedWidth * Block;
-        nint plane = PaddedTaps.Plane(geometry) * Block;
-        nint map = (nint)geometry.InputSize * Block;
-        Span<uint> seen = stackalloc uint[Block];
-        for (int b = 0; b < Blocks(channels); b++)
         {
             seen.Clear();
             for (int row = firstRow; row < endRow; row++)

@@ -436,7 +436,7 @@ public sealed unsafe class ConvKernel
             {
                 nint paddedImage = _positionTiles!.PaddedImageFloats(work.Geometry);
                 BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), work.Geometry, first, last - first,
-                    channels, shared + imageIndex * paddedImage,
+                    0, (int)work.Geometry.PaddedHeight, channels, shared + imageIndex * paddedImage,
                     work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
                 if (task == work.PackTaskCount - 1)
                     new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();

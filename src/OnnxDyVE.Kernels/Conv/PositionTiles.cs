@@ -468,8 +468,8 @@ internal sealed unsafe class PositionTiles
             int endRow = (int)Math.Min((first + count - 1) / rowWidth * _spec.StrideHeight + (_spec.KernelHeight - 1) * _spec.DilationHeight + 1, geometry.PaddedHeight);
             byte* flags = stackalloc byte[_spec.SkipZeroMaps ? _spec.InputChannels : 0];
             nint paddedImage = PaddedImageFloats(geometry);
-            BlockedMaps.CopyPaddedRows(input + image * BlockedMaps.ImageFloats(_spec.InputChannels, geometry.InputSize), geometry, firstRow, endRow,
-                _spec.InputChannels, shared + image * paddedImage, _spec.SkipZeroMaps ? flags : null);
+            BlockedMaps.CopyPadded(input + image * BlockedMaps.ImageFloats(_spec.InputChannels, geometry.InputSize), geometry,
+                0, BlockedMaps.Blocks(_spec.InputChannels), firstRow, endRow, _spec.InputChannels, shared + image * paddedImage, _spec.SkipZeroMaps ? flags : null);
             new Span<float>(shared + work.Batch * paddedImage, _columns).Clear();
             taskZeroMaps = _spec.SkipZeroMaps ? flags : null;
         }

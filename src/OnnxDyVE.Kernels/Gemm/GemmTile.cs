@@ -302,7 +302,8 @@ internal static unsafe class GemmTile<TLane, TVec>
         // The next pass's rows in cache lines of 16 floats, shared out over the tiles after the first.
         int tileCount = (count + height - 1) / height;
         nint nextLines = next == null || !Sse.IsSupported ? 0 : nextFloats / 16, perTile = tileCount > 1 ? (nextLines + tileCount - 2) / (tileCount - 1) : 0;
-        nint nextAcross = (nint)(right - left);
+        // Packed panels: row k of each two vectors, k after k; the right panel this far from the left.
+        nint across = (nint)(right - left);
         for (int tile = 0; tile < count; tile += height)
         {
             int rows = Math.Min(height, count - tile);
@@ -312,7 +313,7 @@ internal static unsafe class GemmTile<TLane, TVec>
                 for (nint line = from; line < to; line++)
                 {
                     Sse.Prefetch0(next + line * 16);
-                    Sse.Prefetch0(next + nextAcross + line * 16);
+                    Sse.Prefetch0(next + across + line * 16);
                 }
             }
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
@@ -348,8 +349,6 @@ internal static unsafe class GemmTile<TLane, TVec>
                     c50 = TLane.Load(ref *p); c51 = TLane.Load(ref *(p + vectorStride)); d50 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d50; d51 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d51;
                 }
             }
-            // Packed panels: row k of each two vectors, k after k.
-            nint across = (nint)(right - left);
             for (int run = firstRun; run < lastRun; run++)
             {
                 int k0 = runs.Start(run);
