@@ -20,9 +20,9 @@ internal sealed unsafe class PositionTiles
     /// K x padded channels past the pointwise ones, in panels of tile width: panel j holds channels
     /// [(PointwisePanels + j) * columns, (PointwisePanels + j + 1) * columns).
     /// </summary>
-    private readonly float[] _weights;
+    private readonly AlignedFloats _weights;
     /// <summary>The pointwise channels' centre taps (<see cref="ConvSpec.PointwiseChannels"/>): C x their channels, in panels of tile width.</summary>
-    private readonly float[] _pointwiseWeights;
+    private readonly AlignedFloats _pointwiseWeights;
     /// <summary>Panels of pointwise channels, which come first.</summary>
     private readonly int _pointwisePanels;
     /// <summary>
@@ -45,11 +45,10 @@ internal sealed unsafe class PositionTiles
         int k = spec.ReductionLength;
         int pointwise = spec.PointwiseChannels;
         _pointwisePanels = pointwise / _columns;
-        _weights = GC.AllocateUninitializedArray<float>(checked((PaddedChannels - pointwise) * k), pinned: true);
-        _pointwiseWeights = pointwise == 0 ? [] : GC.AllocateUninitializedArray<float>(checked(pointwise * spec.InputChannels), pinned: true);
+        _weights = new AlignedFloats(checked((PaddedChannels - pointwise) * k));
+        _pointwiseWeights = new AlignedFloats(checked(pointwise * spec.InputChannels));
+        float* packed = _weights.Pointer, centres = _pointwiseWeights.Pointer;
         fixed (float* w = weights)
-        fixed (float* packed = _weights)
-        fixed (float* centres = _pointwiseWeights)
         {
             PanelLayout.PackColumns(w + (nint)pointwise * k, 1, k, spec.OutputChannels - pointwise, k, _columns, 1f, packed);
             // Channel m's weight at input channel c is its centre tap: m x K + c x taps + centre.
@@ -256,8 +255,7 @@ internal sealed unsafe class PositionTiles
         nint* origins = operand.Origins;
         if (borders != null && borders->Groups == 0) borders = null;
         if (borders != null) borders->CutRuns(operand.Segments, _spec.InputChannels, _spec.KernelHeight * _spec.KernelWidth, operand.BorderRoom);
-        fixed (float* spatialWeights = _weights)
-        fixed (float* pointwiseWeights = _pointwiseWeights)
+        float* spatialWeights = _weights.Pointer, pointwiseWeights = _pointwiseWeights.Pointer;
         fixed (float* bias = _bias)
         {
             // A residual is added in the tiles' registers (_residualInTiles: residual is the distance from output to it), or

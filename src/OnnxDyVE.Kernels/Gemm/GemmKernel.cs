@@ -21,7 +21,7 @@ public sealed unsafe class GemmKernel
     public const int SkipZeroInputsMaxRows = 2 * PanelLayout.Rows;
 
     /// <summary>B in tile-column panels, alpha folded in; empty with SPET, which packs B its own way.</summary>
-    private readonly float[] _packedB = [];
+    private readonly AlignedFloats _packedB;
     private readonly SpetPlan? _spet;
     private readonly int _columnPanels;
 
@@ -42,11 +42,12 @@ public sealed unsafe class GemmKernel
         if (spec.UsesSpet)
         {
             _spet = new SpetPlan(spec, b, TileColumns, SimdPaths.Width(path));
+            _packedB = new AlignedFloats(0);
             return;
         }
-        _packedB = GC.AllocateUninitializedArray<float>(checked(_columnPanels * TileColumns * spec.K), pinned: true);
+        _packedB = new AlignedFloats(checked(_columnPanels * TileColumns * spec.K));
+        float* packed = _packedB.Pointer;
         fixed (float* source = b)
-        fixed (float* packed = _packedB)
         {
             (nint kStride, nint columnStride) = spec.TransB ? ((nint)1, (nint)spec.K) : ((nint)spec.N, (nint)1);
             PanelLayout.PackColumns(source, kStride, columnStride, spec.N, spec.K, TileColumns, spec.Alpha, packed);
@@ -120,12 +121,8 @@ public sealed unsafe class GemmKernel
         }
         int k = spec.K;
         float* scratch = ScratchArena.Rent(PanelProduct.ScratchFloats(rows, k, chunk.KBlock, chunk.SkipZeros, kStride));
-        int live;
-        fixed (float* packedB = _packedB)
-        {
-            live = PanelProduct<TLane, TVec>.Run(chunk.A, rowStride, kStride, rows, k, chunk.KBlock, chunk.SkipZeros,
-                packedB, TileColumns, firstPanel, lastPanel, spec.N, chunk.Y, chunk.Epilogue, scratch);
-        }
+        int live = PanelProduct<TLane, TVec>.Run(chunk.A, rowStride, kStride, rows, k, chunk.KBlock, chunk.SkipZeros,
+            _packedB.Pointer, TileColumns, firstPanel, lastPanel, spec.N, chunk.Y, chunk.Epilogue, scratch);
         long outputs = (long)rows * chunk.Columns(TileColumns, spec.N);
         Counters.Add(outputs * live, outputs * k, outputs);
     }

@@ -26,7 +26,7 @@ internal sealed class SpetPlan
     public int[] Order { get; }
 
     /// <summary>The prefix's rows of B in <see cref="Order"/>, alpha folded in, packed in tile-column panels.</summary>
-    public float[] PrefixPanels { get; }
+    public AlignedFloats PrefixPanels { get; }
 
     /// <summary>Output n's remaining weights (alpha folded in, in <see cref="Order"/>) at [n x RemainderStride, + RemainderLength).</summary>
     public float[] Remainder { get; }
@@ -70,12 +70,11 @@ internal sealed class SpetPlan
         for (int j = 0; j < PrefixLength; j++)
             for (int column = 0; column < n; column++)
                 prefixRows[(long)j * n + column] = Weight(spec, b, Order[j], column, alpha: 1f);
-        PrefixPanels = GC.AllocateUninitializedArray<float>(checked(PanelLayout.CeilDiv(n, tileColumns) * tileColumns * PrefixLength), pinned: true);
+        PrefixPanels = new AlignedFloats(checked(PanelLayout.CeilDiv(n, tileColumns) * tileColumns * PrefixLength));
         unsafe
         {
             fixed (float* source = prefixRows)
-            fixed (float* packed = PrefixPanels)
-                PanelLayout.PackColumns(source, n, 1, n, PrefixLength, tileColumns, spec.Alpha, packed);
+                PanelLayout.PackColumns(source, n, 1, n, PrefixLength, tileColumns, spec.Alpha, PrefixPanels.Pointer);
         }
 
         Remainder = GC.AllocateArray<float>(checked(n * RemainderStride), pinned: true);

@@ -51,13 +51,10 @@ internal static unsafe class SpetRun
         long executed = 0;
         if (prefix > 0)
         {
-            fixed (float* panels = plan.PrefixPanels)
-            {
-                // No epilogue: the partial sums stay in Y for the test.
-                int live = PanelProduct<TLane, TVec>.Run(ordered, rowFloats, 1, rows, prefix, kBlock, chunk.SkipZeros, panels, plan.TileColumns,
-                    chunk.FirstPanel, chunk.LastPanel, n, chunk.Y, new TileEpilogue(null, 0, 0, 0, Activation.None), productScratch);
-                executed += (long)live * rows * columns;
-            }
+            // No epilogue: the partial sums stay in Y for the test.
+            int live = PanelProduct<TLane, TVec>.Run(ordered, rowFloats, 1, rows, prefix, kBlock, chunk.SkipZeros, plan.PrefixPanels.Pointer, plan.TileColumns,
+                chunk.FirstPanel, chunk.LastPanel, n, chunk.Y, new TileEpilogue(null, 0, 0, 0, Activation.None), productScratch);
+            executed += (long)live * rows * columns;
         }
         else
         {
