@@ -256,6 +256,8 @@ internal static unsafe class GemmTile<TLane, TVec>
             RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
         else if (finish && !epilogue.IsPlainBias(1, out _))
             RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+        else if (finish && epilogue.IsPlainBias(1, out bool relu) && relu)
+            RunWideTiles<TWidth, ReluFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
         else
             RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
     }
@@ -299,6 +301,8 @@ internal static unsafe class GemmTile<TLane, TVec>
         int height = six ? PanelLayout.Rows : ThreeRows.Count;
         nint width = TLane.Count;
         bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
+        // Where the finish says which, ReLU or not is a JIT-time constant: no test and branch per vector.
+        relu = typeof(TFinish) == typeof(ReluFinish) || (typeof(TFinish) != typeof(PlainFinish) && relu);
         // The next pass's rows in cache lines of 16 floats, shared out over the tiles after the first.
         int tileCount = (count + height - 1) / height;
         nint nextLines = next == null || !Sse.IsSupported ? 0 : nextFloats / 16, perTile = tileCount > 1 ? (nextLines + tileCount - 2) / (tileCount - 1) : 0;

@@ -8,6 +8,9 @@ namespace OnnxDyVE.Kernels.Gemm;
 /// </summary>
 internal readonly struct PlainFinish;
 
+/// <summary>The plain epilogue with ReLU: a bias per channel, then ReLU, with no test per vector of whether to apply it.</summary>
+internal readonly struct ReluFinish;
+
 /// <summary>
 /// The plain epilogue with a residual block's sum: each accumulator adds its element of the residual (loaded beside the
 /// output, <see cref="TileEpilogue.Residual"/>) before the bias and ReLU, in registers.
