@@ -19,7 +19,13 @@ public static class DyveSchema
     /// </summary>
     public const string MaxPoolOp = "DyveMaxPool";
 
-    /// <summary>Int attribute of DyveMaxPool, positive: the channels of X, which its blocked shape rounds up to whole blocks.</summary>
+    /// <summary>
+    /// ONNX AveragePool (2-D, explicit pads, no dilation, floor rounding, its count_include_pad) over blocked maps, as
+    /// <see cref="MaxPoolOp"/> is ONNX MaxPool: Caffe's AVE pooling (cifar10's) between blocked convolutions.
+    /// </summary>
+    public const string AveragePoolOp = "DyveAveragePool";
+
+    /// <summary>Int attribute of DyveMaxPool and DyveAveragePool, positive: the channels of X, which its blocked shape rounds up to whole blocks.</summary>
     public const string Channels = "channels";
 
     /// <summary>String attribute: the activation fused into the output, one of <see cref="ActivationKinds"/>.</summary>

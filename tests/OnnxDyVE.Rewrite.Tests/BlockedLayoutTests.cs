@@ -178,6 +178,45 @@ public sealed class BlockedLayoutTests
     }
 
     /// <summary>
+    /// Average pools (cifar10's AVE pooling) do the same as max pools: between blocked convolutions a DyveAveragePool with
+    /// its count_include_pad, either way, blocked on both sides or into planar maps for a stock reader; one in ceil rounding
+    /// stays ONNX's. The outputs are ORT's and restoring gives AveragePool back with its attributes.
+    /// </summary>
+    [Fact]
+    public void Average_pools_between_convolutions_keep_the_maps_blocked()
+    {
+        var builder = new ModelBuilder(seed: 10);
+        string x = builder.Input("x", 2, 3, 19, 19);
+        string a = builder.Node("Relu", "a_relu", [builder.Node("Conv", "a", [x, builder.Weights("wa", [20, 3, 3, 3]), builder.Weights("ba", [20])])]);
+        // Padded, windows not counting the padding (Caffe's ceil rounding written as an end pad), then counting it.
+        string pooled = builder.Node("AveragePool", "pool", [a], OnnxProto.Ints("kernel_shape", 3, 3), OnnxProto.Ints("strides", 2, 2),
+            OnnxProto.Ints("pads", 0, 1, 1, 1), OnnxProto.Int("count_include_pad", 0));
+        string b = builder.Node("Relu", "b_relu", [builder.Node("Conv", "b", [pooled, builder.Weights("wb", [16, 20, 1, 1]), builder.Weights("bb", [16])])]);
+        string counted = builder.Node("AveragePool", "counted", [b], OnnxProto.Ints("kernel_shape", 2, 3), OnnxProto.Ints("strides", 1, 2),
+            OnnxProto.Ints("pads", 1, 1, 0, 2), OnnxProto.Int("count_include_pad", 1));
+        string c = builder.Node("Conv", "c", [counted, builder.Weights("wc", [16, 16, 3, 3])]);
+        string ceiled = builder.Node("AveragePool", "ceiled", [c], OnnxProto.Ints("kernel_shape", 2, 2), OnnxProto.Ints("strides", 2, 2), OnnxProto.Int("ceil_mode", 1));
+        ModelProto original = builder.Output(builder.Node("Flatten", "flatten", [ceiled])).Build();
+
+        RewriteResult result = DyveRewriter.Rewrite(original);
+        ModelProto rewritten = result.Model;
+
+        Assert.Equal(["a_relu", "pool", "b_relu", "counted"], BlockedTensors(rewritten));
+        Assert.Equal([("pool", DyveSchema.AveragePoolOp), ("counted", DyveSchema.AveragePoolOp)],
+            result.Report.Rewritten.Where(n => n.OriginalOp == "AveragePool").Select(n => (n.Name, n.NewOp)));
+        Assert.Equal(["ceiled"], result.Report.Skipped.Where(n => n.OpType == "AveragePool").Select(n => n.Name));
+        Assert.Equal((Blocked, Blocked), Layouts(rewritten, "pool"));
+        Assert.Equal(1, rewritten.Graph.Node.Single(n => n.Name == "counted").Attribute.Single(a => a.Name == "count_include_pad").I);
+        Assert.Equal((Blocked, Planar), Layouts(rewritten, "c"));
+        Equivalence.AssertSameOutputs(original, rewritten, 1, 2);
+        ModelProto restored = StockRestorer.Restore(rewritten);
+        Assert.Equal(["AveragePool", "AveragePool", "AveragePool"], restored.Graph.Node.Where(n => n.OpType.Contains("Pool")).Select(n => n.OpType));
+        Assert.Equal(1, restored.Graph.Node.Single(n => n.Name == "counted").Attribute.Single(a => a.Name == "count_include_pad").I);
+        Assert.DoesNotContain(restored.Graph.Node, n => n.Domain == DyveSchema.Domain);
+        Equivalence.AssertSameOutputs(original, restored, 1);
+    }
+
+    /// <summary>
     /// A residual block (conv, conv, Add of its input, Relu) between blocked convolutions stays blocked throughout; an Add
     /// of tensors with different channel counts (a broadcast) and the Relu before a Flatten do not.
     /// </summary>
@@ -238,13 +277,13 @@ public sealed class BlockedLayoutTests
         return (Get(DyveSchema.InputLayout), Get(DyveSchema.OutputLayout));
     }
 
-    /// <summary>The tensors written blocked (by a DyveConv whose output is blocked, or a Concat of blocked tensors), in graph order.</summary>
+    /// <summary>The tensors written blocked (by a DyveConv or a DyVE pool whose output is blocked, or a Concat of blocked tensors), in graph order.</summary>
     private static List<string> BlockedTensors(ModelProto model)
     {
         var blocked = new List<string>();
         foreach (NodeProto node in model.Graph.Node)
         {
-            bool written = node.OpType is DyveSchema.ConvOp or DyveSchema.MaxPoolOp
+            bool written = node.OpType is DyveSchema.ConvOp or DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp
                 ? node.Attribute.Any(a => a.Name == DyveSchema.OutputLayout && a.S.ToStringUtf8() == Blocked)
                 : node.OpType == "Concat" && node.Input.All(blocked.Contains);
             if (written) blocked.Add(node.Output[0]);

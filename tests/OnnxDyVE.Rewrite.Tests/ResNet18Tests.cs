@@ -33,8 +33,10 @@ public sealed class ResNet18Tests
         Assert.Equal(22, convs.Length);
         Assert.Equal(convs.Select(c => c.Name), result.Report.Rewritten.Where(r => r.OriginalOp == "Conv").Select(r => r.Name));
         Assert.All(result.Report.Rewritten.Where(r => r.OriginalOp == "Conv"), r => Assert.Equal(DyveSchema.ConvOp, r.NewOp));
-        // The max pool after the first convolution reads its blocked maps (and writes planar ones for the residual Add).
-        Assert.Equal([("MaxPool", DyveSchema.MaxPoolOp)], result.Report.Rewritten.Where(r => r.OriginalOp != "Conv").Select(r => (r.OriginalOp, r.NewOp)));
+        // The max pool after the first convolution reads its blocked maps (and writes planar ones for the residual Add), and
+        // so does the 7 x 7 average pool after the last block.
+        Assert.Equal([("MaxPool", DyveSchema.MaxPoolOp), ("AveragePool", DyveSchema.AveragePoolOp)],
+            result.Report.Rewritten.Where(r => r.OriginalOp != "Conv").Select(r => (r.OriginalOp, r.NewOp)));
         Assert.Equal(followedByBatchNorm, [.. result.Report.Rewritten.Where(r => r.Fused.Any(f => f.Kind == FusionKind.BatchNormalizationFolded)).Select(r => r.Name)]);
         Assert.DoesNotContain(result.Model.Graph.Node, n => n.OpType is "Conv" or "BatchNormalization");
         Assert.DoesNotContain(result.Report.Skipped, s => s.IsCandidate);

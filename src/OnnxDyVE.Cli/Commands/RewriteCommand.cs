@@ -52,7 +52,8 @@ internal static class RewriteCommand
     private static void Print(RewriteReport report, string input, string output)
     {
         Console.WriteLine($"{Path.GetFileName(input)} -> {output}");
-        string pools = report.RewrittenCount(DyveSchema.MaxPoolOp) is > 0 and int count ? $", {count} {DyveSchema.MaxPoolOp}" : "";
+        string pools = string.Concat(new[] { DyveSchema.MaxPoolOp, DyveSchema.AveragePoolOp }
+            .Select(op => report.RewrittenCount(op) is > 0 and int count ? $", {count} {op}" : ""));
         Console.WriteLine($"Rewrote {report.Rewritten.Count} nodes: {report.RewrittenCount(DyveSchema.ConvOp)} {DyveSchema.ConvOp}, {report.RewrittenCount(DyveSchema.GemmOp)} {DyveSchema.GemmOp}{pools}; " +
             $"folded {report.FusedCount(FusionKind.BatchNormalizationFolded)} BatchNormalization, fused {report.FusedCount(FusionKind.BiasAdded)} bias Adds and {report.FusedCount(FusionKind.ActivationFused)} activations.");
         if (report.BlockedTensors > 0)

@@ -6,8 +6,9 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// <summary>
 /// Gives the blocked layout (<see cref="DyveSchema.Layouts.Blocked"/>) to the tensors that flow only between exact
 /// DyveConv nodes of one group, directly or through
-/// Concat on the channel axis in whole blocks, MaxPool (which becomes <see cref="DyveSchema.MaxPoolOp"/>), or a residual Add
-/// or Relu of blocked maps (which ORT computes the same on either layout), and takes it away again.
+/// Concat on the channel axis in whole blocks, MaxPool or AveragePool (which become <see cref="DyveSchema.MaxPoolOp"/> and
+/// <see cref="DyveSchema.AveragePoolOp"/>), or a residual Add or Relu of blocked maps (which ORT computes the same on either
+/// layout), and takes it away again.
 /// </summary>
 /// <remarks>
 /// Why: MLAS runs a network's convolutions in its NCHWc layout from the first to the last, so each reads a handful of
@@ -41,13 +42,13 @@ public static class BlockedLayout
                 // Channel blocks are axis 1 of the rank-5 tensor too; a negative axis would now count from a different end.
                 node.Attribute.Single(a => a.Name == "axis").I = 1;
             }
-            else if (IsSimpleMaxPool(node) && blocked.TryGetValue(node.Input[0], out int channels))
+            else if (IsSimplePool(node) && blocked.TryGetValue(node.Input[0], out int channels))
             {
                 // Reads blocked maps (ORT would reorder them into its own layout and back); writes them where its readers can read them.
+                node.OpType = OpTypes.Is(node, OpTypes.MaxPool) ? DyveSchema.MaxPoolOp : DyveSchema.AveragePoolOp;
                 node.Domain = DyveSchema.Domain;
-                node.OpType = DyveSchema.MaxPoolOp;
                 for (int i = node.Attribute.Count - 1; i >= 0; i--)
-                    if (node.Attribute[i].Name is not ("kernel_shape" or "strides" or "pads")) node.Attribute.RemoveAt(i);
+                    if (node.Attribute[i].Name is not ("kernel_shape" or "strides" or "pads" or "count_include_pad")) node.Attribute.RemoveAt(i);
                 node.Attribute.Add(OnnxProto.Int(DyveSchema.Channels, channels));
                 node.Attribute.Add(OnnxProto.String(DyveSchema.InputLayout, DyveSchema.Layouts.Blocked));
                 if (blocked.ContainsKey(node.Output[0])) node.Attribute.Add(OnnxProto.String(DyveSchema.OutputLayout, DyveSchema.Layouts.Blocked));
@@ -64,7 +65,7 @@ public static class BlockedLayout
 
     /// <summary>
     /// A copy of <paramref name="model"/> with every tensor planar: the layout attributes dropped, every DyveMaxPool an
-    /// ONNX MaxPool again.
+    /// ONNX MaxPool again, every DyveAveragePool an AveragePool.
     /// </summary>
     public static ModelProto Remove(ModelProto model)
     {
@@ -79,8 +80,8 @@ public static class BlockedLayout
             if (!pool && !IsConv(node)) continue;
             if (pool)
             {
+                node.OpType = node.OpType == DyveSchema.MaxPoolOp ? OpTypes.MaxPool : OpTypes.AveragePool;
                 node.Domain = "";
-                node.OpType = OpTypes.MaxPool;
             }
             for (int i = node.Attribute.Count - 1; i >= 0; i--)
             {
@@ -100,7 +101,7 @@ public static class BlockedLayout
             if (IsExactConv(node, graph) is int outputs) channels[node.Output[0]] = outputs;
             else if (IsChannelConcat(node) && node.Input.All(channels.ContainsKey))
                 channels[node.Output[0]] = node.Input.Sum(i => channels[i]);
-            else if (IsSimpleMaxPool(node) && channels.TryGetValue(node.Input[0], out int pooled))
+            else if (IsSimplePool(node) && channels.TryGetValue(node.Input[0], out int pooled))
                 channels[node.Output[0]] = pooled;
             else if (IsElementwise(node) && node.Input.All(channels.ContainsKey) && node.Input.Select(i => channels[i]).Distinct().Count() == 1)
                 channels[node.Output[0]] = channels[node.Input[0]];
@@ -133,7 +134,7 @@ public static class BlockedLayout
         // A Concat joins whole blocks only: every part blocked, each a whole number of blocks.
         if (OpTypes.Is(producer, OpTypes.Concat)
             && !producer.Input.All(i => blocked.TryGetValue(i, out int c) && c % DyveSchema.Layouts.Block == 0)) return false;
-        if ((OpTypes.Is(producer, OpTypes.MaxPool) || IsElementwise(producer)) && !producer.Input.All(blocked.ContainsKey)) return false;
+        if ((IsSimplePool(producer) || IsElementwise(producer)) && !producer.Input.All(blocked.ContainsKey)) return false;
         foreach (NodeProto reader in graph.Readers(tensor))
         {
             if (IsExactConv(reader, graph) is not null)
@@ -143,23 +144,25 @@ public static class BlockedLayout
                 // output planar as well: BlockedTensors settles that once the rest holds).
                 if (IsPaddedPointwise(reader, graph) && !FiniteWeights(reader, graph)) return false;
             }
-            // A MaxPool reads blocked maps whatever it writes; a Concat and an elementwise node, only when they write them too.
-            else if (!IsSimpleMaxPool(reader) && (!(IsChannelConcat(reader) || IsElementwise(reader)) || !blocked.ContainsKey(reader.Output[0]))) return false;
+            // A pool reads blocked maps whatever it writes; a Concat and an elementwise node, only when they write them too.
+            else if (!IsSimplePool(reader) && (!(IsChannelConcat(reader) || IsElementwise(reader)) || !blocked.ContainsKey(reader.Output[0]))) return false;
         }
         return true;
     }
 
     private static bool IsConv(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.ConvOp;
 
-    private static bool IsPool(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.MaxPoolOp;
+    private static bool IsPool(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType is DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp;
 
     /// <summary>
-    /// A MaxPool DyveMaxPool computes: 2-D, one output, explicit pads smaller than the kernel, no dilation, floor rounding,
-    /// default storage order.
+    /// A MaxPool DyveMaxPool computes, or an AveragePool DyveAveragePool does: 2-D, one output, explicit pads smaller than
+    /// the kernel, no dilation, floor rounding, default storage order, count_include_pad 0 or 1.
     /// </summary>
-    private static bool IsSimpleMaxPool(NodeProto node)
+    private static bool IsSimplePool(NodeProto node)
     {
-        if (!OpTypes.Is(node, OpTypes.MaxPool) || node.Input.Count != 1 || node.Output.Count is 0 or > 2 || (node.Output.Count == 2 && node.Output[1].Length > 0))
+        bool max = OpTypes.Is(node, OpTypes.MaxPool);
+        if (!(max || OpTypes.Is(node, OpTypes.AveragePool)) || node.Input.Count != 1 || node.Output.Count is 0 or > 2
+            || (node.Output.Count == 2 && (!max || node.Output[1].Length > 0)))
             return false;
         AttributeProto? Get(string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
         if (Get("kernel_shape")?.Ints is not { Count: 2 } kernel || kernel.Any(k => k <= 0)) return false;
@@ -167,7 +170,8 @@ public static class BlockedLayout
         if (Get("pads")?.Ints is { } pads && (pads.Count != 4 || pads.Any(p => p < 0) || pads[0] >= kernel[0] || pads[2] >= kernel[0]
             || pads[1] >= kernel[1] || pads[3] >= kernel[1])) return false;
         if (Get("dilations")?.Ints is { } dilations && dilations.Any(d => d != 1)) return false;
-        return Get("auto_pad")?.S.ToStringUtf8() is null or "" or "NOTSET" && (Get("ceil_mode")?.I ?? 0) == 0 && (Get("storage_order")?.I ?? 0) == 0;
+        return Get("auto_pad")?.S.ToStringUtf8() is null or "" or "NOTSET" && (Get("ceil_mode")?.I ?? 0) == 0 && (Get("storage_order")?.I ?? 0) == 0
+            && (Get("count_include_pad")?.I ?? 0) is 0 or 1 && (max ? Get("count_include_pad") is null : Get("storage_order") is null);
     }
 
     /// <summary>

@@ -97,17 +97,19 @@ public static class DyveRewriter
         model.IrVersion = OverridableInitializersIrVersion;
     }
 
-    /// <summary>The report with the MaxPool nodes the blocked layout made DyveMaxPool among the rewritten, in graph order.</summary>
+    /// <summary>The report with the pools the blocked layout made DyveMaxPool or DyveAveragePool among the rewritten, in graph order.</summary>
     private static RewriteReport WithPools(RewriteReport report, ModelProto result, GraphIndex original)
     {
-        HashSet<string> pools = [.. result.Graph.Node.Where(n => n.Domain == DyveSchema.Domain && n.OpType == DyveSchema.MaxPoolOp).Select(n => n.Name)];
+        Dictionary<string, string> pools = result.Graph.Node
+            .Where(n => n.Domain == DyveSchema.Domain && n.OpType is DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp)
+            .GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First().OpType);
         if (pools.Count == 0) return report;
         var order = original.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);
-        IEnumerable<RewrittenNode> converted = report.Skipped.Where(s => pools.Contains(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, DyveSchema.MaxPoolOp, []));
+        IEnumerable<RewrittenNode> converted = report.Skipped.Where(s => pools.ContainsKey(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, pools[s.Name], []));
         return report with
         {
             Rewritten = [.. report.Rewritten.Concat(converted).OrderBy(n => order.GetValueOrDefault(n.Name, int.MaxValue))],
-            Skipped = [.. report.Skipped.Where(s => !pools.Contains(s.Name))],
+            Skipped = [.. report.Skipped.Where(s => !pools.ContainsKey(s.Name))],
         };
     }
 

@@ -16,6 +16,7 @@ internal static class OpTypes
     public const string Constant = "Constant";
     public const string Concat = "Concat";
     public const string MaxPool = "MaxPool";
+    public const string AveragePool = "AveragePool";
 
     /// <summary>The default ONNX domain is spelled "" or "ai.onnx".</summary>
     public static bool IsDefaultDomain(string domain) => domain is "" or "ai.onnx";

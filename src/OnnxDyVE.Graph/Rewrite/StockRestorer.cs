@@ -20,7 +20,7 @@ public static class StockRestorer
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
-        // Planar first: blocked tensors and DyveMaxPool exist only between DyVE operators.
+        // Planar first: blocked tensors and the DyVE pools exist only between DyVE operators.
         ModelProto result = BlockedLayout.Remove(model);
         GraphProto graph = result.Graph;
         var names = new NameAllocator(graph.Node.SelectMany(n => n.Output.Append(n.Name)).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)));

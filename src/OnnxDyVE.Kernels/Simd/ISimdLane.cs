@@ -14,6 +14,7 @@ internal interface ISimdLane<TVec> where TVec : struct
     static abstract TVec Broadcast(float value);
     static abstract TVec Add(TVec left, TVec right);
     static abstract TVec Multiply(TVec left, TVec right);
+    static abstract TVec Divide(TVec left, TVec right);
     /// <summary>left * right + addend, fused where the hardware has it.</summary>
     static abstract TVec MultiplyAdd(TVec left, TVec right, TVec addend);
     static abstract TVec Max(TVec left, TVec right);

@@ -25,6 +25,7 @@ internal readonly struct Lane128 : ISimdLane<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
+    public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend)

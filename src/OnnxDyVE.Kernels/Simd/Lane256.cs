@@ -23,6 +23,7 @@ internal readonly struct Lane256 : ISimdLane<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+    public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
 
     // An AVX machine without FMA3 (rare, or FMA switched off) takes the unfused form.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -23,6 +23,7 @@ internal readonly struct Lane512 : ISimdLane<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+    public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
 
     // AVX-512F always has FMA.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,7 @@ internal readonly struct LaneScalar : ISimdLane<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Multiply(float left, float right) => left * right;
+    public static float Divide(float left, float right) => left / right;
 
     // Unfused: MathF.FusedMultiplyAdd is a slow software routine where the hardware lacks FMA.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -91,12 +91,17 @@ public sealed class OperatorErrorTests
     }
 
     [Theory]
-    [InlineData("ceil_mode", "ceil_mode")]
-    [InlineData("planar input", "blocked maps")]
-    [InlineData("no channels", "channels")]
-    [InlineData("pads", "pads")]
-    [InlineData("blocks", "blocks")]
-    public void MaxPool_refuses(string fault, string word)
+    [InlineData(Schema.DyveSchema.MaxPoolOp, "ceil_mode", "ceil_mode")]
+    [InlineData(Schema.DyveSchema.MaxPoolOp, "planar input", "blocked maps")]
+    [InlineData(Schema.DyveSchema.MaxPoolOp, "no channels", "channels")]
+    [InlineData(Schema.DyveSchema.MaxPoolOp, "pads", "pads")]
+    [InlineData(Schema.DyveSchema.MaxPoolOp, "blocks", "blocks")]
+    [InlineData(Schema.DyveSchema.MaxPoolOp, "count_include_pad 1", "count_include_pad")]
+    [InlineData(Schema.DyveSchema.AveragePoolOp, "count_include_pad 2", "count_include_pad")]
+    [InlineData(Schema.DyveSchema.AveragePoolOp, "ceil_mode", "ceil_mode")]
+    [InlineData(Schema.DyveSchema.AveragePoolOp, "pads", "pads")]
+    [InlineData(Schema.DyveSchema.AveragePoolOp, "blocks", "blocks")]
+    public void Pools_refuse(string op, string fault, string word)
     {
         var attributes = new List<AttributeProto>
         {
@@ -112,11 +117,13 @@ public sealed class OperatorErrorTests
             case "no channels": attributes.RemoveAll(a => a.Name == Schema.DyveSchema.Channels); break;
             case "pads": attributes[2] = Ints("pads", 3, 0, 0, 0); break;
             case "blocks": shape = [1, 3, 9, 9, 16]; break;
+            case "count_include_pad 1": attributes.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = 1 }); break;
+            case "count_include_pad 2": attributes.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = 2 }); break;
         }
         var graph = new GraphProto { Name = "pool" };
         graph.Input.Add(OnnxProto.FloatValue("X", null));
         graph.Output.Add(OnnxProto.FloatValue("Y", null));
-        graph.Node.Add(OnnxProto.Node(Schema.DyveSchema.MaxPoolOp, Schema.DyveSchema.Domain, "the_pool", ["X"], ["Y"], attributes));
+        graph.Node.Add(OnnxProto.Node(op, Schema.DyveSchema.Domain, "the_pool", ["X"], ["Y"], attributes));
         var model = new ModelProto { IrVersion = 7, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = Schema.DyveSchema.Domain, Version = Schema.DyveSchema.OpsetVersion });

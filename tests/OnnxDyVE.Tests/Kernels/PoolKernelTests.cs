@@ -7,11 +7,11 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Kernels;
 
 /// <summary>
-/// Max pooling over blocked maps on every vector path against a plain loop over planar maps: seeded shapes with
-/// channels ending mid-block, pads on every side, strides larger and smaller than the kernel, rows wider than the planar
-/// output's spill, both output layouts.
+/// Max and average pooling over blocked maps on every vector path against a plain loop over planar maps: seeded shapes
+/// with channels ending mid-block, pads on every side, strides larger and smaller than the kernel, rows wider than the
+/// planar output's spill, both output layouts, averages counting the padding and not.
 /// </summary>
-public sealed unsafe class MaxPoolKernelTests
+public sealed unsafe class PoolKernelTests
 {
     private const int Block = BlockedTensors.Block;
     private const int ShapeCount = 40;
@@ -22,6 +22,12 @@ public sealed unsafe class MaxPoolKernelTests
     [MemberData(nameof(Cases))]
     public void Matches_a_plain_loop_in_both_output_layouts(SimdPath path, int shape)
     {
+        foreach (PoolKind kind in new[] { PoolKind.Max, PoolKind.Average })
+            MatchesPlainLoop(path, shape, kind);
+    }
+
+    private static void MatchesPlainLoop(SimdPath path, int shape, PoolKind kind)
+    {
         var random = new Random(shape);
         int kernelHeight = random.Next(1, 5), kernelWidth = random.Next(1, 5);
         int channels = random.Next(1, 50), batch = random.Next(1, 3);
@@ -29,14 +35,15 @@ public sealed unsafe class MaxPoolKernelTests
         int height = random.Next(kernelHeight, 20), width = random.Next(kernelWidth, shape % 5 == 0 ? 300 : 20);
         foreach (MapLayout layout in new[] { MapLayout.Blocked, MapLayout.Planar })
         {
-            var spec = new MaxPoolSpec(channels, kernelHeight, kernelWidth, random.Next(1, 4), random.Next(1, 4),
-                random.Next(kernelHeight), random.Next(kernelWidth), random.Next(kernelHeight), random.Next(kernelWidth), layout);
+            var spec = new PoolSpec(channels, kernelHeight, kernelWidth, random.Next(1, 4), random.Next(1, 4),
+                random.Next(kernelHeight), random.Next(kernelWidth), random.Next(kernelHeight), random.Next(kernelWidth), layout,
+                kind, CountIncludePad: kind == PoolKind.Average && random.Next(2) == 1);
             string context = $"shape {shape} on {path}: batch {batch}, {channels} x {height} x {width}, {spec}";
             float[] planar = LayerParameters.Uniform(random, batch * channels * height * width);
             // Negative values everywhere in some maps: padding must not win as 0.
             for (int i = 0; i < planar.Length; i++) planar[i] -= i % 3 == 0 ? 2f : 0f;
-            var kernel = new MaxPoolKernel(spec, path);
-            MaxPoolWork work = kernel.Plan(batch, height, width);
+            var kernel = new PoolKernel(spec, path);
+            PoolWork work = kernel.Plan(batch, height, width);
             float[] expected = Reference(spec, planar, batch, height, width, out int outHeight, out int outWidth);
             Assert.Equal((outHeight, outWidth), (work.OutputHeight, work.OutputWidth));
 
@@ -53,7 +60,10 @@ public sealed unsafe class MaxPoolKernelTests
                     {
                         float actual = layout == MapLayout.Blocked ? values[BlockedTensors.Index(n, c, p, channels, outMap)] : values[(n * channels + c) * outMap + p];
                         float want = c < channels ? expected[(n * channels + c) * outMap + p] : 0f;
-                        Assert.True(actual == want, $"{context}: image {n}, channel {c}, position {p}: {actual}, expected {want}");
+                        // A maximum is one of the values, exactly; a sum's order differs from the loop's (vector lanes are
+                        // channels, so only through the window's order): within a few ulps of the window's magnitude.
+                        bool close = kind == PoolKind.Max ? actual == want : Math.Abs(actual - want) <= 1e-6f * (1 + Math.Abs(want));
+                        Assert.True(close, $"{context}: image {n}, channel {c}, position {p}: {actual}, expected {want}");
                     }
         }
     }
@@ -61,16 +71,21 @@ public sealed unsafe class MaxPoolKernelTests
     [Fact]
     public void Bad_pools_are_refused_naming_the_attribute()
     {
-        Assert.Contains("pads", Assert.Throws<ArgumentException>(() => new MaxPoolKernel(new MaxPoolSpec(16, 2, 2, PadTop: 2), SimdPath.Scalar)).Message);
-        Assert.Contains("kernel_shape", Assert.Throws<ArgumentException>(() => new MaxPoolKernel(new MaxPoolSpec(16, 0, 2), SimdPath.Scalar)).Message);
-        Assert.Contains("strides", Assert.Throws<ArgumentException>(() => new MaxPoolKernel(new MaxPoolSpec(16, 2, 2, StrideWidth: 0), SimdPath.Scalar)).Message);
-        Assert.Contains("channels", Assert.Throws<ArgumentException>(() => new MaxPoolKernel(new MaxPoolSpec(0, 2, 2), SimdPath.Scalar)).Message);
-        var kernel = new MaxPoolKernel(new MaxPoolSpec(16, 3, 3), SimdPath.Scalar);
+        Assert.Contains("pads", Assert.Throws<ArgumentException>(() => new PoolKernel(new PoolSpec(16, 2, 2, PadTop: 2), SimdPath.Scalar)).Message);
+        Assert.Contains("kernel_shape", Assert.Throws<ArgumentException>(() => new PoolKernel(new PoolSpec(16, 0, 2), SimdPath.Scalar)).Message);
+        Assert.Contains("strides", Assert.Throws<ArgumentException>(() => new PoolKernel(new PoolSpec(16, 2, 2, StrideWidth: 0), SimdPath.Scalar)).Message);
+        Assert.Contains("channels", Assert.Throws<ArgumentException>(() => new PoolKernel(new PoolSpec(0, 2, 2), SimdPath.Scalar)).Message);
+        Assert.Contains("count_include_pad", Assert.Throws<ArgumentException>(() => new PoolKernel(new PoolSpec(16, 2, 2, CountIncludePad: true), SimdPath.Scalar)).Message);
+        Assert.Contains("kind", Assert.Throws<ArgumentException>(() => new PoolKernel(new PoolSpec(16, 2, 2, Kind: (PoolKind)7), SimdPath.Scalar)).Message);
+        var kernel = new PoolKernel(new PoolSpec(16, 3, 3, Kind: PoolKind.Average), SimdPath.Scalar);
         Assert.Contains("smaller than the kernel", Assert.Throws<ArgumentException>(() => kernel.Plan(1, 2, 5)).Message);
     }
 
-    /// <summary>ONNX MaxPool, floor rounding: the largest value of each window, padding left out.</summary>
-    private static float[] Reference(MaxPoolSpec spec, float[] input, int batch, int height, int width, out int outHeight, out int outWidth)
+    /// <summary>
+    /// ONNX MaxPool and AveragePool, floor rounding: the largest value of each window, padding left out, or the window's
+    /// sum over the positions it counts (the padding's too with count_include_pad), accumulated in double.
+    /// </summary>
+    private static float[] Reference(PoolSpec spec, float[] input, int batch, int height, int width, out int outHeight, out int outWidth)
     {
         outHeight = (height + spec.PadTop + spec.PadBottom - spec.KernelHeight) / spec.StrideHeight + 1;
         outWidth = (width + spec.PadLeft + spec.PadRight - spec.KernelWidth) / spec.StrideWidth + 1;
@@ -80,13 +95,20 @@ public sealed unsafe class MaxPoolKernelTests
                 for (int ox = 0; ox < outWidth; ox++)
                 {
                     float best = float.NegativeInfinity;
+                    double sum = 0;
+                    int inside = 0;
                     for (int ky = 0; ky < spec.KernelHeight; ky++)
                         for (int kx = 0; kx < spec.KernelWidth; kx++)
                         {
                             int y = oy * spec.StrideHeight - spec.PadTop + ky, x = ox * spec.StrideWidth - spec.PadLeft + kx;
-                            if (y >= 0 && y < height && x >= 0 && x < width) best = Math.Max(best, input[(map * height + y) * width + x]);
+                            if (y < 0 || y >= height || x < 0 || x >= width) continue;
+                            float value = input[(map * height + y) * width + x];
+                            best = Math.Max(best, value);
+                            sum += value;
+                            inside++;
                         }
-                    output[(map * outHeight + oy) * outWidth + ox] = best;
+                    int counted = spec.CountIncludePad ? spec.KernelHeight * spec.KernelWidth : inside;
+                    output[(map * outHeight + oy) * outWidth + ox] = spec.Kind == PoolKind.Max ? best : (float)(sum / counted);
                 }
         return output;
     }

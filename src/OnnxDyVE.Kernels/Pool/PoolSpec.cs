@@ -2,15 +2,32 @@ using OnnxDyVE.Kernels.Conv;
 
 namespace OnnxDyVE.Kernels.Pool;
 
+/// <summary>What a pool takes of its window.</summary>
+public enum PoolKind
+{
+    /// <summary>ONNX MaxPool: the largest value; padded positions never win (they count as minus infinity).</summary>
+    Max,
+    /// <summary>
+    /// ONNX AveragePool: the sum over the window divided by the positions it counts, the padded ones among them only
+    /// with <see cref="PoolSpec.CountIncludePad"/>.
+    /// </summary>
+    Average,
+}
+
 /// <summary>
-/// A 2-D max pool as ONNX MaxPool defines it with explicit pads, no dilation and floor rounding (what the Caffe converter
-/// and most exporters write), over blocked input maps (<see cref="MapLayout.Blocked"/>): the pool that sits between two
-/// blocked convolutions, so the maps need not leave the layout. Pads are [top, left, bottom, right], ONNX's order;
-/// padded positions never win (they count as minus infinity).
+/// A 2-D max or average pool as ONNX defines it with explicit pads, no dilation and floor rounding (what the Caffe
+/// converter and most exporters write), over blocked input maps (<see cref="MapLayout.Blocked"/>): the pool that sits
+/// between two blocked convolutions, so the maps need not leave the layout. Pads are [top, left, bottom, right], ONNX's
+/// order.
 /// </summary>
 /// <param name="Channels">The input's channels (a blocked shape rounds them up to whole blocks).</param>
-public sealed record MaxPoolSpec(int Channels, int KernelHeight, int KernelWidth, int StrideHeight = 1, int StrideWidth = 1,
-    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0, MapLayout OutputLayout = MapLayout.Blocked)
+/// <param name="CountIncludePad">
+/// Average pools only (ONNX's count_include_pad): every window counts as its whole kernel, padding included; in floor
+/// rounding no window reaches past the pads, so that is the kernel's size. Otherwise a window counts its input positions.
+/// </param>
+public sealed record PoolSpec(int Channels, int KernelHeight, int KernelWidth, int StrideHeight = 1, int StrideWidth = 1,
+    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0, MapLayout OutputLayout = MapLayout.Blocked,
+    PoolKind Kind = PoolKind.Max, bool CountIncludePad = false)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the first attribute out of range.</summary>
     public void Validate()
@@ -22,6 +39,8 @@ public sealed record MaxPoolSpec(int Channels, int KernelHeight, int KernelWidth
         Require(PadTop >= 0 && PadLeft >= 0 && PadBottom >= 0 && PadRight >= 0
             && PadTop < KernelHeight && PadBottom < KernelHeight && PadLeft < KernelWidth && PadRight < KernelWidth,
             $"pads must be at least 0 and smaller than the kernel, got [{PadTop}, {PadLeft}, {PadBottom}, {PadRight}] for kernel [{KernelHeight}, {KernelWidth}]");
+        Require(Enum.IsDefined(Kind), $"pool kind {(int)Kind} is not a pool");
+        Require(Kind == PoolKind.Average || !CountIncludePad, "count_include_pad applies to average pools only");
     }
 
     /// <summary>The output size for an input of <paramref name="height"/> x <paramref name="width"/>; throws where none fits.</summary>

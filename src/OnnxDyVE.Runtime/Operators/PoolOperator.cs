@@ -6,22 +6,22 @@ using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Operators;
 
-/// <summary>DyveMaxPool (<see cref="DyveSchema.MaxPoolOp"/>): ONNX MaxPool over a blocked X, Y blocked or planar.</summary>
-internal sealed class MaxPoolOperator : DyveOperator
+/// <summary>A pool over a blocked X, Y blocked or planar: ONNX MaxPool's or AveragePool's attributes plus the layouts.</summary>
+internal abstract class PoolOperator : DyveOperator
 {
-    public const string OpName = DyveSchema.MaxPoolOp;
-
-    public override string Name => OpName;
     public override int InputCount => 1;
     public override bool IsOptional(int input) => false;
 
+    /// <summary>What the pool takes of a window.</summary>
+    protected abstract PoolKind Kind { get; }
+
     public override IDyveKernel CreateKernel(KernelInfo info) =>
-        new MaxPoolOperatorKernel(info.NodeName(), new MaxPoolKernel(Read(info), SimdPaths.Best));
+        new PoolOperatorKernel(info.NodeName(), Name, new PoolKernel(Read(info), SimdPaths.Best));
 
     public override void InferShape(ShapeInference context)
     {
         var x = context.Input(0) ?? throw new ArgumentException("input X is missing");
-        MaxPoolSpec spec = Read(context);
+        PoolSpec spec = Read(context);
         var input = MapShape.Read(x.Shape, MapLayout.Blocked, spec.Channels, "X");
         long[] output = [input.Batch, spec.Channels, -1, -1];
         if (input.Height > 0 && input.Width > 0)
@@ -30,22 +30,25 @@ internal sealed class MaxPoolOperator : DyveOperator
     }
 
     /// <summary>The node's pool; throws <see cref="ArgumentException"/> naming the attribute at fault.</summary>
-    private static MaxPoolSpec Read(IAttributeSource attributes)
+    private PoolSpec Read(IAttributeSource attributes)
     {
         long[] kernel = attributes.GetInts("kernel_shape") ?? throw new ArgumentException("attribute 'kernel_shape' is required");
-        if (kernel.Length != 2) throw new ArgumentException($"attribute 'kernel_shape' has {kernel.Length} values; DyveMaxPool pools 2-D maps");
+        if (kernel.Length != 2) throw new ArgumentException($"attribute 'kernel_shape' has {kernel.Length} values; {Name} pools 2-D maps");
         long[] strides = attributes.GetInts("strides") ?? [1, 1];
         if (strides.Length != 2) throw new ArgumentException($"attribute 'strides' has {strides.Length} values; a 2-D pool takes 2");
         long[] pads = attributes.GetInts("pads") ?? [0, 0, 0, 0];
         if (pads.Length != 4) throw new ArgumentException($"attribute 'pads' has {pads.Length} values; a 2-D pool takes 4 [top, left, bottom, right]");
         if (attributes.GetString("auto_pad") is { } autoPad and not ("NOTSET" or ""))
-            throw new ArgumentException($"attribute 'auto_pad' is '{autoPad}'; DyveMaxPool takes explicit pads (NOTSET)");
-        if ((attributes.GetInt("ceil_mode") ?? 0) != 0) throw new ArgumentException("attribute 'ceil_mode' must be 0: DyveMaxPool rounds down");
+            throw new ArgumentException($"attribute 'auto_pad' is '{autoPad}'; {Name} takes explicit pads (NOTSET)");
+        if ((attributes.GetInt("ceil_mode") ?? 0) != 0) throw new ArgumentException($"attribute 'ceil_mode' must be 0: {Name} rounds down");
         if ((attributes.GetInt("storage_order") ?? 0) != 0) throw new ArgumentException("attribute 'storage_order' must be 0");
         if (attributes.GetInts("dilations") is { } dilations && Array.Exists(dilations, d => d != 1))
-            throw new ArgumentException($"attribute 'dilations' [{string.Join(", ", dilations)}]: DyveMaxPool does not dilate");
+            throw new ArgumentException($"attribute 'dilations' [{string.Join(", ", dilations)}]: {Name} does not dilate");
+        long countIncludePad = attributes.GetInt("count_include_pad") ?? 0;
+        if (countIncludePad is not (0 or 1) || (Kind == PoolKind.Max && countIncludePad != 0))
+            throw new ArgumentException($"attribute 'count_include_pad' is {countIncludePad}; {(Kind == PoolKind.Max ? "a max pool has none" : "expected 0 or 1")}");
         if (attributes.GetString(DyveSchema.InputLayout) != DyveSchema.Layouts.Blocked)
-            throw new ArgumentException($"attribute '{DyveSchema.InputLayout}' must be {DyveSchema.Layouts.Blocked}: DyveMaxPool reads blocked maps");
+            throw new ArgumentException($"attribute '{DyveSchema.InputLayout}' must be {DyveSchema.Layouts.Blocked}: {Name} reads blocked maps");
         MapLayout outputLayout = attributes.GetString(DyveSchema.OutputLayout) switch
         {
             null or DyveSchema.Layouts.Planar => MapLayout.Planar,
@@ -53,8 +56,8 @@ internal sealed class MaxPoolOperator : DyveOperator
             string other => throw new ArgumentException($"attribute '{DyveSchema.OutputLayout}' is '{other}'; expected {DyveSchema.Layouts.Planar} or {DyveSchema.Layouts.Blocked}"),
         };
         long channels = attributes.GetInt(DyveSchema.Channels) ?? throw new ArgumentException($"attribute '{DyveSchema.Channels}' is required");
-        var spec = new MaxPoolSpec(Int(channels, DyveSchema.Channels), Int(kernel[0], "kernel_shape"), Int(kernel[1], "kernel_shape"), Int(strides[0], "strides"), Int(strides[1], "strides"),
-            Int(pads[0], "pads"), Int(pads[1], "pads"), Int(pads[2], "pads"), Int(pads[3], "pads"), outputLayout);
+        var spec = new PoolSpec(Int(channels, DyveSchema.Channels), Int(kernel[0], "kernel_shape"), Int(kernel[1], "kernel_shape"), Int(strides[0], "strides"), Int(strides[1], "strides"),
+            Int(pads[0], "pads"), Int(pads[1], "pads"), Int(pads[2], "pads"), Int(pads[3], "pads"), outputLayout, Kind, countIncludePad == 1);
         spec.Validate();
         return spec;
     }
@@ -63,11 +66,25 @@ internal sealed class MaxPoolOperator : DyveOperator
         value is >= 0 and <= int.MaxValue / 4 ? (int)value : throw new ArgumentException($"attribute '{name}' value {value} is out of range");
 }
 
-/// <summary>A DyveMaxPool node's kernel, bound to ORT's tensors and thread pool.</summary>
-internal sealed unsafe class MaxPoolOperatorKernel(string nodeName, MaxPoolKernel kernel) : IDyveKernel, IParallelTasks
+/// <summary>DyveMaxPool (<see cref="DyveSchema.MaxPoolOp"/>): ONNX MaxPool over a blocked X.</summary>
+internal sealed class MaxPoolOperator : PoolOperator
+{
+    public override string Name => DyveSchema.MaxPoolOp;
+    protected override PoolKind Kind => PoolKind.Max;
+}
+
+/// <summary>DyveAveragePool (<see cref="DyveSchema.AveragePoolOp"/>): ONNX AveragePool over a blocked X.</summary>
+internal sealed class AveragePoolOperator : PoolOperator
+{
+    public override string Name => DyveSchema.AveragePoolOp;
+    protected override PoolKind Kind => PoolKind.Average;
+}
+
+/// <summary>A pool node's kernel, bound to ORT's tensors and thread pool.</summary>
+internal sealed unsafe class PoolOperatorKernel(string nodeName, string opName, PoolKernel kernel) : IDyveKernel, IParallelTasks
 {
     public string NodeName { get; } = nodeName;
-    public string OpName => MaxPoolOperator.OpName;
+    public string OpName { get; } = opName;
     /// <summary>Runs and their time only: a pool multiplies nothing.</summary>
     public OnnxDyVE.Kernels.KernelCounters Counters { get; } = new();
     public nint Handle { get; set; }
@@ -78,10 +95,10 @@ internal sealed unsafe class MaxPoolOperatorKernel(string nodeName, MaxPoolKerne
         Span<long> shape = stackalloc long[KernelContext.MaxRank];
         int rank = context.Input(0, shape, out OrtElementType type, out void* x);
         TensorChecks.RequireFloat(type, "X");
-        if (rank < 0) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; DyveMaxPool takes N x C/16 x H x W x 16");
+        if (rank < 0) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; {OpName} takes N x C/16 x H x W x 16");
         var input = MapShape.Read(shape[..rank], MapLayout.Blocked, kernel.Spec.Channels, "X");
         int batch = TensorChecks.Dimension(input.Batch, "X", 0);
-        MaxPoolWork work = kernel.Plan(batch, TensorChecks.Dimension(input.Height, "X", 2), TensorChecks.Dimension(input.Width, "X", 3));
+        PoolWork work = kernel.Plan(batch, TensorChecks.Dimension(input.Height, "X", 2), TensorChecks.Dimension(input.Width, "X", 3));
         float* y = context.Output(0, MapShape.Dimensions(kernel.Spec.OutputLayout, batch, work.Channels, work.OutputHeight, work.OutputWidth));
         var run = new PoolRun(work, (float*)x, y);
         context.ParallelFor(Handle, &run, work.TaskCount);
@@ -94,9 +111,9 @@ internal sealed unsafe class MaxPoolOperatorKernel(string nodeName, MaxPoolKerne
         kernel.RunTask(run->Work, run->Input, run->Output, index);
     }
 
-    private readonly struct PoolRun(MaxPoolWork work, float* input, float* output)
+    private readonly struct PoolRun(PoolWork work, float* input, float* output)
     {
-        public readonly MaxPoolWork Work = work;
+        public readonly PoolWork Work = work;
         public readonly float* Input = input;
         public readonly float* Output = output;
     }
