@@ -120,7 +120,7 @@ public sealed unsafe class ConvKernel
         // A second packing of the weights, only where position tiles may run: spatial kernels (PositionTilesPay), blocked
         // maps and SDSS.
         bool spatial = spec.KernelHeight * spec.KernelWidth > 1;
-        if (PositionTiles.Applies(spec) && (spec.IsBlocked || SampledConv.Applies(spec) || spatial))
+        if (PositionTiles.Applies(spec) && (spec.IsBlocked || SampledConv.Applies(spec) || spatial || PositionTiles.CopiesPlanarIntoBlocks(spec)))
             _positionTiles = new PositionTiles(spec, weights, bias, path);
         if (SampledConv.Applies(spec))
             _sampled = new SampledConv(_positionTiles!, Counters);
@@ -190,7 +190,7 @@ public sealed unsafe class ConvKernel
             // The phased kernel's own plan, with this kernel's phase split as its copy phase.
             (int planeHeight, int planeWidth) = PhaseSplit.PlaneSize(Spec, geometry);
             ConvWork phased = _phased!.Plan(batch, _phased.Spec.InputChannels, planeHeight, planeWidth, ConvAlgorithm.PaddedTaps);
-            return phased with { Algorithm = ConvAlgorithm.PhasedTaps, PackTaskCount = batch * CopyTasksPerImage(batch), Source = geometry };
+            return phased with { Algorithm = ConvAlgorithm.PhasedTaps, PackTaskCount = batch * CopyTasksPerImage(batch, ConvAlgorithm.PhasedTaps), Source = geometry };
         }
         if (algorithm == ConvAlgorithm.PositionTiles) return PlanPositionTiles(batch, geometry);
         (int pitch, int n) = algorithm.Value switch
@@ -216,8 +216,8 @@ public sealed unsafe class ConvKernel
         SfmaLayout sfma = default;
         if (algorithm == ConvAlgorithm.PaddedTaps)
         {
-            packTasks = batch * CopyTasksPerImage(batch);
-            (sharedFloats, zeroMapFlags) = PaddedCopy(batch, geometry, flags: sfmaThreshold > 0);
+            packTasks = batch * CopyTasksPerImage(batch, ConvAlgorithm.PaddedTaps);
+            (sharedFloats, zeroMapFlags) = PaddedCopy(batch, geometry, ConvAlgorithm.PaddedTaps, flags: sfmaThreshold > 0);
             if (sfmaThreshold > 0)
             {
                 sfma = new SfmaLayout(sfmaThreshold, sharedFloats, _pairs is null ? 0 : sharedFloats + (long)batch * Spec.InputChannels);
@@ -244,7 +244,7 @@ public sealed unsafe class ConvKernel
         // A padded 1x1 convolution into planar maps computes its interior only, from the input in place (SqueezeNet's
         // conv10: 169 of 225 positions), where the weights are finite (0 x inf is NaN at the border in the dense product).
         bool interior = Spec.KernelHeight * Spec.KernelWidth == 1 && Spec.StrideHeight == 1 && Spec.StrideWidth == 1
-            && geometry.HasPadding && _finiteWeights && Spec.OutputLayout == MapLayout.Planar && Spec.InputLayout == MapLayout.Blocked;
+            && geometry.HasPadding && _finiteWeights && Spec.OutputLayout == MapLayout.Planar && _positionTiles!.ReadsBlocked;
         int n = interior ? geometry.InputSize : geometry.OutputSize;
         int panels = _positionTiles!.PaddedChannels / TileColumns;
         int perImage = PanelLayout.CeilDiv(MinimumTasks, batch);
@@ -264,19 +264,25 @@ public sealed unsafe class ConvKernel
         if (Path == SimdPath.Vector512) panelsPerRange += panelsPerRange & 1;
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
         // Blocked maps with no padding are read in place: no copy, and no zero maps found on the way.
-        bool inPlace = interior || _positionTiles.ReadsInPlace(geometry);
-        (long sharedFloats, long zeroMapFlags) = inPlace ? (0, 0) : PaddedCopy(batch, geometry);
-        // An interior run reads in place, so its first phase only flags zero maps (the flags after one unused line: 0 means none).
-        bool flagsOnly = interior && Spec.SkipZeroMaps;
+        bool inPlace = (interior && !_positionTiles.PlanarIntoBlocks) || _positionTiles.ReadsInPlace(geometry);
+        (long sharedFloats, long zeroMapFlags) = inPlace ? (0, 0) : PaddedCopy(batch, geometry, ConvAlgorithm.PositionTiles);
+        // An interior run reads blocked maps in place, so its first phase only flags zero maps (the flags after one unused
+        // line: 0 means none); planar maps it copies into blocks, unpadded, the flags after the copy.
+        bool flagsOnly = interior && Spec.SkipZeroMaps && !_positionTiles.PlanarIntoBlocks;
         if (flagsOnly) (sharedFloats, zeroMapFlags) = (TileColumns + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), TileColumns);
+        if (interior && _positionTiles.PlanarIntoBlocks)
+        {
+            long copy = batch * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize) + TileColumns;
+            (sharedFloats, zeroMapFlags) = Spec.SkipZeroMaps ? (copy + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), copy) : (copy, 0);
+        }
         // Where each chunk of positions is one task, the task copies the rows it reads itself (TaskCopies), unless some
         // output row reads padding only (its task would find every map zero and leave out padding taps as if skipped).
         int kernelRows = (Spec.KernelHeight - 1) * Spec.DilationHeight + 1;
         bool taskCopies = !inPlace && Spec.InputLayout == MapLayout.Blocked && ranges == 1 && Spec.InputChannels <= MaximumTaskCopyChannels
             && kernelRows > Math.Max(Spec.PadTop, Spec.PadBottom);
-        if (taskCopies) (sharedFloats, zeroMapFlags) = (PaddedInputFloats(batch, geometry), 0);
+        if (taskCopies) (sharedFloats, zeroMapFlags) = (PaddedInputFloats(batch, geometry, ConvAlgorithm.PositionTiles), 0);
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
-            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, (inPlace && !flagsOnly) || taskCopies ? 0 : batch * CopyTasksPerImage(batch),
+            PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, (inPlace && !flagsOnly) || taskCopies ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.PositionTiles),
             sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies);
     }
 
@@ -284,9 +290,9 @@ public sealed unsafe class ConvKernel
     /// The run-wide buffer of a padded copy: the padded images, then (skipping zero maps, or with <paramref name="flags"/>
     /// for SFMA) a flag per (image, input channel).
     /// </summary>
-    private (long SharedFloats, long ZeroMapFlags) PaddedCopy(int batch, in ConvGeometry geometry, bool flags = false)
+    private (long SharedFloats, long ZeroMapFlags) PaddedCopy(int batch, in ConvGeometry geometry, ConvAlgorithm algorithm, bool flags = false)
     {
-        long sharedFloats = PaddedInputFloats(batch, geometry);
+        long sharedFloats = PaddedInputFloats(batch, geometry, algorithm);
         if (!Spec.SkipZeroMaps && !flags) return (sharedFloats, 0);
         return (sharedFloats + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), sharedFloats);
     }
@@ -295,23 +301,23 @@ public sealed unsafe class ConvKernel
     private ConvWork? TryPlanSampled(int batch, in ConvGeometry geometry, float effort)
     {
         if (_sampled is null || !Supports(ConvAlgorithm.PaddedTaps, batch, geometry)) return null;
-        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
+        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry, ConvAlgorithm.Sampled);
         float threshold = Spec.SdssDelta * Spec.ActivationScale * effort;
         SampledLayout layout = _sampled.Layout(batch, geometry, threshold, sharedFloats, out sharedFloats);
         if (sharedFloats > MaximumSharedFloats) return null;
         return new ConvWork(ConvAlgorithm.Sampled, batch, geometry, (int)geometry.PaddedWidth, geometry.OutputSize, 0, 0, 0, 0, 0,
-            batch, batch * CopyTasksPerImage(batch), sharedFloats, geometry, zeroMapFlags, layout);
+            batch, batch * CopyTasksPerImage(batch, ConvAlgorithm.Sampled), sharedFloats, geometry, zeroMapFlags, layout);
     }
 
     /// <summary>An SPET run over the padded input, or null when SPET is off or its buffers would be too large.</summary>
     private ConvWork? TryPlanSpet(int batch, in ConvGeometry geometry, float effort)
     {
         if (_spet is null || !Supports(ConvAlgorithm.PaddedTaps, batch, geometry)) return null;
-        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry);
+        (long sharedFloats, long zeroMapFlags) = PaddedCopy(batch, geometry, ConvAlgorithm.Spet);
         var (chunk, chunks, panelsPerRange, ranges, layout, shared) = _spet.Layout(batch, geometry, effort * Spec.SpetDelta, sharedFloats);
         if (shared > MaximumSharedFloats) return null;
         return new ConvWork(ConvAlgorithm.Spet, batch, geometry, (int)geometry.PaddedWidth, PaddedTaps.Columns(geometry), chunk, chunks,
-            panelsPerRange, ranges, 0, batch * chunks, batch * CopyTasksPerImage(batch), shared, geometry, zeroMapFlags, Spet: layout);
+            panelsPerRange, ranges, 0, batch * chunks, batch * CopyTasksPerImage(batch, ConvAlgorithm.Spet), shared, geometry, zeroMapFlags, Spet: layout);
     }
 
     /// <remarks>
@@ -324,7 +330,8 @@ public sealed unsafe class ConvKernel
     /// (against M multiply-adds per input value) is what finds the maps to fold.
     /// </param>
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry, bool sfma = false) =>
-        !sfma && Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
+        !sfma && _positionTiles is { PlanarIntoBlocks: true } && Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
+        : !sfma && Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : !sfma && PositionTilesPay(batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
         : Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
@@ -353,6 +360,9 @@ public sealed unsafe class ConvKernel
         return Path == SimdPath.Vector512 ? Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWasteful : paddedTapsWasteful;
     }
 
+    /// <summary>Whether position tiles copy this convolution's planar input into blocked maps (<see cref="PositionTiles.CopiesPlanarIntoBlocks"/>).</summary>
+    public bool CopiesPlanarIntoBlocks => _positionTiles is { PlanarIntoBlocks: true };
+
     /// <summary>Whether <paramref name="algorithm"/> can run this convolution on a batch of height x width inputs.</summary>
     public bool Supports(ConvAlgorithm algorithm, int batch, int height, int width) =>
         Supports(algorithm, batch, Spec.Geometry(height, width));
@@ -363,18 +373,18 @@ public sealed unsafe class ConvKernel
         return algorithm switch
         {
             ConvAlgorithm.Pointwise => unitStride && Spec.KernelHeight == 1 && Spec.KernelWidth == 1 && (!geometry.HasPadding || _finiteWeights),
-            ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
+            ConvAlgorithm.PaddedTaps => unitStride && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
             ConvAlgorithm.PhasedTaps => _phased is not null && PhasedInputFloats(batch, geometry) <= MaximumSharedFloats,
             ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             ConvAlgorithm.Spet => _spet is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
-            ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry) <= MaximumSharedFloats,
+            ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
             _ => true,
         };
     }
 
     /// <summary>The padded copy of every image.</summary>
-    private long PaddedInputFloats(int batch, in ConvGeometry geometry) => PlanesFloats(batch,
-        Spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Blocks(Spec.InputChannels) * BlockedMaps.Block : Spec.InputChannels,
+    private long PaddedInputFloats(int batch, in ConvGeometry geometry, ConvAlgorithm algorithm) => PlanesFloats(batch,
+        ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) * BlockedMaps.Block : Spec.InputChannels,
         geometry.PaddedHeight, geometry.PaddedWidth);
 
     /// <summary>The phase planes of every image.</summary>
@@ -387,10 +397,14 @@ public sealed unsafe class ConvKernel
     /// <summary>Planes read in place by tap offsets, and one tile of zeros the last tile may read past their end.</summary>
     private long PlanesFloats(int batch, int channels, long height, long width) => (long)batch * channels * height * width + TileColumns;
 
-    private int CopyTasksPerImage(int batch) => Math.Min(CopiedUnits, PanelLayout.CeilDiv(MinimumCopyTasks, batch));
+    private int CopyTasksPerImage(int batch, ConvAlgorithm algorithm) => Math.Min(CopiedUnits(algorithm), PanelLayout.CeilDiv(MinimumCopyTasks, batch));
 
     /// <summary>What copy tasks share out: input channels, or blocks of them.</summary>
-    private int CopiedUnits => Spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Blocks(Spec.InputChannels) : Spec.InputChannels;
+    private int CopiedUnits(ConvAlgorithm algorithm) => ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) : Spec.InputChannels;
+
+    /// <summary>Whether a run of <paramref name="algorithm"/> reads blocked maps: a blocked input, or planar maps position tiles copy into blocks.</summary>
+    private bool ReadsBlocked(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Blocked
+        || (algorithm == ConvAlgorithm.PositionTiles && _positionTiles is { PlanarIntoBlocks: true });
 
     /// <summary>
     /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan has none.
@@ -424,8 +438,18 @@ public sealed unsafe class ConvKernel
             int imageIndex = task / perImage;
             int part = task - imageIndex * perImage;
             int channels = Spec.InputChannels;
-            int first = (int)((long)CopiedUnits * part / perImage);
-            int last = (int)((long)CopiedUnits * (part + 1) / perImage);
+            int first = (int)((long)CopiedUnits(work.Algorithm) * part / perImage);
+            int last = (int)((long)CopiedUnits(work.Algorithm) * (part + 1) / perImage);
+            if (work.Interior && _positionTiles!.PlanarIntoBlocks)
+            {
+                // The unpadded blocked copy an interior run reads, with the flags after it.
+                ConvGeometry unpadded = work.Geometry with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
+                nint copied = BlockedMaps.ImageFloats(channels, work.Geometry.InputSize);
+                PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Geometry.InputSize, unpadded, first, last - first, channels,
+                    shared + imageIndex * copied, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
+                if (task == work.PackTaskCount - 1) new Span<float>(shared + work.Batch * copied, TileColumns).Clear();
+                return;
+            }
             if (work.Interior)
             {
                 BlockedMaps.FlagZeroMaps(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Geometry.InputSize), work.Geometry.InputSize,
@@ -438,6 +462,15 @@ public sealed unsafe class ConvKernel
                 BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), work.Geometry, first, last - first,
                     0, (int)work.Geometry.PaddedHeight, channels, shared + imageIndex * paddedImage,
                     work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
+                if (task == work.PackTaskCount - 1)
+                    new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();
+                return;
+            }
+            if (work.Algorithm == ConvAlgorithm.PositionTiles && _positionTiles!.PlanarIntoBlocks)
+            {
+                nint paddedImage = _positionTiles.PaddedImageFloats(work.Geometry);
+                PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Source.InputSize, work.Geometry, first, last - first, channels,
+                    shared + imageIndex * paddedImage, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
                 if (task == work.PackTaskCount - 1)
                     new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();
                 return;

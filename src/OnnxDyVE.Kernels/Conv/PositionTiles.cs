@@ -34,12 +34,15 @@ internal sealed unsafe class PositionTiles
     private readonly bool _residualInTiles;
     /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
     private readonly float[] _bias;
+    /// <summary>Planar maps the run copies into blocked ones (<see cref="CopiesPlanarIntoBlocks"/>).</summary>
+    private readonly bool _planarIntoBlocks;
     private TapTable? _taps;
 
     public PositionTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path)
     {
         _spec = spec;
         Path = path;
+        _planarIntoBlocks = CopiesPlanarIntoBlocks(spec);
         _columns = PanelLayout.Columns(path);
         PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
         int k = spec.ReductionLength;
@@ -67,6 +70,28 @@ internal sealed unsafe class PositionTiles
     /// origin in the padded input steps by the stride, a tap's offset by the dilation.
     /// </summary>
     public static bool Applies(ConvSpec spec) => spec.Group == 1;
+
+    /// <summary>Planar input channels from which an exact run copies its input into blocked maps (<see cref="PlanarBlocks"/>).</summary>
+    public const int PlanarIntoBlocksChannels = 256;
+
+    /// <summary>Output channels from which a planar 1x1 convolution of that many input channels runs here, on blocked maps, rather than as a pointwise product.</summary>
+    public const int PlanarIntoBlocksPointwiseOutputs = 256;
+
+    /// <summary>
+    /// Whether runs of <paramref name="spec"/> copy planar input maps into blocked ones and read those: exact specs of at
+    /// least <see cref="PlanarIntoBlocksChannels"/> input channels (below it the planar copy was as fast: 128 and 256
+    /// channels 0.99x-1.02x), 1x1 ones only with <see cref="PlanarIntoBlocksPointwiseOutputs"/> outputs or more (the copy
+    /// is a pass over the input whatever M is; 512 -> 64 on 13 x 13 gained less than it costs).
+    /// </summary>
+    public static bool CopiesPlanarIntoBlocks(ConvSpec spec) => Applies(spec) && spec.InputLayout == MapLayout.Planar
+        && spec.InputChannels >= PlanarIntoBlocksChannels && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0
+        && (spec.KernelHeight * spec.KernelWidth > 1 || spec.OutputChannels >= PlanarIntoBlocksPointwiseOutputs);
+
+    /// <summary>Whether the tiles read blocked maps: a blocked input, or planar maps copied into blocks.</summary>
+    public bool ReadsBlocked => _spec.InputLayout == MapLayout.Blocked || _planarIntoBlocks;
+
+    /// <summary>Whether runs copy planar input maps into blocked ones (<see cref="CopiesPlanarIntoBlocks"/>).</summary>
+    public bool PlanarIntoBlocks => _planarIntoBlocks;
 
     public ConvSpec Spec => _spec;
     public SimdPath Path { get; }
@@ -112,12 +137,13 @@ internal sealed unsafe class PositionTiles
 
     /// <summary>
     /// Whether a run over <paramref name="geometry"/> reads its input in place, with no padded copy: blocked maps, or
-    /// planar maps a blocked output is made from, with no padding to add.
+    /// planar maps a blocked output is made from (unless copied into blocks), with no padding to add.
     /// </summary>
-    public bool ReadsInPlace(in ConvGeometry geometry) => _spec.IsBlocked && !geometry.HasPadding;
+    public bool ReadsInPlace(in ConvGeometry geometry) =>
+        (_spec.InputLayout == MapLayout.Blocked || (_spec.OutputLayout == MapLayout.Blocked && !_planarIntoBlocks)) && !geometry.HasPadding;
 
     /// <summary>Floats of one image's padded copy.</summary>
-    public nint PaddedImageFloats(in ConvGeometry geometry) => _spec.InputLayout == MapLayout.Blocked
+    public nint PaddedImageFloats(in ConvGeometry geometry) => ReadsBlocked
         ? BlockedMaps.ImageFloats(_spec.InputChannels, PaddedTaps.Plane(geometry))
         : _spec.InputChannels * PaddedTaps.Plane(geometry);
 
@@ -139,8 +165,10 @@ internal sealed unsafe class PositionTiles
         nint pitch, plane;
         if (work.Interior || ReadsInPlace(work.Geometry))
         {
+            // In place, or (an interior run of planar maps) the unpadded blocked copy.
             (pitch, plane) = (work.Geometry.InputWidth, work.Geometry.InputSize);
-            padded = input + image * (_spec.InputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(channels, plane) : channels * plane);
+            float* maps = work.Interior && _planarIntoBlocks ? shared : input;
+            padded = maps + image * (ReadsBlocked ? BlockedMaps.ImageFloats(channels, plane) : channels * plane);
         }
         else
         {
@@ -158,7 +186,7 @@ internal sealed unsafe class PositionTiles
         KSegments segments = Runs(zeroMaps, k, _spec.KernelHeight * _spec.KernelWidth, positions, bounds, minimumSkippedTaps);
         KSegments pointwise = _pointwisePanels == 0 ? default : Runs(zeroMaps, channels, 1, positions, bounds + 2 * spatialBounds, minimumSkippedTaps);
         return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
-            _spec.InputLayout == MapLayout.Blocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds));
+            ReadsBlocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds));
     }
 
     /// <summary>
@@ -190,7 +218,7 @@ internal sealed unsafe class PositionTiles
             nint[] centres = _pointwisePanels == 0 ? [] : GC.AllocateUninitializedArray<nint>(channels, pinned: true);
             fixed (nint* o = offsets)
             {
-                if (_spec.InputLayout == MapLayout.Blocked) BlockedMaps.TapOffsets(_spec, pitch, plane, channels, o);
+                if (ReadsBlocked) BlockedMaps.TapOffsets(_spec, pitch, plane, channels, o);
                 else PaddedTaps.TapOffsets(_spec, geometry, channels, o);
             }
             for (int c = 0; c < centres.Length; c++) centres[c] = offsets[c * taps + _spec.CentreTap];

@@ -50,6 +50,10 @@ public sealed unsafe class ConvKernelTests
         // K whole, and one cut into chunks of positions that take it block by block.
         new(1, 300, 6, 7, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
         new(1, 280, 19, 21, 70, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        // Planar maps of many channels copied into blocks for 1x1 convolutions of many outputs: padded (the interior from
+        // an unpadded copy, a ragged last block, two images) and not.
+        new(2, 260, 5, 9, 270, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 256, 7, 18, 256, 1, 1) { HasBias = true },
     ];
 
     [Theory]
@@ -124,6 +128,74 @@ public sealed unsafe class ConvKernelTests
             if (shape % 10 == 0) Assert.Equal(0, counted.ExecutedMacs);
         }
     }
+
+    /// <summary>
+    /// Planar inputs of 256 channels or more are copied into blocked maps for the position tiles (3x3, and 1x1 with 256
+    /// outputs or more), as the convolution's own choice: the reference's values, and maps zero in a third of the
+    /// channels left out exactly (bit-identical to the dense kernel's copy) and counted.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PlanarIntoBlocksCases))]
+    public void Planar_inputs_of_many_channels_are_copied_into_blocks(SimdPath path, int shape)
+    {
+        ConvLayer layer = PlanarIntoBlocksLayers[shape];
+        ConvSpec dense = KernelSpecs.ToConvSpec(layer);
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 700 + shape);
+        var kernel = new ConvKernel(dense with { SkipZeroMaps = true }, parameters.Weights, parameters.Bias ?? [], path);
+        var denseKernel = new ConvKernel(dense, parameters.Weights, parameters.Bias ?? [], path);
+        Assert.True(kernel.CopiesPlanarIntoBlocks && denseKernel.CopiesPlanarIntoBlocks, $"{layer}");
+        float[] input = LayerParameters.Uniform(new Random(800 + shape), LayerParameters.Count(layer.InputShape()));
+        int plane = layer.Height * layer.Width;
+        var random = new Random(shape);
+        // A third of the maps at random, and every third block of 16 whole (runs long enough for a 1x1 kernel to leave out).
+        for (int map = 0; map < layer.Batch * layer.InputChannels; map++)
+            if (random.Next(3) == 0 || map % layer.InputChannels / 16 % 3 == 1) Array.Clear(input, map * plane, plane);
+        // One map holds only negative zeros (zero), one a single value at its last position (not zero).
+        input.AsSpan(5 * plane, plane).Fill(-0f);
+        Array.Clear(input, 7 * plane, plane);
+        input[8 * plane - 1] = 1f;
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+
+        string context = $"shape {shape} on {path}: {layer}";
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        Assert.Equal(ConvAlgorithm.PositionTiles, work.Algorithm);
+        CounterValues before = kernel.Counters.Read();
+        GuardedOutput skipped = ConvRuns.Run(kernel, work, input);
+        GuardedOutput expected = ConvRuns.Run(denseKernel, denseKernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width), input);
+        skipped.AssertGuardsIntact(context);
+        Assert.Equal(expected.Values.ToArray(), skipped.Values.ToArray());
+        OutputComparison.AssertClose(reference, skipped.Values, context);
+        CounterValues counted = kernel.Counters.Read() - before;
+        Assert.True(counted.ExecutedMacs < counted.DenseMacs, $"{context}: {counted}");
+        int taps = layer.KernelHeight * layer.KernelWidth;
+        if (taps == 1) return;
+        // A spatial kernel leaves out every zero map (nine taps or more a map), the negative zeros' too.
+        long zeroMaps = Enumerable.Range(0, layer.Batch * layer.InputChannels)
+            .Count(map => input.AsSpan(map * plane, plane).IndexOfAnyExcept(0f) < 0);
+        long live = (long)layer.Batch * layer.InputChannels - zeroMaps;
+        Assert.Equal(live * taps * layer.OutputChannels * work.Geometry.OutputSize, counted.ExecutedMacs);
+    }
+
+    public static TheoryData<SimdPath, int> PlanarIntoBlocksCases()
+    {
+        var cases = new TheoryData<SimdPath, int>();
+        foreach (SimdPath path in KernelSpecs.AvailablePaths())
+            for (int shape = 0; shape < PlanarIntoBlocksLayers.Length; shape++)
+                cases.Add(path, shape);
+        return cases;
+    }
+
+    /// <summary>The shapes of <see cref="Planar_inputs_of_many_channels_are_copied_into_blocks"/> (the SIMD child processes run them too).</summary>
+    public static int PlanarIntoBlocksShapeCount => PlanarIntoBlocksLayers.Length;
+
+    /// <summary>Widths whose rows end mid-way through 16 positions and maps of fewer than 16, so both the transposes and the tails copy.</summary>
+    private static readonly ConvLayer[] PlanarIntoBlocksLayers =
+    [
+        new(1, 272, 9, 21, 40, 3, 3) { PadTop = 1, PadLeft = 2, PadBottom = 0, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(2, 256, 3, 4, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        new(1, 300, 13, 13, 300, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        new(2, 260, 6, 11, 256, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+    ];
 
     /// <summary>
     /// A padded 1x1 convolution computes its interior in place and fills its border with the bias (SqueezeNet's conv10),

@@ -8,8 +8,8 @@ namespace OnnxDyVE.Tests.Simd;
 /// <summary>
 /// What a child process checks on whatever SIMD path its environment leaves it: DyveConv and DyveGemm inside
 /// ONNX Runtime (which pick <see cref="SimdPaths.Best"/> on their own) against ORT's Conv and Gemm, on seeded
-/// random layers; and blocked maps with zero maps against the scalar reference (their padded copy finds zero maps with
-/// the process's widest vectors, whatever path the kernel's tiles take). Prints the path it ran and a verdict line; the
+/// random layers; and blocked maps with zero maps, and planar maps copied into blocks, against the scalar reference
+/// (those copies take the process's widest vectors, whatever path the kernel's tiles take). Prints the path it ran and a verdict line; the
 /// exit code is 0 only if every layer matched.
 /// </summary>
 internal static class SimdCheck
@@ -35,6 +35,12 @@ internal static class SimdCheck
         for (int shape = 0; shape < BlockedConvTests.EdgeShapeCount; shape++)
         {
             failures += Check(() => new BlockedConvTests().Zero_maps_in_blocked_input_are_skipped_exactly(SimdPaths.Best, shape), $"blocked edge shape {shape}", output);
+            checkedLayers++;
+        }
+        // Planar maps copied into blocks: 16 x 16 transposes with AVX-512, one value at a time without it.
+        for (int shape = 0; shape < ConvKernelTests.PlanarIntoBlocksShapeCount; shape++)
+        {
+            failures += Check(() => new ConvKernelTests().Planar_inputs_of_many_channels_are_copied_into_blocks(SimdPaths.Best, shape), $"planar into blocks shape {shape}", output);
             checkedLayers++;
         }
         output.WriteLine($"checked={checkedLayers} failed={failures}");
