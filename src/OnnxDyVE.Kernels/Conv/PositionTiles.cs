@@ -518,7 +518,10 @@ internal sealed unsafe class PositionTiles
         {
             // The task's outputs, position-major: count rows of its panels' channels, then moved into the output.
             float* values = operand.Values;
-            Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width, borders: &borders);
+            // A last panel whose second vector lies wholly past the last channel computes its first only (16 planar
+            // outputs on AVX-512 were two vectors of work for one).
+            bool narrowLast = lastPanel * _columns - _spec.OutputChannels >= TLane.Count;
+            Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width, narrowLast: narrowLast, borders: &borders);
             if (_spec.OutputLayout == MapLayout.Blocked)
                 BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
                     output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
