@@ -263,18 +263,15 @@ public sealed unsafe class ConvKernel
         // Whole pairs of panels per range where tiles take two at once (AVX-512), so no range leaves one alone.
         if (Path == SimdPath.Vector512) panelsPerRange += panelsPerRange & 1;
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
-        // Blocked maps with no padding are read in place: no copy, and no zero maps found on the way.
+        // Blocked maps with no padding are read in place: no copy, and no zero maps found on the way. An interior run copies
+        // planar maps into unpadded blocked ones.
         bool inPlace = (interior && !_positionTiles.PlanarIntoBlocks) || _positionTiles.ReadsInPlace(geometry);
-        (long sharedFloats, long zeroMapFlags) = inPlace ? (0, 0) : PaddedCopy(batch, geometry, ConvAlgorithm.PositionTiles);
-        // An interior run reads blocked maps in place, so its first phase only flags zero maps (the flags after one unused
-        // line: 0 means none); planar maps it copies into blocks, unpadded, the flags after the copy.
-        bool flagsOnly = interior && Spec.SkipZeroMaps && !_positionTiles.PlanarIntoBlocks;
+        ConvGeometry copied = interior ? Unpadded(geometry) : geometry;
+        (long sharedFloats, long zeroMapFlags) = inPlace ? (0, 0) : PaddedCopy(batch, copied, ConvAlgorithm.PositionTiles);
+        // An interior run reading blocked maps in place has a first phase that only flags zero maps (the flags after one
+        // unused line: 0 means none).
+        bool flagsOnly = interior && Spec.SkipZeroMaps && inPlace;
         if (flagsOnly) (sharedFloats, zeroMapFlags) = (TileColumns + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), TileColumns);
-        if (interior && _positionTiles.PlanarIntoBlocks)
-        {
-            long copy = batch * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize) + TileColumns;
-            (sharedFloats, zeroMapFlags) = Spec.SkipZeroMaps ? (copy + PanelLayout.CeilDiv(batch * Spec.InputChannels, sizeof(float)), copy) : (copy, 0);
-        }
         // Where each chunk of positions is one task, the task copies the rows it reads itself (TaskCopies), unless some
         // output row reads padding only (its task would find every map zero and leave out padding taps as if skipped).
         int kernelRows = (Spec.KernelHeight - 1) * Spec.DilationHeight + 1;
@@ -285,6 +282,9 @@ public sealed unsafe class ConvKernel
             PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, (inPlace && !flagsOnly) || taskCopies ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.PositionTiles),
             sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies);
     }
+
+    /// <summary>The geometry of a copy without padding (an interior run's).</summary>
+    private static ConvGeometry Unpadded(in ConvGeometry geometry) => geometry with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
 
     /// <summary>
     /// The run-wide buffer of a padded copy: the padded images, then (skipping zero maps, or with <paramref name="flags"/>
@@ -440,14 +440,15 @@ public sealed unsafe class ConvKernel
             int channels = Spec.InputChannels;
             int first = (int)((long)CopiedUnits(work.Algorithm) * part / perImage);
             int last = (int)((long)CopiedUnits(work.Algorithm) * (part + 1) / perImage);
-            if (work.Interior && _positionTiles!.PlanarIntoBlocks)
+            if (work.Algorithm == ConvAlgorithm.PositionTiles && _positionTiles!.PlanarIntoBlocks)
             {
-                // The unpadded blocked copy an interior run reads, with the flags after it.
-                ConvGeometry unpadded = work.Geometry with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
-                nint copied = BlockedMaps.ImageFloats(channels, work.Geometry.InputSize);
-                PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Geometry.InputSize, unpadded, first, last - first, channels,
-                    shared + imageIndex * copied, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
-                if (task == work.PackTaskCount - 1) new Span<float>(shared + work.Batch * copied, TileColumns).Clear();
+                // Planar maps into blocked ones: padded, or unpadded for an interior run.
+                ConvGeometry copied = work.Interior ? Unpadded(work.Geometry) : work.Geometry;
+                nint copiedImage = _positionTiles.PaddedImageFloats(copied);
+                PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Geometry.InputSize, copied, first, last - first, channels,
+                    shared + imageIndex * copiedImage, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
+                if (task == work.PackTaskCount - 1)
+                    new Span<float>(shared + work.Batch * copiedImage, TileColumns).Clear();
                 return;
             }
             if (work.Interior)
@@ -462,15 +463,6 @@ public sealed unsafe class ConvKernel
                 BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), work.Geometry, first, last - first,
                     0, (int)work.Geometry.PaddedHeight, channels, shared + imageIndex * paddedImage,
                     work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
-                if (task == work.PackTaskCount - 1)
-                    new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();
-                return;
-            }
-            if (work.Algorithm == ConvAlgorithm.PositionTiles && _positionTiles!.PlanarIntoBlocks)
-            {
-                nint paddedImage = _positionTiles.PaddedImageFloats(work.Geometry);
-                PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Source.InputSize, work.Geometry, first, last - first, channels,
-                    shared + imageIndex * paddedImage, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
                 if (task == work.PackTaskCount - 1)
                     new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();
                 return;

@@ -79,9 +79,10 @@ internal sealed unsafe class PositionTiles
 
     /// <summary>
     /// Whether runs of <paramref name="spec"/> copy planar input maps into blocked ones and read those: exact specs of at
-    /// least <see cref="PlanarIntoBlocksChannels"/> input channels (below it the planar copy was as fast: 128 and 256
-    /// channels 0.99x-1.02x), 1x1 ones only with <see cref="PlanarIntoBlocksPointwiseOutputs"/> outputs or more (the copy
-    /// is a pass over the input whatever M is; 512 -> 64 on 13 x 13 gained less than it costs).
+    /// least <see cref="PlanarIntoBlocksChannels"/> input channels (the kernel alone on blocked maps against planar: 128
+    /// channels 1.00x, 256 channels 1.02x, 512 channels 1.02x-1.13x), 1x1 ones only with
+    /// <see cref="PlanarIntoBlocksPointwiseOutputs"/> outputs or more (the copy is a pass over the input whatever M is;
+    /// 512 -> 64 on 13 x 13 gained less than it costs).
     /// </summary>
     public static bool CopiesPlanarIntoBlocks(ConvSpec spec) => Applies(spec) && spec.InputLayout == MapLayout.Planar
         && spec.InputChannels >= PlanarIntoBlocksChannels && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0
