@@ -90,22 +90,14 @@ internal static unsafe class PlanarBlocks
     private static void Transpose16(float* column, nint map, float* origin, nint pitch, int width, nint p)
     {
         // Pairs of maps interleaved: [a0 b0 a1 b1 | a4 b4 a5 b5 | ...] and [a2 b2 a3 b3 | ...] per 128-bit quarter.
-        Vector512<float> r0 = Vector512.Load(column), r1 = Vector512.Load(column + map);
-        Vector512<float> t0 = Avx512F.UnpackLow(r0, r1), t1 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 2 * map); r1 = Vector512.Load(column + 3 * map);
-        Vector512<float> t2 = Avx512F.UnpackLow(r0, r1), t3 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 4 * map); r1 = Vector512.Load(column + 5 * map);
-        Vector512<float> t4 = Avx512F.UnpackLow(r0, r1), t5 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 6 * map); r1 = Vector512.Load(column + 7 * map);
-        Vector512<float> t6 = Avx512F.UnpackLow(r0, r1), t7 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 8 * map); r1 = Vector512.Load(column + 9 * map);
-        Vector512<float> t8 = Avx512F.UnpackLow(r0, r1), t9 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 10 * map); r1 = Vector512.Load(column + 11 * map);
-        Vector512<float> t10 = Avx512F.UnpackLow(r0, r1), t11 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 12 * map); r1 = Vector512.Load(column + 13 * map);
-        Vector512<float> t12 = Avx512F.UnpackLow(r0, r1), t13 = Avx512F.UnpackHigh(r0, r1);
-        r0 = Vector512.Load(column + 14 * map); r1 = Vector512.Load(column + 15 * map);
-        Vector512<float> t14 = Avx512F.UnpackLow(r0, r1), t15 = Avx512F.UnpackHigh(r0, r1);
+        Pair(column, map, out Vector512<float> t0, out Vector512<float> t1);
+        Pair(column + 2 * map, map, out Vector512<float> t2, out Vector512<float> t3);
+        Pair(column + 4 * map, map, out Vector512<float> t4, out Vector512<float> t5);
+        Pair(column + 6 * map, map, out Vector512<float> t6, out Vector512<float> t7);
+        Pair(column + 8 * map, map, out Vector512<float> t8, out Vector512<float> t9);
+        Pair(column + 10 * map, map, out Vector512<float> t10, out Vector512<float> t11);
+        Pair(column + 12 * map, map, out Vector512<float> t12, out Vector512<float> t13);
+        Pair(column + 14 * map, map, out Vector512<float> t14, out Vector512<float> t15);
         // Four maps a position: quarter q of u(4g + j) holds position 4q + j of maps 4g to 4g + 3.
         Four(t0, t1, t2, t3, out Vector512<float> u0, out Vector512<float> u1, out Vector512<float> u2, out Vector512<float> u3);
         Four(t4, t5, t6, t7, out Vector512<float> u4, out Vector512<float> u5, out Vector512<float> u6, out Vector512<float> u7);
@@ -116,6 +108,15 @@ internal static unsafe class PlanarBlocks
         Positions(u1, u5, u9, u13, origin, pitch, width, p + 1);
         Positions(u2, u6, u10, u14, origin, pitch, width, p + 2);
         Positions(u3, u7, u11, u15, origin, pitch, width, p + 3);
+    }
+
+    /// <summary>16 positions of a map at <paramref name="first"/> and of the next, interleaved by pairs of lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pair(float* first, nint map, out Vector512<float> low, out Vector512<float> high)
+    {
+        Vector512<float> a = Vector512.Load(first), b = Vector512.Load(first + map);
+        low = Avx512F.UnpackLow(a, b);
+        high = Avx512F.UnpackHigh(a, b);
     }
 
     /// <summary>Interleaved pairs (a, b) and (c, d) into four maps a position: positions 4q, 4q + 1, 4q + 2, 4q + 3 per quarter q.</summary>

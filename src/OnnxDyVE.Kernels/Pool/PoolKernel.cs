@@ -35,33 +35,29 @@ public sealed unsafe class PoolKernel(PoolSpec spec, SimdPath path)
     /// <summary>Task <paramref name="task"/> of <see cref="PoolWork.TaskCount"/>: one block of channels of one image.</summary>
     public void RunTask(in PoolWork work, float* input, float* output, int task)
     {
-        switch (Path, Spec.Kind)
+        switch (Path)
         {
-            case (SimdPath.Vector512, PoolKind.Max):
-                RunTask<Lane512, Vector512<float>, MaxWindows>(work, input, output, task);
+            case SimdPath.Vector512:
+                RunTask<Lane512, Vector512<float>>(work, input, output, task);
                 break;
-            case (SimdPath.Vector512, _):
-                RunTask<Lane512, Vector512<float>, SumWindows>(work, input, output, task);
+            case SimdPath.Vector256:
+                RunTask<Lane256, Vector256<float>>(work, input, output, task);
                 break;
-            case (SimdPath.Vector256, PoolKind.Max):
-                RunTask<Lane256, Vector256<float>, MaxWindows>(work, input, output, task);
-                break;
-            case (SimdPath.Vector256, _):
-                RunTask<Lane256, Vector256<float>, SumWindows>(work, input, output, task);
-                break;
-            case (SimdPath.Vector128, PoolKind.Max):
-                RunTask<Lane128, Vector128<float>, MaxWindows>(work, input, output, task);
-                break;
-            case (SimdPath.Vector128, _):
-                RunTask<Lane128, Vector128<float>, SumWindows>(work, input, output, task);
-                break;
-            case (_, PoolKind.Max):
-                RunTask<LaneScalar, float, MaxWindows>(work, input, output, task);
+            case SimdPath.Vector128:
+                RunTask<Lane128, Vector128<float>>(work, input, output, task);
                 break;
             default:
-                RunTask<LaneScalar, float, SumWindows>(work, input, output, task);
+                RunTask<LaneScalar, float>(work, input, output, task);
                 break;
         }
+    }
+
+    private void RunTask<TLane, TVec>(in PoolWork work, float* input, float* output, int task)
+        where TLane : struct, ISimdLane<TVec>
+        where TVec : struct
+    {
+        if (Spec.Kind == PoolKind.Max) RunTask<TLane, TVec, MaxWindows>(work, input, output, task);
+        else RunTask<TLane, TVec, SumWindows>(work, input, output, task);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

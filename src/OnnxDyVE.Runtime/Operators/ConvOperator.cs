@@ -87,11 +87,8 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Span<long> shape = stackalloc long[KernelContext.MaxRank];
-        int rank = context.Input(0, shape, out OrtElementType type, out void* x);
-        TensorChecks.RequireFloat(type, "X");
         ConvSpec spec = kernel.Spec;
-        if (rank < 0) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; DyveConv takes N x C x H x W");
-        var input = MapShape.Read(shape[..rank], spec.InputLayout, spec.InputChannels, "X");
+        MapShape input = TensorChecks.Maps(context, shape, spec.InputLayout, spec.InputChannels, "DyveConv takes N x C x H x W", out void* x);
         int batch = TensorChecks.Dimension(input.Batch, "X", 0);
         int channels = TensorChecks.Dimension(input.Channels, "X", 1);
         int height = TensorChecks.Dimension(input.Height, "X", 2);

@@ -93,10 +93,7 @@ internal sealed unsafe class PoolOperatorKernel(string nodeName, string opName, 
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Span<long> shape = stackalloc long[KernelContext.MaxRank];
-        int rank = context.Input(0, shape, out OrtElementType type, out void* x);
-        TensorChecks.RequireFloat(type, "X");
-        if (rank < 0) throw new ArgumentException($"input X has rank {TensorChecks.Describe(rank)}; {OpName} takes N x C/16 x H x W x 16");
-        var input = MapShape.Read(shape[..rank], MapLayout.Blocked, kernel.Spec.Channels, "X");
+        MapShape input = TensorChecks.Maps(context, shape, MapLayout.Blocked, kernel.Spec.Channels, $"{OpName} takes N x C/16 x H x W x 16", out void* x);
         int batch = TensorChecks.Dimension(input.Batch, "X", 0);
         PoolWork work = kernel.Plan(batch, TensorChecks.Dimension(input.Height, "X", 2), TensorChecks.Dimension(input.Width, "X", 3));
         float* y = context.Output(0, MapShape.Dimensions(kernel.Spec.OutputLayout, batch, work.Channels, work.OutputHeight, work.OutputWidth));

@@ -1,4 +1,5 @@
 using OnnxDyVE.Interop;
+using OnnxDyVE.Kernels.Conv;
 
 namespace OnnxDyVE.Operators;
 
@@ -8,6 +9,18 @@ internal static class TensorChecks
     public static void RequireFloat(OrtElementType type, string input)
     {
         if (type != OrtElementType.Float) throw new ArgumentException($"input {input} has element type {type}; DyVE operators take float32");
+    }
+
+    /// <summary>
+    /// Input 0, X: float maps in <paramref name="layout"/> of <paramref name="channels"/> channels, their data at
+    /// <paramref name="x"/>; an absent or over-ranked X is refused with what the operator <paramref name="takes"/>.
+    /// </summary>
+    public static unsafe MapShape Maps(KernelContext context, Span<long> shape, MapLayout layout, int channels, string takes, out void* x)
+    {
+        int rank = context.Input(0, shape, out OrtElementType type, out x);
+        RequireFloat(type, "X");
+        if (rank < 0) throw new ArgumentException($"input X has rank {Describe(rank)}; {takes}");
+        return MapShape.Read(shape[..rank], layout, channels, "X");
     }
 
     /// <summary>A dimension as an int, refusing zero-sized and absurd dimensions.</summary>

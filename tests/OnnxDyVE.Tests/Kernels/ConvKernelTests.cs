@@ -23,14 +23,7 @@ public sealed unsafe class ConvKernelTests
     /// one output row accumulate in the output itself, the others spill; both meet here, with batch, dilation
     /// and uneven pads.
     /// </summary>
-    public static TheoryData<SimdPath, int> WideCases()
-    {
-        var cases = new TheoryData<SimdPath, int>();
-        foreach (SimdPath path in KernelSpecs.AvailablePaths())
-            for (int shape = 0; shape < WideLayers.Length; shape++)
-                cases.Add(path, shape);
-        return cases;
-    }
+    public static TheoryData<SimdPath, int> WideCases() => KernelSpecs.PathsAndShapes(WideLayers.Length);
 
     private static readonly ConvLayer[] WideLayers =
     [
@@ -176,14 +169,7 @@ public sealed unsafe class ConvKernelTests
         Assert.Equal(live * taps * layer.OutputChannels * work.Geometry.OutputSize, counted.ExecutedMacs);
     }
 
-    public static TheoryData<SimdPath, int> PlanarIntoBlocksCases()
-    {
-        var cases = new TheoryData<SimdPath, int>();
-        foreach (SimdPath path in KernelSpecs.AvailablePaths())
-            for (int shape = 0; shape < PlanarIntoBlocksLayers.Length; shape++)
-                cases.Add(path, shape);
-        return cases;
-    }
+    public static TheoryData<SimdPath, int> PlanarIntoBlocksCases() => KernelSpecs.PathsAndShapes(PlanarIntoBlocksLayers.Length);
 
     /// <summary>The shapes of <see cref="Planar_inputs_of_many_channels_are_copied_into_blocks"/> (the SIMD child processes run them too).</summary>
     public static int PlanarIntoBlocksShapeCount => PlanarIntoBlocksLayers.Length;
