@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -30,21 +29,28 @@ internal static unsafe class PlanarBlocks
         nint plane = PaddedTaps.Plane(geometry) * Block;
         nint map = geometry.InputSize;
         int width = geometry.InputWidth;
+        float** targets = stackalloc float*[Block];
         for (int b = first; b < first + count; b++)
         {
             float* blocked = destination + b * plane;
             ClearPadding(blocked, geometry, pitch);
             int lanes = Math.Min(Block, channels - b * Block);
             float* maps = image + (nint)b * Block * map;
-            // Positions run on across rows in the planar maps; each lands at its own row and column of the padded copy.
-            float* origin = blocked + geometry.PadTop * pitch + geometry.PadLeft * Block;
+            // Positions run on across rows in the planar maps; each lands at its own row and column of the padded copy,
+            // followed row by row (a division per position cost more than the transposes).
+            var at = new Position(blocked + geometry.PadTop * pitch + geometry.PadLeft * Block, pitch, width);
             nint p = 0;
             if (Avx512F.IsSupported && lanes == Block)
-                for (; p + Block <= map; p += Block)
-                    Transpose16(maps + p, map, origin, pitch, width, p);
-            for (; p < map; p++)
             {
-                float* to = Target(origin, pitch, width, p);
+                for (; p + Block <= map; p += Block)
+                {
+                    for (int j = 0; j < Block; j++, at.Next()) targets[j] = at.Target;
+                    Transpose16(maps + p, map, targets);
+                }
+            }
+            for (; p < map; p++, at.Next())
+            {
+                float* to = at.Target;
                 for (int lane = 0; lane < lanes; lane++) to[lane] = maps[lane * map + p];
                 for (int lane = lanes; lane < Block; lane++) to[lane] = 0;
             }
@@ -58,12 +64,20 @@ internal static unsafe class PlanarBlocks
         }
     }
 
-    /// <summary>Where position <paramref name="p"/> of the maps (row-major, <paramref name="width"/> wide) lands in the padded copy.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* Target(float* origin, nint pitch, int width, nint p)
+    /// <summary>A position of the maps walked in order, and where it lands in the padded copy.</summary>
+    private struct Position(float* rowStart, nint pitch, int width)
     {
-        nint y = p / width;
-        return origin + y * pitch + (p - y * width) * Block;
+        private float* _rowStart = rowStart;
+        private int _x;
+
+        public readonly float* Target => _rowStart + (nint)_x * Block;
+
+        public void Next()
+        {
+            if (++_x < width) return;
+            _x = 0;
+            _rowStart += pitch;
+        }
     }
 
     /// <summary>The padded copy's rows above and below the maps and its columns left and right of them, zero.</summary>
@@ -82,12 +96,12 @@ internal static unsafe class PlanarBlocks
     }
 
     /// <summary>
-    /// Positions [p, p + 16) of a whole block's 16 maps (<paramref name="map"/> floats apart, <paramref name="column"/> at
-    /// the first) as 16 position vectors: a 16 x 16 transpose in registers (pairs of maps, pairs of pairs, then 128-bit
-    /// quarters twice), each vector stored at its position's place in the padded copy.
+    /// 16 positions of a whole block's 16 maps (<paramref name="map"/> floats apart, <paramref name="column"/> at the
+    /// first) as 16 position vectors: a 16 x 16 transpose in registers (pairs of maps, pairs of pairs, then 128-bit
+    /// quarters twice), position j's vector stored at targets[j].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose16(float* column, nint map, float* origin, nint pitch, int width, nint p)
+    private static void Transpose16(float* column, nint map, float** targets)
     {
         // Pairs of maps interleaved: [a0 b0 a1 b1 | a4 b4 a5 b5 | ...] and [a2 b2 a3 b3 | ...] per 128-bit quarter.
         Pair(column, map, out Vector512<float> t0, out Vector512<float> t1);
@@ -104,10 +118,10 @@ internal static unsafe class PlanarBlocks
         Four(t8, t9, t10, t11, out Vector512<float> u8, out Vector512<float> u9, out Vector512<float> u10, out Vector512<float> u11);
         Four(t12, t13, t14, t15, out Vector512<float> u12, out Vector512<float> u13, out Vector512<float> u14, out Vector512<float> u15);
         // Positions j, j + 4, j + 8, j + 12 from u(j), u(4 + j), u(8 + j), u(12 + j).
-        Positions(u0, u4, u8, u12, origin, pitch, width, p);
-        Positions(u1, u5, u9, u13, origin, pitch, width, p + 1);
-        Positions(u2, u6, u10, u14, origin, pitch, width, p + 2);
-        Positions(u3, u7, u11, u15, origin, pitch, width, p + 3);
+        Positions(u0, u4, u8, u12, targets);
+        Positions(u1, u5, u9, u13, targets + 1);
+        Positions(u2, u6, u10, u14, targets + 2);
+        Positions(u3, u7, u11, u15, targets + 3);
     }
 
     /// <summary>16 positions of a map at <paramref name="first"/> and of the next, interleaved by pairs of lanes.</summary>
@@ -132,18 +146,17 @@ internal static unsafe class PlanarBlocks
 
     /// <summary>
     /// From vectors holding positions j, j + 4, j + 8, j + 12 (one per quarter) of maps 0-3, 4-7, 8-11 and 12-15, the 16
-    /// channels of each of those positions, stored at their places (<paramref name="p"/> the first's).
+    /// channels of each of those positions, stored at targets[0], [4], [8] and [12].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Positions(Vector512<float> m0, Vector512<float> m4, Vector512<float> m8, Vector512<float> m12,
-        float* origin, nint pitch, int width, nint p)
+    private static void Positions(Vector512<float> m0, Vector512<float> m4, Vector512<float> m8, Vector512<float> m12, float** targets)
     {
         // Quarters 0 and 2 (positions j, j + 8), then 1 and 3 (j + 4, j + 12), of maps 0-7 and of maps 8-15.
         Vector512<float> even07 = Avx512F.Shuffle4x128(m0, m4, 0b10_00_10_00), odd07 = Avx512F.Shuffle4x128(m0, m4, 0b11_01_11_01);
         Vector512<float> even815 = Avx512F.Shuffle4x128(m8, m12, 0b10_00_10_00), odd815 = Avx512F.Shuffle4x128(m8, m12, 0b11_01_11_01);
-        Avx512F.Shuffle4x128(even07, even815, 0b10_00_10_00).Store(Target(origin, pitch, width, p));
-        Avx512F.Shuffle4x128(even07, even815, 0b11_01_11_01).Store(Target(origin, pitch, width, p + 8));
-        Avx512F.Shuffle4x128(odd07, odd815, 0b10_00_10_00).Store(Target(origin, pitch, width, p + 4));
-        Avx512F.Shuffle4x128(odd07, odd815, 0b11_01_11_01).Store(Target(origin, pitch, width, p + 12));
+        Avx512F.Shuffle4x128(even07, even815, 0b10_00_10_00).Store(targets[0]);
+        Avx512F.Shuffle4x128(even07, even815, 0b11_01_11_01).Store(targets[8]);
+        Avx512F.Shuffle4x128(odd07, odd815, 0b10_00_10_00).Store(targets[4]);
+        Avx512F.Shuffle4x128(odd07, odd815, 0b11_01_11_01).Store(targets[12]);
     }
 }
