@@ -26,15 +26,18 @@ internal static class ModelMutator
         "alpha", "beta", "transA", "transB", "min", "max", "axis", "value", "value_float", "value_floats",
         DyveSchema.Activation, DyveSchema.ActivationAlpha, DyveSchema.ActivationMin, DyveSchema.ActivationMax,
         DyveSchema.SdssDelta, DyveSchema.ActivationScale, DyveSchema.SkipZeroMaps, DyveSchema.SkipZeroInputs,
+        DyveSchema.Channels, DyveSchema.InputLayout, DyveSchema.OutputLayout, "count_include_pad", "ceil_mode", "storage_order",
     ];
 
     private static readonly string[] Strings =
-        ["", "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "same_upper", "none", "relu", "leaky_relu", "clip", "swish", "RELU", "\0", "\u00e9\u0301"];
+        ["", "NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "same_upper", "none", "relu", "leaky_relu", "clip", "swish", "RELU", "\0", "\u00e9\u0301",
+            DyveSchema.Layouts.Blocked, DyveSchema.Layouts.Planar];
 
     private static readonly string[] OpTypes =
     [
         "Conv", "Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Clip", "BatchNormalization", "Flatten", "Reshape", "Identity",
-        "Constant", "MaxPool", "Softmax", "Dropout", DyveSchema.ConvOp, DyveSchema.GemmOp, "",
+        "Constant", "MaxPool", "AveragePool", "Softmax", "Dropout", DyveSchema.ConvOp, DyveSchema.GemmOp,
+        DyveSchema.MaxPoolOp, DyveSchema.AveragePoolOp, "",
     ];
 
     private static readonly string[] Domains = ["", "ai.onnx", DyveSchema.Domain, "com.microsoft", "ai.onnx.ml"];
