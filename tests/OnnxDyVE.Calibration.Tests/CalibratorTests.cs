@@ -55,7 +55,23 @@ public sealed class CalibratorTests
         Assert.All(c.Result.Trials, t => Assert.InRange(t.ExpectedAgreement, 0, 100));
         Assert.Contains(c.Result.Trials, t => t.ExpectedAgreement < t.Agreement);
         Assert.InRange(c.Result.ExpectedAgreement, 99.0, 100);
+        // Thirty held out cannot show a 1% budget kept (that takes 300): the report says so.
+        Assert.Equal(1.0, c.Result.BudgetPercent);
+        Assert.False(c.Result.HeldOutCertifiesBudget);
     }
+
+    /// <summary>The rule of three: n unchanged answers show a loss below 3 / n at 95% confidence.</summary>
+    [Theory]
+    [InlineData(0.5, 600)]
+    [InlineData(1.0, 300)]
+    [InlineData(3.0, 100)]
+    [InlineData(100.0, 3)]
+    [InlineData(0.7, 429)]
+    public void Held_out_images_to_certify_a_budget(double budget, int needed) =>
+        Assert.Equal(needed, CalibrationOptions.HeldOutToCertify(budget));
+
+    [Fact]
+    public void No_number_of_images_certifies_a_budget_of_zero() => Assert.Null(CalibrationOptions.HeldOutToCertify(0));
 
     [Fact]
     public void Work_never_grows_with_effort_and_effort_zero_is_exact()

@@ -54,6 +54,10 @@ internal static class CalibrationReport
             : string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: {withdrawn}.");
         // One image is 100 / images per cent of agreement: a budget finer than that allows no change at all on
         // these images, which says little about the next ones.
-        return string.Create(c, $"{check} One image is {100.0 / result.Images:0.##}% of agreement here.");
+        string line = string.Create(c, $"{check} One image is {100.0 / result.Images:0.##}% of agreement here.");
+        if (result.HeldOut == 0 || result.HeldOutCertifiesBudget || CalibrationOptions.HeldOutToCertify(result.BudgetPercent) is not int needed)
+            return line;
+        return string.Create(c, $"{line} {result.HeldOut} held-out images cannot show a loss under {result.BudgetPercent:0.##}% at 95% confidence even "
+            + $"with no answer changed among them (that takes {needed}, so {4 * needed} calibration images): read the agreement as an estimate.");
     }
 }
