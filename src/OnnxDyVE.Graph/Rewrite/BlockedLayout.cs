@@ -152,7 +152,8 @@ public static class BlockedLayout
 
     private static bool IsConv(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.ConvOp;
 
-    private static bool IsPool(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType is DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp;
+    /// <summary>A DyveMaxPool or DyveAveragePool node.</summary>
+    internal static bool IsPool(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType is DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp;
 
     /// <summary>
     /// A MaxPool DyveMaxPool computes, or an AveragePool DyveAveragePool does: 2-D, one output, explicit pads smaller than
@@ -170,8 +171,10 @@ public static class BlockedLayout
         if (Get("pads")?.Ints is { } pads && (pads.Count != 4 || pads.Any(p => p < 0) || pads[0] >= kernel[0] || pads[2] >= kernel[0]
             || pads[1] >= kernel[1] || pads[3] >= kernel[1])) return false;
         if (Get("dilations")?.Ints is { } dilations && dilations.Any(d => d != 1)) return false;
-        return Get("auto_pad")?.S.ToStringUtf8() is null or "" or "NOTSET" && (Get("ceil_mode")?.I ?? 0) == 0 && (Get("storage_order")?.I ?? 0) == 0
-            && (Get("count_include_pad")?.I ?? 0) is 0 or 1 && (max ? Get("count_include_pad") is null : Get("storage_order") is null);
+        // Each kind's own attribute, and not the other's: a max pool's storage order, an average pool's count_include_pad.
+        bool ownAttribute = max ? (Get("storage_order")?.I ?? 0) == 0 && Get("count_include_pad") is null
+            : (Get("count_include_pad")?.I ?? 0) is 0 or 1 && Get("storage_order") is null;
+        return Get("auto_pad")?.S.ToStringUtf8() is null or "" or "NOTSET" && (Get("ceil_mode")?.I ?? 0) == 0 && ownAttribute;
     }
 
     /// <summary>

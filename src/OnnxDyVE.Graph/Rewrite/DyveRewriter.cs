@@ -101,7 +101,7 @@ public static class DyveRewriter
     private static RewriteReport WithPools(RewriteReport report, ModelProto result, GraphIndex original)
     {
         Dictionary<string, string> pools = result.Graph.Node
-            .Where(n => n.Domain == DyveSchema.Domain && n.OpType is DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp)
+            .Where(BlockedLayout.IsPool)
             .GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First().OpType);
         if (pools.Count == 0) return report;
         var order = original.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);

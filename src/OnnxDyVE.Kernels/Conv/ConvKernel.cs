@@ -438,8 +438,9 @@ public sealed unsafe class ConvKernel
             int imageIndex = task / perImage;
             int part = task - imageIndex * perImage;
             int channels = Spec.InputChannels;
-            int first = (int)((long)CopiedUnits(work.Algorithm) * part / perImage);
-            int last = (int)((long)CopiedUnits(work.Algorithm) * (part + 1) / perImage);
+            int units = CopiedUnits(work.Algorithm);
+            int first = (int)((long)units * part / perImage);
+            int last = (int)((long)units * (part + 1) / perImage);
             if (work.Algorithm == ConvAlgorithm.PositionTiles && _positionTiles!.PlanarIntoBlocks)
             {
                 // Planar maps into blocked ones: padded, or unpadded for an interior run.

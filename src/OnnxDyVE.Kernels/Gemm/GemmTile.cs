@@ -252,11 +252,12 @@ internal static unsafe class GemmTile<TLane, TVec>
         float* next = null, nint nextFloats = 0)
         where TWidth : struct, ITileWidth
     {
+        bool plain = epilogue.IsPlainBias(1, out bool relu);
         if (finish && epilogue.Residual != 0)
             RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
-        else if (finish && !epilogue.IsPlainBias(1, out _))
+        else if (finish && !plain)
             RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
-        else if (finish && epilogue.IsPlainBias(1, out bool relu) && relu)
+        else if (finish && relu)
             RunWideTiles<TWidth, ReluFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
         else
             RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);

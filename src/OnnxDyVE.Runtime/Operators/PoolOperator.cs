@@ -44,9 +44,9 @@ internal abstract class PoolOperator : DyveOperator
         if ((attributes.GetInt("storage_order") ?? 0) != 0) throw new ArgumentException("attribute 'storage_order' must be 0");
         if (attributes.GetInts("dilations") is { } dilations && Array.Exists(dilations, d => d != 1))
             throw new ArgumentException($"attribute 'dilations' [{string.Join(", ", dilations)}]: {Name} does not dilate");
+        // 0 or 1 here; that a max pool has none, PoolSpec.Validate says.
         long countIncludePad = attributes.GetInt("count_include_pad") ?? 0;
-        if (countIncludePad is not (0 or 1) || (Kind == PoolKind.Max && countIncludePad != 0))
-            throw new ArgumentException($"attribute 'count_include_pad' is {countIncludePad}; {(Kind == PoolKind.Max ? "a max pool has none" : "expected 0 or 1")}");
+        if (countIncludePad is not (0 or 1)) throw new ArgumentException($"attribute 'count_include_pad' is {countIncludePad}; expected 0 or 1");
         if (attributes.GetString(DyveSchema.InputLayout) != DyveSchema.Layouts.Blocked)
             throw new ArgumentException($"attribute '{DyveSchema.InputLayout}' must be {DyveSchema.Layouts.Blocked}: {Name} reads blocked maps");
         MapLayout outputLayout = attributes.GetString(DyveSchema.OutputLayout) switch
