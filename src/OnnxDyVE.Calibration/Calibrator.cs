@@ -28,7 +28,7 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     public const double MinimumTimeGain = 0.03;
 
     /// <summary>
-    /// Calibration images held out while settings are chosen, then used with the rest to check them
+    /// Calibration images held out while settings are chosen, then used alone to check them
     /// (<see cref="HeldOutCheck"/>): a quarter, the last of the seeded choice.
     /// </summary>
     public static int HeldOutImages(int images) => images / 4;
@@ -41,6 +41,9 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
     /// lost 1.6% beyond its images.
     /// </summary>
     public static int? HeldOutToCertify(double budgetPercent) => budgetPercent > 0 ? (int)Math.Ceiling(300 / budgetPercent) : null;
+
+    /// <summary>Calibration images whose held-out quarter is <see cref="HeldOutToCertify"/>: 2,400 for a budget of 0.5.</summary>
+    public static int? ImagesToCertify(double budgetPercent) => HeldOutToCertify(budgetPercent) * 4;
 
     /// <summary>SDSS thresholds tried for each layer, in units of its activation scale, smallest first.</summary>
     public IReadOnlyList<float> Ladder { get; init; } = [0.0625f, 0.125f, 0.25f, 0.5f, 1f, 2f];
@@ -119,13 +122,14 @@ public sealed record LayerTrial(string Node, LayerSetting Setting, double Agreem
 /// <summary>What calibration chose and measured.</summary>
 /// <param name="Model">The calibrated model: thresholds and scales on its nodes, <see cref="CalibrationOptions.CalibratedEffort"/> as its default effort, the frontier in its metadata.</param>
 /// <param name="Agreement">On all <paramref name="Images"/>, the held-out ones included.</param>
+/// <param name="HeldOutAgreement">On the held-out images alone (all images when none are held out): the measured agreement the settings were not chosen to keep.</param>
 /// <param name="ExpectedAgreement">Expected on further images like them (<see cref="MarginAgreement"/>), from the held-out images' losses (all images' when none are held out).</param>
 /// <param name="HeldOut">Images not used to choose settings, only to check them (the last of the <paramref name="Images"/>).</param>
-/// <param name="Withdrawn">Layers whose chosen setting the check on all images sent back to exact, in that order.</param>
+/// <param name="Withdrawn">Layers whose chosen setting the check on the held-out images sent back to exact, in that order.</param>
 /// <param name="BudgetPercent">The agreement budget calibrated to (<see cref="CalibrationOptions.BudgetPercent"/>).</param>
 public sealed record CalibrationResult(ModelProto Model, double Agreement, double ExpectedAgreement, double OpsReduction, IReadOnlyList<LayerChoice> Layers,
     IReadOnlyList<LayerTrial> Trials, IReadOnlyList<FrontierPoint> Frontier, int Images, CalibrationObjective Objective,
-    int HeldOut, IReadOnlyList<string> Withdrawn, double BudgetPercent)
+    int HeldOut, IReadOnlyList<string> Withdrawn, double BudgetPercent, double HeldOutAgreement)
 {
     /// <summary>
     /// Whether the held-out images are enough to show the budget kept beyond them (<see cref="CalibrationOptions.HeldOutToCertify"/>);
@@ -158,7 +162,7 @@ public enum CalibrationStage
 /// <item>greedily, the (layer, setting) steps that save the most per point of agreement they are expected to cost
 /// (<see cref="MarginAgreement"/>), each kept only if the whole model, measured, stays within the budget and the
 /// layer saves more than with its setting so far;</item>
-/// <item>the check on every image, the held-out quarter included (<see cref="HeldOutCheck"/>): layers go back to
+/// <item>the check on the held-out quarter (<see cref="HeldOutCheck"/>): layers go back to
 /// exact, most damaging first, until the budget holds there;</item>
 /// <item>the frontier: the calibrated setting measured at run-time efforts from 0 (exact, with exact SPET where SPET
 /// is on) to 1 (twice the thresholds and strengths).</item>
@@ -270,8 +274,9 @@ public static class Calibrator
             }
         }
 
-        // The check on every image, the held-out ones meeting the choice for the first time: answers measured on
-        // all, agreement expected from the held-out images' losses alone (the tuning images' are what was fitted).
+        // The check on the held-out images, meeting the choice for the first time: their answers measured and agreement
+        // expected from their losses alone (the tuning images' are what was fitted). The pass runs every image, the
+        // reference's order.
         int checks = 0, mostChecks = chosenTrial.Count + 1;
         IReadOnlyList<string> withdrawn = tuning.Count == images.Count ? [] : HeldOutCheck.Enforce(chosen,
             chosenTrial.ToDictionary(t => t.Key, t => 100 - t.Value.ExpectedAgreement), settings =>
@@ -305,7 +310,7 @@ public static class Calibrator
         }).ToList();
         return new CalibrationResult(tuned, calibrated.Agreement(reference), calibrated.ExpectedAgreement(reference, heldOutLosses),
             calibrated.Total.OpsReduction, choices, trials, frontier,
-            images.Count, options.Objective, images.Count - tuning.Count, withdrawn, options.BudgetPercent);
+            images.Count, options.Objective, images.Count - tuning.Count, withdrawn, options.BudgetPercent, calibrated.Agreement(reference, heldOutLosses));
     }
 
     /// <summary>A layer's cost in a pass, in the objective's units.</summary>

@@ -19,8 +19,16 @@ public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictio
     /// <summary>Percentage of images whose top-1 class equals <paramref name="reference"/>'s.</summary>
     public double Agreement(IReadOnlyList<int> reference) => TopKAccuracy.Agreement(Predictions, reference);
 
-    /// <summary>Agreement with the first images of <paramref name="reference"/>, a pass over these images and maybe more.</summary>
-    public double Agreement(CalibrationPass reference) => Agreement(reference.Predictions.Take(Predictions.Count).ToArray());
+    /// <summary>
+    /// Agreement with the first images of <paramref name="reference"/>, a pass over these images and maybe more,
+    /// counted over the images from <paramref name="first"/> on (100 when there are none).
+    /// </summary>
+    public double Agreement(CalibrationPass reference, int first = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        if (first >= Predictions.Count) return 100;
+        return TopKAccuracy.Agreement(Predictions.Skip(first).ToArray(), reference.Predictions.Take(Predictions.Count).Skip(first).ToArray());
+    }
 
     /// <summary>
     /// Agreement expected on further images like these (<see cref="MarginAgreement"/>), against the first images of
@@ -30,11 +38,13 @@ public sealed record CalibrationPass(float? Effort, IReadOnlyList<int> Predictio
 
     /// <summary>
     /// The agreement calibration holds a setting to: the lower of the one measured and the one expected on further
-    /// images (from the losses of the images from <paramref name="firstLoss"/> on), so that a setting passes only if
-    /// these images' answers stayed and their margins say others would too.
+    /// images, both from the images from <paramref name="first"/> on, so that a setting passes only if those images'
+    /// answers stayed and their margins say others would too. The held-out check counts only the held-out images:
+    /// the tuning images are the ones the settings were chosen to keep (cifar10_full on 500: no answer changed among
+    /// the 375 tuning images, 2 among the 125 held out, 1.6% lost beyond them).
     /// </summary>
-    public double CautiousAgreement(CalibrationPass reference, int firstLoss = 0) =>
-        Math.Min(Agreement(reference), ExpectedAgreement(reference, firstLoss));
+    public double CautiousAgreement(CalibrationPass reference, int first = 0) =>
+        Math.Min(Agreement(reference, first), ExpectedAgreement(reference, first));
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using OnnxDyVE.Evaluation;
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Schema;
 
@@ -37,11 +38,13 @@ public sealed class CalibratorTests
         CalibrationPass atDefault = tuned.Run(c.Images, effort: null);
         Assert.Equal(c.Result.Agreement, atDefault.Agreement(reference));
         Assert.Equal(c.Result.OpsReduction, atDefault.Total.OpsReduction, 9);
+        int firstHeldOut = Images - c.Result.HeldOut;
+        Assert.Equal(c.Result.HeldOutAgreement, TopKAccuracy.Agreement(atDefault.Predictions.Skip(firstHeldOut).ToArray(), reference.Skip(firstHeldOut).ToArray()));
         Assert.Equal(c.Result.Frontier, EffortFrontier.Read(written));
     }
 
     [Fact]
-    public void A_quarter_of_the_images_is_held_out_and_the_budget_holds_on_all_of_them()
+    public void A_quarter_of_the_images_is_held_out_and_the_budget_holds_on_them_and_on_all()
     {
         if (s_calibrated.Value is not { } c) return;
         Assert.Equal(Images / 4, c.Result.HeldOut);
@@ -55,6 +58,8 @@ public sealed class CalibratorTests
         Assert.All(c.Result.Trials, t => Assert.InRange(t.ExpectedAgreement, 0, 100));
         Assert.Contains(c.Result.Trials, t => t.ExpectedAgreement < t.Agreement);
         Assert.InRange(c.Result.ExpectedAgreement, 99.0, 100);
+        // The check held the settings to the held-out images' own answers.
+        Assert.True(c.Result.HeldOutAgreement >= 99.0, $"agreement {c.Result.HeldOutAgreement}% on the {c.Result.HeldOut} held out");
         // Thirty held out cannot show a 1% budget kept (that takes 300): the report says so.
         Assert.Equal(1.0, c.Result.BudgetPercent);
         Assert.False(c.Result.HeldOutCertifiesBudget);
@@ -67,11 +72,18 @@ public sealed class CalibratorTests
     [InlineData(3.0, 100)]
     [InlineData(100.0, 3)]
     [InlineData(0.7, 429)]
-    public void Held_out_images_to_certify_a_budget(double budget, int needed) =>
+    public void Held_out_images_to_certify_a_budget(double budget, int needed)
+    {
         Assert.Equal(needed, CalibrationOptions.HeldOutToCertify(budget));
+        Assert.Equal(needed, CalibrationOptions.HeldOutImages(CalibrationOptions.ImagesToCertify(budget)!.Value));
+    }
 
     [Fact]
-    public void No_number_of_images_certifies_a_budget_of_zero() => Assert.Null(CalibrationOptions.HeldOutToCertify(0));
+    public void No_number_of_images_certifies_a_budget_of_zero()
+    {
+        Assert.Null(CalibrationOptions.HeldOutToCertify(0));
+        Assert.Null(CalibrationOptions.ImagesToCertify(0));
+    }
 
     [Fact]
     public void Work_never_grows_with_effort_and_effort_zero_is_exact()

@@ -51,13 +51,13 @@ internal static class CalibrationReport
             : string.Create(c, $"{result.Withdrawn.Count} layer(s) sent back to exact to keep the budget there ({string.Join(", ", result.Withdrawn)})");
         string check = result.HeldOut == 0
             ? string.Create(c, $"Settings chosen and checked on all {result.Images} images (too few to hold any out).")
-            : string.Create(c, $"Settings chosen on {tuning} images and checked on all {result.Images}, the last {result.HeldOut} held out while choosing: {withdrawn}.");
+            : string.Create(c, $"Settings chosen on {tuning} images and checked on the last {result.HeldOut}, held out while choosing: {withdrawn}; agreement there {result.HeldOutAgreement:0.##}%.");
         // One image is 100 / images per cent of agreement: a budget finer than that allows no change at all on
         // these images, which says little about the next ones.
         string line = string.Create(c, $"{check} One image is {100.0 / result.Images:0.##}% of agreement here.");
         if (result.HeldOut == 0 || result.HeldOutCertifiesBudget || CalibrationOptions.HeldOutToCertify(result.BudgetPercent) is not int needed)
             return line;
         return string.Create(c, $"{line} {result.HeldOut} held-out images cannot show a loss under {result.BudgetPercent:0.##}% at 95% confidence even "
-            + $"with no answer changed among them (that takes {needed}, so {4 * needed} calibration images): read the agreement as an estimate.");
+            + $"with no answer changed among them (that takes {needed}, so {CalibrationOptions.ImagesToCertify(result.BudgetPercent)} calibration images): read the agreement as an estimate.");
     }
 }
