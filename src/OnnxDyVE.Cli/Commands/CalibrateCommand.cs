@@ -108,7 +108,7 @@ internal static class CalibrateCommand
 
     private static void Print(CalibrationResult result, CalibrationOptions options, string output)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Budget: top-1 agreement with the unmodified model at least {100 - options.BudgetPercent:0.##}% on the calibration images, and as expected on further images from their margins."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Budget: top-1 agreement with the unmodified model at least {100 - options.BudgetPercent:0.##}% on the calibration images chosen on and on those held out, and as expected on further images from the held-out margins."));
         Console.WriteLine(CalibrationReport.Markdown(result));
         Console.WriteLine($"Wrote {output}");
     }
