@@ -29,6 +29,12 @@ internal sealed unsafe class ScratchArena
     /// <summary>Room for <paramref name="segments"/> (start, length) pairs of K, valid until the next call on this thread.</summary>
     public static int* RentSegments(int segments) => (int*)Rent(ref s_segments, 2 * (nint)segments);
 
+    [ThreadStatic]
+    private static ScratchArena? s_taps;
+
+    /// <summary>Room for <paramref name="ints"/> ints of tiles' own taps (<see cref="Gemm.LiveTaps"/>), valid until the next call on this thread.</summary>
+    public static int* RentTaps(nint ints) => (int*)Rent(ref s_taps, ints);
+
     /// <summary>A buffer for a whole run, which the run's tasks on other threads read; valid until the next call on this thread.</summary>
     public static float* RentShared(nint floats) => Rent(ref s_shared, floats);
 

@@ -37,8 +37,9 @@ public static class DyveSchema
     public const string ActivationMax = "activation_max";
 
     /// <summary>
-    /// Int attribute of DyveGemm, 0 or 1 (default 1): skip the k at which every row of A is zero (batch up to 12).
-    /// Exact: the output is bit-identical to the dense product's.
+    /// Int attribute of DyveGemm and DyveConv, 0 or 1 (default 1): skip the k at which every row of A is zero (DyveGemm, batch
+    /// up to 12); each tile of six output positions leaves out the taps its six inputs are zero at (DyveConv on AVX-512, stride
+    /// 1, blocked maps). Exact: the output is bit-identical to the dense product's.
     /// </summary>
     public const string SkipZeroInputs = "skip_zero_inputs";
 

@@ -20,6 +20,11 @@ public enum AutoPad
 /// Not to 1x1 convolutions (<see cref="ConvAlgorithm.Pointwise"/>), which read their input in place: a scan of
 /// their own made SqueezeNet's 1x1 layers 5-10% slower, for maps that are rarely zero there.
 /// </param>
+/// <param name="SkipZeroInputs">
+/// Exact mechanism: each tile of six output positions leaves out the taps at which its six inputs are all zero (a map
+/// after a ReLU is zero at most positions, and neighbours together). Bit-identical, as for <paramref name="SkipZeroMaps"/>.
+/// Applies on AVX-512 to stride-1 convolutions over blocked maps with finite weights (<see cref="Gemm.LiveTaps"/>).
+/// </param>
 /// <param name="SdssDelta">
 /// SDSS's threshold at effort 1, in units of <paramref name="ActivationScale"/>; 0 turns it off. See <see cref="ConvKernel.Plan"/>.
 /// </param>
@@ -75,6 +80,7 @@ public sealed record ConvSpec(
     AutoPad AutoPad = AutoPad.NotSet,
     Activation Activation = default,
     bool SkipZeroMaps = false,
+    bool SkipZeroInputs = false,
     float SdssDelta = 0,
     float ActivationScale = 1,
     float SpetPrefix = 0,

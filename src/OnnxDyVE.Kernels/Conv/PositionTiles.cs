@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
@@ -36,6 +37,23 @@ internal sealed unsafe class PositionTiles
     private readonly float[] _bias;
     /// <summary>Planar maps the run copies into blocked ones (<see cref="CopiesPlanarIntoBlocks"/>).</summary>
     private readonly bool _planarIntoBlocks;
+    /// <summary>Whether exact runs give each tile its own taps, leaving out those whose six inputs are all zero (<see cref="LiveTaps"/>).</summary>
+    private readonly bool _ownTaps;
+
+    /// <summary>
+    /// The most of its taps a task's first tiles may keep for the task to run on lists (<see cref="LiveTaps.Build"/>): a list
+    /// costs its building and a load per k, and leaving out fewer than a quarter of the taps did not pay for it (ResNet18, 1
+    /// thread: layers keeping 84%-96% ran 2%-8% slower on lists, those keeping 17%-73% 8%-46% faster).
+    /// </summary>
+    private const double OwnTapsMaxKept = 0.75;
+
+    /// <summary>
+    /// Output channels from which a 1x1 convolution's tiles take lists (and pointwise channels of a fused one): a 1x1 tap is
+    /// one k, which its list's building costs about as much as multiplying it against a panel or two (SqueezeNet's squeezes,
+    /// 16 to 64 outputs, ran up to 6% slower on lists keeping 65% of their taps; conv_final, 1000 outputs, 21% faster keeping
+    /// 50%).
+    /// </summary>
+    private const int OwnTapsMinimumPointwise = 256;
     private TapTable? _taps;
 
     public PositionTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path)
@@ -43,6 +61,12 @@ internal sealed unsafe class PositionTiles
         _spec = spec;
         Path = path;
         _planarIntoBlocks = CopiesPlanarIntoBlocks(spec);
+        // Zero inputs are skipped on AVX-512's wide tiles, over blocked maps, at stride 1
+        // (ResNet18's 3x3 / 2 layers, whose tiles read every other position, ran 2%-11% slower on lists keeping 78%-98% of
+        // their taps); only with finite weights, where a skipped 0 x w adds nothing (0 x inf would be NaN).
+        _ownTaps = spec.SkipZeroInputs && path == SimdPath.Vector512 && Avx512F.IsSupported && ReadsBlocked && spec.StrideHeight == 1 && spec.StrideWidth == 1
+            && spec.KernelHeight * spec.KernelWidth <= LiveTaps.MaximumTaps
+            && !weights.ContainsAnyExceptInRange(float.MinValue, float.MaxValue);
         _columns = PanelLayout.Columns(path);
         PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
         int k = spec.ReductionLength;
@@ -155,7 +179,7 @@ internal sealed unsafe class PositionTiles
     /// <paramref name="minimumSkippedTaps"/> taps in a row stay in K.
     /// </summary>
     public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null, int minimumSkippedTaps = 0,
-        byte* taskZeroMaps = null)
+        byte* taskZeroMaps = null, bool ownTaps = false)
     {
         int channels = _spec.InputChannels;
         int k = _spec.ReductionLength;
@@ -177,17 +201,30 @@ internal sealed unsafe class PositionTiles
             padded = shared + image * PaddedImageFloats(work.Geometry);
         }
         TapTable taps = TapOffsets(work.Geometry, pitch, plane);
-        byte* zeroMaps = work.TaskCopies ? taskZeroMaps : work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
+        // Each tile's own taps leave out zero maps and the padding too: the runs are all of K.
+        byte* zeroMaps = ownTaps ? null : work.TaskCopies ? taskZeroMaps : work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
         // One rent for every list of runs (a rent replaces the last one on this thread): the spatial taps', the pointwise
         // channels', and the border rows' (BorderRows).
         int spatialBounds = channels + k / PanelLayout.KBlock + 2;
         int pointwiseBounds = _pointwisePanels == 0 ? 0 : channels + channels / PanelLayout.KBlock + 2;
-        int borderInts = HasBorderRows(work) ? BorderRows.Ints(channels, spatialBounds) : 0;
+        int borderInts = !ownTaps && HasBorderRows(work) ? BorderRows.Ints(channels, spatialBounds) : 0;
         int* bounds = zeroMaps == null && borderInts == 0 ? null : ScratchArena.RentSegments(spatialBounds + pointwiseBounds + (borderInts + 1) / 2);
         KSegments segments = Runs(zeroMaps, k, _spec.KernelHeight * _spec.KernelWidth, positions, bounds, minimumSkippedTaps);
         KSegments pointwise = _pointwisePanels == 0 ? default : Runs(zeroMaps, channels, 1, positions, bounds + 2 * spatialBounds, minimumSkippedTaps);
+        LiveTaps spatialTaps = default, pointwiseTaps = default;
+        if (ownTaps)
+        {
+            int tiles = PanelLayout.CeilDiv(positions, PanelLayout.Rows);
+            int spatialStride = LiveTaps.StrideFor(k, segments.Count), pointwiseStride = _pointwisePanels == 0 ? 0 : LiveTaps.StrideFor(channels, pointwise.Count);
+            // 16 ints past the last list: a tile's entries are stored 16 at a time.
+            int* lists = ScratchArena.RentTaps((nint)tiles * (spatialStride + pointwiseStride) + 16);
+            spatialTaps = new LiveTaps(lists, spatialStride, segments.Count);
+            if (_pointwisePanels > 0 && _spec.PointwiseChannels >= OwnTapsMinimumPointwise)
+                pointwiseTaps = new LiveTaps(lists + (nint)tiles * spatialStride, pointwiseStride, pointwise.Count);
+            if (_spec.KernelHeight * _spec.KernelWidth == 1 && PaddedChannels < OwnTapsMinimumPointwise) spatialTaps = default;
+        }
         return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
-            ReadsBlocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds));
+            ReadsBlocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds), spatialTaps, pointwiseTaps);
     }
 
     /// <summary>
@@ -245,8 +282,17 @@ internal sealed unsafe class PositionTiles
     }
 
     public readonly struct ImageOperand(float* padded, KSegments segments, KSegments pointwiseSegments, nint* offsets, nint* centreOffsets,
-        nint* origins, float* values, nint pitch, nint positionFloats, int* borderRoom = null)
+        nint* origins, float* values, nint pitch, nint positionFloats, int* borderRoom = null, LiveTaps spatialTaps = default, LiveTaps pointwiseTaps = default)
     {
+        /// <summary>This operand with tiles' own taps <paramref name="spatial"/> and <paramref name="pointwise"/> (empty: the runs).</summary>
+        public ImageOperand WithTaps(LiveTaps spatial, LiveTaps pointwise) =>
+            new(padded, segments, pointwiseSegments, offsets, centreOffsets, origins, values, pitch, positionFloats, borderRoom, spatial, pointwise);
+
+        /// <summary>Each tile's own taps of the spatial panels' K, where the run gives tiles their own (else empty).</summary>
+        public LiveTaps SpatialTaps => spatialTaps;
+        /// <summary>Each tile's own taps of the pointwise panels' K (one a channel), where the spec has pointwise panels.</summary>
+        public LiveTaps PointwiseTaps => pointwiseTaps;
+
         /// <summary>Room for the border rows' runs (<see cref="BorderRows.Ints"/>), where the run has border rows; else null.</summary>
         public int* BorderRoom => borderRoom;
 
@@ -303,6 +349,7 @@ internal sealed unsafe class PositionTiles
                 int k = pointwise ? _spec.InputChannels : _spec.ReductionLength;
                 nint* offsets = pointwise ? operand.CentreOffsets : operand.Offsets;
                 KSegments segments = pointwise ? operand.PointwiseSegments : operand.Segments;
+                LiveTaps live = pointwise ? operand.PointwiseTaps : operand.SpatialTaps;
                 float* panel = pointwise ? pointwiseWeights + (nint)j * k * _columns : spatialWeights + (nint)(j - _pointwisePanels) * k * _columns;
                 TileEpilogue panelEpilogue = epilogue.At(0, (nint)j * _columns);
                 float* target = values + (nint)j * panelStride;
@@ -330,7 +377,7 @@ internal sealed unsafe class PositionTiles
                         }
                         if (middleEnd > middle)
                             RunWidePass<TLane, TVec>(three, wide, padded, origins + middle, middleEnd - middle, offsets, panel, right, segments, segment, end,
-                                target + middle * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride, next, nextFloats);
+                                target + middle * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride, next, nextFloats, live);
                         for (int group = 0; rows != null && group < rows->Groups; group++)
                         {
                             int start = rows->Start(group);
@@ -366,19 +413,19 @@ internal sealed unsafe class PositionTiles
     /// <summary>A pass of AVX-512's wide tiles over <paramref name="count"/> positions: three, four or two vectors of channels.</summary>
     private static void RunWidePass<TLane, TVec>(bool three, bool wide, float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* target, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next = null, nint nextFloats = 0)
+        float* next = null, nint nextFloats = 0, in LiveTaps live = default)
         where TLane : struct, ISimdLane<TVec>
         where TVec : struct
     {
         if (three)
             GemmTile<TLane, TVec>.RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
-                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
         else if (wide)
             GemmTile<TLane, TVec>.RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
-                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
         else
             GemmTile<TLane, TVec>.RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
-                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
     }
 
     /// <summary>
@@ -476,6 +523,18 @@ internal sealed unsafe class PositionTiles
         }
     }
 
+    /// <summary>Origins of positions [first, first + count): an interior run's are the input's (those of an unpadded 1x1 convolution).</summary>
+    private void PlaceOrigins(in ImageOperand operand, in ConvWork work, int first, int count)
+    {
+        int outW = work.Interior ? work.Geometry.InputWidth : work.Geometry.OutputWidth;
+        int oy = first / outW, ox = first - oy * outW;
+        for (int i = 0; i < count; i++)
+        {
+            operand.Origins[i] = operand.Origin(_spec, oy, ox);
+            if (++ox == outW) (oy, ox) = (oy + 1, 0);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunExact<TLane, TVec>(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters, float* residual)
         where TLane : struct, ISimdLane<TVec>
@@ -500,15 +559,27 @@ internal sealed unsafe class PositionTiles
             new Span<float>(shared + work.Batch * paddedImage, _columns).Clear();
             taskZeroMaps = _spec.SkipZeroMaps ? flags : null;
         }
-        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps);
-        // An interior run's positions are the input's (its origins those of an unpadded 1x1 convolution).
-        int outW = work.Interior ? work.Geometry.InputWidth : work.Geometry.OutputWidth;
-        int oy = first / outW, ox = first - oy * outW;
-        for (int i = 0; i < count; i++)
+        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps, _ownTaps);
+        PlaceOrigins(operand, work, first, count);
+        long spatialKept = 0, pointwiseKept = 0;
+        if (_ownTaps)
         {
-            operand.Origins[i] = operand.Origin(_spec, oy, ox);
-            if (++ox == outW) (oy, ox) = (oy + 1, 0);
+            LiveTaps spatialTaps = operand.SpatialTaps, pointwiseTaps = operand.PointwiseTaps;
+            spatialKept = spatialTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
+                _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept, spatialTaps);
+            pointwiseKept = pointwiseTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
+                operand.PointwiseSegments.Length(0), OwnTapsMaxKept, pointwiseTaps);
+            operand = operand.WithTaps(spatialKept < 0 ? default : spatialTaps, pointwiseKept < 0 ? default : pointwiseTaps);
+            if (spatialKept < 0 && pointwiseKept < 0)
+            {
+                // No lists: the runs as without them (zero maps, border rows).
+                operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps);
+                PlaceOrigins(operand, work, first, count);
+            }
         }
+        // Taps kept per output channel: every tile's own, or the runs' for every position.
+        if (operand.SpatialTaps.IsEmpty) spatialKept = (long)count * operand.Segments.TotalLength;
+        if (operand.PointwiseTaps.IsEmpty) pointwiseKept = (long)count * operand.PointwiseSegments.TotalLength;
         int c0 = firstPanel * _columns;
         int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
         nint n = work.Geometry.OutputSize;
@@ -535,7 +606,11 @@ internal sealed unsafe class PositionTiles
         // padding count as executed: MLAS leaves them out too, so leaving them out is no saving of DyVE's over it.
         int pointwise = Math.Clamp(_spec.PointwiseChannels - c0, 0, channels);
         long spatialOutputs = (long)(channels - pointwise) * count, pointwiseOutputs = (long)pointwise * count;
-        long executed = spatialOutputs * operand.Segments.TotalLength + (pointwise == 0 ? 0 : pointwiseOutputs * operand.PointwiseSegments.TotalLength);
+        // A lone last panel of one vector runs narrow tiles, which take the runs: all of K.
+        int narrowChannels = _ownTaps && (lastPanel - firstPanel) % 2 == 1 && lastPanel * _columns - _spec.OutputChannels >= BlockedMaps.Block
+            ? _spec.OutputChannels - (lastPanel - 1) * _columns : 0;
+        long executed = (channels - pointwise - narrowChannels) * spatialKept + narrowChannels * (long)count * operand.Segments.TotalLength
+            + pointwise * pointwiseKept;
         counters.Add(executed, spatialOutputs * _spec.ReductionLength + pointwiseOutputs * _spec.InputChannels, spatialOutputs + pointwiseOutputs);
     }
 }

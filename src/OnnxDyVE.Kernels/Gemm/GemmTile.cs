@@ -249,38 +249,51 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// </summary>
     public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next = null, nint nextFloats = 0)
+        float* next = null, nint nextFloats = 0, in LiveTaps live = default)
         where TWidth : struct, ITileWidth
+    {
+        if (live.IsEmpty)
+            RunWideTiles<TWidth, SharedRuns>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+        else
+            RunWideTiles<TWidth, OwnTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+    }
+
+    private static void RunWideTiles<TWidth, TTaps>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
+        float* next, nint nextFloats, in LiveTaps live)
+        where TWidth : struct, ITileWidth
+        where TTaps : struct
     {
         bool plain = epilogue.IsPlainBias(1, out bool relu);
         if (finish && epilogue.Residual != 0)
-            RunWideTiles<TWidth, ResidualFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+            RunWideTiles<TWidth, ResidualFinish, TTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
         else if (finish && !plain)
-            RunWideTiles<TWidth, GeneralFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+            RunWideTiles<TWidth, GeneralFinish, TTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
         else if (finish && relu)
-            RunWideTiles<TWidth, ReluFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+            RunWideTiles<TWidth, ReluFinish, TTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
         else
-            RunWideTiles<TWidth, PlainFinish>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats);
+            RunWideTiles<TWidth, PlainFinish, TTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
     }
 
     /// <summary>
     /// Whole six-row tiles, then a last one to three positions as a three-row tile, which costs half a six-row one: a
     /// 7 x 7 map's 49 positions took nine six-row tiles, 54 rows' work (ResNet18's last stage, a task each way).
     /// </summary>
-    private static void RunWideTiles<TWidth, TFinish>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+    private static void RunWideTiles<TWidth, TFinish, TTaps>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next, nint nextFloats)
+        float* next, nint nextFloats, in LiveTaps live)
         where TWidth : struct, ITileWidth
         where TFinish : struct
+        where TTaps : struct
     {
         int tail = count % PanelLayout.Rows;
         int six = tail is > 0 and <= ThreeRows.Count ? count - tail : count;
         if (six > 0)
-            RunWideTiles<TWidth, TFinish, SixRows>(padded, origins, six, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish,
-                epilogue, vectorStride, next, nextFloats);
+            RunWideTiles<TWidth, TFinish, SixRows, TTaps>(padded, origins, six, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish,
+                epilogue, vectorStride, next, nextFloats, live, 0);
         if (six < count)
-            RunWideTiles<TWidth, TFinish, ThreeRows>(padded, origins + six, count - six, offsets, left, right, runs, firstRun, lastRun,
-                tiles + six * ldc, ldc, accumulate, finish, epilogue, vectorStride, null, 0);
+            RunWideTiles<TWidth, TFinish, ThreeRows, TTaps>(padded, origins + six, count - six, offsets, left, right, runs, firstRun, lastRun,
+                tiles + six * ldc, ldc, accumulate, finish, epilogue, vectorStride, null, 0, live, six / PanelLayout.Rows);
     }
 
     /// <summary>
@@ -290,13 +303,15 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunWideTiles<TWidth, TFinish, TRows>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+    private static void RunWideTiles<TWidth, TFinish, TRows, TTaps>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next, nint nextFloats)
+        float* next, nint nextFloats, in LiveTaps live, int firstTile)
         where TWidth : struct, ITileWidth
         where TFinish : struct
         where TRows : struct
+        where TTaps : struct
     {
+        bool own = typeof(TTaps) == typeof(OwnTaps);
         bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
         bool six = typeof(TRows) == typeof(SixRows);
         int height = six ? PanelLayout.Rows : ThreeRows.Count;
@@ -356,11 +371,14 @@ internal static unsafe class GemmTile<TLane, TVec>
             }
             for (int run = firstRun; run < lastRun; run++)
             {
-                int k0 = runs.Start(run);
-                a.Seek(offsets + k0);
-                float* end = left + (nint)(k0 + runs.Length(run)) * 2 * width;
-                for (float* l = left + (nint)k0 * 2 * width; l < end; l += 2 * width)
+                // k runs from e0 to e1 (shared runs), or is entry e of the tile's own list (own taps).
+                (int e0, int e1) = own ? live.Pass(firstTile + tile / height, run) : (runs.Start(run), runs.Start(run) + runs.Length(run));
+                int* list = own ? live.Entries(firstTile + tile / height) : null;
+                for (int e = e0; e < e1; e++)
                 {
+                    nint k = own ? list[e] : e;
+                    float* l = left + k * 2 * width;
+                    a.Seek(offsets + k);
                     float* r = l + across;
                     TVec b0 = TLane.Load(ref *l);
                     TVec b1 = TLane.Load(ref *(l + width));
@@ -399,7 +417,6 @@ internal static unsafe class GemmTile<TLane, TVec>
                         if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
                         if (four) d51 = TLane.MultiplyAdd(x, b3, d51);
                     }
-                    a.Next();
                 }
             }
 

@@ -8,3 +8,9 @@ internal readonly struct ThreeRows
 {
     public const int Count = 3;
 }
+
+/// <summary>Wide tiles that all take the same runs of K (<see cref="KSegments"/>).</summary>
+internal readonly struct SharedRuns;
+
+/// <summary>Wide tiles that each take their own k (<see cref="LiveTaps"/>).</summary>
+internal readonly struct OwnTaps;

@@ -55,12 +55,8 @@ internal static class ConvAttributes
             Group: group,
             AutoPad: autoPad,
             Activation: ActivationAttributes.Read(attributes),
-            SkipZeroMaps: (attributes.GetInt(DyveSchema.SkipZeroMaps) ?? 1) switch
-            {
-                0 => false,
-                1 => true,
-                long other => throw new ArgumentException($"attribute '{DyveSchema.SkipZeroMaps}' must be 0 or 1, got {other}"),
-            },
+            SkipZeroMaps: AttributeFlags.Read(attributes.GetInt(DyveSchema.SkipZeroMaps), true, DyveSchema.SkipZeroMaps),
+            SkipZeroInputs: AttributeFlags.Read(attributes.GetInt(DyveSchema.SkipZeroInputs), true, DyveSchema.SkipZeroInputs),
             SdssDelta: EffortAttributes.Threshold(attributes, DyveSchema.SdssDelta),
             ActivationScale: EffortAttributes.Scale(attributes, DyveSchema.ActivationScale),
             SpetPrefix: EffortAttributes.SpetPrefix(attributes),

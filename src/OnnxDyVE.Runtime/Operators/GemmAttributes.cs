@@ -17,8 +17,8 @@ internal static class GemmAttributes
             throw new ArgumentException($"input B has rank {bShape.Length}; Gemm takes a matrix");
         if (bShape[0] is <= 0 or > int.MaxValue || bShape[1] is <= 0 or > int.MaxValue)
             throw new ArgumentException($"input B has shape [{bShape[0]}, {bShape[1]}]");
-        bool transA = Flag(attributes.GetInt("transA"), "transA");
-        bool transB = Flag(attributes.GetInt("transB"), "transB");
+        bool transA = AttributeFlags.Read(attributes.GetInt("transA"), false, "transA");
+        bool transB = AttributeFlags.Read(attributes.GetInt("transB"), false, "transB");
         var spec = new GemmSpec(
             K: (int)(transB ? bShape[1] : bShape[0]),
             N: (int)(transB ? bShape[0] : bShape[1]),
@@ -26,7 +26,7 @@ internal static class GemmAttributes
             TransB: transB,
             Alpha: attributes.GetFloat("alpha") ?? 1f,
             Beta: attributes.GetFloat("beta") ?? 1f,
-            SkipZeroInputs: Flag(attributes.GetInt(DyveSchema.SkipZeroInputs) ?? 1, DyveSchema.SkipZeroInputs),
+            SkipZeroInputs: AttributeFlags.Read(attributes.GetInt(DyveSchema.SkipZeroInputs), true, DyveSchema.SkipZeroInputs),
             Activation: ActivationAttributes.Read(attributes),
             SpetPrefix: EffortAttributes.SpetPrefix(attributes),
             SpetDelta: EffortAttributes.Threshold(attributes, OnnxDyVE.Schema.DyveSchema.SpetDelta),
@@ -34,11 +34,4 @@ internal static class GemmAttributes
         spec.Validate();
         return spec;
     }
-
-    private static bool Flag(long? value, string name) => value switch
-    {
-        null or 0 => false,
-        1 => true,
-        _ => throw new ArgumentException($"attribute '{name}' must be 0 or 1, got {value}"),
-    };
 }

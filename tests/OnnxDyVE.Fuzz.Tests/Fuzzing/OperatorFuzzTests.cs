@@ -115,7 +115,8 @@ public sealed class OperatorFuzzTests(ITestOutputHelper output)
         {
             string name = conv
                 ? Pick(random, "group", "strides", "pads", "dilations", "kernel_shape", "auto_pad", DyveSchema.Activation, DyveSchema.ActivationAlpha,
-                    DyveSchema.ActivationMin, DyveSchema.ActivationMax, DyveSchema.SdssDelta, DyveSchema.ActivationScale, DyveSchema.SkipZeroMaps)
+                    DyveSchema.ActivationMin, DyveSchema.ActivationMax, DyveSchema.SdssDelta, DyveSchema.ActivationScale, DyveSchema.SkipZeroMaps,
+                    DyveSchema.SkipZeroInputs)
                 : Pick(random, "alpha", "beta", "transA", "transB", DyveSchema.Activation, DyveSchema.ActivationAlpha, DyveSchema.ActivationMin,
                     DyveSchema.ActivationMax, DyveSchema.SkipZeroInputs);
             AttributeProto? existing = node.Attribute.FirstOrDefault(a => a.Name == name);

@@ -329,20 +329,6 @@ public sealed unsafe class BlockedConvTests
         GuardedOutput output = ConvRuns.Run(kernel, work, input, layer.Batch * channels * outputPlane, residual);
         output.AssertGuardsIntact(context);
         float[] values = output.Values.ToArray();
-        return blocked ? ToPlanar(values, layer.Batch, layer.OutputChannels, outputPlane, context) : values;
-    }
-
-    private static float[] ToPlanar(float[] blocked, int batch, int channels, int plane, string context)
-    {
-        var planar = new float[batch * channels * plane];
-        for (int n = 0; n < batch; n++)
-            for (int c = 0; c < BlockedTensors.Blocks(channels) * Block; c++)
-                for (int p = 0; p < plane; p++)
-                {
-                    float value = blocked[BlockedTensors.Index(n, c, p, channels, plane)];
-                    if (c < channels) planar[(n * channels + c) * plane + p] = value;
-                    else Assert.True(value == 0, $"{context}: padded lane {c} of position {p} holds {value}, not 0");
-                }
-        return planar;
+        return blocked ? BlockedTensors.ToPlanar(values, layer.Batch, layer.OutputChannels, outputPlane, context) : values;
     }
 }

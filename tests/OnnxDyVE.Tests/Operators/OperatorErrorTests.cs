@@ -217,6 +217,14 @@ public sealed class OperatorErrorTests
         AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.SkipZeroMaps);
     }
 
+    [Fact]
+    public void Conv_zero_input_skipping_flag_out_of_range()
+    {
+        ModelProto model = LayerModels.Conv(ValidConv, 1, LayerPaths.Dyve);
+        SetAttribute(model, new AttributeProto { Name = OnnxDyVE.Schema.DyveSchema.SkipZeroInputs, Type = AttributeProto.Types.AttributeType.Int, I = 2 });
+        AssertFails(model, FloatInput(ValidConv.InputShape()), LayerModels.DyveConvNode, OnnxDyVE.Schema.DyveSchema.SkipZeroInputs);
+    }
+
     [Theory]
     [InlineData(-0.5f)]
     [InlineData(float.NaN)]

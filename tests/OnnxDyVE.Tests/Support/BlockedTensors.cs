@@ -21,4 +21,19 @@ internal static class BlockedTensors
 
     /// <summary>Where channel <paramref name="c"/> of position <paramref name="p"/> of image <paramref name="n"/> lies in a blocked tensor.</summary>
     public static int Index(int n, int c, int p, int channels, int plane) => ((n * Blocks(channels) + c / Block) * plane + p) * Block + c % Block;
+
+    /// <summary>Blocked maps made planar; every padded lane (past the last channel) must be 0.</summary>
+    public static float[] ToPlanar(float[] blocked, int batch, int channels, int plane, string context)
+    {
+        var planar = new float[batch * channels * plane];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < Blocks(channels) * Block; c++)
+                for (int p = 0; p < plane; p++)
+                {
+                    float value = blocked[Index(n, c, p, channels, plane)];
+                    if (c < channels) planar[(n * channels + c) * plane + p] = value;
+                    else Assert.True(value == 0, $"{context}: padded lane {c} of position {p} holds {value}, not 0");
+                }
+        return planar;
+    }
 }

@@ -1,0 +1,183 @@
+using System.Runtime.Intrinsics.X86;
+using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels;
+using OnnxDyVE.Kernels.Conv;
+using OnnxDyVE.Kernels.Gemm;
+using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Tests.Support;
+
+namespace OnnxDyVE.Tests.Kernels;
+
+/// <summary>
+/// DyveConv's exact zero-input skipping (<see cref="ConvSpec.SkipZeroInputs"/>, <see cref="LiveTaps"/>): on blocked maps
+/// after a ReLU-like sparsity, each tile of six output positions leaves out the taps its six inputs are all zero at. The
+/// output is bit for bit the kernel's without it, on every path; the MACs counted are exactly those of the taps a plain
+/// reference finds live per tile (AVX-512), or all of them (elsewhere, and where a task's first tiles keep most taps).
+/// </summary>
+public sealed class ZeroInputTests
+{
+    private static readonly ConvLayer[] Layers =
+    [
+        // SqueezeNet's expand and ResNet18's stage shapes, scaled down: 3x3 padded, a 7 x 7 map (a three-row last tile),
+        // a long K in passes, a 5 x 5 kernel (25 taps a channel), channels ending mid-block.
+        new(1, 32, 12, 13, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(2, 48, 7, 7, 96, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        new(1, 272, 7, 8, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 21, 9, 8, 32, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) },
+        // A 1x1 convolution of many outputs (SqueezeNet's conv_final, scaled down), read in place, and one padded.
+        new(1, 96, 13, 13, 256, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 40, 6, 7, 256, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+    ];
+
+    public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(Enumerable.Range(0, Layers.Length));
+
+    /// <summary>Nine inputs in ten zero (a deep layer after a ReLU), whole rows zero in some maps: most tiles' taps go.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Zero_inputs_are_left_out_tile_by_tile_exactly(SimdPath path, int shape)
+    {
+        ConvLayer layer = Layers[shape];
+        float[] input = SparseInput(layer, new Random(300 + shape), nonzero: 0.1);
+        (long executed, long expected, long dense) = AssertBitIdentical(layer, input, shape, path, $"shape {shape} on {path}, sparse: {layer}");
+        if (ListsRun(path)) Assert.True(executed < dense / 2, $"shape {shape}: {executed} of {dense} MACs");
+        Assert.Equal(expected, executed);
+    }
+
+    /// <summary>
+    /// Maps with no zero: only taps in the padding can go (where a task's first tiles read enough of it, as a small map's
+    /// top row does), and none without padding, where the first tiles keep every tap and the task runs without lists.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Dense_inputs_leave_out_padding_only(SimdPath path, int shape)
+    {
+        ConvLayer layer = Layers[shape];
+        float[] input = SparseInput(layer, new Random(400 + shape), nonzero: 1);
+        (long executed, long expected, long dense) = AssertBitIdentical(layer, input, shape, path, $"shape {shape} on {path}, dense: {layer}");
+        Assert.Equal(expected, executed);
+        if (layer.PadTop + layer.PadLeft + layer.PadBottom + layer.PadRight == 0) Assert.Equal(dense, executed);
+    }
+
+    /// <summary>An infinite weight: 0 x inf is NaN, so a zero input is not nothing, and no tap is left out.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void An_infinite_weight_turns_the_lists_off(SimdPath path, int shape)
+    {
+        ConvLayer layer = Layers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
+        parameters.Weights[^1] = float.PositiveInfinity;
+        float[] input = SparseInput(layer, new Random(500 + shape), nonzero: 0.1);
+        (float[] with, CounterValues counted) = RunBlocked(layer, parameters, input, skip: true, path);
+        (float[] without, _) = RunBlocked(layer, parameters, input, skip: false, path);
+        Assert.Equal(without, with);
+        Assert.Equal(counted.DenseMacs, counted.ExecutedMacs);
+    }
+
+    /// <summary>Whether the lists run on <paramref name="path"/>: AVX-512's wide tiles only.</summary>
+    private static bool ListsRun(SimdPath path) => path == SimdPath.Vector512 && Avx512F.IsSupported;
+
+    /// <summary>
+    /// Blocked in and out (and planar out), with and without skipping: equal bit for bit, close to the scalar reference.
+    /// Returns the MACs counted with skipping, those the reference expects, and the dense count.
+    /// </summary>
+    private static (long Executed, long Expected, long Dense) AssertBitIdentical(ConvLayer layer, float[] input, int shape, SimdPath path, string context)
+    {
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: shape);
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        (float[] with, CounterValues counted) = RunBlocked(layer, parameters, input, skip: true, path);
+        (float[] without, CounterValues all) = RunBlocked(layer, parameters, input, skip: false, path);
+        Assert.Equal(without, with);
+        OutputComparison.AssertClose(reference, BlockedTensors.ToPlanar(with, layer.Batch, layer.OutputChannels, reference.Length / layer.Batch / layer.OutputChannels, context), context);
+        Assert.Equal(all.DenseMacs, all.ExecutedMacs);
+        Assert.Equal(all.DenseMacs, counted.DenseMacs);
+        var planar = new ConvKernel(KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, SkipZeroInputs = true }, parameters.Weights,
+            parameters.Bias ?? [], path);
+        GuardedOutput planarOut = ConvRuns.Run(planar, planar.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width), Blocked(layer, input));
+        planarOut.AssertGuardsIntact(context);
+        OutputComparison.AssertClose(reference, planarOut.Values, context);
+        var kernel = new ConvKernel(Spec(layer, skip: true), parameters.Weights, parameters.Bias ?? [], path);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        long expected = ListsRun(path) ? ExpectedMacs(layer, input, work) : counted.DenseMacs;
+        return (counted.ExecutedMacs, expected, counted.DenseMacs);
+    }
+
+    private static ConvSpec Spec(ConvLayer layer, bool skip) =>
+        KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked, SkipZeroInputs = skip };
+
+    private static float[] Blocked(ConvLayer layer, float[] input) =>
+        BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, layer.Height * layer.Width, 0f);
+
+    private static (float[] Output, CounterValues Counted) RunBlocked(ConvLayer layer, LayerParameters parameters, float[] input, bool skip, SimdPath path)
+    {
+        var kernel = new ConvKernel(Spec(layer, skip), parameters.Weights, parameters.Bias ?? [], path);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        CounterValues before = kernel.Counters.Read();
+        GuardedOutput output = ConvRuns.Run(kernel, work, Blocked(layer, input),
+            layer.Batch * BlockedTensors.Blocks(layer.OutputChannels) * BlockedTensors.Block * work.Geometry.OutputSize);
+        output.AssertGuardsIntact($"{layer} on {path}");
+        return (output.Values.ToArray(), kernel.Counters.Read() - before);
+    }
+
+    /// <summary>
+    /// Inputs nonzero with probability <paramref name="nonzero"/> (positive, as after a ReLU), every fifth map's even rows
+    /// zero; a negative zero here and there is zero too.
+    /// </summary>
+    private static float[] SparseInput(ConvLayer layer, Random random, double nonzero)
+    {
+        var input = new float[LayerParameters.Count(layer.InputShape())];
+        int plane = layer.Height * layer.Width;
+        for (int i = 0; i < input.Length; i++)
+        {
+            int map = i / plane, row = i % plane / layer.Width;
+            bool zeroRow = nonzero < 1 && map % 5 == 0 && row % 2 == 0;
+            input[i] = zeroRow || random.NextDouble() >= nonzero ? (random.Next(7) == 0 ? -0f : 0f) : (float)(0.05 + random.NextDouble());
+        }
+        return input;
+    }
+
+    /// <summary>
+    /// The MACs of every task's tiles of six positions (the last fewer) over the taps at which any of the tile's inputs is
+    /// not zero (padding is zero), times its output channels; a task whose first <see cref="LiveTaps.SampleTiles"/> tiles keep
+    /// more than three quarters of their taps counts all of them.
+    /// </summary>
+    private static long ExpectedMacs(ConvLayer layer, float[] input, ConvWork work)
+    {
+        ConvGeometry g = work.Geometry;
+        int taps = layer.KernelHeight * layer.KernelWidth, k = layer.InputChannels * taps, plane = layer.Height * layer.Width;
+        long total = 0;
+        for (int t = 0; t < work.TaskCount; t++)
+        {
+            ConvTask task = work.Task(t);
+            int channels = Math.Min(layer.OutputChannels, task.LastPanel * PanelLayout.Columns(SimdPath.Vector512)) - task.FirstPanel * PanelLayout.Columns(SimdPath.Vector512);
+            long kept = 0, sampled = 0;
+            bool decided = false, lists = true;
+            for (int first = 0, tile = 0; first < task.ColumnCount; first += PanelLayout.Rows, tile++)
+            {
+                int rows = Math.Min(PanelLayout.Rows, task.ColumnCount - first), live = 0;
+                for (int c = 0; c < layer.InputChannels; c++)
+                    for (int ky = 0; ky < layer.KernelHeight; ky++)
+                        for (int kx = 0; kx < layer.KernelWidth; kx++)
+                        {
+                            bool any = false;
+                            for (int r = 0; r < rows && !any; r++)
+                            {
+                                int p = task.FirstColumn + first + r, oy = p / g.OutputWidth, ox = p % g.OutputWidth;
+                                int y = oy + ky * layer.DilationHeight - layer.PadTop, x = ox + kx * layer.DilationWidth - layer.PadLeft;
+                                any = y >= 0 && y < layer.Height && x >= 0 && x < layer.Width
+                                    && input[(task.Image * layer.InputChannels + c) * plane + y * layer.Width + x] != 0;
+                            }
+                            if (any) live++;
+                        }
+                kept += (long)live * rows;
+                if (!decided && tile + 1 == LiveTaps.SampleTiles)
+                {
+                    decided = true;
+                    lists = kept <= 0.75 * (first + rows) * k;
+                }
+                sampled += rows;
+            }
+            total += channels * (lists ? kept : sampled * k);
+        }
+        return total;
+    }
+}
