@@ -278,9 +278,17 @@ public sealed unsafe class ConvKernel
         bool taskCopies = !inPlace && Spec.InputLayout == MapLayout.Blocked && ranges == 1 && Spec.InputChannels <= MaximumTaskCopyChannels
             && kernelRows > Math.Max(Spec.PadTop, Spec.PadBottom);
         if (taskCopies) (sharedFloats, zeroMapFlags) = (PaddedInputFloats(batch, geometry, ConvAlgorithm.PositionTiles), 0);
+        // Tiles' lists of live taps shared by a chunk's ranges of panels, built in a phase of their own (with one range, its
+        // task builds them).
+        long tapLists = 0;
+        if (_positionTiles.OwnTaps && ranges > 1)
+        {
+            tapLists = Math.Max(TileColumns, (sharedFloats + 15) & ~15L);
+            sharedFloats = tapLists + (long)batch * chunks * _positionTiles.TapListFloats(chunk);
+        }
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
             PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, (inPlace && !flagsOnly) || taskCopies ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.PositionTiles),
-            sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies);
+            sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies, TapLists: tapLists);
     }
 
     /// <summary>The geometry of a copy without padding (an interior run's).</summary>
@@ -421,6 +429,7 @@ public sealed unsafe class ConvKernel
     public void RunPhaseTask(in ConvWork work, int phase, float* input, float* output, float* shared, int task, float* residual = null)
     {
         if (phase == 0) RunPackTask(work, input, shared, task);
+        else if (work.BuildsTapLists(phase)) _positionTiles!.BuildTapLists(work, input, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Sampled) _sampled!.RunTask(work, phase, output, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Spet) _spet!.RunTask(work, output, shared, task);
         else RunTask(work, input, output, shared, task, residual);

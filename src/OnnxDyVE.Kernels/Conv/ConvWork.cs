@@ -71,6 +71,11 @@ public enum ConvAlgorithm
 /// leaving out one zero everywhere. At 2 threads a shared copy was read from the other core twice (copied by one thread,
 /// computed by the other): ResNet18 4.1%-5.2% and SqueezeNet 2.9%-3.1% faster this way, ResNet18 0.7%-1.3% at 1 thread.
 /// </param>
+/// <param name="TapLists">
+/// Where in the run-wide buffer a <see cref="ConvAlgorithm.PositionTiles"/> run's phase before the compute writes each
+/// chunk of positions' lists of live taps (<see cref="Gemm.LiveTaps"/>), which every range of channel panels then reads:
+/// built once per chunk, not once per task (floats from the buffer's start; 0: tasks build their own, or none).
+/// </param>
 /// <param name="Interior">
 /// A <see cref="ConvAlgorithm.PositionTiles"/> run of a padded 1x1 convolution over its interior only: the columns are
 /// the input's positions, read in place, and the border of the output maps is the epilogue of 0 (every border output
@@ -80,13 +85,19 @@ public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
     int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default,
-    SpetLayout Spet = default, SfmaLayout Sfma = default, bool Interior = false, bool TaskCopies = false)
+    SpetLayout Spet = default, SfmaLayout Sfma = default, bool Interior = false, bool TaskCopies = false, long TapLists = 0)
 {
     /// <summary>Compute tasks of a dense run (the phase after packing).</summary>
     public int TaskCount => Units * RowChunks;
 
-    /// <summary>Phases of the run, each to be finished before the next starts: packing then compute, or SDSS's five.</summary>
-    public int PhaseCount => Algorithm == ConvAlgorithm.Sampled ? SampledLayout.Phases : 2;
+    /// <summary>
+    /// Phases of the run, each to be finished before the next starts: packing then compute, packing, the tiles' lists
+    /// (<see cref="TapLists"/>) then compute, or SDSS's five.
+    /// </summary>
+    public int PhaseCount => Algorithm == ConvAlgorithm.Sampled ? SampledLayout.Phases : TapLists != 0 ? 3 : 2;
+
+    /// <summary>Whether <paramref name="phase"/> builds the tiles' lists of live taps, one task per (image, chunk of positions).</summary>
+    public bool BuildsTapLists(int phase) => TapLists != 0 && phase == 1;
 
     /// <summary>
     /// Compute task <paramref name="task"/> of a run whose units are (image, column chunk), one group (position tiles,
@@ -103,6 +114,7 @@ public readonly record struct ConvWork(
     /// <summary>Independent tasks of phase <paramref name="phase"/> (may be 0: skip the phase).</summary>
     public int PhaseTasks(int phase) => phase == 0 ? PackTaskCount
         : Algorithm == ConvAlgorithm.Sampled ? Sampled.Tasks(phase, Batch)
+        : BuildsTapLists(phase) ? Batch * ColumnChunks
         : TaskCount;
 }
 

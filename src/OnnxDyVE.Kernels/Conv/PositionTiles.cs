@@ -95,6 +95,50 @@ internal sealed unsafe class PositionTiles
     /// </summary>
     public static bool Applies(ConvSpec spec) => spec.Group == 1;
 
+    /// <summary>Whether exact runs give tiles their own taps (<see cref="LiveTaps"/>).</summary>
+    public bool OwnTaps => _ownTaps;
+
+    /// <summary>
+    /// Floats of one chunk of <paramref name="chunk"/> positions' lists in a run's buffer (<see cref="ConvWork.TapLists"/>):
+    /// the MACs each part keeps (two longs), then every tile's lists at the most passes K can take, then room for the
+    /// entries' 16-wide stores.
+    /// </summary>
+    public nint TapListFloats(int chunk)
+    {
+        int k = _spec.ReductionLength, channels = _spec.InputChannels;
+        int pointwise = _pointwisePanels > 0 ? LiveTaps.StrideFor(channels, PanelLayout.CeilDiv(channels, PanelLayout.KBlock)) : 0;
+        nint perTile = LiveTaps.StrideFor(k, PanelLayout.CeilDiv(k, PanelLayout.KBlock)) + pointwise;
+        return (TapListHeader + PanelLayout.CeilDiv(chunk, PanelLayout.Rows) * perTile + 16 + 15) & ~(nint)15;
+    }
+
+    /// <summary>Ints before a chunk's lists: the spatial and pointwise taps it keeps (-1: its tasks run without lists).</summary>
+    private const int TapListHeader = 4;
+
+    /// <summary>
+    /// Task <paramref name="task"/> of the lists' phase (<see cref="ConvWork.BuildsTapLists"/>): one chunk of one image's
+    /// tiles' lists, into the run's buffer, after the padded copy.
+    /// </summary>
+    public void BuildTapLists(in ConvWork work, float* input, float* shared, int task)
+    {
+        int image = task / work.ColumnChunks, chunk = task % work.ColumnChunks;
+        int first = chunk * work.ColumnChunk, count = Math.Min(work.ColumnChunk, work.Columns - first);
+        long* kept = (long*)ChunkTapLists(work, shared, image, first);
+        ImageOperand operand = Operand(work, shared, image, count, 0, input, 0, null, ownTaps: true, (int*)(kept + 2));
+        PlaceOrigins(operand, work, first, count);
+        (kept[0], kept[1]) = BuildOwnTaps(operand, count);
+    }
+
+    /// <summary>The header of image <paramref name="image"/>'s chunk starting at position <paramref name="first"/> in the lists' phase's buffer.</summary>
+    private int* ChunkTapLists(in ConvWork work, float* shared, int image, int first) =>
+        (int*)(shared + work.TapLists + ((nint)image * work.ColumnChunks + first / work.ColumnChunk) * TapListFloats(work.ColumnChunk));
+
+    /// <summary>The operand's lists, built: the taps each part keeps (entries x positions summed over tiles), -1 for a part without.</summary>
+    private (long Spatial, long Pointwise) BuildOwnTaps(in ImageOperand operand, int count) =>
+        (operand.SpatialTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
+            _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept, operand.SpatialTaps),
+        operand.PointwiseTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
+            operand.PointwiseSegments.Length(0), OwnTapsMaxKept, operand.PointwiseTaps));
+
     /// <summary>Planar input channels from which an exact run copies its input into blocked maps (<see cref="PlanarBlocks"/>).</summary>
     public const int PlanarIntoBlocksChannels = 256;
 
@@ -179,7 +223,7 @@ internal sealed unsafe class PositionTiles
     /// <paramref name="minimumSkippedTaps"/> taps in a row stay in K.
     /// </summary>
     public ImageOperand Operand(in ConvWork work, float* shared, int image, int positions, nint valueFloats = 0, float* input = null, int minimumSkippedTaps = 0,
-        byte* taskZeroMaps = null, bool ownTaps = false)
+        byte* taskZeroMaps = null, bool ownTaps = false, int* tapLists = null)
     {
         int channels = _spec.InputChannels;
         int k = _spec.ReductionLength;
@@ -217,7 +261,7 @@ internal sealed unsafe class PositionTiles
             int tiles = PanelLayout.CeilDiv(positions, PanelLayout.Rows);
             int spatialStride = LiveTaps.StrideFor(k, segments.Count), pointwiseStride = _pointwisePanels == 0 ? 0 : LiveTaps.StrideFor(channels, pointwise.Count);
             // 16 ints past the last list: a tile's entries are stored 16 at a time.
-            int* lists = ScratchArena.RentTaps((nint)tiles * (spatialStride + pointwiseStride) + 16);
+            int* lists = tapLists != null ? tapLists : ScratchArena.RentTaps((nint)tiles * (spatialStride + pointwiseStride) + 16);
             spatialTaps = new LiveTaps(lists, spatialStride, segments.Count);
             if (_pointwisePanels > 0 && _spec.PointwiseChannels >= OwnTapsMinimumPointwise)
                 pointwiseTaps = new LiveTaps(lists + (nint)tiles * spatialStride, pointwiseStride, pointwise.Count);
@@ -559,17 +603,20 @@ internal sealed unsafe class PositionTiles
             new Span<float>(shared + work.Batch * paddedImage, _columns).Clear();
             taskZeroMaps = _spec.SkipZeroMaps ? flags : null;
         }
-        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps, _ownTaps);
+        // The chunk's lists, built by the lists' phase, or here.
+        ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps, _ownTaps,
+            work.TapLists == 0 ? null : ChunkTapLists(work, shared, image, first) + TapListHeader);
         PlaceOrigins(operand, work, first, count);
         long spatialKept = 0, pointwiseKept = 0;
         if (_ownTaps)
         {
-            LiveTaps spatialTaps = operand.SpatialTaps, pointwiseTaps = operand.PointwiseTaps;
-            spatialKept = spatialTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
-                _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept, spatialTaps);
-            pointwiseKept = pointwiseTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
-                operand.PointwiseSegments.Length(0), OwnTapsMaxKept, pointwiseTaps);
-            operand = operand.WithTaps(spatialKept < 0 ? default : spatialTaps, pointwiseKept < 0 ? default : pointwiseTaps);
+            if (work.TapLists == 0) (spatialKept, pointwiseKept) = BuildOwnTaps(operand, count);
+            else
+            {
+                long* kept = (long*)ChunkTapLists(work, shared, image, first);
+                (spatialKept, pointwiseKept) = (kept[0], kept[1]);
+            }
+            operand = operand.WithTaps(spatialKept < 0 ? default : operand.SpatialTaps, pointwiseKept < 0 ? default : operand.PointwiseTaps);
             if (spatialKept < 0 && pointwiseKept < 0)
             {
                 // No lists: the runs as without them (zero maps, border rows).

@@ -98,11 +98,13 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         float* z = spec.Residual ? Residual(context, outputShape, shape) : null;
         float* y = context.Output(0, outputShape);
         float* shared = kernel.RentRunScratch(work);
-        if (work.PhaseCount == 2 && work.PhaseTasks(0) > 0)
+        if (work.Algorithm != ConvAlgorithm.Sampled && (work.PhaseTasks(0) > 0 || work.PhaseCount == 3))
         {
-            // The copy and the compute that reads it, one batch for the pool (ChainedPhases).
-            var run = new ConvRun(work, 0, (float*)x, y, shared, z, new ChainedPhases(work.PhaseTasks(0)));
-            context.ParallelFor(Handle, &run, work.PhaseTasks(0) + work.PhaseTasks(1));
+            // The copy, the tiles' lists where a phase builds them, and the compute that reads them: one batch for the pool
+            // (ChainedPhases).
+            int middle = work.PhaseCount == 3 ? work.PhaseTasks(1) : 0;
+            var run = new ConvRun(work, 0, (float*)x, y, shared, z, new ChainedPhases(work.PhaseTasks(0), middle));
+            context.ParallelFor(Handle, &run, work.PhaseTasks(0) + middle + work.PhaseTasks(work.PhaseCount - 1));
         }
         else
             for (int phase = 0; phase < work.PhaseCount; phase++)
@@ -124,14 +126,14 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
             return;
         }
         (int phase, int task) = run->Chain.Claim();
-        if (phase == 1) run->Chain.AwaitFirst();
+        run->Chain.AwaitEarlierPhases(phase);
         try
         {
             kernel.RunPhaseTask(run->Work, phase, run->Input, run->Output, run->Shared, task, run->Residual);
         }
         finally
         {
-            if (phase == 0) run->Chain.FirstDone();
+            run->Chain.Done(phase);
         }
     }
 
