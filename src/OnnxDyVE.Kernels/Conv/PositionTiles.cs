@@ -41,19 +41,24 @@ internal sealed unsafe class PositionTiles
     private readonly bool _ownTaps;
 
     /// <summary>
-    /// The most of its taps a task's first tiles may keep for the task to run on lists (<see cref="LiveTaps.Build"/>): a list
-    /// costs its building and a load per k, and leaving out fewer than a quarter of the taps did not pay for it (ResNet18, 1
-    /// thread: layers keeping 84%-96% ran 2%-8% slower on lists, those keeping 17%-73% 8%-46% faster).
+    /// The most of their taps a chunk's sample tiles may keep for its tasks to run on lists (<see cref="LiveTaps.Build"/>),
+    /// when the lists serve <paramref name="panels"/> panels of output channels: a list costs its building, about a quarter
+    /// of multiplying its taps against one pair of panels, and a load per k. ResNet18 (1 thread, layers of one to eight
+    /// pairs): layers keeping 84%-96% of their taps ran 2%-8% slower on lists, those keeping 17%-79% 7%-46% faster;
+    /// cifar10_quick's conv2 (one panel, 5 x 5) 15% slower keeping 87%.
     /// </summary>
-    private const double OwnTapsMaxKept = 0.75;
+    private static double OwnTapsMaxKept(int panels) => Math.Min(0.85, 1 - 0.25 * 2 / Math.Max(1, panels));
 
     /// <summary>
-    /// Output channels from which a 1x1 convolution's tiles take lists (and pointwise channels of a fused one): a 1x1 tap is
-    /// one k, which its list's building costs about as much as multiplying it against a panel or two (SqueezeNet's squeezes,
-    /// 16 to 64 outputs, ran up to 6% slower on lists keeping 65% of their taps; conv_final, 1000 outputs, 21% faster keeping
-    /// 50%).
+    /// Whether tiles take lists for <paramref name="channels"/> output channels of <paramref name="taps"/> taps an input
+    /// channel: a list's building (its sample's too, where the task then runs without) is paid again by every tile and
+    /// repaid by the channels it serves. A 1x1 tap is one k, whose list entry costs about what multiplying it against a
+    /// panel or two does: from 256 channels (SqueezeNet's squeezes, 16 to 64 outputs, ran up to 6% slower on lists keeping 65%
+    /// of their taps; conv_final, 1000 outputs, 21% faster keeping 50%). A spatial kernel's: from two panels, 64 channels
+    /// (cifar10_quick's conv2, 32 outputs of a 5 x 5 kernel, 15% slower, the sample alone costing most of it; its conv3, 64
+    /// outputs, 11% faster).
     /// </summary>
-    private const int OwnTapsMinimumPointwise = 256;
+    private static bool ListsPay(int taps, int channels) => channels >= (taps == 1 ? 256 : 64);
     private TapTable? _taps;
 
     public PositionTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path)
@@ -125,7 +130,7 @@ internal sealed unsafe class PositionTiles
         long* kept = (long*)ChunkTapLists(work, shared, image, first);
         ImageOperand operand = Operand(work, shared, image, count, 0, input, 0, null, ownTaps: true, (int*)(kept + 2));
         PlaceOrigins(operand, work, first, count);
-        (kept[0], kept[1]) = BuildOwnTaps(operand, count);
+        (kept[0], kept[1]) = BuildOwnTaps(operand, count, 0, PaddedChannels / _columns);
     }
 
     /// <summary>The header of image <paramref name="image"/>'s chunk starting at position <paramref name="first"/> in the lists' phase's buffer.</summary>
@@ -133,11 +138,14 @@ internal sealed unsafe class PositionTiles
         (int*)(shared + work.TapLists + ((nint)image * work.ColumnChunks + first / work.ColumnChunk) * TapListFloats(work.ColumnChunk));
 
     /// <summary>The operand's lists, built: the taps each part keeps (entries x positions summed over tiles), -1 for a part without.</summary>
-    private (long Spatial, long Pointwise) BuildOwnTaps(in ImageOperand operand, int count) =>
-        (operand.SpatialTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
-            _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept, operand.SpatialTaps),
-        operand.PointwiseTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
-            operand.PointwiseSegments.Length(0), OwnTapsMaxKept, operand.PointwiseTaps));
+    private (long Spatial, long Pointwise) BuildOwnTaps(in ImageOperand operand, int count, int firstPanel, int lastPanel)
+    {
+        int pointwisePanels = Math.Clamp(_pointwisePanels - firstPanel, 0, lastPanel - firstPanel);
+        return (operand.SpatialTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
+                _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept(lastPanel - firstPanel - pointwisePanels), operand.SpatialTaps),
+            operand.PointwiseTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
+                operand.PointwiseSegments.Length(0), OwnTapsMaxKept(pointwisePanels), operand.PointwiseTaps));
+    }
 
     /// <summary>Planar input channels from which an exact run copies its input into blocked maps (<see cref="PlanarBlocks"/>).</summary>
     public const int PlanarIntoBlocksChannels = 256;
@@ -262,10 +270,10 @@ internal sealed unsafe class PositionTiles
             int spatialStride = LiveTaps.StrideFor(k, segments.Count), pointwiseStride = _pointwisePanels == 0 ? 0 : LiveTaps.StrideFor(channels, pointwise.Count);
             // 16 ints past the last list: a tile's entries are stored 16 at a time.
             int* lists = tapLists != null ? tapLists : ScratchArena.RentTaps((nint)tiles * (spatialStride + pointwiseStride) + 16);
-            spatialTaps = new LiveTaps(lists, spatialStride, segments.Count);
-            if (_pointwisePanels > 0 && _spec.PointwiseChannels >= OwnTapsMinimumPointwise)
+            if (ListsPay(_spec.KernelHeight * _spec.KernelWidth, _spec.OutputChannels - _spec.PointwiseChannels))
+                spatialTaps = new LiveTaps(lists, spatialStride, segments.Count);
+            if (_pointwisePanels > 0 && ListsPay(1, _spec.PointwiseChannels))
                 pointwiseTaps = new LiveTaps(lists + (nint)tiles * spatialStride, pointwiseStride, pointwise.Count);
-            if (_spec.KernelHeight * _spec.KernelWidth == 1 && PaddedChannels < OwnTapsMinimumPointwise) spatialTaps = default;
         }
         return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
             ReadsBlocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds), spatialTaps, pointwiseTaps);
@@ -610,7 +618,7 @@ internal sealed unsafe class PositionTiles
         long spatialKept = 0, pointwiseKept = 0;
         if (_ownTaps)
         {
-            if (work.TapLists == 0) (spatialKept, pointwiseKept) = BuildOwnTaps(operand, count);
+            if (work.TapLists == 0) (spatialKept, pointwiseKept) = BuildOwnTaps(operand, count, firstPanel, lastPanel);
             else
             {
                 long* kept = (long*)ChunkTapLists(work, shared, image, first);

@@ -45,17 +45,33 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
     /// <paramref name="padded"/>, six a tile) over K = <paramref name="channels"/> x <paramref name="taps"/> (channel-major,
     /// tap k's offset in <paramref name="offsets"/>, blocked input: channel c at c's block's offset + c % 16), cut into passes of
     /// <paramref name="passLength"/>. Returns the sum over tiles of entries x positions: the MACs per output channel left in;
-    /// or -1 where the first <see cref="SampleTiles"/> tiles keep more than <paramref name="maxKept"/> of their taps, and the
-    /// rest are not built.
+    /// or -1, with no list built, where <see cref="SampleTiles"/> tiles from the middle of the positions (away from the
+    /// padding above and below a map, which the tiles without lists leave out too) keep more than <paramref name="maxKept"/>
+    /// of their taps.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Build(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, double maxKept, in LiveTaps into)
+    {
+        int tiles = PanelLayout.CeilDiv(count, PanelLayout.Rows);
+        if (tiles > SampleTiles)
+        {
+            int first = (tiles - SampleTiles) / 2;
+            int positions = Math.Min(count, (first + SampleTiles) * PanelLayout.Rows) - first * PanelLayout.Rows;
+            if (BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, first, first + SampleTiles) > maxKept * positions * channels * taps)
+                return -1;
+        }
+        return BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, 0, tiles);
+    }
+
+    /// <summary>Tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>) of <see cref="Build"/>: their lists, and the taps they keep x their positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long BuildTiles(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, in LiveTaps into,
+        int firstTile, int endTile)
     {
         const int block = 16;
         int* lanes = stackalloc int[block];
         int passes = into.Passes, k = channels * taps;
         long kept = 0;
-        for (int tile = 0, first = 0; first < count; tile++, first += PanelLayout.Rows)
+        for (int tile = firstTile, first = firstTile * PanelLayout.Rows; tile < endTile; tile++, first += PanelLayout.Rows)
         {
             int rows = Math.Min(PanelLayout.Rows, count - first);
             nint* o = origins + first;
@@ -88,8 +104,6 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
                 ends[pass] = pass == passes ? n : e;
             }
             kept += (long)n * rows;
-            // Lists cost more than they save where most taps stay (a dense map): the first tiles decide.
-            if (tile + 1 == SampleTiles && kept > maxKept * (first + rows) * k) return -1;
         }
         return kept;
     }
