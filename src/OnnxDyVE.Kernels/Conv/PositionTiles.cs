@@ -71,6 +71,7 @@ internal sealed unsafe class PositionTiles
         // their taps); only with finite weights, where a skipped 0 x w adds nothing (0 x inf would be NaN).
         _ownTaps = spec.SkipZeroInputs && path == SimdPath.Vector512 && Avx512F.IsSupported && ReadsBlocked && spec.StrideHeight == 1 && spec.StrideWidth == 1
             && spec.KernelHeight * spec.KernelWidth <= LiveTaps.MaximumTaps
+            && (ListsPay(spec.KernelHeight * spec.KernelWidth, spec.OutputChannels - spec.PointwiseChannels) || ListsPay(1, spec.PointwiseChannels))
             && !weights.ContainsAnyExceptInRange(float.MinValue, float.MaxValue);
         _columns = PanelLayout.Columns(path);
         PaddedChannels = PanelLayout.CeilDiv(spec.OutputChannels, _columns) * _columns;
@@ -272,7 +273,7 @@ internal sealed unsafe class PositionTiles
             int* lists = tapLists != null ? tapLists : ScratchArena.RentTaps((nint)tiles * (spatialStride + pointwiseStride) + 16);
             if (ListsPay(_spec.KernelHeight * _spec.KernelWidth, _spec.OutputChannels - _spec.PointwiseChannels))
                 spatialTaps = new LiveTaps(lists, spatialStride, segments.Count);
-            if (_pointwisePanels > 0 && ListsPay(1, _spec.PointwiseChannels))
+            if (_spec.PointwiseChannels > 0 && ListsPay(1, _spec.PointwiseChannels))
                 pointwiseTaps = new LiveTaps(lists + (nint)tiles * spatialStride, pointwiseStride, pointwise.Count);
         }
         return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
@@ -575,6 +576,36 @@ internal sealed unsafe class PositionTiles
         }
     }
 
+    /// <summary>
+    /// The taps x positions of the tiles of positions [first, first + count) that read only padding at all six positions,
+    /// summed over the input channels: left out of the tiles' lists like zero inputs, but counted as executed, since MLAS
+    /// leaves them out too.
+    /// </summary>
+    private long PaddingTaps(in ConvGeometry geometry, int first, int count)
+    {
+        long total = 0;
+        int width = geometry.OutputWidth;
+        for (int tile = first; tile < first + count; tile += PanelLayout.Rows)
+        {
+            int rows = Math.Min(PanelLayout.Rows, first + count - tile), padding = 0;
+            for (int ky = 0; ky < _spec.KernelHeight; ky++)
+                for (int kx = 0; kx < _spec.KernelWidth; kx++)
+                {
+                    bool all = true;
+                    for (int r = 0; r < rows && all; r++)
+                    {
+                        int oy = (tile + r) / width, ox = (tile + r) % width;
+                        int y = oy * _spec.StrideHeight + ky * _spec.DilationHeight - geometry.PadTop;
+                        int x = ox * _spec.StrideWidth + kx * _spec.DilationWidth - geometry.PadLeft;
+                        all = y < 0 || y >= geometry.InputHeight || x < 0 || x >= geometry.InputWidth;
+                    }
+                    if (all) padding++;
+                }
+            total += (long)padding * rows;
+        }
+        return total * _spec.InputChannels;
+    }
+
     /// <summary>Origins of positions [first, first + count): an interior run's are the input's (those of an unpadded 1x1 convolution).</summary>
     private void PlaceOrigins(in ImageOperand operand, in ConvWork work, int first, int count)
     {
@@ -632,7 +663,9 @@ internal sealed unsafe class PositionTiles
                 PlaceOrigins(operand, work, first, count);
             }
         }
-        // Taps kept per output channel: every tile's own, or the runs' for every position.
+        // Taps kept per output channel: every tile's own (and its taps in the padding, which count as executed, as below), or
+        // the runs' for every position.
+        if (!operand.SpatialTaps.IsEmpty && !work.Interior) spatialKept += PaddingTaps(work.Geometry, first, count);
         if (operand.SpatialTaps.IsEmpty) spatialKept = (long)count * operand.Segments.TotalLength;
         if (operand.PointwiseTaps.IsEmpty) pointwiseKept = (long)count * operand.PointwiseSegments.TotalLength;
         int c0 = firstPanel * _columns;
