@@ -246,6 +246,7 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// load of every sum. With <paramref name="next"/>, the next pass's rows of both panels (<paramref name="nextFloats"/>
     /// floats of the left one from there, the right one as far on as <paramref name="right"/> is from
     /// <paramref name="left"/>) are prefetched into L1 a share after each tile but the first, which loads this pass's.
+    /// With <paramref name="live"/>, each tile takes instead its own k of each pass (exact zero inputs; runs are then passes).
     /// </summary>
     public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,

@@ -37,7 +37,7 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
         return (ends[pass], ends[pass + 1]);
     }
 
-    /// <summary>Ints of the lists of <paramref name="tiles"/> tiles over a K of <paramref name="k"/> in <paramref name="passes"/> passes.</summary>
+    /// <summary>Ints of one tile's lists over a K of <paramref name="k"/> in <paramref name="passes"/> passes: the ends, then at most K entries.</summary>
     public static int StrideFor(int k, int passes) => k + passes + 1;
 
     /// <summary>
