@@ -52,14 +52,14 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
     public static long Build(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, double maxKept, in LiveTaps into)
     {
         int tiles = PanelLayout.CeilDiv(count, PanelLayout.Rows);
-        if (tiles > SampleTiles)
-        {
-            int first = (tiles - SampleTiles) / 2;
-            int positions = Math.Min(count, (first + SampleTiles) * PanelLayout.Rows) - first * PanelLayout.Rows;
-            if (BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, first, first + SampleTiles) > maxKept * positions * channels * taps)
-                return -1;
-        }
-        return BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, 0, tiles);
+        if (tiles <= SampleTiles) return BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, 0, tiles);
+        // The sample's lists are kept: the rest are built around them.
+        int first = (tiles - SampleTiles) / 2, end = first + SampleTiles;
+        int positions = Math.Min(count, end * PanelLayout.Rows) - first * PanelLayout.Rows;
+        long sample = BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, first, end);
+        if (sample > maxKept * positions * channels * taps) return -1;
+        return sample + BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, 0, first)
+            + BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, end, tiles);
     }
 
     /// <summary>Tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>) of <see cref="Build"/>: their lists, and the taps they keep x their positions.</summary>
