@@ -105,7 +105,11 @@ public sealed record CalibrationOptions(double BudgetPercent = 0.5, int Threads 
 public sealed record LayerChoice(string Node, string Op, float? ActivationScale, LayerSetting Setting, CounterValues Work);
 
 /// <summary>How one layer alone fared at one setting (every other layer exact).</summary>
-/// <param name="Saving">What the layer saved against its exact self, in the objective's units (Stopwatch ticks or operations), and as a share.</param>
+/// <param name="Saving">
+/// What the setting saved against the exact model, in the objective's units (Stopwatch ticks or operations), over the
+/// layer and those whose cost it changes (every DyVE node for operations; for time those that read or write their maps
+/// otherwise because of it, <see cref="LayerLayouts"/>); and as a share of the layer's own exact cost.
+/// </param>
 /// <param name="OperationsShare">
 /// The share of its exact self's scalar operations the layer did not do. Skipped work is the only source of a speed-up
 /// (the work left runs no faster than before, and the mechanism adds its own), so a setting is credited with a time
@@ -216,9 +220,9 @@ public static class Calibrator
         var exact = layers.ToDictionary(l => l, _ => LayerSetting.Exact);
         // The exact model twice: each layer's cost is the lower of the two, so one slow pass does not make every
         // trial look like a saving.
-        CalibrationPass first = Measure(scaled, pairs, exact, tuning, options, 1f, reference),
-            second = Measure(scaled, pairs, exact, tuning, options, 1f, reference);
-        var exactCost = layers.ToDictionary(l => l, l => Math.Min(Cost(first, l, options.Objective), Cost(second, l, options.Objective)));
+        (CalibrationPass first, IReadOnlyDictionary<string, string> exactLayouts) = Measure(scaled, pairs, exact, tuning, options, 1f, reference);
+        CalibrationPass second = Measure(scaled, pairs, exact, tuning, options, 1f, reference).Pass;
+        var exactCost = first.Layers.ToDictionary(l => l.Node, l => Math.Min(Cost(first, l.Node, options.Objective), Cost(second, l.Node, options.Objective)));
         double minimumShare = options.Objective == CalibrationObjective.Time ? CalibrationOptions.MinimumTimeGain : 0;
 
         // Each layer alone, each sequence of settings in order until agreement falls below the floor.
@@ -231,10 +235,12 @@ public static class Calibrator
                 int left = sequence.Count;
                 foreach (LayerSetting setting in sequence)
                 {
-                    CalibrationPass pass = Measure(scaled, pairs, new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, tuning, options, effort: 1f, reference);
+                    (CalibrationPass pass, IReadOnlyDictionary<string, string> layouts) = Measure(scaled, pairs,
+                        new Dictionary<string, LayerSetting>(exact) { [layer] = setting }, tuning, options, effort: 1f, reference);
                     progress?.Invoke(CalibrationStage.LayerTrials, ++trialsDone, trialsTotal);
                     left--;
-                    double saving = exactCost[layer] - Cost(pass, layer, options.Objective);
+                    IReadOnlyCollection<string> counted = Counted(layer, exactLayouts, layouts, pass, options.Objective);
+                    double saving = counted.Sum(l => exactCost[l]) - Cost(pass, counted, options.Objective);
                     double exactOperations = Cost(first, layer, CalibrationObjective.Operations);
                     double operationsShare = exactOperations == 0 ? 0 : 1 - Cost(pass, layer, CalibrationObjective.Operations) / exactOperations;
                     var trial = new LayerTrial(layer, setting, pass.Agreement(reference), pass.ExpectedAgreement(reference),
@@ -246,12 +252,13 @@ public static class Calibrator
             }
 
         // Greedy combination: the best saving per point of agreement expected to be lost first; a step is kept only
-        // if the whole model, measured, stays within the budget and the step's layer saves more there than it did
-        // before; a refused step rules its layer out.
+        // if the whole model, measured, stays within the budget and the layers it changes (Counted) cost less than
+        // before it; a refused step rules its layer out.
         var chosen = new Dictionary<string, LayerSetting>(exact);
         var chosenTrial = new Dictionary<string, LayerTrial>();
         var ruledOut = new HashSet<string>();
         CalibrationPass current = first;
+        IReadOnlyDictionary<string, string> currentLayouts = exactLayouts;
         int combined = 0;
         var candidates = trials.Where(t => t.CautiousAgreement >= floor && t.Saving > 0 && t.SavingShare > minimumShare && t.OperationsShare > minimumShare)
             .OrderByDescending(t => t.Saving / (100 - t.ExpectedAgreement + NegligibleLoss)).ToList();
@@ -260,13 +267,16 @@ public static class Calibrator
             progress?.Invoke(CalibrationStage.Combination, ++combined, candidates.Count);
             if (ruledOut.Contains(step.Node) || step.Saving <= (chosenTrial.TryGetValue(step.Node, out LayerTrial? before) ? before.Saving : 0)) continue;
             var trial = new Dictionary<string, LayerSetting>(chosen) { [step.Node] = step.Setting };
-            CalibrationPass pass = Measure(scaled, pairs, trial, tuning, options, effort: 1f, reference);
-            double cost = before is null ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
-            if (pass.CautiousAgreement(reference) >= floor && Cost(pass, step.Node, options.Objective) < cost * (1 - minimumShare))
+            (CalibrationPass pass, IReadOnlyDictionary<string, string> layouts) = Measure(scaled, pairs, trial, tuning, options, effort: 1f, reference);
+            double own = before is null ? exactCost[step.Node] : Cost(current, step.Node, options.Objective);
+            IReadOnlyCollection<string> counted = Counted(step.Node, currentLayouts, layouts, pass, options.Objective);
+            double cost = counted.Sum(l => l == step.Node ? own : Cost(current, l, options.Objective));
+            if (pass.CautiousAgreement(reference) >= floor && cost - Cost(pass, counted, options.Objective) > own * minimumShare)
             {
                 chosen = trial;
                 chosenTrial[step.Node] = step;
                 current = pass;
+                currentLayouts = layouts;
             }
             else
             {
@@ -282,7 +292,7 @@ public static class Calibrator
             chosenTrial.ToDictionary(t => t.Key, t => 100 - t.Value.ExpectedAgreement), settings =>
             {
                 progress?.Invoke(CalibrationStage.HeldOutCheck, ++checks, mostChecks);
-                return Measure(scaled, pairs, settings, images, options, effort: 1f, reference).CautiousAgreement(reference, heldOutLosses) >= floor;
+                return Measure(scaled, pairs, settings, images, options, effort: 1f, reference).Pass.CautiousAgreement(reference, heldOutLosses) >= floor;
             });
 
         // The calibrated model: thresholds stored so that the default effort applies the chosen ones.
@@ -320,15 +330,35 @@ public static class Calibrator
         return objective == CalibrationObjective.Time ? work.RunTicks : work.ExecutedMacs + work.OverheadOps;
     }
 
-    /// <summary>One pass over the images with these settings (a session of its own), at <paramref name="effort"/> (1: as given), keeping the leads of <paramref name="reference"/>'s top classes.</summary>
-    private static CalibrationPass Measure(ModelProto scaled, IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs,
+    /// <summary>Layers' costs summed, in the objective's units.</summary>
+    private static double Cost(CalibrationPass pass, IEnumerable<string> layers, CalibrationObjective objective) =>
+        layers.Sum(l => Cost(pass, l, objective));
+
+    /// <summary>
+    /// The layers whose cost a step on <paramref name="layer"/> is charged with, from a model whose layers read and write
+    /// their maps as <paramref name="before"/> says to the step's <paramref name="pass"/>: for operations every DyVE node
+    /// (a step changes the work of the layers after it too, and counts are exact); for time the layer and those that read
+    /// or write their maps otherwise after the step (<see cref="LayerLayouts"/>), since timing every layer would
+    /// charge the step with every layer's noise.
+    /// </summary>
+    private static IReadOnlyCollection<string> Counted(string layer, IReadOnlyDictionary<string, string> before,
+        IReadOnlyDictionary<string, string> after, CalibrationPass pass, CalibrationObjective objective) =>
+        objective == CalibrationObjective.Operations
+            ? pass.Layers.Select(l => l.Node).ToList()
+            : LayerLayouts.Changed(before, after).Append(layer).Distinct().ToList();
+
+    /// <summary>
+    /// One pass over the images with these settings (a session of its own), at <paramref name="effort"/> (1: as given),
+    /// keeping the leads of <paramref name="reference"/>'s top classes; and how the model's layers read and write their maps.
+    /// </summary>
+    private static (CalibrationPass Pass, IReadOnlyDictionary<string, string> Layouts) Measure(ModelProto scaled, IReadOnlyDictionary<string, IReadOnlyList<MapPair>> pairs,
         IReadOnlyDictionary<string, LayerSetting> settings, CalibrationImages images, CalibrationOptions options, float effort, CalibrationPass reference)
     {
         // Exact layers blocked, as the written model will run them: a mechanism must beat the kernel it replaces there.
         // A fire module's expands stay two nodes, each with its own cost (the written model fuses those left exact).
-        using var runner = new EffortRunner(BlockedLayout.Apply(WithSettings(scaled, pairs, settings, 1f), out _, fuseSiblings: false),
-            "the model being calibrated", options.Threads);
-        return runner.Run(images, effort, reference: reference);
+        ModelProto deployed = BlockedLayout.Apply(WithSettings(scaled, pairs, settings, 1f), out _, fuseSiblings: false);
+        using var runner = new EffortRunner(deployed, "the model being calibrated", options.Threads);
+        return (runner.Run(images, effort, reference: reference), LayerLayouts.Of(deployed));
     }
 
     /// <summary>
