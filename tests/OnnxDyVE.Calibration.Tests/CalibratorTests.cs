@@ -85,14 +85,32 @@ public sealed class CalibratorTests
         Assert.Null(CalibrationOptions.ImagesToCertify(0));
     }
 
+    /// <summary>
+    /// A layer's mechanism never executes more MACs at more effort. The whole model's work may move by a fraction of a
+    /// percent either way: the layers after an approximated one leave out the zero inputs they receive (exact, tile by
+    /// tile), and approximated values are zero at other places (cifar10_quick on these images: 1.0715x fewer operations
+    /// at effort 0, 1.0703x at 0.125, SFMA on conv1 and conv3's lists after it).
+    /// </summary>
     [Fact]
-    public void Work_never_grows_with_effort_and_effort_zero_is_exact()
+    public void Work_never_grows_with_effort_in_the_layers_it_approximates_and_effort_zero_is_exact()
     {
         if (s_calibrated.Value is not { } c) return;
         IReadOnlyList<FrontierPoint> frontier = c.Result.Frontier;
         Assert.Equal(CalibrationOptions.FrontierEfforts, frontier.Select(p => p.Effort));
+        var approximated = c.Result.Layers.Where(l => l.Setting.Mechanism != LayerMechanism.Exact).Select(l => l.Node).ToHashSet();
+        Assert.NotEmpty(approximated);
+        using var runner = new EffortRunner(c.Result.Model, "calibrated", threads: 2);
+        Dictionary<string, long>? before = null;
+        foreach (float effort in CalibrationOptions.FrontierEfforts)
+        {
+            Dictionary<string, long> work = runner.Run(c.Images, effort).Layers.Where(l => approximated.Contains(l.Node))
+                .ToDictionary(l => l.Node, l => l.Counters.ExecutedMacs);
+            foreach ((string node, long macs) in work)
+                Assert.True(before is null || macs <= before[node], $"{node} at effort {effort}: {macs} MACs, {before?[node]} at less effort");
+            before = work;
+        }
         for (int i = 1; i < frontier.Count; i++)
-            Assert.True(frontier[i].OpsReduction >= frontier[i - 1].OpsReduction,
+            Assert.True(frontier[i].OpsReduction >= frontier[i - 1].OpsReduction * 0.995,
                 $"effort {frontier[i].Effort} did {frontier[i].OpsReduction:F4}x fewer ops, effort {frontier[i - 1].Effort} {frontier[i - 1].OpsReduction:F4}x");
         Assert.Equal(100, frontier[0].Agreement);
     }

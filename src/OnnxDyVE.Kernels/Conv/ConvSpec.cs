@@ -21,8 +21,8 @@ public enum AutoPad
 /// their own made SqueezeNet's 1x1 layers 5-10% slower, for maps that are rarely zero there.
 /// </param>
 /// <param name="SkipZeroInputs">
-/// Exact mechanism: each tile of six output positions leaves out the taps at which its six inputs are all zero (a map
-/// after a ReLU is zero at most positions, and neighbours together). Bit-identical, as for <paramref name="SkipZeroMaps"/>.
+/// Exact mechanism: each tile of output positions (two, three or six) leaves out the taps at which its inputs are all zero
+/// (a map after a ReLU is zero at most positions, and neighbours together). Bit-identical, as for <paramref name="SkipZeroMaps"/>.
 /// Applies on AVX-512 to stride-1 convolutions over blocked maps with finite weights (<see cref="Gemm.LiveTaps"/>).
 /// </param>
 /// <param name="SdssDelta">

@@ -37,12 +37,13 @@ internal sealed unsafe class PositionTiles
     private readonly float[] _bias;
     /// <summary>Planar maps the run copies into blocked ones (<see cref="CopiesPlanarIntoBlocks"/>).</summary>
     private readonly bool _planarIntoBlocks;
-    /// <summary>Whether exact runs give each tile its own taps, leaving out those whose six inputs are all zero (<see cref="LiveTaps"/>).</summary>
+    /// <summary>Whether exact runs give each tile its own taps, leaving out those whose inputs are all zero (<see cref="LiveTaps"/>).</summary>
     private readonly bool _ownTaps;
 
     /// <summary>
-    /// The most of their taps a chunk's sample tiles may keep for its tasks to run on lists (<see cref="LiveTaps.Build"/>),
-    /// when the lists serve <paramref name="panels"/> panels of output channels: a list costs its building, about a quarter
+    /// The most of their taps a chunk's sample tiles of six positions may keep for its tasks to run on lists (lower tiles
+    /// with their extra cost, <see cref="LiveTaps.ChooseRows"/>), when the lists serve <paramref name="panels"/> panels of
+    /// output channels. Measured on six-position tiles: a list costs its building, about a quarter
     /// of multiplying its taps against one pair of panels, and a load per k. ResNet18 (1 thread, layers of one to eight
     /// pairs): layers keeping 84%-96% of their taps ran 2%-8% slower on lists, those keeping 17%-79% 7%-46% faster;
     /// cifar10_quick's conv2 (one panel, 5 x 5) 15% slower keeping 87%.
@@ -106,19 +107,19 @@ internal sealed unsafe class PositionTiles
 
     /// <summary>
     /// Floats of one chunk of <paramref name="chunk"/> positions' lists in a run's buffer (<see cref="ConvWork.TapLists"/>):
-    /// the MACs each part keeps (two longs), then every tile's lists at the most passes K can take, then room for the
-    /// entries' 16-wide stores.
+    /// what each part built (<see cref="TileLists"/>), then every tile's lists at the lowest tiles and the most passes K
+    /// can take, then room for the entries' 16-wide stores.
     /// </summary>
     public nint TapListFloats(int chunk)
     {
         int k = _spec.ReductionLength, channels = _spec.InputChannels;
         int pointwise = _pointwisePanels > 0 ? LiveTaps.StrideFor(channels, PanelLayout.CeilDiv(channels, PanelLayout.KBlock)) : 0;
         nint perTile = LiveTaps.StrideFor(k, PanelLayout.CeilDiv(k, PanelLayout.KBlock)) + pointwise;
-        return (TapListHeader + PanelLayout.CeilDiv(chunk, PanelLayout.Rows) * perTile + 16 + 15) & ~(nint)15;
+        return (TapListHeader + PanelLayout.CeilDiv(chunk, TwoRows.Count) * perTile + 16 + 15) & ~(nint)15;
     }
 
-    /// <summary>Ints before a chunk's lists: the spatial and pointwise taps it keeps (-1: its tasks run without lists).</summary>
-    private const int TapListHeader = 4;
+    /// <summary>Ints before a chunk's lists: what its spatial and pointwise parts built (<see cref="TileLists"/>).</summary>
+    private static readonly int TapListHeader = 2 * sizeof(TileLists) / sizeof(int);
 
     /// <summary>
     /// Task <paramref name="task"/> of the lists' phase (<see cref="ConvWork.BuildsTapLists"/>): one chunk of one image's
@@ -128,23 +129,23 @@ internal sealed unsafe class PositionTiles
     {
         int image = task / work.ColumnChunks, chunk = task % work.ColumnChunks;
         int first = chunk * work.ColumnChunk, count = Math.Min(work.ColumnChunk, work.Columns - first);
-        long* kept = (long*)ChunkTapLists(work, shared, image, first);
-        ImageOperand operand = Operand(work, shared, image, count, 0, input, 0, null, ownTaps: true, (int*)(kept + 2));
+        var built = (TileLists*)ChunkTapLists(work, shared, image, first);
+        ImageOperand operand = Operand(work, shared, image, count, 0, input, 0, null, ownTaps: true, (int*)(built + 2));
         PlaceOrigins(operand, work, first, count);
-        (kept[0], kept[1]) = BuildOwnTaps(operand, count, 0, PaddedChannels / _columns);
+        (built[0], built[1]) = BuildOwnTaps(operand, count, 0, PaddedChannels / _columns);
     }
 
     /// <summary>The header of image <paramref name="image"/>'s chunk starting at position <paramref name="first"/> in the lists' phase's buffer.</summary>
     private int* ChunkTapLists(in ConvWork work, float* shared, int image, int first) =>
         (int*)(shared + work.TapLists + ((nint)image * work.ColumnChunks + first / work.ColumnChunk) * TapListFloats(work.ColumnChunk));
 
-    /// <summary>The operand's lists, built: the taps each part keeps (entries x positions summed over tiles), -1 for a part without.</summary>
-    private (long Spatial, long Pointwise) BuildOwnTaps(in ImageOperand operand, int count, int firstPanel, int lastPanel)
+    /// <summary>The operand's lists, built: the taps each part keeps (entries x positions summed over tiles) and its tiles' height; none for a part without.</summary>
+    private (TileLists Spatial, TileLists Pointwise) BuildOwnTaps(in ImageOperand operand, int count, int firstPanel, int lastPanel)
     {
         int pointwisePanels = Math.Clamp(_pointwisePanels - firstPanel, 0, lastPanel - firstPanel);
-        return (operand.SpatialTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
+        return (operand.SpatialTaps.IsEmpty ? default : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
                 _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept(lastPanel - firstPanel - pointwisePanels), operand.SpatialTaps),
-            operand.PointwiseTaps.IsEmpty ? -1 : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
+            operand.PointwiseTaps.IsEmpty ? default : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
                 operand.PointwiseSegments.Length(0), OwnTapsMaxKept(pointwisePanels), operand.PointwiseTaps));
     }
 
@@ -267,7 +268,8 @@ internal sealed unsafe class PositionTiles
         LiveTaps spatialTaps = default, pointwiseTaps = default;
         if (ownTaps)
         {
-            int tiles = PanelLayout.CeilDiv(positions, PanelLayout.Rows);
+            // Room for the lowest tiles' lists (LiveTaps.Build chooses the height).
+            int tiles = PanelLayout.CeilDiv(positions, TwoRows.Count);
             int spatialStride = LiveTaps.StrideFor(k, segments.Count), pointwiseStride = _pointwisePanels == 0 ? 0 : LiveTaps.StrideFor(channels, pointwise.Count);
             // 16 ints past the last list: a tile's entries are stored 16 at a time.
             int* lists = tapLists != null ? tapLists : ScratchArena.RentTaps((nint)tiles * (spatialStride + pointwiseStride) + 16);
@@ -581,13 +583,13 @@ internal sealed unsafe class PositionTiles
     /// summed over the input channels: left out of the tiles' lists like zero inputs, but counted as executed, since MLAS
     /// leaves them out too.
     /// </summary>
-    private long PaddingTaps(in ConvGeometry geometry, int first, int count)
+    private long PaddingTaps(in ConvGeometry geometry, int first, int count, int height)
     {
         long total = 0;
         int width = geometry.OutputWidth;
-        for (int tile = first; tile < first + count; tile += PanelLayout.Rows)
+        for (int tile = first; tile < first + count; tile += height)
         {
-            int rows = Math.Min(PanelLayout.Rows, first + count - tile), padding = 0;
+            int rows = Math.Min(height, first + count - tile), padding = 0;
             for (int ky = 0; ky < _spec.KernelHeight; ky++)
                 for (int kx = 0; kx < _spec.KernelWidth; kx++)
                 {
@@ -646,17 +648,18 @@ internal sealed unsafe class PositionTiles
         ImageOperand operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps, _ownTaps,
             work.TapLists == 0 ? null : ChunkTapLists(work, shared, image, first) + TapListHeader);
         PlaceOrigins(operand, work, first, count);
-        long spatialKept = 0, pointwiseKept = 0;
+        TileLists spatialLists = default, pointwiseLists = default;
         if (_ownTaps)
         {
-            if (work.TapLists == 0) (spatialKept, pointwiseKept) = BuildOwnTaps(operand, count, firstPanel, lastPanel);
+            if (work.TapLists == 0) (spatialLists, pointwiseLists) = BuildOwnTaps(operand, count, firstPanel, lastPanel);
             else
             {
-                long* kept = (long*)ChunkTapLists(work, shared, image, first);
-                (spatialKept, pointwiseKept) = (kept[0], kept[1]);
+                var built = (TileLists*)ChunkTapLists(work, shared, image, first);
+                (spatialLists, pointwiseLists) = (built[0], built[1]);
             }
-            operand = operand.WithTaps(spatialKept < 0 ? default : operand.SpatialTaps, pointwiseKept < 0 ? default : operand.PointwiseTaps);
-            if (spatialKept < 0 && pointwiseKept < 0)
+            operand = operand.WithTaps(spatialLists.IsEmpty ? default : operand.SpatialTaps.WithRows(spatialLists.Rows),
+                pointwiseLists.IsEmpty ? default : operand.PointwiseTaps.WithRows(pointwiseLists.Rows));
+            if (spatialLists.IsEmpty && pointwiseLists.IsEmpty)
             {
                 // No lists: the runs as without them (zero maps, border rows).
                 operand = Operand(work, shared, image, count, (nint)count * width, input, MinimumSkippedTaps, taskZeroMaps);
@@ -665,9 +668,9 @@ internal sealed unsafe class PositionTiles
         }
         // Taps kept per output channel: every tile's own (and its taps in the padding, which count as executed, as below), or
         // the runs' for every position.
-        if (!operand.SpatialTaps.IsEmpty && !work.Interior) spatialKept += PaddingTaps(work.Geometry, first, count);
-        if (operand.SpatialTaps.IsEmpty) spatialKept = (long)count * operand.Segments.TotalLength;
-        if (operand.PointwiseTaps.IsEmpty) pointwiseKept = (long)count * operand.PointwiseSegments.TotalLength;
+        long spatialKept = operand.SpatialTaps.IsEmpty ? (long)count * operand.Segments.TotalLength
+            : spatialLists.Kept + (work.Interior ? 0 : PaddingTaps(work.Geometry, first, count, spatialLists.Rows));
+        long pointwiseKept = operand.PointwiseTaps.IsEmpty ? (long)count * operand.PointwiseSegments.TotalLength : pointwiseLists.Kept;
         int c0 = firstPanel * _columns;
         int channels = Math.Min(_spec.OutputChannels, lastPanel * _columns) - c0;
         nint n = work.Geometry.OutputSize;

@@ -278,7 +278,8 @@ internal static unsafe class GemmTile<TLane, TVec>
 
     /// <summary>
     /// Whole six-row tiles, then a last one to three positions as a three-row tile, which costs half a six-row one: a
-    /// 7 x 7 map's 49 positions took nine six-row tiles, 54 rows' work (ResNet18's last stage, a task each way).
+    /// 7 x 7 map's 49 positions took nine six-row tiles, 54 rows' work (ResNet18's last stage, a task each way). Lists of
+    /// lower tiles (<see cref="LiveTaps.Rows"/>) take every tile at their height.
     /// </summary>
     private static void RunWideTiles<TWidth, TFinish, TTaps>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
@@ -287,6 +288,18 @@ internal static unsafe class GemmTile<TLane, TVec>
         where TFinish : struct
         where TTaps : struct
     {
+        if (typeof(TTaps) == typeof(OwnTaps) && live.Rows == TwoRows.Count)
+        {
+            RunWideTiles<TWidth, TFinish, TwoRows, TTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish,
+                epilogue, vectorStride, next, nextFloats, live, 0);
+            return;
+        }
+        if (typeof(TTaps) == typeof(OwnTaps) && live.Rows == ThreeRows.Count)
+        {
+            RunWideTiles<TWidth, TFinish, ThreeRows, TTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish,
+                epilogue, vectorStride, next, nextFloats, live, 0);
+            return;
+        }
         int tail = count % PanelLayout.Rows;
         int six = tail is > 0 and <= ThreeRows.Count ? count - tail : count;
         if (six > 0)
@@ -299,8 +312,8 @@ internal static unsafe class GemmTile<TLane, TVec>
 
     /// <summary>
     /// <see cref="RunWideTiles{TWidth}"/> for one kind of finish (<see cref="PlainFinish"/> or <see cref="GeneralFinish"/>)
-    /// and one tile height (<see cref="SixRows"/> or <see cref="ThreeRows"/>): each instantiation compiles only its own
-    /// epilogue and rows (type tests, folded by the importer).
+    /// and one tile height (<see cref="SixRows"/>, <see cref="ThreeRows"/> or <see cref="TwoRows"/>): each instantiation
+    /// compiles only its own epilogue and rows (type tests, folded by the importer).
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -314,8 +327,8 @@ internal static unsafe class GemmTile<TLane, TVec>
     {
         bool own = typeof(TTaps) == typeof(OwnTaps);
         bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
-        bool six = typeof(TRows) == typeof(SixRows);
-        int height = six ? PanelLayout.Rows : ThreeRows.Count;
+        bool six = typeof(TRows) == typeof(SixRows), two = typeof(TRows) == typeof(TwoRows);
+        int height = six ? PanelLayout.Rows : two ? TwoRows.Count : ThreeRows.Count;
         nint width = TLane.Count;
         bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
         // Where the finish says which, ReLU or not is a JIT-time constant: no test and branch per vector.
@@ -359,7 +372,7 @@ internal static unsafe class GemmTile<TLane, TVec>
                 p = rows > 1 ? p + ldc : p;
                 c10 = TLane.Load(ref *p); c11 = TLane.Load(ref *(p + vectorStride)); d10 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d10; d11 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d11;
                 p = rows > 2 ? p + ldc : p;
-                c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d20; d21 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d21;
+                if (!two) { c20 = TLane.Load(ref *p); c21 = TLane.Load(ref *(p + vectorStride)); d20 = three ? TLane.Load(ref *(p + 2 * vectorStride)) : d20; d21 = four ? TLane.Load(ref *(p + 3 * vectorStride)) : d21; }
                 if (six)
                 {
                     p = rows > 3 ? p + ldc : p;
@@ -395,11 +408,14 @@ internal static unsafe class GemmTile<TLane, TVec>
                     c11 = TLane.MultiplyAdd(x, b1, c11);
                     if (three) d10 = TLane.MultiplyAdd(x, b2, d10);
                     if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
-                    x = TLane.Broadcast(a.Value(2));
-                    c20 = TLane.MultiplyAdd(x, b0, c20);
-                    c21 = TLane.MultiplyAdd(x, b1, c21);
-                    if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
-                    if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
+                    if (!two)
+                    {
+                        x = TLane.Broadcast(a.Value(2));
+                        c20 = TLane.MultiplyAdd(x, b0, c20);
+                        c21 = TLane.MultiplyAdd(x, b1, c21);
+                        if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
+                        if (four) d21 = TLane.MultiplyAdd(x, b3, d21);
+                    }
                     if (six)
                     {
                         x = TLane.Broadcast(a.Value(3));
@@ -431,7 +447,7 @@ internal static unsafe class GemmTile<TLane, TVec>
                     z = rows > 1 ? z + ldc : z;
                     (c10, c11, d10, d11) = AddResidual<TWidth>(c10, c11, d10, d11, z, vectorStride);
                     z = rows > 2 ? z + ldc : z;
-                    (c20, c21, d20, d21) = AddResidual<TWidth>(c20, c21, d20, d21, z, vectorStride);
+                    if (!two) (c20, c21, d20, d21) = AddResidual<TWidth>(c20, c21, d20, d21, z, vectorStride);
                     if (six)
                     {
                         z = rows > 3 ? z + ldc : z;
@@ -448,7 +464,7 @@ internal static unsafe class GemmTile<TLane, TVec>
                 TVec e2 = three ? TLane.Load(ref *(bias + 2 * width)) : e0, e3 = four ? TLane.Load(ref *(bias + 3 * width)) : e0;
                 (c00, c01, d00, d01) = (Biased(c00, e0, relu), Biased(c01, e1, relu), Biased(d00, e2, relu), Biased(d01, e3, relu));
                 (c10, c11, d10, d11) = (Biased(c10, e0, relu), Biased(c11, e1, relu), Biased(d10, e2, relu), Biased(d11, e3, relu));
-                (c20, c21, d20, d21) = (Biased(c20, e0, relu), Biased(c21, e1, relu), Biased(d20, e2, relu), Biased(d21, e3, relu));
+                if (!two) (c20, c21, d20, d21) = (Biased(c20, e0, relu), Biased(c21, e1, relu), Biased(d20, e2, relu), Biased(d21, e3, relu));
                 if (six)
                 {
                     (c30, c31, d30, d31) = (Biased(c30, e0, relu), Biased(c31, e1, relu), Biased(d30, e2, relu), Biased(d31, e3, relu));
@@ -459,7 +475,7 @@ internal static unsafe class GemmTile<TLane, TVec>
             StoreWideRow<TWidth, TFinish>(c00, c01, d00, d01, c, 0, finish, epilogue, vectorStride);
             if (rows <= 1) continue;
             StoreWideRow<TWidth, TFinish>(c10, c11, d10, d11, c + ldc, 1, finish, epilogue, vectorStride);
-            if (rows <= 2) continue;
+            if (two || rows <= 2) continue;
             StoreWideRow<TWidth, TFinish>(c20, c21, d20, d21, c + 2 * ldc, 2, finish, epilogue, vectorStride);
             if (!six || rows <= 3) continue;
             StoreWideRow<TWidth, TFinish>(c30, c31, d30, d31, c + 3 * ldc, 3, finish, epilogue, vectorStride);

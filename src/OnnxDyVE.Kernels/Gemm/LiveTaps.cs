@@ -6,16 +6,16 @@ using System.Runtime.Intrinsics.X86;
 namespace OnnxDyVE.Kernels.Gemm;
 
 /// <summary>
-/// Each six-position tile's own k (exact zero inputs): the taps at which not all of the tile's inputs are zero, in the
-/// order of K, and where each pass of K ends among them. A post-ReLU map is zero at most positions, and six neighbours
-/// are often zero together (ResNet18's last stage: 50%-84% of a tile's taps), though whole maps rarely are. A left-out
-/// tap would have added 0 x w to each of the tile's sums: nothing, for finite weights, so the sums are bit for bit
-/// those of the dense tile, whose k come in the same order.
+/// Each position tile's own k (exact zero inputs): the taps at which not all of the tile's inputs are zero, in the
+/// order of K, and where each pass of K ends among them. A post-ReLU map is zero at most positions, and neighbours
+/// are often zero together (ResNet18's last stage: 50%-84% of a six-position tile's taps), though whole maps rarely are. A left-out tap would have added 0 x w to each of the tile's sums: nothing, for
+/// finite weights, so the sums are bit for bit those of the dense tile, whose k come in the same order. Tiles are of six,
+/// three or two positions (<see cref="Rows"/>), as the task's sample chooses.
 /// Tile t's lists start at <see cref="Lists"/> + t x <see cref="Stride"/>: <see cref="Passes"/> + 1 ends (the first
 /// 0), then its entries. Built from blocked maps (16 channels a position, contiguous), whose 16 channels at a tap are
 /// one vector: one load per position and tap finds 16 channels' zeros.
 /// </summary>
-internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
+internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int rows = PanelLayout.Rows)
 {
     /// <summary>The most taps per channel a list is built for: a channel's taps are the bits of one int.</summary>
     public const int MaximumTaps = 32;
@@ -24,6 +24,8 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
     public int Stride => stride;
     public int Passes => passes;
     public bool IsEmpty => lists == null;
+    /// <summary>Positions per tile: six, or three (<see cref="ThreeRows"/>).</summary>
+    public int Rows => rows;
 
     /// <summary>Tile <paramref name="tile"/>'s entries.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -40,40 +42,127 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
     /// <summary>Ints of one tile's lists over a K of <paramref name="k"/> in <paramref name="passes"/> passes: the ends, then at most K entries.</summary>
     public static int StrideFor(int k, int passes) => k + passes + 1;
 
+    /// <summary>This struct's lists at tiles of <paramref name="height"/> positions.</summary>
+    public LiveTaps WithRows(int height) => new(lists, stride, passes, height);
+
     /// <summary>
     /// Builds the lists of the tiles of <paramref name="count"/> positions (<paramref name="origins"/> in
-    /// <paramref name="padded"/>, six a tile) over K = <paramref name="channels"/> x <paramref name="taps"/> (channel-major,
-    /// tap k's offset in <paramref name="offsets"/>, blocked input: channel c at c's block's offset + c % 16), cut into passes of
-    /// <paramref name="passLength"/>. Returns the sum over tiles of entries x positions: the MACs per output channel left in;
-    /// or -1, with no list built, where <see cref="SampleTiles"/> tiles from the middle of the positions (away from the
-    /// padding above and below a map, which the tiles without lists leave out too) keep more than <paramref name="maxKept"/>
-    /// of their taps.
+    /// <paramref name="padded"/>) over K = <paramref name="channels"/> x <paramref name="taps"/> (channel-major, tap k's
+    /// offset in <paramref name="offsets"/>, blocked input: channel c at c's block's offset + c % 16), cut into passes of
+    /// <paramref name="passLength"/>, at the tile height the sample's positions choose (<see cref="ChooseRows"/>); or none,
+    /// where even that height's tiles would keep more than <paramref name="maxKept"/> of their taps.
     /// </summary>
-    public static long Build(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, double maxKept, in LiveTaps into)
+    /// <returns>The sum over tiles of entries x positions (the MACs per output channel left in) and the tiles' height; 0 rows: no lists.</returns>
+    public static TileLists Build(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, double maxKept, in LiveTaps into)
     {
-        int tiles = PanelLayout.CeilDiv(count, PanelLayout.Rows);
-        if (tiles <= SampleTiles) return BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, 0, tiles);
-        // The sample's lists are kept: the rest are built around them.
-        int first = (tiles - SampleTiles) / 2, end = first + SampleTiles;
-        int positions = Math.Min(count, end * PanelLayout.Rows) - first * PanelLayout.Rows;
-        long sample = BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, first, end);
-        if (sample > maxKept * positions * channels * taps) return -1;
-        return sample + BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, 0, first)
-            + BuildTiles(padded, origins, count, offsets, channels, taps, passLength, into, end, tiles);
+        int rows = ChooseRows(padded, origins, count, offsets, channels, taps, maxKept);
+        return rows == 0 ? default : new(BuildAt(rows, padded, origins, count, offsets, channels, taps, passLength, into), rows);
     }
 
-    /// <summary>Tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>) of <see cref="Build"/>: their lists, and the taps they keep x their positions.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long BuildTiles(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, in LiveTaps into,
-        int firstTile, int endTile)
+    /// <summary>As <see cref="Build"/>, at tiles of <paramref name="rows"/> positions (two, three or six): the taps kept x positions.</summary>
+    internal static long BuildAt(int rows, float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, in LiveTaps into)
     {
+        LiveTaps lists = into.WithRows(rows);
+        return rows switch
+        {
+            TwoRows.Count => BuildTiles<TwoRows>(padded, origins, count, offsets, channels, taps, passLength, lists),
+            ThreeRows.Count => BuildTiles<ThreeRows>(padded, origins, count, offsets, channels, taps, passLength, lists),
+            PanelLayout.Rows => BuildTiles<SixRows>(padded, origins, count, offsets, channels, taps, passLength, lists),
+            _ => throw new ArgumentOutOfRangeException(nameof(rows), rows, "tiles are two, three or six positions high"),
+        };
+    }
+
+    /// <summary>
+    /// The tile height whose lists cost least over <see cref="SampleTiles"/> six-position groups from the middle of the
+    /// positions (away from the padding above and below a map, which the tiles without lists leave out too), or 0 where
+    /// lists do not pay: a tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower
+    /// tiles keep fewer; but each tile of a pass costs its setup, its sums' loads and stores and its list whatever it keeps
+    /// (<see cref="TileCost"/>). Counted on real images (padding taps left out): ResNet18's Convolution355 keeps 31%, 20% and
+    /// 15% of its taps in tiles of six, three and two positions; SqueezeNet's fire8 3 x 3 expand 90%, 81% and 75%.
+    /// </summary>
+    internal static int ChooseRows(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, double maxKept)
+    {
+        (long two, long three, long six) = SampleKept(padded, origins, count, offsets, channels, taps, out int positions);
+        double dense = (double)positions * channels * taps;
+        double costTwo = two / dense + TileCost / TwoRows.Count, costThree = three / dense + TileCost / ThreeRows.Count,
+            costSix = six / dense + TileCost / PanelLayout.Rows;
+        double best = Math.Min(costSix, Math.Min(costThree, costTwo));
+        // Six-position tiles keeping maxKept was the measured limit of lists paying; lower tiles pay where they cost no more.
+        if (best > maxKept + TileCost / PanelLayout.Rows) return 0;
+        return best == costTwo ? TwoRows.Count : best == costThree ? ThreeRows.Count : PanelLayout.Rows;
+    }
+
+    /// <summary>
+    /// What a tile costs beyond the taps it keeps, in units of one position's dense work: its setup, its sums' loads and
+    /// stores at each pass and its list's building.
+    /// </summary>
+    internal const double TileCost = 0.25;
+
+    /// <summary>
+    /// The taps x positions that tiles of two, three and six positions keep over the sample: <see cref="SampleTiles"/>
+    /// groups of six positions from the middle of the <paramref name="count"/> (all of them where there are fewer), each
+    /// group's tiles of every height starting where it starts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (long Two, long Three, long Six) SampleKept(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, out int positions)
+    {
+        const int group = PanelLayout.Rows;
+        int groups = PanelLayout.CeilDiv(count, group);
+        int first = groups <= SampleTiles ? 0 : (groups - SampleTiles) / 2 * group;
+        positions = Math.Min(count - first, SampleTiles * group);
+        long two = 0, three = 0, six = 0;
+        uint* live = stackalloc uint[group];
+        for (int g = first; g < first + positions; g += group)
+        {
+            int rows = Math.Min(group, first + positions - g);
+            for (int c0 = 0; c0 < channels; c0 += 16)
+            {
+                uint lanes = channels - c0 >= 16 ? 0xFFFF : (1u << (channels - c0)) - 1;
+                nint* at = offsets + (nint)c0 * taps;
+                for (int t = 0; t < taps; t++)
+                {
+                    for (int r = 0; r < group; r++)
+                        live[r] = r < rows
+                            ? (uint)~Vector512.Equals(Vector512.Load(padded + origins[g + r] + at[t]).AsInt32() & Vector512.Create(int.MaxValue), Vector512<int>.Zero)
+                                .ExtractMostSignificantBits() & lanes
+                            : 0;
+                    two += Kept(live, rows, TwoRows.Count);
+                    three += Kept(live, rows, ThreeRows.Count);
+                    six += Kept(live, rows, group);
+                }
+            }
+        }
+        return (two, three, six);
+    }
+
+    /// <summary>The taps x positions kept by tiles of <paramref name="height"/> over <paramref name="rows"/> positions' live lanes.</summary>
+    private static int Kept(uint* live, int rows, int height)
+    {
+        int kept = 0;
+        for (int t = 0; t < rows; t += height)
+        {
+            uint any = 0;
+            int end = Math.Min(rows, t + height);
+            for (int r = t; r < end; r++) any |= live[r];
+            kept += BitOperations.PopCount(any) * (end - t);
+        }
+        return kept;
+    }
+
+    /// <summary>Every tile's lists (<see cref="Build"/>), tiles of <typeparamref name="TRows"/>; the taps they keep x their positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long BuildTiles<TRows>(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int passLength, in LiveTaps into)
+        where TRows : struct
+    {
+        bool six = typeof(TRows) == typeof(SixRows), two = typeof(TRows) == typeof(TwoRows);
+        int height = six ? PanelLayout.Rows : two ? TwoRows.Count : ThreeRows.Count;
         const int block = 16;
         int* lanes = stackalloc int[block];
         int passes = into.Passes, k = channels * taps;
         long kept = 0;
-        for (int tile = firstTile, first = firstTile * PanelLayout.Rows; tile < endTile; tile++, first += PanelLayout.Rows)
+        for (int tile = 0, first = 0; first < count; tile++, first += height)
         {
-            int rows = Math.Min(PanelLayout.Rows, count - first);
+            int rows = Math.Min(height, count - first);
             nint* o = origins + first;
             float* p0 = padded + o[0], p1 = padded + o[rows > 1 ? 1 : 0], p2 = padded + o[rows > 2 ? 2 : 0];
             float* p3 = padded + o[rows > 3 ? 3 : 0], p4 = padded + o[rows > 4 ? 4 : 0], p5 = padded + o[rows > 5 ? 5 : 0];
@@ -88,8 +177,9 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
                 for (int t = 0; t < taps; t++)
                 {
                     nint off = at[t];
-                    Vector512<int> any = Vector512.Load(p0 + off).AsInt32() | Vector512.Load(p1 + off).AsInt32() | Vector512.Load(p2 + off).AsInt32()
-                        | Vector512.Load(p3 + off).AsInt32() | Vector512.Load(p4 + off).AsInt32() | Vector512.Load(p5 + off).AsInt32();
+                    Vector512<int> any = Vector512.Load(p0 + off).AsInt32() | Vector512.Load(p1 + off).AsInt32();
+                    if (!two) any |= Vector512.Load(p2 + off).AsInt32();
+                    if (six) any |= Vector512.Load(p3 + off).AsInt32() | Vector512.Load(p4 + off).AsInt32() | Vector512.Load(p5 + off).AsInt32();
                     Vector512<int> nonzero = ~Vector512.Equals(any & Vector512.Create(int.MaxValue), Vector512<int>.Zero);
                     live |= taps == 1 ? nonzero : nonzero & Vector512.Create(1 << t);
                 }
@@ -108,7 +198,7 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
         return kept;
     }
 
-    /// <summary>Tiles whose lists decide whether a task's lists pay (<see cref="Build"/>'s maxKept).</summary>
+    /// <summary>Groups of six positions whose inputs choose a task's tile height, or no lists (<see cref="ChooseRows"/>).</summary>
     public const int SampleTiles = 4;
 
     /// <summary>Lane i's k is c0 + i (one tap a channel): the live lanes' k, compressed into <paramref name="to"/> (16 ints of room). Returns how many.</summary>
@@ -147,4 +237,10 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes)
         }
         return n;
     }
+}
+
+/// <summary>What <see cref="LiveTaps.Build"/> built: the taps kept x positions, and the tiles' height (0: no lists).</summary>
+internal readonly record struct TileLists(long Kept, int Rows)
+{
+    public bool IsEmpty => Rows == 0;
 }

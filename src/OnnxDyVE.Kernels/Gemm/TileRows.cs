@@ -3,10 +3,16 @@ namespace OnnxDyVE.Kernels.Gemm;
 /// <summary>Position tiles of six rows (<see cref="PanelLayout.Rows"/>), the usual height.</summary>
 internal readonly struct SixRows;
 
-/// <summary>A last position tile of one to three rows: half a six-row tile's work.</summary>
+/// <summary>A last position tile of one to three rows (half a six-row tile's work), or every tile of lists that leave out more at three (<see cref="LiveTaps.Rows"/>).</summary>
 internal readonly struct ThreeRows
 {
     public const int Count = 3;
+}
+
+/// <summary>Position tiles of two rows, for lists that leave out more at two (<see cref="LiveTaps.Rows"/>).</summary>
+internal readonly struct TwoRows
+{
+    public const int Count = 2;
 }
 
 /// <summary>Wide tiles that all take the same runs of K (<see cref="KSegments"/>).</summary>
