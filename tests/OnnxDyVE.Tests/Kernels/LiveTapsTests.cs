@@ -74,6 +74,17 @@ public sealed unsafe class LiveTapsTests
             Assert.Equal(expected, LiveTaps.ChooseRows(padded, origins, count, offsets, channels, taps, maxKept: 0.85));
     }
 
+    /// <summary>A task no larger than the sample takes two-position tiles unasked, dense or not.</summary>
+    [Fact]
+    public void A_task_no_larger_than_the_sample_takes_two_position_tiles()
+    {
+        if (!Avx512F.IsSupported) return;
+        var inputs = new BlockedPositions(LiveTaps.SampleTiles * 6, 32, 9, new Random(4), nonzero: 1);
+        fixed (float* padded = inputs.Values)
+        fixed (nint* origins = inputs.Origins, offsets = inputs.Offsets)
+            Assert.Equal(2, LiveTaps.ChooseRows(padded, origins, LiveTaps.SampleTiles * 6, offsets, 32, 9, maxKept: 0.85));
+    }
+
     /// <summary>
     /// Positions one after another, each holding its channels' blocks at every tap (tap t of block b at (b x taps + t) x 16):
     /// what <see cref="LiveTaps"/> reads through origins and offsets, as the padded copy's blocked maps are read.
