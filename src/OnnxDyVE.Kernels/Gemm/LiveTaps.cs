@@ -8,9 +8,10 @@ namespace OnnxDyVE.Kernels.Gemm;
 /// <summary>
 /// Each position tile's own k (exact zero inputs): the taps at which not all of the tile's inputs are zero, in the
 /// order of K, and where each pass of K ends among them. A post-ReLU map is zero at most positions, and neighbours
-/// are often zero together (ResNet18's last stage: 50%-84% of a six-position tile's taps), though whole maps rarely are. A left-out tap would have added 0 x w to each of the tile's sums: nothing, for
-/// finite weights, so the sums are bit for bit those of the dense tile, whose k come in the same order. Tiles are of six,
-/// three or two positions (<see cref="Rows"/>), as the task's sample chooses.
+/// are often zero together (ResNet18's last stage: 50%-84% of a six-position tile's taps), though whole maps rarely are.
+/// A left-out tap would have added 0 x w to each of the tile's sums: nothing, for finite weights, so the sums are bit for
+/// bit those of the dense tile, whose k come in the same order. Tiles are of six, three or two positions
+/// (<see cref="Rows"/>), as the task's sample chooses.
 /// Tile t's lists start at <see cref="Lists"/> + t x <see cref="Stride"/>: <see cref="Passes"/> + 1 ends (the first
 /// 0), then its entries. Built from blocked maps (16 channels a position, contiguous), whose 16 channels at a tap are
 /// one vector: one load per position and tap finds 16 channels' zeros.
@@ -24,7 +25,7 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     public int Stride => stride;
     public int Passes => passes;
     public bool IsEmpty => lists == null;
-    /// <summary>Positions per tile: six, or three (<see cref="ThreeRows"/>).</summary>
+    /// <summary>Positions per tile: six, three or two (<see cref="ChooseRows"/>).</summary>
     public int Rows => rows;
 
     /// <summary>Tile <paramref name="tile"/>'s entries.</summary>
@@ -74,8 +75,8 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
 
     /// <summary>
     /// The tile height whose lists cost least over <see cref="SampleTiles"/> six-position groups from the middle of the
-    /// <paramref name="count"/> positions (two, without a sample, where there are no more) (away from the padding above and below a map, which the tiles without lists leave out too), or 0 where
-    /// lists do not pay: a tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower
+    /// <paramref name="count"/> positions (away from the padding above and below a map, which the tiles without lists leave
+    /// out too), or 0 where lists do not pay; two, without a sample, where there are no more positions than it holds: a tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower
     /// tiles keep fewer; but each tile of a pass costs its setup, its sums' loads and stores and its list whatever it keeps
     /// (<see cref="TileCost"/>). Counted on real images (padding taps left out): ResNet18's Convolution355 keeps 31%, 20% and
     /// 15% of its taps in tiles of six, three and two positions; SqueezeNet's fire8 3 x 3 expand 90%, 81% and 75%.
