@@ -579,9 +579,9 @@ internal sealed unsafe class PositionTiles
     }
 
     /// <summary>
-    /// The taps x positions of the tiles of positions [first, first + count) that read only padding at all six positions,
-    /// summed over the input channels: left out of the tiles' lists like zero inputs, but counted as executed, since MLAS
-    /// leaves them out too.
+    /// The taps x positions of the tiles of <paramref name="height"/> positions over [first, first + count) that read only
+    /// padding at all of their positions, summed over the input channels: left out of the tiles' lists like zero inputs,
+    /// but counted as executed, since MLAS leaves them out too.
     /// </summary>
     private long PaddingTaps(in ConvGeometry geometry, int first, int count, int height)
     {

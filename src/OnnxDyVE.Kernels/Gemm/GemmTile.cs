@@ -328,7 +328,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         bool own = typeof(TTaps) == typeof(OwnTaps);
         bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
         bool six = typeof(TRows) == typeof(SixRows), two = typeof(TRows) == typeof(TwoRows);
-        int height = six ? PanelLayout.Rows : two ? TwoRows.Count : ThreeRows.Count;
+        int height = TileRows.Height<TRows>();
         nint width = TLane.Count;
         bool relu = false, plain = !IsGeneral<TFinish>() && finish && epilogue.IsPlainBias(1, out relu);
         // Where the finish says which, ReLU or not is a JIT-time constant: no test and branch per vector.

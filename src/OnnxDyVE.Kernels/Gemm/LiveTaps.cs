@@ -76,8 +76,9 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     /// <summary>
     /// The tile height whose lists cost least over <see cref="SampleTiles"/> six-position groups from the middle of the
     /// <paramref name="count"/> positions (away from the padding above and below a map, which the tiles without lists leave
-    /// out too), or 0 where lists do not pay; two, without a sample, where there are no more positions than it holds: a tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower
-    /// tiles keep fewer; but each tile of a pass costs its setup, its sums' loads and stores and its list whatever it keeps
+    /// out too), or 0 where lists do not pay; two, without a sample, where there are no more positions than it holds. A
+    /// tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower tiles keep fewer;
+    /// but each tile of a pass costs its setup, its sums' loads and stores and its list whatever it keeps
     /// (<see cref="TileCost"/>). Counted on real images (padding taps left out): ResNet18's Convolution355 keeps 31%, 20% and
     /// 15% of its taps in tiles of six, three and two positions; SqueezeNet's fire8 3 x 3 expand 90%, 81% and 75%.
     /// </summary>
@@ -86,8 +87,8 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
         // A task no larger than the sample would pay for a sample as much as for its lists: it takes two-position tiles
         // unasked (cifar10_quick's conv3, tasks of 12 positions: 0.98x of no lists with the sample, 1.03x without it).
         if (count <= SampleTiles * PanelLayout.Rows) return TwoRows.Count;
-        (long two, long three, long six) = SampleKept(padded, origins, count, offsets, channels, taps, out int positions);
-        double dense = (double)positions * channels * taps;
+        (long two, long three, long six) = SampleKept(padded, origins, count, offsets, channels, taps);
+        double dense = (double)SampleTiles * PanelLayout.Rows * channels * taps;
         double costTwo = two / dense + TileCost / TwoRows.Count, costThree = three / dense + TileCost / ThreeRows.Count,
             costSix = six / dense + TileCost / PanelLayout.Rows;
         double best = Math.Min(costSix, Math.Min(costThree, costTwo));
@@ -104,20 +105,17 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
 
     /// <summary>
     /// The taps x positions that tiles of two, three and six positions keep over the sample: <see cref="SampleTiles"/>
-    /// groups of six positions from the middle of the <paramref name="count"/> (more than that many), each group's tiles of
-    /// every height starting where it starts.
+    /// whole groups of six positions from the middle of the <paramref name="count"/> (more than that many, so the last,
+    /// perhaps partial, group is never among them), each group's tiles of every height starting where it starts.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (long Two, long Three, long Six) SampleKept(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, out int positions)
+    private static (long Two, long Three, long Six) SampleKept(float* padded, nint* origins, int count, nint* offsets, int channels, int taps)
     {
         const int group = PanelLayout.Rows;
         int first = (PanelLayout.CeilDiv(count, group) - SampleTiles) / 2 * group;
-        positions = Math.Min(count - first, SampleTiles * group);
         long two = 0, three = 0, six = 0;
         uint* live = stackalloc uint[group];
-        for (int g = first; g < first + positions; g += group)
-        {
-            int rows = Math.Min(group, first + positions - g);
+        for (int g = first; g < first + SampleTiles * group; g += group)
             for (int c0 = 0; c0 < channels; c0 += 16)
             {
                 uint lanes = channels - c0 >= 16 ? 0xFFFF : (1u << (channels - c0)) - 1;
@@ -125,32 +123,31 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
                 for (int t = 0; t < taps; t++)
                 {
                     for (int r = 0; r < group; r++)
-                        live[r] = r < rows
-                            ? (uint)~Vector512.Equals(Vector512.Load(padded + origins[g + r] + at[t]).AsInt32() & Vector512.Create(int.MaxValue), Vector512<int>.Zero)
-                                .ExtractMostSignificantBits() & lanes
-                            : 0;
-                    two += Kept(live, rows, TwoRows.Count);
-                    three += Kept(live, rows, ThreeRows.Count);
-                    six += Kept(live, rows, group);
+                        live[r] = (uint)NonZero(Vector512.Load(padded + origins[g + r] + at[t]).AsInt32()).ExtractMostSignificantBits() & lanes;
+                    two += Kept(live, TwoRows.Count);
+                    three += Kept(live, ThreeRows.Count);
+                    six += Kept(live, group);
                 }
             }
-        }
         return (two, three, six);
     }
 
-    /// <summary>The taps x positions kept by tiles of <paramref name="height"/> over <paramref name="rows"/> positions' live lanes.</summary>
-    private static int Kept(uint* live, int rows, int height)
+    /// <summary>The taps x positions kept by a group of six positions' live lanes in tiles of <paramref name="height"/>.</summary>
+    private static int Kept(uint* live, int height)
     {
         int kept = 0;
-        for (int t = 0; t < rows; t += height)
+        for (int t = 0; t < PanelLayout.Rows; t += height)
         {
             uint any = 0;
-            int end = Math.Min(rows, t + height);
-            for (int r = t; r < end; r++) any |= live[r];
-            kept += BitOperations.PopCount(any) * (end - t);
+            for (int r = t; r < t + height; r++) any |= live[r];
+            kept += BitOperations.PopCount(any) * height;
         }
         return kept;
     }
+
+    /// <summary>All ones in the lanes whose float is other than zero (-0 is zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> NonZero(Vector512<int> bits) => ~Vector512.Equals(bits & Vector512.Create(int.MaxValue), Vector512<int>.Zero);
 
     /// <summary>Every tile's lists (<see cref="Build"/>), tiles of <typeparamref name="TRows"/>; the taps they keep x their positions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -158,7 +155,7 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
         where TRows : struct
     {
         bool six = typeof(TRows) == typeof(SixRows), two = typeof(TRows) == typeof(TwoRows);
-        int height = six ? PanelLayout.Rows : two ? TwoRows.Count : ThreeRows.Count;
+        int height = TileRows.Height<TRows>();
         const int block = 16;
         int* lanes = stackalloc int[block];
         int passes = into.Passes, k = channels * taps;
@@ -183,7 +180,7 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
                     Vector512<int> any = Vector512.Load(p0 + off).AsInt32() | Vector512.Load(p1 + off).AsInt32();
                     if (!two) any |= Vector512.Load(p2 + off).AsInt32();
                     if (six) any |= Vector512.Load(p3 + off).AsInt32() | Vector512.Load(p4 + off).AsInt32() | Vector512.Load(p5 + off).AsInt32();
-                    Vector512<int> nonzero = ~Vector512.Equals(any & Vector512.Create(int.MaxValue), Vector512<int>.Zero);
+                    Vector512<int> nonzero = NonZero(any);
                     live |= taps == 1 ? nonzero : nonzero & Vector512.Create(1 << t);
                 }
                 n += taps == 1 ? Emit(live, c0, channels, entries + n) : EmitTaps(live, c0, channels, taps, entries + n, lanes);

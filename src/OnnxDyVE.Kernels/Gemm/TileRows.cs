@@ -15,6 +15,14 @@ internal readonly struct TwoRows
     public const int Count = 2;
 }
 
+/// <summary>The tile heights as types the JIT specialises on.</summary>
+internal static class TileRows
+{
+    /// <summary>Positions per tile of <typeparamref name="TRows"/> (<see cref="SixRows"/>, <see cref="ThreeRows"/> or <see cref="TwoRows"/>): a JIT-time constant.</summary>
+    public static int Height<TRows>() where TRows : struct =>
+        typeof(TRows) == typeof(SixRows) ? PanelLayout.Rows : typeof(TRows) == typeof(TwoRows) ? TwoRows.Count : ThreeRows.Count;
+}
+
 /// <summary>Wide tiles that all take the same runs of K (<see cref="KSegments"/>).</summary>
 internal readonly struct SharedRuns;
 
