@@ -68,7 +68,26 @@ public sealed unsafe class BlockedConvTests
         new(2, 24, 4, 13, 64, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Clip(0.25f, 6f) },
         new(1, 20, 11, 14, 96, 3, 3) { StrideHeight = 2, StrideWidth = 2, DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2, PadBottom = 1, PadRight = 2 },
         new(1, 48, 20, 20, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // Weights outweighing the image over 784 positions: tasks of more than 256 positions each (three chunks of 264).
+        new(1, 16, 28, 28, 192, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
     ];
+
+    /// <summary>
+    /// Where the weights outweigh the image, a task takes more positions than the 256 an im2col block holds, so that
+    /// each pass's weights serve more tiles (the last edge shape; VGG's conv4_2 takes its 784 positions in one chunk).
+    /// </summary>
+    [Fact]
+    public void Tasks_take_over_256_positions_where_the_weights_outweigh_the_image()
+    {
+        ConvLayer layer = EdgeLayers[^1];
+        LayerParameters parameters = LayerParameters.ForConv(layer, 1);
+        foreach (SimdPath path in KernelSpecs.AvailablePaths())
+        {
+            ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
+            ConvWork work = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path).Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+            Assert.True(work.ColumnChunk > 256 && work.ColumnChunks * work.ColumnChunk >= 784, $"{path}: chunks of {work.ColumnChunk}");
+        }
+    }
 
     [Theory]
     [MemberData(nameof(EdgeCases))]
