@@ -8,10 +8,11 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// A one-group convolution computed at any list of output positions: tiles of six positions (rows,
+/// A convolution computed at any list of output positions: tiles of six positions (rows,
 /// read in place from the padded input by <see cref="PositionBroadcast"/>) by a panel of output channels (the
 /// vector side: weights packed K x channels). Outputs land position-major. SDSS computes its grid and its listed
-/// positions with it; the exact <see cref="ConvAlgorithm.PositionTiles"/> computes every position.
+/// positions with it; the exact <see cref="ConvAlgorithm.PositionTiles"/> computes every position, also of a grouped
+/// convolution (<see cref="Applies"/>), whose panels each lie in one group and read that group's input channels.
 /// </summary>
 internal sealed unsafe class PositionTiles
 {
@@ -97,10 +98,20 @@ internal sealed unsafe class PositionTiles
     }
 
     /// <summary>
-    /// Whether <paramref name="spec"/> can run on position tiles: one group. Any stride and dilation: a position's
-    /// origin in the padded input steps by the stride, a tap's offset by the dilation.
+    /// Whether <paramref name="spec"/> can run on position tiles. Any stride and dilation: a position's origin in the
+    /// padded input steps by the stride, a tap's offset by the dilation. Several groups only for exact runs between planar
+    /// maps with whole pairs of 32-channel panels a group (<see cref="GroupChannels"/>: no pair of panels on AVX-512
+    /// straddles two groups), so that a panel's K is its group's channels' taps, at one distance from the first group's.
     /// </summary>
-    public static bool Applies(ConvSpec spec) => spec.Group == 1;
+    public static bool Applies(ConvSpec spec) => spec.Group == 1
+        || (spec.OutputChannelsPerGroup % GroupChannels == 0 && spec.InputLayout == MapLayout.Planar && spec.OutputLayout == MapLayout.Planar
+            && spec.PointwiseChannels == 0 && !spec.Residual && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0);
+
+    /// <summary>
+    /// Output channels a group has a multiple of, for grouped convolutions on position tiles: a pair of AVX-512's panels
+    /// (and whole panels on every narrower path). AlexNet's grouped layers have 128 and 192.
+    /// </summary>
+    public const int GroupChannels = 64;
 
     /// <summary>Whether exact runs give tiles their own taps (<see cref="LiveTaps"/>).</summary>
     public bool OwnTaps => _ownTaps;
@@ -162,7 +173,7 @@ internal sealed unsafe class PositionTiles
     /// <see cref="PlanarIntoBlocksPointwiseOutputs"/> outputs or more (the copy is a pass over the input whatever M is;
     /// 512 -> 64 on 13 x 13 gained less than it costs).
     /// </summary>
-    public static bool CopiesPlanarIntoBlocks(ConvSpec spec) => Applies(spec) && spec.InputLayout == MapLayout.Planar
+    public static bool CopiesPlanarIntoBlocks(ConvSpec spec) => spec.Group == 1 && spec.InputLayout == MapLayout.Planar
         && spec.InputChannels >= PlanarIntoBlocksChannels && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0
         && (spec.KernelHeight * spec.KernelWidth > 1 || spec.OutputChannels >= PlanarIntoBlocksPointwiseOutputs);
 
@@ -257,13 +268,26 @@ internal sealed unsafe class PositionTiles
         TapTable taps = TapOffsets(work.Geometry, pitch, plane);
         // Each tile's own taps leave out zero maps and the padding too: the runs are all of K.
         byte* zeroMaps = ownTaps ? null : work.TaskCopies ? taskZeroMaps : work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + (nint)image * channels;
-        // One rent for every list of runs (a rent replaces the last one on this thread): the spatial taps', the pointwise
-        // channels', and the border rows' (BorderRows).
-        int spatialBounds = channels + k / PanelLayout.KBlock + 2;
+        // Each group's own runs where zero maps cut K (a group's K is its channels' taps).
+        int groups = zeroMaps == null ? 1 : _spec.Group, groupChannels = _spec.InputChannelsPerGroup;
+        // One rent for every list of runs (a rent replaces the last one on this thread): the spatial taps' (each group's),
+        // the pointwise channels', the border rows' (BorderRows), and the groups' runs.
+        int groupBounds = groupChannels + k / PanelLayout.KBlock + 2;
+        int spatialBounds = groups * groupBounds;
         int pointwiseBounds = _pointwisePanels == 0 ? 0 : channels + channels / PanelLayout.KBlock + 2;
-        int borderInts = !ownTaps && HasBorderRows(work) ? BorderRows.Ints(channels, spatialBounds) : 0;
-        int* bounds = zeroMaps == null && borderInts == 0 ? null : ScratchArena.RentSegments(spatialBounds + pointwiseBounds + (borderInts + 1) / 2);
-        KSegments segments = Runs(zeroMaps, k, _spec.KernelHeight * _spec.KernelWidth, positions, bounds, minimumSkippedTaps);
+        int borderInts = !ownTaps && HasBorderRows(work) ? BorderRows.Ints(groupChannels, groupBounds) : 0;
+        int groupRuns = groups == 1 ? 0 : (groups * sizeof(KSegments) + 7) / 8 + 1;
+        int* bounds = zeroMaps == null && borderInts == 0 ? null : ScratchArena.RentSegments(spatialBounds + pointwiseBounds + (borderInts + 1) / 2 + groupRuns);
+        int kernelTaps = _spec.KernelHeight * _spec.KernelWidth;
+        KSegments segments = Runs(zeroMaps, k, kernelTaps, positions, bounds, minimumSkippedTaps);
+        KSegments* groupSegments = null;
+        if (groups > 1)
+        {
+            groupSegments = (KSegments*)(((nint)(bounds + 2 * (spatialBounds + pointwiseBounds + (borderInts + 1) / 2)) + 7) & ~(nint)7);
+            for (int g = 0; g < groups; g++)
+                groupSegments[g] = Runs(zeroMaps + g * groupChannels, k, kernelTaps, positions, bounds + 2 * g * groupBounds, minimumSkippedTaps);
+            segments = groupSegments[0];
+        }
         KSegments pointwise = _pointwisePanels == 0 ? default : Runs(zeroMaps, channels, 1, positions, bounds + 2 * spatialBounds, minimumSkippedTaps);
         LiveTaps spatialTaps = default, pointwiseTaps = default;
         if (ownTaps)
@@ -279,7 +303,8 @@ internal sealed unsafe class PositionTiles
                 pointwiseTaps = new LiveTaps(lists + (nint)tiles * spatialStride, pointwiseStride, pointwise.Count);
         }
         return new ImageOperand(padded, segments, pointwise, taps.Address, taps.CentreAddress, origins, (float*)origins + valuesAt, pitch,
-            ReadsBlocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds), spatialTaps, pointwiseTaps);
+            ReadsBlocked ? BlockedMaps.Block : 1, borderInts == 0 ? null : bounds + 2 * (spatialBounds + pointwiseBounds), spatialTaps, pointwiseTaps,
+            _spec.Group == 1 ? 0 : groupChannels * plane, groupSegments);
     }
 
     /// <summary>
@@ -295,9 +320,9 @@ internal sealed unsafe class PositionTiles
     /// where zero maps are flagged, cut into blocks only where K would be: a task that takes K whole takes its live runs in
     /// one pass (<see cref="KSegments.PassEnd"/>), its sums in registers throughout, as it would all of K.
     /// </summary>
-    private KSegments Runs(byte* zeroMaps, int k, int taps, int positions, int* bounds, int minimumSkippedTaps) => zeroMaps == null
+    private static KSegments Runs(byte* zeroMaps, int k, int taps, int positions, int* bounds, int minimumSkippedTaps) => zeroMaps == null
         ? KSegments.All(k, WholeK(k, positions) ? k : EvenBlock(k))
-        : KSegments.LiveChannels(zeroMaps, _spec.InputChannels, taps, bounds, minimumSkippedTaps,
+        : KSegments.LiveChannels(zeroMaps, k / taps, taps, bounds, minimumSkippedTaps,
             WholeK(k, positions) ? Math.Max(k, PanelLayout.KBlock) : PanelLayout.KBlock);
 
     /// <summary>The taps' offsets in an input of <paramref name="pitch"/> x <paramref name="plane"/>, computed on the first run of that size.</summary>
@@ -306,7 +331,8 @@ internal sealed unsafe class PositionTiles
         TapTable? table = Volatile.Read(ref _taps);
         if (table is null || table.Pitch != pitch || table.Plane != plane)
         {
-            int channels = _spec.InputChannels, taps = _spec.KernelHeight * _spec.KernelWidth;
+            // A group's channels: the other groups' panels read theirs at a fixed distance (ImageOperand.ForGroup).
+            int channels = _spec.InputChannelsPerGroup, taps = _spec.KernelHeight * _spec.KernelWidth;
             nint[] offsets = GC.AllocateUninitializedArray<nint>(_spec.ReductionLength, pinned: true);
             nint[] centres = _pointwisePanels == 0 ? [] : GC.AllocateUninitializedArray<nint>(channels, pinned: true);
             fixed (nint* o = offsets)
@@ -337,11 +363,21 @@ internal sealed unsafe class PositionTiles
     }
 
     public readonly struct ImageOperand(float* padded, KSegments segments, KSegments pointwiseSegments, nint* offsets, nint* centreOffsets,
-        nint* origins, float* values, nint pitch, nint positionFloats, int* borderRoom = null, LiveTaps spatialTaps = default, LiveTaps pointwiseTaps = default)
+        nint* origins, float* values, nint pitch, nint positionFloats, int* borderRoom = null, LiveTaps spatialTaps = default, LiveTaps pointwiseTaps = default,
+        nint groupFloats = 0, KSegments* groupSegments = null)
     {
         /// <summary>This operand with tiles' own taps <paramref name="spatial"/> and <paramref name="pointwise"/> (empty: the runs).</summary>
         public ImageOperand WithTaps(LiveTaps spatial, LiveTaps pointwise) =>
-            new(padded, segments, pointwiseSegments, offsets, centreOffsets, origins, values, pitch, positionFloats, borderRoom, spatial, pointwise);
+            new(padded, segments, pointwiseSegments, offsets, centreOffsets, origins, values, pitch, positionFloats, borderRoom, spatial, pointwise,
+                groupFloats, groupSegments);
+
+        /// <summary>
+        /// The operand of group <paramref name="group"/>'s panels: its input channels (the offsets are the first group's) and
+        /// its runs of K, where zero maps cut them per group.
+        /// </summary>
+        public ImageOperand ForGroup(int group) =>
+            new(padded + group * groupFloats, groupSegments == null ? segments : groupSegments[group], pointwiseSegments, offsets, centreOffsets,
+                origins, values, pitch, positionFloats, borderRoom, spatialTaps, pointwiseTaps, groupFloats, groupSegments);
 
         /// <summary>Each tile's own taps of the spatial panels' K, where the run gives tiles their own (else empty).</summary>
         public LiveTaps SpatialTaps => spatialTaps;
@@ -384,7 +420,7 @@ internal sealed unsafe class PositionTiles
         float* padded = operand.Padded;
         nint* origins = operand.Origins;
         if (borders != null && borders->Groups == 0) borders = null;
-        if (borders != null) borders->CutRuns(operand.Segments, _spec.InputChannels, _spec.KernelHeight * _spec.KernelWidth, operand.BorderRoom);
+        if (borders != null) borders->CutRuns(operand.Segments, _spec.InputChannelsPerGroup, _spec.KernelHeight * _spec.KernelWidth, operand.BorderRoom);
         float* spatialWeights = _weights.Pointer, pointwiseWeights = _pointwiseWeights.Pointer;
         fixed (float* bias = _bias)
         {
@@ -578,6 +614,19 @@ internal sealed unsafe class PositionTiles
         }
     }
 
+    /// <summary>MACs a grouped run's task executes: each group's channels in its panels by the group's runs of K.</summary>
+    private long GroupsExecuted(in ImageOperand operand, int count, int firstPanel, int lastPanel)
+    {
+        int groupPanels = _spec.OutputChannelsPerGroup / _columns;
+        long executed = 0;
+        for (int g = firstPanel / groupPanels; g * groupPanels < lastPanel; g++)
+        {
+            int panels = Math.Min(lastPanel, (g + 1) * groupPanels) - Math.Max(firstPanel, g * groupPanels);
+            executed += (long)panels * _columns * count * operand.ForGroup(g).Segments.TotalLength;
+        }
+        return executed;
+    }
+
     /// <summary>
     /// The taps x positions of the tiles of <paramref name="height"/> positions over [first, first + count) that read only
     /// padding at all of their positions, summed over the input channels: left out of the tiles' lists like zero inputs,
@@ -684,7 +733,16 @@ internal sealed unsafe class PositionTiles
             // A last panel whose second vector lies wholly past the last channel computes its first only (16 planar
             // outputs on AVX-512 were two vectors of work for one).
             bool narrowLast = lastPanel * _columns - _spec.OutputChannels >= TLane.Count;
-            Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width, narrowLast: narrowLast, borders: &borders);
+            if (_spec.Group == 1)
+                Multiply<TLane, TVec>(operand, count, firstPanel, lastPanel, values - (nint)firstPanel * _columns, width, narrowLast: narrowLast, borders: &borders);
+            else
+            {
+                // Each group's panels on its own input channels and runs (whole panels a group: no narrow last one).
+                int groupPanels = _spec.OutputChannelsPerGroup / _columns;
+                for (int g = firstPanel / groupPanels; g * groupPanels < lastPanel; g++)
+                    Multiply<TLane, TVec>(operand.ForGroup(g), count, Math.Max(firstPanel, g * groupPanels), Math.Min(lastPanel, (g + 1) * groupPanels),
+                        values - (nint)firstPanel * _columns, width, borders: &borders);
+            }
             if (_spec.OutputLayout == MapLayout.Blocked)
                 BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
                     output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
@@ -700,8 +758,9 @@ internal sealed unsafe class PositionTiles
         // A lone last panel of one vector runs narrow tiles, which take the runs: all of K.
         int narrowChannels = _ownTaps && (lastPanel - firstPanel) % 2 == 1 && lastPanel * _columns - _spec.OutputChannels >= BlockedMaps.Block
             ? _spec.OutputChannels - (lastPanel - 1) * _columns : 0;
-        long executed = (channels - pointwise - narrowChannels) * spatialKept + narrowChannels * (long)count * operand.Segments.TotalLength
-            + pointwise * pointwiseKept;
+        long executed = _spec.Group == 1
+            ? (channels - pointwise - narrowChannels) * spatialKept + narrowChannels * (long)count * operand.Segments.TotalLength + pointwise * pointwiseKept
+            : GroupsExecuted(operand, count, firstPanel, lastPanel);
         counters.Add(executed, spatialOutputs * _spec.ReductionLength + pointwiseOutputs * _spec.InputChannels, spatialOutputs + pointwiseOutputs);
     }
 }

@@ -54,7 +54,7 @@ public sealed unsafe class ConvKernelTests
     public void Wide_rows_match_scalar_reference(SimdPath path, int shape) =>
         AssertEveryAlgorithmMatches(WideLayers[shape], 500 + shape, path);
 
-    private static void AssertEveryAlgorithmMatches(ConvLayer layer, int seed, SimdPath path)
+    internal static void AssertEveryAlgorithmMatches(ConvLayer layer, int seed, SimdPath path)
     {
         LayerParameters parameters = LayerParameters.ForConv(layer, seed);
         float[] input = LayerParameters.Uniform(new Random(10_000 + seed), LayerParameters.Count(layer.InputShape()));
