@@ -100,18 +100,18 @@ internal sealed unsafe class PositionTiles
     /// <summary>
     /// Whether <paramref name="spec"/> can run on position tiles. Any stride and dilation: a position's origin in the
     /// padded input steps by the stride, a tap's offset by the dilation. Several groups only for exact runs between planar
-    /// maps with whole pairs of 32-channel panels a group (<see cref="GroupChannels"/>: no pair of panels on AVX-512
+    /// maps with whole pairs of 32-channel panels a group (<see cref="GroupChannelMultiple"/>: no pair of panels on AVX-512
     /// straddles two groups), so that a panel's K is its group's channels' taps, at one distance from the first group's.
     /// </summary>
     public static bool Applies(ConvSpec spec) => spec.Group == 1
-        || (spec.OutputChannelsPerGroup % GroupChannels == 0 && spec.InputLayout == MapLayout.Planar && spec.OutputLayout == MapLayout.Planar
+        || (spec.OutputChannelsPerGroup % GroupChannelMultiple == 0 && spec.InputLayout == MapLayout.Planar && spec.OutputLayout == MapLayout.Planar
             && spec.PointwiseChannels == 0 && !spec.Residual && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0);
 
     /// <summary>
     /// Output channels a group has a multiple of, for grouped convolutions on position tiles: a pair of AVX-512's panels
     /// (and whole panels on every narrower path). AlexNet's grouped layers have 128 and 192.
     /// </summary>
-    public const int GroupChannels = 64;
+    public const int GroupChannelMultiple = 64;
 
     /// <summary>Whether exact runs give tiles their own taps (<see cref="LiveTaps"/>).</summary>
     public bool OwnTaps => _ownTaps;
@@ -279,9 +279,10 @@ internal sealed unsafe class PositionTiles
         int groupRuns = groups == 1 ? 0 : (groups * sizeof(KSegments) + 7) / 8 + 1;
         int* bounds = zeroMaps == null && borderInts == 0 ? null : ScratchArena.RentSegments(spatialBounds + pointwiseBounds + (borderInts + 1) / 2 + groupRuns);
         int kernelTaps = _spec.KernelHeight * _spec.KernelWidth;
-        KSegments segments = Runs(zeroMaps, k, kernelTaps, positions, bounds, minimumSkippedTaps);
+        KSegments segments;
         KSegments* groupSegments = null;
-        if (groups > 1)
+        if (groups == 1) segments = Runs(zeroMaps, k, kernelTaps, positions, bounds, minimumSkippedTaps);
+        else
         {
             groupSegments = (KSegments*)(((nint)(bounds + 2 * (spatialBounds + pointwiseBounds + (borderInts + 1) / 2)) + 7) & ~(nint)7);
             for (int g = 0; g < groups; g++)
@@ -617,14 +618,26 @@ internal sealed unsafe class PositionTiles
     /// <summary>MACs a grouped run's task executes: each group's channels in its panels by the group's runs of K.</summary>
     private long GroupsExecuted(in ImageOperand operand, int count, int firstPanel, int lastPanel)
     {
-        int groupPanels = _spec.OutputChannelsPerGroup / _columns;
         long executed = 0;
-        for (int g = firstPanel / groupPanels; g * groupPanels < lastPanel; g++)
+        for (int g = FirstGroup(firstPanel); g < EndGroup(lastPanel); g++)
         {
-            int panels = Math.Min(lastPanel, (g + 1) * groupPanels) - Math.Max(firstPanel, g * groupPanels);
-            executed += (long)panels * _columns * count * operand.ForGroup(g).Segments.TotalLength;
+            (int lo, int hi) = GroupPanels(g, firstPanel, lastPanel);
+            executed += (long)(hi - lo) * _columns * count * operand.ForGroup(g).Segments.TotalLength;
         }
         return executed;
+    }
+
+    /// <summary>The group of panel <paramref name="panel"/>: a group has whole panels (<see cref="GroupChannelMultiple"/>).</summary>
+    private int FirstGroup(int panel) => panel * _columns / _spec.OutputChannelsPerGroup;
+
+    /// <summary>The group after the last one panels before <paramref name="endPanel"/> reach.</summary>
+    private int EndGroup(int endPanel) => PanelLayout.CeilDiv(endPanel * _columns, _spec.OutputChannelsPerGroup);
+
+    /// <summary>Group <paramref name="group"/>'s panels within [firstPanel, lastPanel).</summary>
+    private (int First, int End) GroupPanels(int group, int firstPanel, int lastPanel)
+    {
+        int groupPanels = _spec.OutputChannelsPerGroup / _columns;
+        return (Math.Max(firstPanel, group * groupPanels), Math.Min(lastPanel, (group + 1) * groupPanels));
     }
 
     /// <summary>
@@ -738,10 +751,11 @@ internal sealed unsafe class PositionTiles
             else
             {
                 // Each group's panels on its own input channels and runs (whole panels a group: no narrow last one).
-                int groupPanels = _spec.OutputChannelsPerGroup / _columns;
-                for (int g = firstPanel / groupPanels; g * groupPanels < lastPanel; g++)
-                    Multiply<TLane, TVec>(operand.ForGroup(g), count, Math.Max(firstPanel, g * groupPanels), Math.Min(lastPanel, (g + 1) * groupPanels),
-                        values - (nint)firstPanel * _columns, width, borders: &borders);
+                for (int g = FirstGroup(firstPanel); g < EndGroup(lastPanel); g++)
+                {
+                    (int lo, int hi) = GroupPanels(g, firstPanel, lastPanel);
+                    Multiply<TLane, TVec>(operand.ForGroup(g), count, lo, hi, values - (nint)firstPanel * _columns, width, borders: &borders);
+                }
             }
             if (_spec.OutputLayout == MapLayout.Blocked)
                 BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
