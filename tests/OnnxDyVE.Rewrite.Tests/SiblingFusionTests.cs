@@ -9,7 +9,7 @@ public sealed class SiblingFusionTests
 {
     /// <summary>squeeze -> (left 1x1, right kh x kw) -> Concat -> next: the Concat's output blocked (next reads it).</summary>
     private static ModelProto Fire(int leftChannels = 64, long[]? rightKernel = null, long[]? rightPads = null, bool leftBias = true,
-        string rightActivation = "Relu", bool leftFirst = true, bool leftReadElsewhere = false)
+        string rightActivation = "Relu", bool leftFirst = true, bool leftReadElsewhere = false, bool rightPruned = false)
     {
         rightKernel ??= [3, 3];
         rightPads ??= [1, 1, 1, 1];
@@ -18,8 +18,13 @@ public sealed class SiblingFusionTests
         string squeeze = builder.Node("Relu", "squeeze_relu", [builder.Node("Conv", "squeeze", [x, builder.Weights("ws", [16, 24, 1, 1]), builder.Weights("bs", [16])])]);
         string[] leftInputs = leftBias ? [squeeze, builder.Weights("wl", [leftChannels, 16, 1, 1]), builder.Weights("bl", [leftChannels])] : [squeeze, builder.Weights("wl", [leftChannels, 16, 1, 1])];
         string left = builder.Node("Relu", "left_relu", [builder.Node("Conv", "left", leftInputs)]);
+        long[] rightShape = [48, 16, rightKernel[0], rightKernel[1]];
+        // Pruned: three weights in four zero, as Deep Compression leaves SqueezeNet's 3x3 expands.
+        string rightWeights = rightPruned
+            ? builder.Constant("wr", rightShape, [.. Enumerable.Range(0, 48 * 16 * (int)(rightKernel[0] * rightKernel[1])).Select(i => i % 4 == 1 ? 0.5f - i % 7 * 0.1f : 0f)])
+            : builder.Weights("wr", rightShape);
         string right = builder.Node(rightActivation, "right_relu", [builder.Node("Conv", "right",
-            [squeeze, builder.Weights("wr", [48, 16, rightKernel[0], rightKernel[1]]), builder.Weights("br", [48])], OnnxProto.Ints("pads", rightPads))]);
+            [squeeze, rightWeights, builder.Weights("br", [48])], OnnxProto.Ints("pads", rightPads))]);
         string joined = builder.Node("Concat", "concat", leftFirst ? [left, right] : [right, left], OnnxProto.Int("axis", 1));
         string next = builder.Node("Conv", "next", [joined, builder.Weights("wn", [32, leftChannels + 48, 3, 3])], OnnxProto.Ints("pads", 1, 1, 1, 1));
         if (leftReadElsewhere)
@@ -107,7 +112,8 @@ public sealed class SiblingFusionTests
         tensor.RawData.IsEmpty ? [.. tensor.FloatData] : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
 
     public static TheoryData<string> Unfused() =>
-        ["48 pointwise channels", "two 1x1 convolutions", "padding off centre", "different activations", "spatial first", "1x1 read elsewhere"];
+        ["48 pointwise channels", "two 1x1 convolutions", "padding off centre", "different activations", "spatial first", "1x1 read elsewhere",
+            "pruned 3x3 weights"];
 
     [Theory]
     [MemberData(nameof(Unfused))]
@@ -120,6 +126,8 @@ public sealed class SiblingFusionTests
             "padding off centre" => Fire(rightPads: [2, 2, 0, 0]),
             "different activations" => Fire(rightActivation: "LeakyRelu"),
             "spatial first" => Fire(leftFirst: false),
+            // The sparse kernel runs the 3x3 apart faster than the fused node's dense tiles (SparseWeights).
+            "pruned 3x3 weights" => Fire(rightPruned: true),
             _ => Fire(leftReadElsewhere: true),
         };
 

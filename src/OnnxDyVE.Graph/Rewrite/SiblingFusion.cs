@@ -8,7 +8,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// A Concat of a 1x1 and a spatial convolution of one input (SqueezeNet's fire modules: expand1x1, expand3x3) as one
 /// DyveConv with pointwise channels (<see cref="DyveSchema.PointwiseChannels"/>) that writes the Concat's output, and
 /// back. Only between exact DyveConvs writing blocked maps that the Concat alone reads, so the fused node is exact, on
-/// position tiles, and nothing else saw the two halves.
+/// position tiles, and nothing else saw the two halves; and not where the spatial half's weights are pruned
+/// (<see cref="SparseWeights"/>), which the kernel multiplies sparsely, faster than the fused node's dense tiles.
 /// </summary>
 /// <remarks>
 /// Why: the Concats copied both halves of every fire module's output, 0.26 ms of SqueezeNet's 9 ms in ORT's profiler
@@ -141,6 +142,8 @@ internal static class SiblingFusion
         long kh = wb.Dims[2], kw = wb.Dims[3];
         if (kh % 2 == 0 || kw % 2 == 0 || (kh == 1 && kw == 1)) return null;
         if (!UnitGeometry(pointwise, [0, 0, 0, 0]) || !UnitGeometry(spatial, [kh / 2, kw / 2, kh / 2, kw / 2])) return null;
+        // Pruned spatial weights run on the sparse kernel, faster apart than fused (SparseWeights).
+        if (SparseWeights.ArePruned(TensorData.Floats(wb, GraphIndex.Describe(spatial)))) return null;
         // Everything else (activation, zero maps, scales, layouts) the same: the fused node carries the spatial one's.
         return SameAttributes(pointwise, spatial) && BiasReadable(pointwise, graph) && BiasReadable(spatial, graph) ? (pointwise, spatial) : null;
     }

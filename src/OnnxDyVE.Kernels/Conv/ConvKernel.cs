@@ -82,6 +82,9 @@ public sealed unsafe class ConvKernel
     /// <summary>SFMA's merged pairs, when the spec lists candidates.</summary>
     private readonly SfmaPairs? _pairs;
 
+    /// <summary>The nonzero weights by output channel, where the weights are pruned and the spec exact (<see cref="ConvAlgorithm.SparseTaps"/>).</summary>
+    private readonly SparseTaps? _sparse;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -137,6 +140,7 @@ public sealed unsafe class ConvKernel
             _sfma = new SfmaFold(spec, weights);
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
+        _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
     }
 
     /// <summary>The pointwise channels' weights off the centre tap are zero: they are never multiplied.</summary>
@@ -171,6 +175,10 @@ public sealed unsafe class ConvKernel
         if (channels != Spec.InputChannels)
             throw new ArgumentException($"input has {channels} channels, the weights expect {Spec.InputChannels} ({Spec.InputChannelsPerGroup} per group x group {Spec.Group})");
         ConvGeometry geometry = Spec.Geometry(height, width);
+        if (algorithm is null or ConvAlgorithm.SparseTaps && Supports(ConvAlgorithm.SparseTaps, batch, geometry))
+            return PlanSparseTaps(batch, geometry);
+        if (algorithm == ConvAlgorithm.SparseTaps)
+            throw new ArgumentException($"{ConvAlgorithm.SparseTaps} does not apply to {Spec} on a {height} x {width} input");
         if (Spec.IsBlocked)
         {
             // Blocked maps are read and written by position tiles (exact: the spec has no approximate mechanism).
@@ -298,6 +306,15 @@ public sealed unsafe class ConvKernel
             sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies, TapLists: tapLists);
     }
 
+    /// <summary>A <see cref="ConvAlgorithm.SparseTaps"/> run: the aligned copies, then tasks of (image, chunk of positions).</summary>
+    private ConvWork PlanSparseTaps(int batch, in ConvGeometry geometry)
+    {
+        int pitch = (int)SparseTaps.Pitch(geometry), positions = geometry.OutputHeight * pitch;
+        (int chunk, int chunks) = _sparse!.Tasks(batch, positions, MinimumTasks);
+        return new ConvWork(ConvAlgorithm.SparseTaps, batch, geometry, pitch, positions, chunk, chunks, 0, 1, 0, batch * chunks,
+            batch * CopyTasksPerImage(batch, ConvAlgorithm.SparseTaps), _sparse.SharedFloats(batch, geometry), geometry);
+    }
+
     /// <summary>The geometry of a copy without padding (an interior run's).</summary>
     private static ConvGeometry Unpadded(in ConvGeometry geometry) => geometry with { PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
 
@@ -393,6 +410,7 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.Sampled => _sampled is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             ConvAlgorithm.Spet => _spet is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
+            ConvAlgorithm.SparseTaps => _sparse is not null && _sparse.SharedFloats(batch, geometry) <= MaximumSharedFloats && _sparse.For(geometry) is not null,
             _ => true,
         };
     }
@@ -439,6 +457,11 @@ public sealed unsafe class ConvKernel
         else if (work.BuildsTapLists(phase)) _positionTiles!.BuildTapLists(work, input, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Sampled) _sampled!.RunTask(work, phase, output, shared, task);
         else if (work.Algorithm == ConvAlgorithm.Spet) _spet!.RunTask(work, output, shared, task);
+        else if (work.Algorithm == ConvAlgorithm.SparseTaps)
+        {
+            _sparse!.RunTask(work, output, shared, task);
+            CountSparse(work, task);
+        }
         else RunTask(work, input, output, shared, task, residual);
     }
 
@@ -448,6 +471,17 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
+        if (work.Algorithm == ConvAlgorithm.SparseTaps)
+        {
+            int perImage = work.PackTaskCount / work.Batch, imageIndex = task / perImage, part = task - imageIndex * perImage;
+            // Units of channels or (blocked input) of blocks, as every copy shares them out.
+            int channels = Spec.InputChannels, units = CopiedUnits(work.Algorithm), unitChannels = ReadsBlocked(work.Algorithm) ? BlockedMaps.Block : 1;
+            _sparse!.Copy(work.Geometry, input, shared, imageIndex, Math.Min(channels, (int)((long)units * part / perImage) * unitChannels),
+                Math.Min(channels, (int)((long)units * (part + 1) / perImage) * unitChannels));
+            if (task == work.PackTaskCount - 1)
+                new Span<float>(shared + work.Batch * _sparse.ImageFloats(work.Geometry), (int)(work.SharedFloats - work.Batch * _sparse.ImageFloats(work.Geometry))).Clear();
+            return;
+        }
         if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles or ConvAlgorithm.Spet)
         {
             int perImage = work.PackTaskCount / work.Batch;
@@ -740,6 +774,19 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
+    /// Counts a <see cref="ConvAlgorithm.SparseTaps"/> task's multiply-accumulates: its positions' nonzero weights against
+    /// the dense product.
+    /// </summary>
+    private void CountSparse(in ConvWork work, int task)
+    {
+        int first = task % work.ColumnChunks * work.ColumnChunk;
+        long positions = RealColumns(work, first, Math.Min(work.ColumnChunk, work.Columns - first));
+        // The dense product multiplies a pointwise channel's centre tap only.
+        long dense = (long)(Spec.OutputChannels - Spec.PointwiseChannels) * Spec.ReductionLength + (long)Spec.PointwiseChannels * Spec.InputChannels;
+        Counters.Add(positions * _sparse!.NonzeroWeights, positions * dense, positions * Spec.OutputChannels);
+    }
+
+    /// <summary>
     /// Counts task <paramref name="task"/>'s multiply-accumulates: its real output channels x real output positions,
     /// times the <paramref name="executedK"/> it ran of the convolution's K.
     /// </summary>
@@ -758,7 +805,7 @@ public sealed unsafe class ConvKernel
     /// <summary>Output positions among compute columns [n0, n0 + nLength): all of them, but for the padded columns of <see cref="ConvAlgorithm.PaddedTaps"/>.</summary>
     private static int RealColumns(in ConvWork work, int n0, int nLength)
     {
-        if (work.Algorithm is not (ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps)) return nLength;
+        if (work.Algorithm is not (ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.SparseTaps)) return nLength;
         // Positions before n in padded-width rows: whole rows of Wo, plus the row's start clipped at Wo.
         int pitch = work.ColumnPitch, outW = work.Geometry.OutputWidth;
         int Before(int n) => n / pitch * outW + Math.Min(n % pitch, outW);

@@ -47,6 +47,14 @@ public enum ConvAlgorithm
     /// outputs not predicted to saturate compute the rest (<see cref="SpetConv"/>).
     /// </summary>
     Spet,
+
+    /// <summary>
+    /// Pruned weights (<see cref="Schema.SparseWeights"/>) of a spatial kernel, one group, stride 1, exact:
+    /// every output channel multiplies only its nonzero weights, each against a row of positions of the input, copied
+    /// once per run with aligned rows (<see cref="Conv.SparseTaps"/>). Columns count positions oy x
+    /// <see cref="ConvWork.ColumnPitch"/> + ox; ColumnChunk positions a task, every output channel.
+    /// </summary>
+    SparseTaps,
 }
 
 /// <summary>

@@ -340,7 +340,7 @@ public sealed unsafe class BlockedConvTests
     }
 
     /// <summary>Runs the kernel into guarded memory; a blocked output is checked for zero padded lanes and returned planar.</summary>
-    private static float[] Run(ConvKernel kernel, ConvWork work, float[] input, ConvLayer layer, string context, float[]? residual = null)
+    internal static float[] Run(ConvKernel kernel, ConvWork work, float[] input, ConvLayer layer, string context, float[]? residual = null)
     {
         int outputPlane = work.Geometry.OutputSize;
         bool blocked = kernel.Spec.OutputLayout == MapLayout.Blocked;

@@ -8,7 +8,7 @@ namespace OnnxDyVE.Tests.Simd;
 /// <summary>
 /// What a child process checks on whatever SIMD path its environment leaves it: DyveConv and DyveGemm inside
 /// ONNX Runtime (which pick <see cref="SimdPaths.Best"/> on their own) against ORT's Conv and Gemm, on seeded
-/// random layers; and blocked maps with zero maps, and planar maps copied into blocks, against the scalar reference
+/// random layers; and blocked maps with zero maps, planar maps copied into blocks, and pruned weights against the scalar reference
 /// (those copies take the process's widest vectors, whatever path the kernel's tiles take). Prints the path it ran and a verdict line; the
 /// exit code is 0 only if every layer matched.
 /// </summary>
@@ -41,6 +41,12 @@ internal static class SimdCheck
         for (int shape = 0; shape < ConvKernelTests.PlanarIntoBlocksShapeCount; shape++)
         {
             failures += Check(() => new ConvKernelTests().Planar_inputs_of_many_channels_are_copied_into_blocks(SimdPaths.Best, shape), $"planar into blocks shape {shape}", output);
+            checkedLayers++;
+        }
+        // Pruned weights: blocked maps copied and stored by 16 x 16 transposes with AVX-512, one value at a time without it.
+        for (int shape = 0; shape < SparseTapsTests.ShapeCount; shape++)
+        {
+            failures += Check(() => new SparseTapsTests().Pruned_weights_match_scalar_reference_in_every_layout(SimdPaths.Best, shape), $"pruned weights shape {shape}", output);
             checkedLayers++;
         }
         output.WriteLine($"checked={checkedLayers} failed={failures}");
