@@ -14,12 +14,13 @@ namespace OnnxDyVE.Kernels.Conv;
 /// <remarks>
 /// Positions are the vector side: a nonzero weight W[m, c, ky, kx] adds w x (input c shifted by the tap) to a tile of
 /// <see cref="TileVectors"/> vectors of m's outputs, one broadcast and a load per vector of MACs. The loads are aligned,
-/// which split loads were not (a weight's tap lands anywhere in a line: 1.3x faster than dense against 2.0x with every load
-/// aligned, fire8's 3 x 3 expand at 30% nonzero): rows are <see cref="PitchMultiple"/> floats apart and the input is copied
-/// once per column of the kernel (copy s holds the padded input shifted left by s columns), so every tap's row starts on a
-/// vector. Input channels are taken in blocks of <see cref="ChannelBlock"/>, so that the rows a tile reads stay in L1 while
-/// every output channel passes over them (1.25x -> 1.47x faster than dense on fire8's expand). Outputs at the columns
-/// past a row's end are computed and dropped.
+/// which split loads were not (a tap's row starting anywhere in a line: fire8's 3 x 3 expand at 30% nonzero 1.3x faster
+/// than the dense kernel, 2.0x with every load aligned): rows are <see cref="PitchMultiple"/> floats apart and the input is
+/// copied once per column of the kernel (copy s holds the padded input shifted left by s columns), so every tap's row
+/// starts on a vector. A tile takes the input channels in passes whose rows stay in L1 (<see cref="L1RowBytes"/>) while
+/// every output channel goes over them, and a task takes every output channel over its chunk of positions. Outputs at the
+/// columns past a row's end are computed and dropped. The sums run in the order of K from zero, as the dense kernel's do,
+/// and a zero weight adds exactly zero there: the outputs are the dense kernel's.
 /// </remarks>
 internal sealed unsafe class SparseTaps
 {
@@ -30,16 +31,16 @@ internal sealed unsafe class SparseTaps
     private const int ChannelGroup = 4;
 
     /// <summary>
-    /// Bytes of input rows a tile reads before moving on (at most): all of L1 but room for the sums and entries. fire8's expand
-    /// (3 copies, two tile rows of 32): 16 channels, 1.47x faster than dense, against 1.03x over all 64 at once.
+    /// Bytes of input rows a tile's pass reads at most (a 32 KiB L1). fire8's expand (3 copies, a tile over 2 rows of 32 and
+    /// the kernel's 2 below): passes of 16 channels, 1.47x faster than the dense kernel, against 1.03x over all 64 at once.
     /// </summary>
     private const int L1RowBytes = 32 << 10;
 
     /// <summary>Floats between rows of the copy: the widest vector, so every tap's row is aligned on every path.</summary>
     public const int PitchMultiple = 16;
 
-    /// <summary>Output channels a task takes a multiple of: one block of blocked maps.</summary>
-    private const int ChannelsPerUnit = BlockedMaps.Block;
+    /// <summary>The most positions a tile computes (AVX-512's), and so the most it reads past the last copy's end.</summary>
+    private const int MaximumTilePositions = TileVectors * 16;
 
     private readonly ConvSpec _spec;
     private readonly int _channelGroups;
@@ -120,7 +121,7 @@ internal sealed unsafe class SparseTaps
     };
 
     /// <summary>Floats of the run's buffer: every image's copies, then a tile's reach past the last of them.</summary>
-    public long SharedFloats(int batch, in ConvGeometry geometry) => batch * ImageFloats(geometry) + PitchMultiple * TileVectors;
+    public long SharedFloats(int batch, in ConvGeometry geometry) => batch * ImageFloats(geometry) + MaximumTilePositions;
 
     /// <summary>
     /// The offsets of every entry's row for <paramref name="geometry"/>, kept for the next run; null where the copies are too
@@ -130,7 +131,7 @@ internal sealed unsafe class SparseTaps
     {
         Offsets? offsets = Volatile.Read(ref _offsets);
         if (offsets is not null && offsets.Geometry == geometry) return offsets;
-        if (ImageFloats(geometry) + PitchMultiple * TileVectors > int.MaxValue) return null;
+        if (ImageFloats(geometry) + MaximumTilePositions > int.MaxValue) return null;
         long pitch = Pitch(geometry), plane = geometry.PaddedHeight * pitch, copy = _spec.InputChannels * plane;
         // A tile's rows of one input channel: its positions and the kernel's reach below them, in every copy.
         long rowBytes = _spec.KernelWidth * (TilePositions + (long)(_spec.KernelHeight - 1) * _spec.DilationHeight * pitch) * sizeof(float);

@@ -40,8 +40,8 @@ public sealed class SparseTapsTests
     public static TheoryData<SimdPath, int> Cases() => KernelSpecs.PathsAndShapes(Layers.Length);
 
     /// <summary>
-    /// A quarter of the weights kept at random, output channel 1's and input channel 0's none: the reference's outputs, and
-    /// MACs counted as the nonzero weights times the output positions against the dense product's.
+    /// A quarter of the weights kept at random, output channel 1's and input channel 0's none: the reference's outputs, bit
+    /// for bit the dense kernel's, and MACs counted as the nonzero weights times the output positions against the dense product's.
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
@@ -66,6 +66,8 @@ public sealed class SparseTapsTests
             float[] output = BlockedConvTests.Run(kernel, work, x, layer, context);
             CounterValues counted = kernel.Counters.Read() - before;
             OutputComparison.AssertClose(expected, output, context);
+            // The dense kernel's own outputs: the same sums in the same order, a zero weight adding exactly zero.
+            Assert.Equal(BlockedConvTests.Run(kernel, kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PositionTiles), x, layer, context), output);
             long positions = (long)layer.Batch * work.Geometry.OutputSize;
             Assert.Equal(new CounterValues(0, positions * nonzero, positions * layer.OutputChannels * spec.ReductionLength,
                 Outputs: positions * layer.OutputChannels), counted);
