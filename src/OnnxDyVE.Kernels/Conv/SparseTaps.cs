@@ -419,6 +419,18 @@ internal sealed unsafe class SparseTaps
         }
     }
 
+    private static readonly Vector512<int> Low8 = SwapIndices(8).Low, High8 = SwapIndices(8).High, Low4 = SwapIndices(4).Low, High4 = SwapIndices(4).High;
+    private static readonly Vector512<int> Low2 = SwapIndices(2).Low, High2 = SwapIndices(2).High, Low1 = SwapIndices(1).Low, High1 = SwapIndices(1).High;
+
+    /// <summary>The two-source permutes' indices that swap rows' off-diagonal blocks of <paramref name="scale"/> lanes.</summary>
+    private static (Vector512<int> Low, Vector512<int> High) SwapIndices(int scale)
+    {
+        Vector512<int> lane = Vector512<int>.Indices;
+        Vector512<int> upper = Vector512.Equals(lane & Vector512.Create(scale), Vector512.Create(scale));
+        return (Vector512.ConditionalSelect(upper, lane + Vector512.Create(16 - scale), lane),
+            Vector512.ConditionalSelect(upper, lane + Vector512.Create(16), lane + Vector512.Create(scale)));
+    }
+
     /// <summary>
     /// Transposes 16 x 16 floats in registers, rows <paramref name="rows"/> apart from <paramref name="source"/> into 16
     /// consecutive vectors at <paramref name="target"/>: at each scale s (8, 4, 2, 1) rows i and i + s swap their
@@ -426,53 +438,44 @@ internal sealed unsafe class SparseTaps
     /// </summary>
     private static void Transpose16(float* source, nint rows, float* target)
     {
-        Vector512<int> lane = Vector512<int>.Indices;
-        Vector512<int> upper8 = Vector512.Equals(lane & Vector512.Create(8), Vector512.Create(8));
-        Vector512<int> low8 = Vector512.ConditionalSelect(upper8, lane + Vector512.Create(8), lane);
-        Vector512<int> high8 = Vector512.ConditionalSelect(upper8, lane + Vector512.Create(16), lane + Vector512.Create(8));
-        Vector512<int> upper4 = Vector512.Equals(lane & Vector512.Create(4), Vector512.Create(4));
-        Vector512<int> low4 = Vector512.ConditionalSelect(upper4, lane + Vector512.Create(12), lane);
-        Vector512<int> high4 = Vector512.ConditionalSelect(upper4, lane + Vector512.Create(16), lane + Vector512.Create(4));
-        Vector512<int> upper2 = Vector512.Equals(lane & Vector512.Create(2), Vector512.Create(2));
-        Vector512<int> low2 = Vector512.ConditionalSelect(upper2, lane + Vector512.Create(14), lane);
-        Vector512<int> high2 = Vector512.ConditionalSelect(upper2, lane + Vector512.Create(16), lane + Vector512.Create(2));
-        Vector512<int> upper1 = Vector512.Equals(lane & Vector512.Create(1), Vector512.Create(1));
-        Vector512<int> low1 = Vector512.ConditionalSelect(upper1, lane + Vector512.Create(15), lane);
-        Vector512<int> high1 = Vector512.ConditionalSelect(upper1, lane + Vector512.Create(16), lane + Vector512.Create(1));
-        Vector512<float> r0 = Vector512.Load(source + 0 * rows), r1 = Vector512.Load(source + 1 * rows), r2 = Vector512.Load(source + 2 * rows), r3 = Vector512.Load(source + 3 * rows), r4 = Vector512.Load(source + 4 * rows), r5 = Vector512.Load(source + 5 * rows), r6 = Vector512.Load(source + 6 * rows), r7 = Vector512.Load(source + 7 * rows), r8 = Vector512.Load(source + 8 * rows), r9 = Vector512.Load(source + 9 * rows), r10 = Vector512.Load(source + 10 * rows), r11 = Vector512.Load(source + 11 * rows), r12 = Vector512.Load(source + 12 * rows), r13 = Vector512.Load(source + 13 * rows), r14 = Vector512.Load(source + 14 * rows), r15 = Vector512.Load(source + 15 * rows);
+        // Row i keeps its lanes without bit s and takes row i + s's below them (Low); row i + s the other way round (High).
+        Vector512<float> r0 = Vector512.Load(source + 0 * rows), r1 = Vector512.Load(source + 1 * rows), r2 = Vector512.Load(source + 2 * rows), r3 = Vector512.Load(source + 3 * rows),
+            r4 = Vector512.Load(source + 4 * rows), r5 = Vector512.Load(source + 5 * rows), r6 = Vector512.Load(source + 6 * rows), r7 = Vector512.Load(source + 7 * rows),
+            r8 = Vector512.Load(source + 8 * rows), r9 = Vector512.Load(source + 9 * rows), r10 = Vector512.Load(source + 10 * rows), r11 = Vector512.Load(source + 11 * rows),
+            r12 = Vector512.Load(source + 12 * rows), r13 = Vector512.Load(source + 13 * rows), r14 = Vector512.Load(source + 14 * rows), r15 = Vector512.Load(source + 15 * rows);
         Vector512<float> t;
-        t = Avx512F.PermuteVar16x32x2(r0, low8, r8); r8 = Avx512F.PermuteVar16x32x2(r0, high8, r8); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r1, low8, r9); r9 = Avx512F.PermuteVar16x32x2(r1, high8, r9); r1 = t;
-        t = Avx512F.PermuteVar16x32x2(r2, low8, r10); r10 = Avx512F.PermuteVar16x32x2(r2, high8, r10); r2 = t;
-        t = Avx512F.PermuteVar16x32x2(r3, low8, r11); r11 = Avx512F.PermuteVar16x32x2(r3, high8, r11); r3 = t;
-        t = Avx512F.PermuteVar16x32x2(r4, low8, r12); r12 = Avx512F.PermuteVar16x32x2(r4, high8, r12); r4 = t;
-        t = Avx512F.PermuteVar16x32x2(r5, low8, r13); r13 = Avx512F.PermuteVar16x32x2(r5, high8, r13); r5 = t;
-        t = Avx512F.PermuteVar16x32x2(r6, low8, r14); r14 = Avx512F.PermuteVar16x32x2(r6, high8, r14); r6 = t;
-        t = Avx512F.PermuteVar16x32x2(r7, low8, r15); r15 = Avx512F.PermuteVar16x32x2(r7, high8, r15); r7 = t;
-        t = Avx512F.PermuteVar16x32x2(r0, low4, r4); r4 = Avx512F.PermuteVar16x32x2(r0, high4, r4); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r1, low4, r5); r5 = Avx512F.PermuteVar16x32x2(r1, high4, r5); r1 = t;
-        t = Avx512F.PermuteVar16x32x2(r2, low4, r6); r6 = Avx512F.PermuteVar16x32x2(r2, high4, r6); r2 = t;
-        t = Avx512F.PermuteVar16x32x2(r3, low4, r7); r7 = Avx512F.PermuteVar16x32x2(r3, high4, r7); r3 = t;
-        t = Avx512F.PermuteVar16x32x2(r8, low4, r12); r12 = Avx512F.PermuteVar16x32x2(r8, high4, r12); r8 = t;
-        t = Avx512F.PermuteVar16x32x2(r9, low4, r13); r13 = Avx512F.PermuteVar16x32x2(r9, high4, r13); r9 = t;
-        t = Avx512F.PermuteVar16x32x2(r10, low4, r14); r14 = Avx512F.PermuteVar16x32x2(r10, high4, r14); r10 = t;
-        t = Avx512F.PermuteVar16x32x2(r11, low4, r15); r15 = Avx512F.PermuteVar16x32x2(r11, high4, r15); r11 = t;
-        t = Avx512F.PermuteVar16x32x2(r0, low2, r2); r2 = Avx512F.PermuteVar16x32x2(r0, high2, r2); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r1, low2, r3); r3 = Avx512F.PermuteVar16x32x2(r1, high2, r3); r1 = t;
-        t = Avx512F.PermuteVar16x32x2(r4, low2, r6); r6 = Avx512F.PermuteVar16x32x2(r4, high2, r6); r4 = t;
-        t = Avx512F.PermuteVar16x32x2(r5, low2, r7); r7 = Avx512F.PermuteVar16x32x2(r5, high2, r7); r5 = t;
-        t = Avx512F.PermuteVar16x32x2(r8, low2, r10); r10 = Avx512F.PermuteVar16x32x2(r8, high2, r10); r8 = t;
-        t = Avx512F.PermuteVar16x32x2(r9, low2, r11); r11 = Avx512F.PermuteVar16x32x2(r9, high2, r11); r9 = t;
-        t = Avx512F.PermuteVar16x32x2(r12, low2, r14); r14 = Avx512F.PermuteVar16x32x2(r12, high2, r14); r12 = t;
-        t = Avx512F.PermuteVar16x32x2(r13, low2, r15); r15 = Avx512F.PermuteVar16x32x2(r13, high2, r15); r13 = t;
-        t = Avx512F.PermuteVar16x32x2(r0, low1, r1); r1 = Avx512F.PermuteVar16x32x2(r0, high1, r1); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r2, low1, r3); r3 = Avx512F.PermuteVar16x32x2(r2, high1, r3); r2 = t;
-        t = Avx512F.PermuteVar16x32x2(r4, low1, r5); r5 = Avx512F.PermuteVar16x32x2(r4, high1, r5); r4 = t;
-        t = Avx512F.PermuteVar16x32x2(r6, low1, r7); r7 = Avx512F.PermuteVar16x32x2(r6, high1, r7); r6 = t;
-        t = Avx512F.PermuteVar16x32x2(r8, low1, r9); r9 = Avx512F.PermuteVar16x32x2(r8, high1, r9); r8 = t;
-        t = Avx512F.PermuteVar16x32x2(r10, low1, r11); r11 = Avx512F.PermuteVar16x32x2(r10, high1, r11); r10 = t;
-        t = Avx512F.PermuteVar16x32x2(r12, low1, r13); r13 = Avx512F.PermuteVar16x32x2(r12, high1, r13); r12 = t;
-        t = Avx512F.PermuteVar16x32x2(r14, low1, r15); r15 = Avx512F.PermuteVar16x32x2(r14, high1, r15); r14 = t;
+        t = Avx512F.PermuteVar16x32x2(r0, Low8, r8); r8 = Avx512F.PermuteVar16x32x2(r0, High8, r8); r0 = t;
+        t = Avx512F.PermuteVar16x32x2(r1, Low8, r9); r9 = Avx512F.PermuteVar16x32x2(r1, High8, r9); r1 = t;
+        t = Avx512F.PermuteVar16x32x2(r2, Low8, r10); r10 = Avx512F.PermuteVar16x32x2(r2, High8, r10); r2 = t;
+        t = Avx512F.PermuteVar16x32x2(r3, Low8, r11); r11 = Avx512F.PermuteVar16x32x2(r3, High8, r11); r3 = t;
+        t = Avx512F.PermuteVar16x32x2(r4, Low8, r12); r12 = Avx512F.PermuteVar16x32x2(r4, High8, r12); r4 = t;
+        t = Avx512F.PermuteVar16x32x2(r5, Low8, r13); r13 = Avx512F.PermuteVar16x32x2(r5, High8, r13); r5 = t;
+        t = Avx512F.PermuteVar16x32x2(r6, Low8, r14); r14 = Avx512F.PermuteVar16x32x2(r6, High8, r14); r6 = t;
+        t = Avx512F.PermuteVar16x32x2(r7, Low8, r15); r15 = Avx512F.PermuteVar16x32x2(r7, High8, r15); r7 = t;
+        t = Avx512F.PermuteVar16x32x2(r0, Low4, r4); r4 = Avx512F.PermuteVar16x32x2(r0, High4, r4); r0 = t;
+        t = Avx512F.PermuteVar16x32x2(r1, Low4, r5); r5 = Avx512F.PermuteVar16x32x2(r1, High4, r5); r1 = t;
+        t = Avx512F.PermuteVar16x32x2(r2, Low4, r6); r6 = Avx512F.PermuteVar16x32x2(r2, High4, r6); r2 = t;
+        t = Avx512F.PermuteVar16x32x2(r3, Low4, r7); r7 = Avx512F.PermuteVar16x32x2(r3, High4, r7); r3 = t;
+        t = Avx512F.PermuteVar16x32x2(r8, Low4, r12); r12 = Avx512F.PermuteVar16x32x2(r8, High4, r12); r8 = t;
+        t = Avx512F.PermuteVar16x32x2(r9, Low4, r13); r13 = Avx512F.PermuteVar16x32x2(r9, High4, r13); r9 = t;
+        t = Avx512F.PermuteVar16x32x2(r10, Low4, r14); r14 = Avx512F.PermuteVar16x32x2(r10, High4, r14); r10 = t;
+        t = Avx512F.PermuteVar16x32x2(r11, Low4, r15); r15 = Avx512F.PermuteVar16x32x2(r11, High4, r15); r11 = t;
+        t = Avx512F.PermuteVar16x32x2(r0, Low2, r2); r2 = Avx512F.PermuteVar16x32x2(r0, High2, r2); r0 = t;
+        t = Avx512F.PermuteVar16x32x2(r1, Low2, r3); r3 = Avx512F.PermuteVar16x32x2(r1, High2, r3); r1 = t;
+        t = Avx512F.PermuteVar16x32x2(r4, Low2, r6); r6 = Avx512F.PermuteVar16x32x2(r4, High2, r6); r4 = t;
+        t = Avx512F.PermuteVar16x32x2(r5, Low2, r7); r7 = Avx512F.PermuteVar16x32x2(r5, High2, r7); r5 = t;
+        t = Avx512F.PermuteVar16x32x2(r8, Low2, r10); r10 = Avx512F.PermuteVar16x32x2(r8, High2, r10); r8 = t;
+        t = Avx512F.PermuteVar16x32x2(r9, Low2, r11); r11 = Avx512F.PermuteVar16x32x2(r9, High2, r11); r9 = t;
+        t = Avx512F.PermuteVar16x32x2(r12, Low2, r14); r14 = Avx512F.PermuteVar16x32x2(r12, High2, r14); r12 = t;
+        t = Avx512F.PermuteVar16x32x2(r13, Low2, r15); r15 = Avx512F.PermuteVar16x32x2(r13, High2, r15); r13 = t;
+        t = Avx512F.PermuteVar16x32x2(r0, Low1, r1); r1 = Avx512F.PermuteVar16x32x2(r0, High1, r1); r0 = t;
+        t = Avx512F.PermuteVar16x32x2(r2, Low1, r3); r3 = Avx512F.PermuteVar16x32x2(r2, High1, r3); r2 = t;
+        t = Avx512F.PermuteVar16x32x2(r4, Low1, r5); r5 = Avx512F.PermuteVar16x32x2(r4, High1, r5); r4 = t;
+        t = Avx512F.PermuteVar16x32x2(r6, Low1, r7); r7 = Avx512F.PermuteVar16x32x2(r6, High1, r7); r6 = t;
+        t = Avx512F.PermuteVar16x32x2(r8, Low1, r9); r9 = Avx512F.PermuteVar16x32x2(r8, High1, r9); r8 = t;
+        t = Avx512F.PermuteVar16x32x2(r10, Low1, r11); r11 = Avx512F.PermuteVar16x32x2(r10, High1, r11); r10 = t;
+        t = Avx512F.PermuteVar16x32x2(r12, Low1, r13); r13 = Avx512F.PermuteVar16x32x2(r12, High1, r13); r12 = t;
+        t = Avx512F.PermuteVar16x32x2(r14, Low1, r15); r15 = Avx512F.PermuteVar16x32x2(r14, High1, r15); r14 = t;
         r0.Store(target + 0);
         r1.Store(target + 16);
         r2.Store(target + 32);
