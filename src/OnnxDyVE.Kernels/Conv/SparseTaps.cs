@@ -179,71 +179,28 @@ internal sealed unsafe class SparseTaps
         for (int s = 0; s < _spec.KernelWidth; s++)
             for (int c = first; c < last; c++)
                 new Span<float>(copies + (s * channels + c) * plane, (int)plane).Clear();
-        if (blocked && Path == SimdPath.Vector512 && Avx512F.IsSupported)
-        {
-            CopyBlocks(geometry, image, copies, first, last);
-            return;
-        }
         for (int s = 0; s < _spec.KernelWidth; s++)
         {
             // Input column x lands at padded column x + PadLeft - shift; columns that would land left of the row's start feed
             // no output and are left out.
             int shift = s * _spec.DilationWidth;
             int firstColumn = Math.Max(0, shift - geometry.PadLeft);
-            for (int c = first; c < last; c++)
-                for (int y = 0; y < height; y++)
+            float* target = copies + (nint)s * channels * plane + (nint)geometry.PadTop * pitch + geometry.PadLeft - shift + firstColumn;
+            for (int y = 0; y < height; y++)
+            {
+                float* rows = target + y * pitch;
+                if (!blocked)
                 {
-                    float* row = copies + (s * channels + c) * plane + (y + geometry.PadTop) * pitch + geometry.PadLeft - shift;
-                    if (!blocked)
-                    {
-                        float* source = image + ((nint)c * height + y) * width;
-                        new ReadOnlySpan<float>(source + firstColumn, width - firstColumn).CopyTo(new Span<float>(row + firstColumn, width - firstColumn));
-                        continue;
-                    }
-                    float* blockRow = image + ((nint)(c / BlockedMaps.Block) * geometry.InputSize + (nint)y * width) * BlockedMaps.Block + c % BlockedMaps.Block;
-                    for (int x = firstColumn; x < width; x++) row[x] = blockRow[x * BlockedMaps.Block];
+                    for (int c = first; c < last; c++)
+                        new ReadOnlySpan<float>(image + ((nint)c * height + y) * width + firstColumn, width - firstColumn).CopyTo(new Span<float>(rows + c * plane, width - firstColumn));
+                    continue;
                 }
-        }
-    }
-
-    /// <summary>
-    /// Blocked maps into the copies, 16 positions x 16 channels at a time, transposed in registers: each channel's 16
-    /// positions one (masked) store a copy, where a strided read per value cost fire4's expand more than a tenth of its time.
-    /// </summary>
-    private void CopyBlocks(in ConvGeometry geometry, float* image, float* copies, int first, int last)
-    {
-        int channels = _spec.InputChannels, width = geometry.InputWidth, block = BlockedMaps.Block;
-        long pitch = Pitch(geometry), plane = geometry.PaddedHeight * pitch;
-        float* positions = stackalloc float[block * block];
-        float* columns = stackalloc float[block * block];
-        for (int c0 = first; c0 < last; c0 += block)
-        {
-            int real = Math.Min(block, channels - c0);
-            float* source = image + (nint)(c0 / block) * geometry.InputSize * block;
-            for (int y = 0; y < geometry.InputHeight; y++)
-                for (int x0 = 0; x0 < width; x0 += block)
-                {
-                    int count = Math.Min(block, width - x0);
-                    // A row's last positions: the rest of the 16 read as zeros.
-                    float* read = source + ((nint)y * width + x0) * block;
-                    if (count < block)
-                    {
-                        new Span<float>(positions, block * block).Clear();
-                        new ReadOnlySpan<float>(read, count * block).CopyTo(new Span<float>(positions, count * block));
-                        read = positions;
-                    }
-                    Transpose16(read, block, columns);
-                    for (int s = 0; s < _spec.KernelWidth; s++)
-                    {
-                        // Lanes of real positions that land at or right of the row's start (a shift past the left pad drops some).
-                        int column = geometry.PadLeft - s * _spec.DilationWidth + x0;
-                        Vector512<int> lanes = Vector512<int>.Indices;
-                        Vector512<float> keep = (Vector512.LessThan(lanes, Vector512.Create(count))
-                            & Vector512.GreaterThanOrEqual(lanes, Vector512.Create(-column))).AsSingle();
-                        float* row = copies + (s * channels + c0) * plane + (y + geometry.PadTop) * pitch + column;
-                        for (int c = 0; c < real; c++) Avx512F.MaskStore(row + c * plane, keep, Vector512.Load(columns + c * block));
-                    }
-                }
+                // A row of blocked positions (16 channels each) transposed into a row of each channel's plane, a block at a
+                // time: one value at a time, the copy cost fire4's expand a tenth of its time.
+                for (int c0 = first; c0 < last; c0 += BlockedMaps.Block)
+                    ChannelMaps.Store(image + ((nint)(c0 / BlockedMaps.Block) * geometry.InputSize + (nint)y * width + firstColumn) * BlockedMaps.Block,
+                        BlockedMaps.Block, width - firstColumn, Math.Min(BlockedMaps.Block, last - c0), rows + c0 * plane, (nint)plane, Path);
+            }
         }
     }
 
@@ -367,8 +324,10 @@ internal sealed unsafe class SparseTaps
     }
 
     /// <summary>
-    /// A tile's outputs into blocked maps: bias and activation applied, lanes past the last channel zero. On AVX-512 each 16
-    /// channels x 16 positions of the sums are transposed in registers (<see cref="Transpose16"/>), so a position's block is one store.
+    /// A tile's outputs into blocked maps: each 16 channels x 16 positions of the sums transposed in registers
+    /// (<see cref="ChannelMaps"/>), then a position's block at a time, bias and activation applied, lanes past the last
+    /// channel zero. One value at a time, the stores cost fire4's expand a tenth of its time, and an integer division
+    /// per stored position as much again.
     /// </summary>
     private void StoreBlocked<TLane, TVec>(in ConvGeometry geometry, float* output, int image, int rows, float* sums,
         int tile, int q0, int pitch, int end)
@@ -387,110 +346,26 @@ internal sealed unsafe class SparseTaps
             targets[q - q0] = x < outputWidth ? y * outputWidth + x : -1;
             if (++x == pitch) (x, y) = (0, y + 1);
         }
-        bool transpose = typeof(TVec) == typeof(Vector512<float>) && Avx512F.IsSupported;
-        float* columns = stackalloc float[transpose ? block * block : 0];
+        float* columns = stackalloc float[block * block];
         for (int channel = 0; channel < rows; channel += block)
         {
             int real = Math.Min(block, _spec.OutputChannels - channel);
             float* blockOutput = imageOutput + (nint)(channel / block) * map * block;
-            float* blockSums = sums + (nint)channel * tile;
-            if (!transpose)
-            {
-                for (int q = q0; q < end; q++)
-                {
-                    if (targets[q - q0] < 0) continue;
-                    float* target = blockOutput + (nint)targets[q - q0] * block;
-                    for (int lane = 0; lane < block; lane++)
-                        target[lane] = lane < real ? activation.Apply(blockSums[lane * tile + q - q0] + _bias[channel + lane]) : 0f;
-                }
-                continue;
-            }
-            Vector512<float> bias = Vector512.Create(new ReadOnlySpan<float>(_bias, channel, block));
-            Vector512<float> live = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(real)).AsSingle();
             for (int q = q0; q < end; q += block)
             {
-                Transpose16(blockSums + (q - q0), tile, columns);
-                for (int i = 0; i < block && q + i < end; i++)
+                int count = Math.Min(block, end - q);
+                ChannelMaps.Store(sums + (nint)channel * tile + (q - q0), tile, block, count, columns, block, Path);
+                for (int i = 0; i < count; i++)
                 {
-                    int target = targets[q - q0 + i];
-                    if (target >= 0) (activation.Apply<Lane512, Vector512<float>>(Vector512.Load(columns + i * block) + bias) & live).Store(blockOutput + (nint)target * block);
+                    if (targets[q - q0 + i] < 0) continue;
+                    float* target = blockOutput + (nint)targets[q - q0 + i] * block, values = columns + i * block;
+                    int lane = 0;
+                    if (real == block)
+                        for (; lane + TLane.Count <= block; lane += TLane.Count)
+                            TLane.Store(activation.Apply<TLane, TVec>(TLane.Add(TLane.Load(ref values[lane]), TLane.Load(ref _bias[channel + lane]))), ref target[lane]);
+                    for (; lane < block; lane++) target[lane] = lane < real ? activation.Apply(values[lane] + _bias[channel + lane]) : 0f;
                 }
             }
         }
-    }
-
-    private static readonly Vector512<int> Low8 = SwapIndices(8).Low, High8 = SwapIndices(8).High, Low4 = SwapIndices(4).Low, High4 = SwapIndices(4).High;
-    private static readonly Vector512<int> Low2 = SwapIndices(2).Low, High2 = SwapIndices(2).High, Low1 = SwapIndices(1).Low, High1 = SwapIndices(1).High;
-
-    /// <summary>The two-source permutes' indices that swap rows' off-diagonal blocks of <paramref name="scale"/> lanes.</summary>
-    private static (Vector512<int> Low, Vector512<int> High) SwapIndices(int scale)
-    {
-        Vector512<int> lane = Vector512<int>.Indices;
-        Vector512<int> upper = Vector512.Equals(lane & Vector512.Create(scale), Vector512.Create(scale));
-        return (Vector512.ConditionalSelect(upper, lane + Vector512.Create(16 - scale), lane),
-            Vector512.ConditionalSelect(upper, lane + Vector512.Create(16), lane + Vector512.Create(scale)));
-    }
-
-    /// <summary>
-    /// Transposes 16 x 16 floats in registers, rows <paramref name="rows"/> apart from <paramref name="source"/> into 16
-    /// consecutive vectors at <paramref name="target"/>: at each scale s (8, 4, 2, 1) rows i and i + s swap their
-    /// off-diagonal s x s blocks, one two-source permute each (64 in all), in locals the JIT keeps in registers.
-    /// </summary>
-    private static void Transpose16(float* source, nint rows, float* target)
-    {
-        // Row i keeps its lanes without bit s and takes row i + s's below them (Low); row i + s the other way round (High).
-        Vector512<float> r0 = Vector512.Load(source + 0 * rows), r1 = Vector512.Load(source + 1 * rows), r2 = Vector512.Load(source + 2 * rows), r3 = Vector512.Load(source + 3 * rows),
-            r4 = Vector512.Load(source + 4 * rows), r5 = Vector512.Load(source + 5 * rows), r6 = Vector512.Load(source + 6 * rows), r7 = Vector512.Load(source + 7 * rows),
-            r8 = Vector512.Load(source + 8 * rows), r9 = Vector512.Load(source + 9 * rows), r10 = Vector512.Load(source + 10 * rows), r11 = Vector512.Load(source + 11 * rows),
-            r12 = Vector512.Load(source + 12 * rows), r13 = Vector512.Load(source + 13 * rows), r14 = Vector512.Load(source + 14 * rows), r15 = Vector512.Load(source + 15 * rows);
-        Vector512<float> t;
-        t = Avx512F.PermuteVar16x32x2(r0, Low8, r8); r8 = Avx512F.PermuteVar16x32x2(r0, High8, r8); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r1, Low8, r9); r9 = Avx512F.PermuteVar16x32x2(r1, High8, r9); r1 = t;
-        t = Avx512F.PermuteVar16x32x2(r2, Low8, r10); r10 = Avx512F.PermuteVar16x32x2(r2, High8, r10); r2 = t;
-        t = Avx512F.PermuteVar16x32x2(r3, Low8, r11); r11 = Avx512F.PermuteVar16x32x2(r3, High8, r11); r3 = t;
-        t = Avx512F.PermuteVar16x32x2(r4, Low8, r12); r12 = Avx512F.PermuteVar16x32x2(r4, High8, r12); r4 = t;
-        t = Avx512F.PermuteVar16x32x2(r5, Low8, r13); r13 = Avx512F.PermuteVar16x32x2(r5, High8, r13); r5 = t;
-        t = Avx512F.PermuteVar16x32x2(r6, Low8, r14); r14 = Avx512F.PermuteVar16x32x2(r6, High8, r14); r6 = t;
-        t = Avx512F.PermuteVar16x32x2(r7, Low8, r15); r15 = Avx512F.PermuteVar16x32x2(r7, High8, r15); r7 = t;
-        t = Avx512F.PermuteVar16x32x2(r0, Low4, r4); r4 = Avx512F.PermuteVar16x32x2(r0, High4, r4); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r1, Low4, r5); r5 = Avx512F.PermuteVar16x32x2(r1, High4, r5); r1 = t;
-        t = Avx512F.PermuteVar16x32x2(r2, Low4, r6); r6 = Avx512F.PermuteVar16x32x2(r2, High4, r6); r2 = t;
-        t = Avx512F.PermuteVar16x32x2(r3, Low4, r7); r7 = Avx512F.PermuteVar16x32x2(r3, High4, r7); r3 = t;
-        t = Avx512F.PermuteVar16x32x2(r8, Low4, r12); r12 = Avx512F.PermuteVar16x32x2(r8, High4, r12); r8 = t;
-        t = Avx512F.PermuteVar16x32x2(r9, Low4, r13); r13 = Avx512F.PermuteVar16x32x2(r9, High4, r13); r9 = t;
-        t = Avx512F.PermuteVar16x32x2(r10, Low4, r14); r14 = Avx512F.PermuteVar16x32x2(r10, High4, r14); r10 = t;
-        t = Avx512F.PermuteVar16x32x2(r11, Low4, r15); r15 = Avx512F.PermuteVar16x32x2(r11, High4, r15); r11 = t;
-        t = Avx512F.PermuteVar16x32x2(r0, Low2, r2); r2 = Avx512F.PermuteVar16x32x2(r0, High2, r2); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r1, Low2, r3); r3 = Avx512F.PermuteVar16x32x2(r1, High2, r3); r1 = t;
-        t = Avx512F.PermuteVar16x32x2(r4, Low2, r6); r6 = Avx512F.PermuteVar16x32x2(r4, High2, r6); r4 = t;
-        t = Avx512F.PermuteVar16x32x2(r5, Low2, r7); r7 = Avx512F.PermuteVar16x32x2(r5, High2, r7); r5 = t;
-        t = Avx512F.PermuteVar16x32x2(r8, Low2, r10); r10 = Avx512F.PermuteVar16x32x2(r8, High2, r10); r8 = t;
-        t = Avx512F.PermuteVar16x32x2(r9, Low2, r11); r11 = Avx512F.PermuteVar16x32x2(r9, High2, r11); r9 = t;
-        t = Avx512F.PermuteVar16x32x2(r12, Low2, r14); r14 = Avx512F.PermuteVar16x32x2(r12, High2, r14); r12 = t;
-        t = Avx512F.PermuteVar16x32x2(r13, Low2, r15); r15 = Avx512F.PermuteVar16x32x2(r13, High2, r15); r13 = t;
-        t = Avx512F.PermuteVar16x32x2(r0, Low1, r1); r1 = Avx512F.PermuteVar16x32x2(r0, High1, r1); r0 = t;
-        t = Avx512F.PermuteVar16x32x2(r2, Low1, r3); r3 = Avx512F.PermuteVar16x32x2(r2, High1, r3); r2 = t;
-        t = Avx512F.PermuteVar16x32x2(r4, Low1, r5); r5 = Avx512F.PermuteVar16x32x2(r4, High1, r5); r4 = t;
-        t = Avx512F.PermuteVar16x32x2(r6, Low1, r7); r7 = Avx512F.PermuteVar16x32x2(r6, High1, r7); r6 = t;
-        t = Avx512F.PermuteVar16x32x2(r8, Low1, r9); r9 = Avx512F.PermuteVar16x32x2(r8, High1, r9); r8 = t;
-        t = Avx512F.PermuteVar16x32x2(r10, Low1, r11); r11 = Avx512F.PermuteVar16x32x2(r10, High1, r11); r10 = t;
-        t = Avx512F.PermuteVar16x32x2(r12, Low1, r13); r13 = Avx512F.PermuteVar16x32x2(r12, High1, r13); r12 = t;
-        t = Avx512F.PermuteVar16x32x2(r14, Low1, r15); r15 = Avx512F.PermuteVar16x32x2(r14, High1, r15); r14 = t;
-        r0.Store(target + 0);
-        r1.Store(target + 16);
-        r2.Store(target + 32);
-        r3.Store(target + 48);
-        r4.Store(target + 64);
-        r5.Store(target + 80);
-        r6.Store(target + 96);
-        r7.Store(target + 112);
-        r8.Store(target + 128);
-        r9.Store(target + 144);
-        r10.Store(target + 160);
-        r11.Store(target + 176);
-        r12.Store(target + 192);
-        r13.Store(target + 208);
-        r14.Store(target + 224);
-        r15.Store(target + 240);
     }
 }
