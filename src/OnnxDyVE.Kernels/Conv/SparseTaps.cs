@@ -185,6 +185,7 @@ internal sealed unsafe class SparseTaps
             // no output and are left out.
             int shift = s * _spec.DilationWidth;
             int firstColumn = Math.Max(0, shift - geometry.PadLeft);
+            if (firstColumn >= width) continue;
             float* target = copies + (nint)s * channels * plane + (nint)geometry.PadTop * pitch + geometry.PadLeft - shift + firstColumn;
             for (int y = 0; y < height; y++)
             {

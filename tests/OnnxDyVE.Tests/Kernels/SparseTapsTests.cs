@@ -18,7 +18,7 @@ public sealed class SparseTapsTests
     /// SqueezeNet's pruned 3 x 3 expands (fire2: 55 wide, rows of 64 in the copy; fire9: 13 wide) and the edges around them:
     /// channels ending mid-block in and out with a clip above zero (padded lanes must stay zero), asymmetric pads with none
     /// on the left (copies shifted past the row's start), a 5 x 5 kernel with LeakyReLU and no bias, dilation, a 1 x 3
-    /// kernel, an output one column wide, two images.
+    /// kernel, an output one column wide, two images, copies shifted past every column of the input.
     /// </summary>
     private static readonly ConvLayer[] Layers =
     [
@@ -30,6 +30,8 @@ public sealed class SparseTapsTests
         new(1, 33, 6, 40, 20, 1, 3) { PadLeft = 1, PadRight = 1, HasBias = true },
         new(1, 8, 17, 3, 16, 3, 3) { HasBias = true, Activation = LayerActivation.Relu },
         new(2, 48, 27, 27, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // A dilated 1 x 5 kernel reaching past a 3-wide map: its last copies are shifted past every input column.
+        new(1, 4, 5, 3, 16, 1, 5) { DilationWidth = 2, PadRight = 6, HasBias = true },
     ];
 
     private static readonly (MapLayout Input, MapLayout Output)[] Layouts =

@@ -43,7 +43,7 @@ internal static class SimdCheck
             failures += Check(() => new ConvKernelTests().Planar_inputs_of_many_channels_are_copied_into_blocks(SimdPaths.Best, shape), $"planar into blocks shape {shape}", output);
             checkedLayers++;
         }
-        // Pruned weights: blocked maps copied and stored by 16 x 16 transposes with AVX-512, one value at a time without it.
+        // Pruned weights: blocked maps copied and stored through 8 x 8 (AVX) or 4 x 4 (SSE) transposes, one value at a time without.
         for (int shape = 0; shape < SparseTapsTests.ShapeCount; shape++)
         {
             failures += Check(() => new SparseTapsTests().Pruned_weights_match_scalar_reference_in_every_layout(SimdPaths.Best, shape), $"pruned weights shape {shape}", output);
