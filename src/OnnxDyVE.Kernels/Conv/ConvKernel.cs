@@ -781,9 +781,7 @@ public sealed unsafe class ConvKernel
     {
         int first = task % work.ColumnChunks * work.ColumnChunk;
         long positions = RealColumns(work, first, Math.Min(work.ColumnChunk, work.Columns - first));
-        // The dense product multiplies a pointwise channel's centre tap only.
-        long dense = (long)(Spec.OutputChannels - Spec.PointwiseChannels) * Spec.ReductionLength + (long)Spec.PointwiseChannels * Spec.InputChannels;
-        Counters.Add(positions * _sparse!.NonzeroWeights, positions * dense, positions * Spec.OutputChannels);
+        Counters.Add(positions * _sparse!.NonzeroWeights, positions * Spec.OutputChannels * Spec.ReductionLength, positions * Spec.OutputChannels);
     }
 
     /// <summary>
@@ -802,7 +800,10 @@ public sealed unsafe class ConvKernel
         Counters.Add(outputs * executedK, outputs * Spec.ReductionLength, outputs);
     }
 
-    /// <summary>Output positions among compute columns [n0, n0 + nLength): all of them, but for the padded columns of <see cref="ConvAlgorithm.PaddedTaps"/>.</summary>
+    /// <summary>
+    /// Output positions among compute columns [n0, n0 + nLength): all of them, but for the columns past each row's end of
+    /// <see cref="ConvAlgorithm.PaddedTaps"/> (and the phased taps on it) and <see cref="ConvAlgorithm.SparseTaps"/>.
+    /// </summary>
     private static int RealColumns(in ConvWork work, int n0, int nLength)
     {
         if (work.Algorithm is not (ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.SparseTaps)) return nLength;
