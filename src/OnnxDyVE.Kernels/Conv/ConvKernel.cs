@@ -471,18 +471,8 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
-        if (work.Algorithm == ConvAlgorithm.SparseTaps)
-        {
-            int perImage = work.PackTaskCount / work.Batch, imageIndex = task / perImage, part = task - imageIndex * perImage;
-            // Units of channels or (blocked input) of blocks, as every copy shares them out.
-            int channels = Spec.InputChannels, units = CopiedUnits(work.Algorithm), unitChannels = ReadsBlocked(work.Algorithm) ? BlockedMaps.Block : 1;
-            _sparse!.Copy(work.Geometry, input, shared, imageIndex, Math.Min(channels, (int)((long)units * part / perImage) * unitChannels),
-                Math.Min(channels, (int)((long)units * (part + 1) / perImage) * unitChannels));
-            if (task == work.PackTaskCount - 1)
-                new Span<float>(shared + work.Batch * _sparse.ImageFloats(work.Geometry), (int)(work.SharedFloats - work.Batch * _sparse.ImageFloats(work.Geometry))).Clear();
-            return;
-        }
-        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles or ConvAlgorithm.Spet)
+        if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles
+            or ConvAlgorithm.Spet or ConvAlgorithm.SparseTaps)
         {
             int perImage = work.PackTaskCount / work.Batch;
             int imageIndex = task / perImage;
@@ -491,6 +481,16 @@ public sealed unsafe class ConvKernel
             int units = CopiedUnits(work.Algorithm);
             int first = (int)((long)units * part / perImage);
             int last = (int)((long)units * (part + 1) / perImage);
+            if (work.Algorithm == ConvAlgorithm.SparseTaps)
+            {
+                // The units are channels, or blocks of them from blocked maps.
+                int unitChannels = ReadsBlocked(work.Algorithm) ? BlockedMaps.Block : 1;
+                nint copies = work.Batch * (nint)_sparse!.ImageFloats(work.Geometry);
+                _sparse.Copy(work.Geometry, input, shared, imageIndex, Math.Min(channels, first * unitChannels), Math.Min(channels, last * unitChannels));
+                if (task == work.PackTaskCount - 1)
+                    new Span<float>(shared + copies, (int)(work.SharedFloats - copies)).Clear();
+                return;
+            }
             if (work.Algorithm == ConvAlgorithm.PositionTiles && _positionTiles!.PlanarIntoBlocks)
             {
                 // Planar maps into blocked ones: padded, or unpadded for an interior run.

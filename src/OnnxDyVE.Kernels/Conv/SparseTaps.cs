@@ -40,7 +40,7 @@ internal sealed unsafe class SparseTaps
     public const int PitchMultiple = 16;
 
     /// <summary>The most positions a tile computes (AVX-512's), and so the most it reads past the last copy's end.</summary>
-    private const int MaximumTilePositions = TileVectors * 16;
+    private static readonly int MaximumTilePositions = TileVectors * SimdPaths.Width(SimdPath.Vector512);
 
     private readonly ConvSpec _spec;
     private readonly int _channelGroups;
@@ -112,13 +112,7 @@ internal sealed unsafe class SparseTaps
     public long ImageFloats(in ConvGeometry geometry) => (long)_spec.KernelWidth * _spec.InputChannels * geometry.PaddedHeight * Pitch(geometry);
 
     /// <summary>Positions a tile computes on this path.</summary>
-    public int TilePositions => TileVectors * Path switch
-    {
-        SimdPath.Vector512 => 16,
-        SimdPath.Vector256 => 8,
-        SimdPath.Vector128 => 4,
-        _ => 1,
-    };
+    public int TilePositions => TileVectors * SimdPaths.Width(Path);
 
     /// <summary>Floats of the run's buffer: every image's copies, then a tile's reach past the last of them.</summary>
     public long SharedFloats(int batch, in ConvGeometry geometry) => batch * ImageFloats(geometry) + MaximumTilePositions;
