@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Gemm;
 
@@ -99,9 +100,12 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
 
     /// <summary>
     /// What a tile costs beyond the taps it keeps, in units of one position's dense work: its setup, its sums' loads and
-    /// stores at each pass and its list's building.
+    /// stores at each pass and its list's building. 0.25 where one 512-bit FMA retires a cycle (measured on Zen 4: 0.1 chose
+    /// the same, 0.5 cost ResNet18 2.5%); twice that where two do (<see cref="WideFmaRate"/>), since those cycles are as many
+    /// and the dense work takes half as many. On Intel Ice Lake, SqueezeNet with lists against without: 0.98x at 0.25 (two-
+    /// position tiles chosen for fire7's and fire8's expands, 1.5x their time without lists), 1.02x-1.05x at 0.4, 0.6 and 1.
     /// </summary>
-    internal const double TileCost = 0.25;
+    internal static double TileCost { get; } = 0.25 * WideFmaRate.PerCycle;
 
     /// <summary>
     /// The taps x positions that tiles of two, three and six positions keep over the sample: <see cref="SampleTiles"/>

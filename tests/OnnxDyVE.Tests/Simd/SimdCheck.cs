@@ -19,6 +19,7 @@ internal static class SimdCheck
     public static int Run(TextWriter output)
     {
         output.WriteLine($"path={SimdPaths.Best}");
+        output.WriteLine($"wideFmaRate={WideFmaRate.PerCycle}");
         int failures = 0;
         int checkedLayers = 0;
         for (int i = 0; i < LayerCount; i++)

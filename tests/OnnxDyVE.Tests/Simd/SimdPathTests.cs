@@ -28,6 +28,8 @@ public sealed class SimdPathTests
         (int exitCode, string output) = RunChild(variable);
 
         Assert.Contains($"path={Expected(variable)}", output);
+        // The FMA rate probe: measured again in the child, the same answer on the widest path; one FMA a cycle without it.
+        Assert.Contains($"wideFmaRate={(Expected(variable) == SimdPath.Vector512 ? WideFmaRate.PerCycle : 1)}", output);
         Assert.Contains("failed=0", output);
         Assert.True(exitCode == 0, $"child with {Describe(variable)} exited {exitCode}:\n{output}");
     }
