@@ -23,9 +23,11 @@ public static class BlockedLayout
     /// <summary>
     /// A copy of <paramref name="model"/> with the blocked layout wherever it applies; <paramref name="tensors"/> counts
     /// them. Without <paramref name="fuseSiblings"/> a fire module's expands stay two nodes (<see cref="SiblingFusion"/>):
-    /// calibration's passes measure each layer on its own.
+    /// calibration's passes measure each layer on its own. <paramref name="wideFmaRate"/>: the 512-bit FMAs a cycle of the
+    /// machine the model is for, which decides whether pruned fire modules stay apart (<see cref="SparseWeights.RunApart"/>);
+    /// this machine's (<see cref="WideFmaRate"/>) unless given.
     /// </summary>
-    public static ModelProto Apply(ModelProto model, out int tensors, bool fuseSiblings = true)
+    public static ModelProto Apply(ModelProto model, out int tensors, bool fuseSiblings = true, int? wideFmaRate = null)
     {
         ModelProto result = Remove(model);
         var graph = new GraphIndex(result);
@@ -58,7 +60,7 @@ public static class BlockedLayout
         for (int i = result.Graph.ValueInfo.Count - 1; i >= 0; i--)
             if (blocked.ContainsKey(result.Graph.ValueInfo[i].Name)) result.Graph.ValueInfo.RemoveAt(i);
         tensors = blocked.Count;
-        if (fuseSiblings) SiblingFusion.Fuse(result);
+        if (fuseSiblings) SiblingFusion.Fuse(result, SparseWeights.RunApart(wideFmaRate ?? WideFmaRate.PerCycle));
         ResidualFusion.Fuse(result);
         return result;
     }

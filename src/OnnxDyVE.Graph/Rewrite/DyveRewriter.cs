@@ -17,9 +17,11 @@ public static class DyveRewriter
 {
     /// <summary>
     /// The rewritten copy of <paramref name="model"/> and what was done to each node. Throws
-    /// <see cref="RewriteException"/>, naming the node, when the model contradicts itself.
+    /// <see cref="RewriteException"/>, naming the node, when the model contradicts itself. <paramref name="wideFmaRate"/>:
+    /// the 512-bit FMAs a cycle of the machine the model is for (<see cref="BlockedLayout.Apply"/>); this machine's unless
+    /// given. Only the speed depends on it: either way the outputs are the original's.
     /// </summary>
-    public static RewriteResult Rewrite(ModelProto model)
+    public static RewriteResult Rewrite(ModelProto model, int? wideFmaRate = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
@@ -52,7 +54,7 @@ public static class DyveRewriter
         edit.Apply(result);
         EffortInput.Wire(result);
         RaiseToOverridableInitializers(result);
-        result = BlockedLayout.Apply(result, out int blocked);
+        result = BlockedLayout.Apply(result, out int blocked, wideFmaRate: wideFmaRate);
         int Fused(string attribute) => result.Graph.Node.Count(n => n.Attribute.Any(a => a.Name == attribute));
         // Concats, Adds and Relus fused into DyveConvs are no longer nodes left alone.
         var present = result.Graph.Node.Select(n => n.Name).ToHashSet();

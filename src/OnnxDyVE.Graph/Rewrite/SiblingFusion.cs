@@ -8,8 +8,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// A Concat of a 1x1 and a spatial convolution of one input (SqueezeNet's fire modules: expand1x1, expand3x3) as one
 /// DyveConv with pointwise channels (<see cref="DyveSchema.PointwiseChannels"/>) that writes the Concat's output, and
 /// back. Only between exact DyveConvs writing blocked maps that the Concat alone reads, so the fused node is exact, on
-/// position tiles, and nothing else saw the two halves; and not where the spatial half's weights are pruned
-/// (<see cref="SparseWeights"/>), which the kernel multiplies sparsely, faster than the fused node's dense tiles.
+/// position tiles, and nothing else saw the two halves; and, where the sparse kernel is the faster
+/// (<see cref="SparseWeights.RunApart"/>), not where the spatial half's weights are pruned.
 /// </summary>
 /// <remarks>
 /// Why: the Concats copied both halves of every fire module's output, 0.26 ms of SqueezeNet's 9 ms in ORT's profiler
@@ -27,14 +27,17 @@ internal static class SiblingFusion
     private static readonly HashSet<string> NotCompared =
         ["kernel_shape", "pads", "strides", "dilations", "auto_pad", DyveSchema.InputLayout, DyveSchema.OutputLayout, DyveSchema.ActivationScale];
 
-    /// <summary>Fuses every such Concat of <paramref name="model"/> in place; returns how many.</summary>
-    public static int Fuse(ModelProto model)
+    /// <summary>
+    /// Fuses every such Concat of <paramref name="model"/> in place; returns how many. With <paramref name="prunedApart"/>,
+    /// none whose spatial half's weights are pruned.
+    /// </summary>
+    public static int Fuse(ModelProto model, bool prunedApart)
     {
         var graph = new GraphIndex(model);
         var names = new NameAllocator(graph.Names);
         var pairs = new List<(NodeProto Concat, NodeProto Pointwise, NodeProto Spatial)>();
         foreach (NodeProto node in model.Graph.Node)
-            if (Siblings(node, graph) is var (pointwise, spatial)) pairs.Add((node, pointwise, spatial));
+            if (Siblings(node, graph, prunedApart) is var (pointwise, spatial)) pairs.Add((node, pointwise, spatial));
         foreach ((NodeProto concat, NodeProto pointwise, NodeProto spatial) in pairs)
         {
             TensorProto wa = graph.Constant(pointwise.Input[1], out _)!, wb = graph.Constant(spatial.Input[1], out _)!;
@@ -130,7 +133,7 @@ internal static class SiblingFusion
     }
 
     /// <summary>The 1x1 and the spatial DyveConv whose outputs <paramref name="concat"/> joins, where it can be one node; else null.</summary>
-    private static (NodeProto Pointwise, NodeProto Spatial)? Siblings(NodeProto concat, GraphIndex graph)
+    private static (NodeProto Pointwise, NodeProto Spatial)? Siblings(NodeProto concat, GraphIndex graph, bool prunedApart)
     {
         if (!OpTypes.Is(concat, OpTypes.Concat) || concat.Input.Count != 2 || concat.Output.Count != 1) return null;
         if (graph.Producer(concat.Input[0]) is not { } pointwise || graph.Producer(concat.Input[1]) is not { } spatial) return null;
@@ -142,8 +145,8 @@ internal static class SiblingFusion
         long kh = wb.Dims[2], kw = wb.Dims[3];
         if (kh % 2 == 0 || kw % 2 == 0 || (kh == 1 && kw == 1)) return null;
         if (!UnitGeometry(pointwise, [0, 0, 0, 0]) || !UnitGeometry(spatial, [kh / 2, kw / 2, kh / 2, kw / 2])) return null;
-        // Pruned spatial weights run on the sparse kernel, faster apart than fused (SparseWeights).
-        if (SparseWeights.ArePruned(TensorData.Floats(wb, GraphIndex.Describe(spatial)))) return null;
+        // Pruned spatial weights run on the sparse kernel, where that is faster apart than fused (SparseWeights.RunApart).
+        if (prunedApart && SparseWeights.ArePruned(TensorData.Floats(wb, GraphIndex.Describe(spatial)))) return null;
         // Everything else (activation, zero maps, scales, layouts) the same: the fused node carries the spatial one's.
         return SameAttributes(pointwise, spatial) && BiasReadable(pointwise, graph) && BiasReadable(spatial, graph) ? (pointwise, spatial) : null;
     }

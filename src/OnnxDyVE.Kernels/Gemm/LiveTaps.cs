@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Kernels.Gemm;
 

@@ -1,5 +1,6 @@
 using OnnxDyVE.Graph;
 using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Schema;
 using OnnxDyVE.Tests.Kernels;
 using OnnxDyVE.Tests.Support;
 

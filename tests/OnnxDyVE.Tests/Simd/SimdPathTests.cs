@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Tests.Simd;
 
@@ -28,10 +29,23 @@ public sealed class SimdPathTests
         (int exitCode, string output) = RunChild(variable);
 
         Assert.Contains($"path={Expected(variable)}", output);
-        // The FMA rate probe: measured again in the child, the same answer on the widest path; one FMA a cycle without it.
+        // The FMA rate: this processor's where 512-bit vectors run, one without them.
         Assert.Contains($"wideFmaRate={(Expected(variable) == SimdPath.Vector512 ? WideFmaRate.PerCycle : 1)}", output);
         Assert.Contains("failed=0", output);
         Assert.True(exitCode == 0, $"child with {Describe(variable)} exited {exitCode}:\n{output}");
+    }
+
+    /// <summary>The FMA rate is the environment's where it sets one (a model rewritten here for another machine), the processor's otherwise.</summary>
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    [InlineData("3")]
+    public void The_fma_rate_variable_sets_the_rate(string value)
+    {
+        (int exitCode, string output) = RunChild(WideFmaRate.Variable, value);
+
+        Assert.Contains($"wideFmaRate={(value is "1" or "2" ? value : WideFmaRate.PerCycle.ToString())}", output);
+        Assert.True(exitCode == 0, $"child with {WideFmaRate.Variable}={value} exited {exitCode}:\n{output}");
     }
 
     [Fact]
@@ -57,7 +71,7 @@ public sealed class SimdPathTests
         return best < cap ? best : cap;
     }
 
-    private static (int ExitCode, string Output) RunChild(string variable)
+    private static (int ExitCode, string Output) RunChild(string variable, string value = "0")
     {
         string assembly = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -68,7 +82,7 @@ public sealed class SimdPathTests
         };
         start.ArgumentList.Add(assembly);
         start.ArgumentList.Add("simd-check");
-        if (variable.Length > 0) start.Environment[variable] = "0";
+        if (variable.Length > 0) start.Environment[variable] = value;
 
         using Process child = Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
         Task<string> stdout = child.StandardOutput.ReadToEndAsync();
