@@ -42,7 +42,7 @@ public static class WideFmaRate
     internal static int ForProcessor(string vendor, (int Family, int Model) identity) =>
         vendor == "GenuineIntel" && identity is (6, 106 or 108 or 143 or 173 or 174 or 207) ? 2 : 1;
 
-    private static string Vendor()
+    internal static string Vendor()
     {
         (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
         Span<int> words = [ebx, edx, ecx];
@@ -50,7 +50,7 @@ public static class WideFmaRate
     }
 
     /// <summary>CPUID leaf 1's display family and model (the extended fields added as Intel and AMD define them).</summary>
-    private static (int Family, int Model) Identity()
+    internal static (int Family, int Model) Identity()
     {
         int eax = X86Base.CpuId(1, 0).Eax;
         int family = (eax >> 8) & 0xF, model = (eax >> 4) & 0xF;

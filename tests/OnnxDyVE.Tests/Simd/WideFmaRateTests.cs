@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Tests.Simd;
@@ -16,4 +17,17 @@ public sealed class WideFmaRateTests
     [InlineData("AuthenticAMD", 6, 106, 1)] // another vendor's numbers mean nothing here
     public void Two_fmas_a_cycle_only_for_the_listed_intel_server_models(string vendor, int family, int model, int expected) =>
         Assert.Equal(expected, WideFmaRate.ForProcessor(vendor, (family, model)));
+
+    /// <summary>CPUID read as Linux reads it: the vendor, display family and display model /proc/cpuinfo gives.</summary>
+    [Fact]
+    public void The_processor_is_identified_as_linux_identifies_it()
+    {
+        if (!X86Base.IsSupported || !File.Exists("/proc/cpuinfo")) return;
+        string[] lines = File.ReadAllLines("/proc/cpuinfo");
+        // "model\t\t: 106", not "model name\t: ...": a field's name ends at its first tab.
+        string Field(string name) => lines.First(l => l.StartsWith(name + "\t", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+
+        Assert.Equal(Field("vendor_id"), WideFmaRate.Vendor());
+        Assert.Equal((int.Parse(Field("cpu family")), int.Parse(Field("model"))), WideFmaRate.Identity());
+    }
 }
