@@ -44,7 +44,9 @@ internal sealed record RealLayer(ModelProto Dyve, ModelProto Stock, float[] Inpu
         using SessionOptions options = Harness.ComparisonOptions.Create(1);
         using var session = new InferenceSession(probe.ToByteArray(), options);
         using OrtValue value = OrtValue.CreateTensorValueFromMemory(image.Inputs[0], image.InputShape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(new RunOptions(), [session.InputNames[0]], [value], [node.Input[0], node.Output[0]]);
+        // Held past the run: an inline RunOptions could be finalized while ORT reads it (ImagePreprocessor).
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [session.InputNames[0]], [value], [node.Input[0], node.Output[0]]);
         float[] input = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         ReadOnlySpan<float> output = outputs[1].GetTensorDataAsSpan<float>();
         double sum = 0;

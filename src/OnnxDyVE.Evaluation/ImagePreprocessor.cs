@@ -46,10 +46,13 @@ public sealed class ImagePreprocessor : IDisposable
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new InvalidDataException($"{path}: empty file");
         using OrtValue encoded = OrtValue.CreateTensorValueFromMemory(bytes, [bytes.Length]);
+        // Held (and disposed) past both runs: a RunOptions made inside the call is unreachable once its handle is passed,
+        // and its finalizer could free the native options while ORT reads them (seen as "terminate flag being set").
+        using var runOptions = new RunOptions();
         IDisposableReadOnlyCollection<OrtValue> decoded;
         try
         {
-            decoded = _decode.Run(new RunOptions(), [PreprocessGraph.BytesInput], [encoded], [PreprocessGraph.PixelsOutput]);
+            decoded = _decode.Run(runOptions, [PreprocessGraph.BytesInput], [encoded], [PreprocessGraph.PixelsOutput]);
         }
         catch (OnnxRuntimeException e)
         {
@@ -65,7 +68,7 @@ public sealed class ImagePreprocessor : IDisposable
             InferenceSession normalize = exact ? _normalize : _resizeAndNormalize ?? _normalize;
             if (!exact && _resizeAndNormalize is null && (shape[0] < height || shape[1] < width))
                 throw new InvalidDataException($"{path}: the image is {shape[1]} x {shape[0]}, smaller than the model's {width} x {height} input, and the model's preprocessing gives no resize");
-            using IDisposableReadOnlyCollection<OrtValue> input = normalize.Run(new RunOptions(), [PreprocessGraph.PixelsInput], [decoded[0]], [PreprocessGraph.TensorOutput]);
+            using IDisposableReadOnlyCollection<OrtValue> input = normalize.Run(runOptions, [PreprocessGraph.PixelsInput], [decoded[0]], [PreprocessGraph.TensorOutput]);
             input[0].GetTensorDataAsSpan<float>().CopyTo(destination);
         }
     }

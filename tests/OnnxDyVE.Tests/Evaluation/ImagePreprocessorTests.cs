@@ -140,7 +140,8 @@ public sealed class ImagePreprocessorTests : IDisposable
         OrtExtensionsLibrary.Register(options);
         using var session = new InferenceSession(model.ToByteArray(), options);
         using OrtValue input = OrtValue.CreateTensorValueFromMemory(bgr, [height, width, 3]);
-        using IDisposableReadOnlyCollection<OrtValue> output = session.Run(new RunOptions(), ["pixels"], [input], ["png"]);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> output = session.Run(runOptions, ["pixels"], [input], ["png"]);
         string path = Path.Combine(_folder, $"image{Guid.NewGuid():N}.png");
         File.WriteAllBytes(path, output[0].GetTensorDataAsSpan<byte>().ToArray());
         return path;
