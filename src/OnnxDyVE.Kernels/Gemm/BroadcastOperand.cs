@@ -57,10 +57,23 @@ internal unsafe struct PositionBroadcast(float* p0, float* p1, float* p2, float*
         };
     }
 
+    /// <summary>
+    /// Row <paramref name="row"/>'s value at the tap <paramref name="offset"/> from its position, read once per k by the
+    /// caller: through <see cref="Value"/> the JIT copied the offset's register before each of the six loads (five moves
+    /// per k in the wide tiles' loop, where a two-FMA core has no issue slots to spare). Where k jumps (runs of K, lists of
+    /// taps), the wide tiles read each k's offset themselves and use this.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float At(int row, nint offset) => row switch
+    {
+        0 => p0[offset],
+        1 => p1[offset],
+        2 => p2[offset],
+        3 => p3[offset],
+        4 => p4[offset],
+        _ => p5[offset],
+    };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next() => _offsets++;
-
-    /// <summary>Moves the cursor to the k whose offset <paramref name="offsets"/> points at (the start of a run of K).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Seek(nint* offsets) => _offsets = offsets;
 }

@@ -392,25 +392,25 @@ internal static unsafe class GemmTile<TLane, TVec>
                 {
                     nint k = own ? list[e] : e;
                     float* l = left + k * 2 * width;
-                    a.Seek(offsets + k);
+                    nint at = offsets[k];
                     float* r = l + across;
                     TVec b0 = TLane.Load(ref *l);
                     TVec b1 = TLane.Load(ref *(l + width));
                     TVec b2 = three ? TLane.Load(ref *r) : b0;
                     TVec b3 = four ? TLane.Load(ref *(r + width)) : b2;
-                    TVec x = TLane.Broadcast(a.Value(0));
+                    TVec x = TLane.Broadcast(a.At(0, at));
                     c00 = TLane.MultiplyAdd(x, b0, c00);
                     c01 = TLane.MultiplyAdd(x, b1, c01);
                     if (three) d00 = TLane.MultiplyAdd(x, b2, d00);
                     if (four) d01 = TLane.MultiplyAdd(x, b3, d01);
-                    x = TLane.Broadcast(a.Value(1));
+                    x = TLane.Broadcast(a.At(1, at));
                     c10 = TLane.MultiplyAdd(x, b0, c10);
                     c11 = TLane.MultiplyAdd(x, b1, c11);
                     if (three) d10 = TLane.MultiplyAdd(x, b2, d10);
                     if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
                     if (!two)
                     {
-                        x = TLane.Broadcast(a.Value(2));
+                        x = TLane.Broadcast(a.At(2, at));
                         c20 = TLane.MultiplyAdd(x, b0, c20);
                         c21 = TLane.MultiplyAdd(x, b1, c21);
                         if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
@@ -418,17 +418,17 @@ internal static unsafe class GemmTile<TLane, TVec>
                     }
                     if (six)
                     {
-                        x = TLane.Broadcast(a.Value(3));
+                        x = TLane.Broadcast(a.At(3, at));
                         c30 = TLane.MultiplyAdd(x, b0, c30);
                         c31 = TLane.MultiplyAdd(x, b1, c31);
                         if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
                         if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
-                        x = TLane.Broadcast(a.Value(4));
+                        x = TLane.Broadcast(a.At(4, at));
                         c40 = TLane.MultiplyAdd(x, b0, c40);
                         c41 = TLane.MultiplyAdd(x, b1, c41);
                         if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
                         if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
-                        x = TLane.Broadcast(a.Value(5));
+                        x = TLane.Broadcast(a.At(5, at));
                         c50 = TLane.MultiplyAdd(x, b0, c50);
                         c51 = TLane.MultiplyAdd(x, b1, c51);
                         if (three) d50 = TLane.MultiplyAdd(x, b2, d50);
