@@ -43,19 +43,7 @@ internal unsafe struct PositionBroadcast(float* p0, float* p1, float* p2, float*
             input + origins[rows > 3 ? 3 : 0], input + origins[rows > 4 ? 4 : 0], input + origins[rows > 5 ? 5 : 0], offsets);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly float Value(int row)
-    {
-        nint offset = *_offsets;
-        return row switch
-        {
-            0 => p0[offset],
-            1 => p1[offset],
-            2 => p2[offset],
-            3 => p3[offset],
-            4 => p4[offset],
-            _ => p5[offset],
-        };
-    }
+    public readonly float Value(int row) => At(row, *_offsets);
 
     /// <summary>
     /// Row <paramref name="row"/>'s value at the tap <paramref name="offset"/> from its position, read once per k by the
