@@ -42,7 +42,8 @@ public sealed class SimdPathTests
     [InlineData("3")]
     public void The_fma_rate_variable_sets_the_rate(string value)
     {
-        (int exitCode, string output) = RunChild(WideFmaRate.Variable, value);
+        // The rate alone: the child need not check every layer again to report it.
+        (int exitCode, string output) = RunChild(WideFmaRate.Variable, value, "wide-fma-rate");
 
         Assert.Contains($"wideFmaRate={(value is "1" or "2" ? value : WideFmaRate.PerCycle.ToString())}", output);
         Assert.True(exitCode == 0, $"child with {WideFmaRate.Variable}={value} exited {exitCode}:\n{output}");
@@ -71,7 +72,7 @@ public sealed class SimdPathTests
         return best < cap ? best : cap;
     }
 
-    private static (int ExitCode, string Output) RunChild(string variable, string value = "0")
+    private static (int ExitCode, string Output) RunChild(string variable, string value = "0", string command = "simd-check")
     {
         string assembly = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -81,7 +82,7 @@ public sealed class SimdPathTests
             UseShellExecute = false,
         };
         start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add("simd-check");
+        start.ArgumentList.Add(command);
         if (variable.Length > 0) start.Environment[variable] = value;
 
         using Process child = Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
