@@ -56,6 +56,8 @@ internal static class RewriteCommand
             .Select(op => report.RewrittenCount(op) is > 0 and int count ? $", {count} {op}" : ""));
         Console.WriteLine($"Rewrote {report.Rewritten.Count} nodes: {report.RewrittenCount(DyveSchema.ConvOp)} {DyveSchema.ConvOp}, {report.RewrittenCount(DyveSchema.GemmOp)} {DyveSchema.GemmOp}{pools}; " +
             $"folded {report.FusedCount(FusionKind.BatchNormalizationFolded)} BatchNormalization, fused {report.FusedCount(FusionKind.BiasAdded)} bias Adds and {report.FusedCount(FusionKind.ActivationFused)} activations.");
+        if (report.ActivationsBeforePools > 0)
+            Console.WriteLine($"{report.ActivationsBeforePools} activation{(report.ActivationsBeforePools == 1 ? "" : "s")} after a MaxPool moved ahead of it, into the {DyveSchema.ConvOp} before the pool.");
         if (report.BlockedTensors > 0)
             Console.WriteLine($"{report.BlockedTensors} tensors between {DyveSchema.ConvOp} nodes in the blocked layout ({DyveSchema.Layouts.Blocked}).");
         if (report.FusedSiblings + report.FusedResiduals > 0)

@@ -26,6 +26,7 @@ public static class DyveRewriter
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new RewriteException("the model has no graph");
         ModelProto result = model.Clone();
+        int movedActivations = ActivationBeforeMaxPool.Apply(result);
         var graph = new GraphIndex(result);
         var names = new NameAllocator(graph.Names);
 
@@ -46,7 +47,7 @@ public static class DyveRewriter
         {
             EffortInput.Wire(result);
             RaiseToOverridableInitializers(result);
-            return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()));
+            return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()) with { ActivationsBeforePools = movedActivations });
         }
 
         var edit = new GraphEdit(graph, fusions);
@@ -62,7 +63,7 @@ public static class DyveRewriter
         return new RewriteResult(result, report with
         {
             Skipped = [.. report.Skipped.Where(s => present.Contains(s.Name))],
-            BlockedTensors = blocked, FusedSiblings = Fused(DyveSchema.FusedNodes), FusedResiduals = Fused(DyveSchema.FusedResidual),
+            ActivationsBeforePools = movedActivations, BlockedTensors = blocked, FusedSiblings = Fused(DyveSchema.FusedNodes), FusedResiduals = Fused(DyveSchema.FusedResidual),
         });
     }
 

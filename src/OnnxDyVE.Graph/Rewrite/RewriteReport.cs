@@ -36,6 +36,9 @@ public sealed record RewriteReport(IReadOnlyList<RewrittenNode> Rewritten, IRead
     /// <summary>Subgraphs (If, Loop and Scan bodies) found; they are left as they are, their nodes neither rewritten nor listed.</summary>
     public int SubgraphCount { get; init; }
 
+    /// <summary>Activations after a max pool moved ahead of it, into the convolution before it (<see cref="ActivationBeforeMaxPool"/>).</summary>
+    public int ActivationsBeforePools { get; init; }
+
     /// <summary>Tensors between exact DyveConv nodes given the blocked layout (<see cref="BlockedLayout"/>).</summary>
     public int BlockedTensors { get; init; }
 
