@@ -7,8 +7,9 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// becomes Conv → Relu → MaxPool, and the Relu then fuses into the DyveConv (Caffe's cifar10_quick and cifar10_full
 /// pool before their first ReLU). Exact: Relu, LeakyRelu with a slope of 0 or more, and Clip never decrease, and a
 /// function that never decreases takes a window's maximum to the maximum of its values (a max pool's padding takes
-/// no part in any window's maximum). The activation node goes, and with it a pass over the pooled maps between two
-/// DyVE nodes (a stock node there also kept them out of the blocked layout's reach on the pool's side).
+/// no part in any window's maximum). The activation node goes, and with it a stock node's pass over the pooled maps
+/// between two DyVE nodes. Only where the Conv becomes a DyveConv and the activation fuses into it: a stock activation
+/// ahead of the pool would read maps several times larger than the pool's.
 /// </summary>
 internal static class ActivationBeforeMaxPool
 {
@@ -20,7 +21,9 @@ internal static class ActivationBeforeMaxPool
         foreach (NodeProto pool in graph.Graph.Node)
             if (IsSinglePool(pool) && graph.Producer(pool.Input[0]) is { } producer && OpTypes.Is(producer, OpTypes.Conv)
                 && graph.SoleConsumer(pool.Input[0]) == pool
-                && graph.SoleConsumer(pool.Output[0]) is { } activation && NeverDecreases(activation) && activation.Input[0] == pool.Output[0])
+                && graph.SoleConsumer(pool.Output[0]) is { } activation && NeverDecreases(activation) && activation.Input[0] == pool.Output[0]
+                && ActivationFusion.Read(activation, graph, out _) is not null
+                && ConvFusion.TryFuse(producer, graph, new NameAllocator(graph.Names), out _) is not null)
                 moves.Add((pool, activation));
 
         foreach ((NodeProto pool, NodeProto activation) in moves)
