@@ -590,21 +590,8 @@ public sealed unsafe class ConvKernel
             Count(work, task, Spec.ReductionLength);
             return;
         }
-        switch (Path)
-        {
-            case SimdPath.Vector512:
-                RunTask<Lane512, Vector512<float>>(work, input, output, shared, task);
-                break;
-            case SimdPath.Vector256:
-                RunTask<Lane256, Vector256<float>>(work, input, output, shared, task);
-                break;
-            case SimdPath.Vector128:
-                RunTask<Lane128, Vector128<float>>(work, input, output, shared, task);
-                break;
-            default:
-                RunTask<LaneScalar, float>(work, input, output, shared, task);
-                break;
-        }
+        var run = new TaskWork(this, work, input, output, shared, task);
+        SimdDispatch.Run(Path, ref run);
     }
 
     /// <summary>
@@ -621,6 +608,12 @@ public sealed unsafe class ConvKernel
         nLength = Math.Min(work.ColumnChunk, work.Columns - n0);
         nint plane = work.Algorithm == ConvAlgorithm.PaddedTaps ? PaddedTaps.Plane(work.Geometry) : work.Geometry.InputSize;
         return input + ((nint)image * Spec.InputChannels + (nint)group * Spec.InputChannelsPerGroup) * plane;
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct TaskWork(ConvKernel kernel, ConvWork work, float* input, float* output, float* shared, int task) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunTask<TLane, TVec>(work, input, output, shared, task);
     }
 
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.

@@ -574,21 +574,8 @@ internal sealed unsafe class PositionTiles
     /// </summary>
     public void RunExact(in ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters, float* residual = null)
     {
-        switch (Path)
-        {
-            case SimdPath.Vector512:
-                RunExact<Lane512, Vector512<float>>(work, input, output, shared, task, counters, residual);
-                break;
-            case SimdPath.Vector256:
-                RunExact<Lane256, Vector256<float>>(work, input, output, shared, task, counters, residual);
-                break;
-            case SimdPath.Vector128:
-                RunExact<Lane128, Vector128<float>>(work, input, output, shared, task, counters, residual);
-                break;
-            default:
-                RunExact<LaneScalar, float>(work, input, output, shared, task, counters, residual);
-                break;
-        }
+        var run = new RunExactWork(this, work, input, output, shared, task, counters, residual);
+        SimdDispatch.Run(Path, ref run);
         if (_spec.Residual && !_residualInTiles) AddResidual(work, output, residual, task);
     }
 
@@ -680,6 +667,12 @@ internal sealed unsafe class PositionTiles
             operand.Origins[i] = operand.Origin(_spec, oy, ox);
             if (++ox == outW) (oy, ox) = (oy + 1, 0);
         }
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct RunExactWork(PositionTiles kernel, ConvWork work, float* input, float* output, float* shared, int task, KernelCounters counters, float* residual) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunExact<TLane, TVec>(work, input, output, shared, task, counters, residual);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Conv;
@@ -14,21 +13,14 @@ internal static unsafe class ResidualSum
     /// <param name="length">Floats: a task's stretch of positions of whole blocks, or one position's channels of a block.</param>
     public static void Apply(float* output, float* residual, nint length, Activation activation, SimdPath path)
     {
-        switch (path)
-        {
-            case SimdPath.Vector512:
-                Apply<Lane512, Vector512<float>>(output, residual, length, activation);
-                break;
-            case SimdPath.Vector256:
-                Apply<Lane256, Vector256<float>>(output, residual, length, activation);
-                break;
-            case SimdPath.Vector128:
-                Apply<Lane128, Vector128<float>>(output, residual, length, activation);
-                break;
-            default:
-                Apply<LaneScalar, float>(output, residual, length, activation);
-                break;
-        }
+        var run = new ApplyWork(output, residual, length, activation);
+        SimdDispatch.Run(path, ref run);
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct ApplyWork(float* output, float* residual, nint length, Activation activation) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => Apply<TLane, TVec>(output, residual, length, activation);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

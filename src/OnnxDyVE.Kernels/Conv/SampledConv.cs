@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
@@ -81,21 +80,14 @@ internal sealed unsafe class SampledConv
     /// <summary>Phase <paramref name="phase"/> (after the copy), task <paramref name="task"/>; see <see cref="SampledLayout"/>.</summary>
     public void RunTask(in ConvWork work, int phase, float* output, float* shared, int task)
     {
-        switch (_path)
-        {
-            case SimdPath.Vector512:
-                RunTask<Lane512, Vector512<float>>(work, phase, output, shared, task);
-                break;
-            case SimdPath.Vector256:
-                RunTask<Lane256, Vector256<float>>(work, phase, output, shared, task);
-                break;
-            case SimdPath.Vector128:
-                RunTask<Lane128, Vector128<float>>(work, phase, output, shared, task);
-                break;
-            default:
-                RunTask<LaneScalar, float>(work, phase, output, shared, task);
-                break;
-        }
+        var run = new TaskWork(this, work, phase, output, shared, task);
+        SimdDispatch.Run(_path, ref run);
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct TaskWork(SampledConv kernel, ConvWork work, int phase, float* output, float* shared, int task) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunTask<TLane, TVec>(work, phase, output, shared, task);
     }
 
     private void RunTask<TLane, TVec>(in ConvWork work, int phase, float* output, float* shared, int task)

@@ -207,21 +207,14 @@ internal sealed unsafe class SparseTaps
     /// <summary>Compute task <paramref name="task"/>: one image's chunk of positions, every output channel, tile by tile.</summary>
     public void RunTask(in ConvWork work, float* output, float* shared, int task)
     {
-        switch (Path)
-        {
-            case SimdPath.Vector512:
-                RunTask<Lane512, Vector512<float>>(work, output, shared, task);
-                break;
-            case SimdPath.Vector256:
-                RunTask<Lane256, Vector256<float>>(work, output, shared, task);
-                break;
-            case SimdPath.Vector128:
-                RunTask<Lane128, Vector128<float>>(work, output, shared, task);
-                break;
-            default:
-                RunTask<LaneScalar, float>(work, output, shared, task);
-                break;
-        }
+        var run = new TaskWork(this, work, output, shared, task);
+        SimdDispatch.Run(Path, ref run);
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct TaskWork(SparseTaps kernel, ConvWork work, float* output, float* shared, int task) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunTask<TLane, TVec>(work, output, shared, task);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

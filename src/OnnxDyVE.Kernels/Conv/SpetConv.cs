@@ -216,21 +216,14 @@ internal sealed unsafe class SpetConv
     /// <summary>Compute task <paramref name="task"/> of <see cref="ConvWork.TaskCount"/>.</summary>
     public void RunTask(in ConvWork work, float* output, float* shared, int task)
     {
-        switch (_path)
-        {
-            case SimdPath.Vector512:
-                RunTask<Lane512, Vector512<float>>(work, output, shared, task);
-                break;
-            case SimdPath.Vector256:
-                RunTask<Lane256, Vector256<float>>(work, output, shared, task);
-                break;
-            case SimdPath.Vector128:
-                RunTask<Lane128, Vector128<float>>(work, output, shared, task);
-                break;
-            default:
-                RunTask<LaneScalar, float>(work, output, shared, task);
-                break;
-        }
+        var run = new TaskWork(this, work, output, shared, task);
+        SimdDispatch.Run(_path, ref run);
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct TaskWork(SpetConv kernel, ConvWork work, float* output, float* shared, int task) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunTask<TLane, TVec>(work, output, shared, task);
     }
 
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
@@ -408,7 +401,7 @@ internal sealed unsafe class SpetConv
                     s3 = TLane.MultiplyAdd(wv, TLane.Load(ref x3[offset + j]), s3);
                 }
             }
-            System.Runtime.Intrinsics.Vector128<float> sums = TLane.Sum4(s0, s1, s2, s3);
+            Vector128<float> sums = TLane.Sum4(s0, s1, s2, s3);
             row[alive[q]] = activation.Apply(row[alive[q]] + sums.GetElement(0) + bias);
             row[alive[q + 1]] = activation.Apply(row[alive[q + 1]] + sums.GetElement(1) + bias);
             row[alive[q + 2]] = activation.Apply(row[alive[q + 2]] + sums.GetElement(2) + bias);

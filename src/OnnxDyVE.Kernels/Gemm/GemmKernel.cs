@@ -82,21 +82,14 @@ public sealed unsafe class GemmKernel
     /// <summary>Computes one task: Y (M x N) from A and C (null for none, broadcast by <paramref name="bias"/>).</summary>
     public void RunTask(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)
     {
-        switch (Path)
-        {
-            case SimdPath.Vector512:
-                RunTask<Lane512, System.Runtime.Intrinsics.Vector512<float>>(work, a, c, bias, y, task);
-                break;
-            case SimdPath.Vector256:
-                RunTask<Lane256, System.Runtime.Intrinsics.Vector256<float>>(work, a, c, bias, y, task);
-                break;
-            case SimdPath.Vector128:
-                RunTask<Lane128, System.Runtime.Intrinsics.Vector128<float>>(work, a, c, bias, y, task);
-                break;
-            default:
-                RunTask<LaneScalar, float>(work, a, c, bias, y, task);
-                break;
-        }
+        var run = new TaskWork(this, work, a, c, bias, y, task);
+        SimdDispatch.Run(Path, ref run);
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct TaskWork(GemmKernel kernel, GemmWork work, float* a, float* c, GemmBias bias, float* y, int task) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunTask<TLane, TVec>(work, a, c, bias, y, task);
     }
 
     private void RunTask<TLane, TVec>(in GemmWork work, float* a, float* c, GemmBias bias, float* y, int task)

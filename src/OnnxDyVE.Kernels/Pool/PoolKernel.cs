@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Conv;
 using OnnxDyVE.Kernels.Simd;
@@ -35,21 +34,14 @@ public sealed unsafe class PoolKernel(PoolSpec spec, SimdPath path)
     /// <summary>Task <paramref name="task"/> of <see cref="PoolWork.TaskCount"/>: one block of channels of one image.</summary>
     public void RunTask(in PoolWork work, float* input, float* output, int task)
     {
-        switch (Path)
-        {
-            case SimdPath.Vector512:
-                RunTask<Lane512, Vector512<float>>(work, input, output, task);
-                break;
-            case SimdPath.Vector256:
-                RunTask<Lane256, Vector256<float>>(work, input, output, task);
-                break;
-            case SimdPath.Vector128:
-                RunTask<Lane128, Vector128<float>>(work, input, output, task);
-                break;
-            default:
-                RunTask<LaneScalar, float>(work, input, output, task);
-                break;
-        }
+        var run = new TaskWork(this, work, input, output, task);
+        SimdDispatch.Run(Path, ref run);
+    }
+
+    /// <summary>The arguments of one call, for <see cref="SimdDispatch"/>.</summary>
+    private readonly struct TaskWork(PoolKernel kernel, PoolWork work, float* input, float* output, int task) : ISimdWork
+    {
+        public void Run<TLane, TVec>() where TLane : struct, ISimdLane<TVec> where TVec : struct => kernel.RunTask<TLane, TVec>(work, input, output, task);
     }
 
     private void RunTask<TLane, TVec>(in PoolWork work, float* input, float* output, int task)
