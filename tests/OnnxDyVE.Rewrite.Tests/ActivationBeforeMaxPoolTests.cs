@@ -8,14 +8,18 @@ namespace OnnxDyVE.Rewrite.Tests;
 public sealed class ActivationBeforeMaxPoolTests
 {
     /// <summary>Conv → MaxPool (padded, overlapping windows) → activation → Conv, on inputs of both signs.</summary>
-    private static (ModelBuilder Builder, string Pooled, string Activated) ConvPoolActivation(ActivationCase activation, int seed = 5)
+    private static (ModelBuilder Builder, string Pooled, string Activated) ConvPoolActivation(ActivationCase activation, int seed = 5) =>
+        ConvPoolActivation(Activations.Opset(activation), seed, (builder, pooled) => Activations.Append(builder, activation, pooled));
+
+    /// <summary>As above, with the activation <paramref name="append"/> adds after the pool.</summary>
+    private static (ModelBuilder Builder, string Pooled, string Activated) ConvPoolActivation(long opset, int seed, Func<ModelBuilder, string, string> append)
     {
-        var builder = new ModelBuilder(Activations.Opset(activation), seed);
+        var builder = new ModelBuilder(opset, seed);
         string x = builder.Input("x", 2, 3, 13, 13);
         string conv = builder.Node("Conv", "conv1", [x, builder.Weights("w1", [32, 3, 3, 3]), builder.Weights("b1", [32])], OnnxProto.Ints("pads", 1, 1, 1, 1));
         string pooled = builder.Node("MaxPool", "pool1", [conv], OnnxProto.Ints("kernel_shape", 3, 3), OnnxProto.Ints("strides", 2, 2),
             OnnxProto.Ints("pads", 1, 1, 1, 1));
-        return (builder, pooled, Activations.Append(builder, activation, pooled));
+        return (builder, pooled, append(builder, pooled));
     }
 
     [Theory]
@@ -62,11 +66,8 @@ public sealed class ActivationBeforeMaxPoolTests
     [Fact]
     public void A_leaky_relu_of_negative_slope_stays_after_the_pool()
     {
-        var builder = new ModelBuilder(seed: 6);
-        string x = builder.Input("x", 1, 3, 9, 9);
-        string conv = builder.Node("Conv", "conv1", [x, builder.Weights("w1", [16, 3, 3, 3])]);
-        string pooled = builder.Node("MaxPool", "pool1", [conv], OnnxProto.Ints("kernel_shape", 2, 2), OnnxProto.Ints("strides", 2, 2));
-        string activated = builder.Node("LeakyRelu", "act", [pooled], OnnxProto.Float("alpha", -0.5f));
+        (ModelBuilder builder, string pooled, string activated) = ConvPoolActivation(13, seed: 6,
+            (model, input) => model.Node("LeakyRelu", "act", [input], OnnxProto.Float("alpha", -0.5f)));
         ModelProto original = builder.Output(activated).Build();
 
         RewriteResult result = DyveRewriter.Rewrite(original);
