@@ -1,4 +1,5 @@
 using Onnx;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Graph.Rewrite;
 
@@ -21,8 +22,9 @@ internal static class ActivationBeforeMaxPool
         foreach (NodeProto pool in graph.Graph.Node)
             if (IsSinglePool(pool) && graph.Producer(pool.Input[0]) is { } producer && OpTypes.Is(producer, OpTypes.Conv)
                 && graph.SoleConsumer(pool.Input[0]) == pool
-                && graph.SoleConsumer(pool.Output[0]) is { } activation && NeverDecreases(activation) && activation.Input[0] == pool.Output[0]
-                && ActivationFusion.Read(activation, graph, out _) is not null
+                && graph.SoleConsumer(pool.Output[0]) is { } activation && ActivationFusion.IsActivation(activation) && activation.Input[0] == pool.Output[0]
+                && activation.Output.Count == 1 && activation.Output[0].Length > 0
+                && ActivationFusion.Read(activation, graph, out _) is { } fused && NeverDecreases(fused)
                 && ConvFusion.TryFuse(producer, graph, new NameAllocator(graph.Names), out _) is not null)
                 moves.Add((pool, activation));
 
@@ -48,8 +50,10 @@ internal static class ActivationBeforeMaxPool
     private static bool IsSinglePool(NodeProto node) => OpTypes.Is(node, OpTypes.MaxPool) && node.Input.Count == 1 && node.Input[0].Length > 0
         && node.Output.Count is 1 or 2 && node.Output[0].Length > 0 && (node.Output.Count == 1 || node.Output[1].Length == 0);
 
-    /// <summary>Relu, LeakyRelu of a slope of 0 or more, or Clip: activations that never decrease.</summary>
-    private static bool NeverDecreases(NodeProto node) => node.Input.Count >= 1 && node.Output.Count == 1 && node.Output[0].Length > 0
-        && (OpTypes.Is(node, OpTypes.Relu) || OpTypes.Is(node, OpTypes.Clip)
-            || (OpTypes.Is(node, OpTypes.LeakyRelu) && (node.Attribute.FirstOrDefault(a => a.Name == "alpha")?.F ?? ActivationFusion.DefaultLeakyReluAlpha) >= 0));
+    /// <summary>
+    /// Whether a fused activation never decreases: Relu and Clip always, LeakyRelu with a slope of 0 or more (its slope as
+    /// the fusion read it, ONNX's default included).
+    /// </summary>
+    private static bool NeverDecreases(FusedActivation activation) =>
+        activation.Attributes.FirstOrDefault(a => a.Name == DyveSchema.ActivationAlpha) is not { } alpha || alpha.F >= 0;
 }

@@ -13,7 +13,7 @@ internal sealed record FusedActivation(IReadOnlyList<AttributeProto> Attributes)
 internal static class ActivationFusion
 {
     /// <summary>ONNX's LeakyRelu slope when the attribute is absent.</summary>
-    internal const float DefaultLeakyReluAlpha = 0.01f;
+    private const float DefaultLeakyReluAlpha = 0.01f;
 
     /// <summary>Clip's inputs min and max replaced its attributes in opset 11.</summary>
     private const long ClipBoundsAsInputsOpset = 11;
