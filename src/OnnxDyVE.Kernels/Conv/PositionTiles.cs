@@ -4,6 +4,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Kernels.Conv;
 
@@ -47,9 +48,13 @@ internal sealed unsafe class PositionTiles
     /// output channels. Measured on six-position tiles: a list costs its building, about a quarter
     /// of multiplying its taps against one pair of panels, and a load per k. ResNet18 (1 thread, layers of one to eight
     /// pairs): layers keeping 84%-96% of their taps ran 2%-8% slower on lists, those keeping 17%-79% 7%-46% faster;
-    /// cifar10_quick's conv2 (one panel, 5 x 5) 15% slower keeping 87%.
+    /// cifar10_quick's conv2 (one panel, 5 x 5) 15% slower keeping 87% (Zen 4). Where <paramref name="fmaRate"/> 512-bit
+    /// FMAs retire a cycle (<see cref="WideFmaRate"/>) the multiplying takes that much less time and the list's costs do
+    /// not, so they count that many times. Ice Lake (two), ResNet18 with lists against without, 1 thread, with these costs
+    /// once / twice / three / four times: 1.04x-1.08x / 1.10x-1.16x / 1.14x-1.17x / 1.07x-1.08x.
     /// </summary>
-    private static double OwnTapsMaxKept(int panels) => Math.Min(0.85, 1 - 0.25 * 2 / Math.Max(1, panels));
+    internal static double OwnTapsMaxKept(int panels, int fmaRate) =>
+        Math.Max(0, Math.Min(1 - 0.15 * fmaRate, 1 - 0.25 * fmaRate * 2 / Math.Max(1, panels)));
 
     /// <summary>
     /// Whether tiles take lists for <paramref name="channels"/> output channels of <paramref name="taps"/> taps an input
@@ -155,9 +160,9 @@ internal sealed unsafe class PositionTiles
     {
         int pointwisePanels = Math.Clamp(_pointwisePanels - firstPanel, 0, lastPanel - firstPanel);
         return (operand.SpatialTaps.IsEmpty ? default : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.Offsets, _spec.InputChannels,
-                _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept(lastPanel - firstPanel - pointwisePanels), operand.SpatialTaps),
+                _spec.KernelHeight * _spec.KernelWidth, operand.Segments.Length(0), OwnTapsMaxKept(lastPanel - firstPanel - pointwisePanels, WideFmaRate.PerCycle), operand.SpatialTaps),
             operand.PointwiseTaps.IsEmpty ? default : LiveTaps.Build(operand.Padded, operand.Origins, count, operand.CentreOffsets, _spec.InputChannels, 1,
-                operand.PointwiseSegments.Length(0), OwnTapsMaxKept(pointwisePanels), operand.PointwiseTaps));
+                operand.PointwiseSegments.Length(0), OwnTapsMaxKept(pointwisePanels, WideFmaRate.PerCycle), operand.PointwiseTaps));
     }
 
     /// <summary>Planar input channels from which an exact run copies its input into blocked maps (<see cref="PlanarBlocks"/>).</summary>

@@ -77,7 +77,8 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     /// <summary>
     /// The tile height whose lists cost least over <see cref="SampleTiles"/> six-position groups from the middle of the
     /// <paramref name="count"/> positions (away from the padding above and below a map, which the tiles without lists leave
-    /// out too), or 0 where lists do not pay; two, without a sample, where there are no more positions than it holds. A
+    /// out too), or 0 where lists do not pay; where there are no more positions than the sample holds, two without a sample
+    /// where one 512-bit FMA retires a cycle, else 0. A
     /// tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower tiles keep fewer;
     /// but each tile of a pass costs its setup, its sums' loads and stores and its list whatever it keeps
     /// (<see cref="TileCost"/>). Counted on real images (padding taps left out): ResNet18's Convolution355 keeps 31%, 20% and
@@ -86,8 +87,10 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     internal static int ChooseRows(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, double maxKept)
     {
         // A task no larger than the sample would pay for a sample as much as for its lists: it takes two-position tiles
-        // unasked (cifar10_quick's conv3, tasks of 12 positions: 0.98x of no lists with the sample, 1.03x without it).
-        if (count <= SampleTiles * PanelLayout.Rows) return TwoRows.Count;
+        // unasked where one FMA retires a cycle (cifar10_quick's conv3, tasks of 12 positions, Zen 4: 0.98x of no lists
+        // with the sample, 1.03x without it), none where two do (Ice Lake, the whole model against no lists: 0.89x on
+        // two-position tiles, 0.95x-0.97x for the sample alone, which then chose none).
+        if (count <= SampleTiles * PanelLayout.Rows) return WideFmaRate.PerCycle == 1 ? TwoRows.Count : 0;
         (long two, long three, long six) = SampleKept(padded, origins, count, offsets, channels, taps);
         double dense = (double)SampleTiles * PanelLayout.Rows * channels * taps;
         double costTwo = two / dense + TileCost / TwoRows.Count, costThree = three / dense + TileCost / ThreeRows.Count,

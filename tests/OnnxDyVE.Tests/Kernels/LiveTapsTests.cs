@@ -1,5 +1,8 @@
 using System.Runtime.Intrinsics.X86;
+using OnnxDyVE.Kernels.Conv;
 using OnnxDyVE.Kernels.Gemm;
+using OnnxDyVE.Schema;
+using OnnxDyVE.Tests.Simd;
 
 namespace OnnxDyVE.Tests.Kernels;
 
@@ -74,15 +77,46 @@ public sealed unsafe class LiveTapsTests
             Assert.Equal(expected, LiveTaps.ChooseRows(padded, origins, count, offsets, channels, taps, maxKept: 0.85));
     }
 
-    /// <summary>A task no larger than the sample takes two-position tiles unasked, dense or not.</summary>
+    /// <summary>
+    /// A task no larger than the sample takes two-position tiles unasked, dense or not, where one 512-bit FMA retires a
+    /// cycle, and no lists where two do; lists must keep fewer taps to be taken where two do, whatever the panels they
+    /// serve. This process's rate here, both rates in child processes (<see cref="WideFmaRate.Variable"/>).
+    /// </summary>
     [Fact]
-    public void A_task_no_larger_than_the_sample_takes_two_position_tiles()
+    public void A_task_no_larger_than_the_sample_takes_two_position_tiles_where_one_fma_retires_a_cycle()
     {
         if (!Avx512F.IsSupported) return;
-        var inputs = new BlockedPositions(LiveTaps.SampleTiles * 6, 32, 9, new Random(4), nonzero: 1);
+        Assert.Equal(ExpectedChoices(WideFmaRate.PerCycle), ListChoicesLine());
+        foreach (int rate in new[] { 1, 2 })
+        {
+            (int exitCode, string output) = ChildProcess.Run(WideFmaRate.Variable, rate.ToString(), "list-choices");
+            Assert.True(exitCode == 0, $"child at rate {rate} exited {exitCode}:\n{output}");
+            Assert.Equal(ExpectedChoices(rate), output.Trim());
+        }
+    }
+
+    [Fact]
+    public void Lists_must_keep_fewer_taps_where_two_fmas_retire_a_cycle()
+    {
+        for (int panels = 1; panels <= 32; panels++)
+        {
+            double one = PositionTiles.OwnTapsMaxKept(panels, fmaRate: 1), two = PositionTiles.OwnTapsMaxKept(panels, fmaRate: 2);
+            Assert.InRange(one, 0, 0.85);
+            Assert.InRange(two, 0, one - 0.1);
+            Assert.True(panels == 1 || one >= PositionTiles.OwnTapsMaxKept(panels - 1, fmaRate: 1), "more panels share a list's cost");
+        }
+    }
+
+    private static string ExpectedChoices(int rate) => $"rate={rate} smallTaskRows={(rate == 1 ? 2 : 0)}";
+
+    /// <summary>This process's rate and the height a task of the sample's size takes on dense inputs (a child's one line).</summary>
+    internal static string ListChoicesLine()
+    {
+        const int count = LiveTaps.SampleTiles * 6;
+        var inputs = new BlockedPositions(count, 32, 9, new Random(4), nonzero: 1);
         fixed (float* padded = inputs.Values)
         fixed (nint* origins = inputs.Origins, offsets = inputs.Offsets)
-            Assert.Equal(2, LiveTaps.ChooseRows(padded, origins, LiveTaps.SampleTiles * 6, offsets, 32, 9, maxKept: 0.85));
+            return $"rate={WideFmaRate.PerCycle} smallTaskRows={LiveTaps.ChooseRows(padded, origins, count, offsets, 32, 9, maxKept: 0.85)}";
     }
 
     /// <summary>

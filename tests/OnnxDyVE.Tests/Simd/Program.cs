@@ -2,7 +2,8 @@ namespace OnnxDyVE.Tests.Simd;
 
 /// <summary>
 /// The test assembly's entry point, used only when <see cref="SimdPathTests"/> starts it as a child process
-/// (`dotnet OnnxDyVE.Tests.dll simd-check`, or `wide-fma-rate` for the FMA rate alone); under `dotnet test` the test host
+/// (`dotnet OnnxDyVE.Tests.dll simd-check`, `wide-fma-rate` for the FMA rate alone, or `list-choices` for the choices of
+/// <see cref="Kernels.LiveTapsTests"/> that depend on it); under `dotnet test` the test host
 /// loads the assembly instead.
 /// </summary>
 internal static class Program
@@ -15,7 +16,12 @@ internal static class Program
             Console.WriteLine(SimdCheck.WideFmaRateLine);
             return 0;
         }
-        Console.Error.WriteLine("usage: OnnxDyVE.Tests simd-check | wide-fma-rate");
+        if (args is ["list-choices"])
+        {
+            Console.WriteLine(Kernels.LiveTapsTests.ListChoicesLine());
+            return 0;
+        }
+        Console.Error.WriteLine("usage: OnnxDyVE.Tests simd-check | wide-fma-rate | list-choices");
         return 2;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Simd;
 using OnnxDyVE.Schema;
@@ -12,8 +11,6 @@ namespace OnnxDyVE.Tests.Simd;
 /// </summary>
 public sealed class SimdPathTests
 {
-    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(3);
-
     /// <summary>
     /// The variables that switch instruction sets off. .NET 10 folded the AVX-512 subsets into one switch:
     /// DOTNET_EnableAVX512F=0 no longer has any effect, DOTNET_EnableAVX512=0 does.
@@ -26,13 +23,13 @@ public sealed class SimdPathTests
     [MemberData(nameof(Switches))]
     public void Child_process_takes_the_expected_path_and_matches_onnx_runtime(string variable)
     {
-        (int exitCode, string output) = RunChild(variable);
+        (int exitCode, string output) = ChildProcess.Run(variable);
 
         Assert.Contains($"path={Expected(variable)}", output);
         // The FMA rate: this processor's where 512-bit vectors run, one without them.
         Assert.Contains($"wideFmaRate={(Expected(variable) == SimdPath.Vector512 ? WideFmaRate.PerCycle : 1)}", output);
         Assert.Contains("failed=0", output);
-        Assert.True(exitCode == 0, $"child with {Describe(variable)} exited {exitCode}:\n{output}");
+        Assert.True(exitCode == 0, $"child with {ChildProcess.Describe(variable)} exited {exitCode}:\n{output}");
     }
 
     /// <summary>The FMA rate is the environment's where it sets one (a model rewritten here for another machine), the processor's otherwise.</summary>
@@ -43,7 +40,7 @@ public sealed class SimdPathTests
     public void The_fma_rate_variable_sets_the_rate(string value)
     {
         // The rate alone: the child need not check every layer again to report it.
-        (int exitCode, string output) = RunChild(WideFmaRate.Variable, value, "wide-fma-rate");
+        (int exitCode, string output) = ChildProcess.Run(WideFmaRate.Variable, value, "wide-fma-rate");
 
         Assert.Contains($"wideFmaRate={(value is "1" or "2" ? value : WideFmaRate.PerCycle.ToString())}", output);
         Assert.True(exitCode == 0, $"child with {WideFmaRate.Variable}={value} exited {exitCode}:\n{output}");
@@ -71,30 +68,4 @@ public sealed class SimdPathTests
         };
         return best < cap ? best : cap;
     }
-
-    private static (int ExitCode, string Output) RunChild(string variable, string value = "0", string command = "simd-check")
-    {
-        string assembly = typeof(Program).Assembly.Location;
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add(command);
-        if (variable.Length > 0) start.Environment[variable] = value;
-
-        using Process child = Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
-        Task<string> stdout = child.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(ChildTimeout))
-        {
-            child.Kill(entireProcessTree: true);
-            Assert.Fail($"child with {Describe(variable)} did not finish within {ChildTimeout.TotalMinutes} minutes");
-        }
-        return (child.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private static string Describe(string variable) => variable.Length == 0 ? "no switch" : $"{variable}=0";
 }
