@@ -77,8 +77,8 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     /// <summary>
     /// The tile height whose lists cost least over <see cref="SampleTiles"/> six-position groups from the middle of the
     /// <paramref name="count"/> positions (away from the padding above and below a map, which the tiles without lists leave
-    /// out too), or 0 where lists do not pay; where there are no more positions than the sample holds, two without a sample
-    /// where one 512-bit FMA retires a cycle, else 0. A
+    /// out too), or 0 where lists do not pay. Where there are no more positions than the sample holds: two, without a
+    /// sample, where one 512-bit FMA retires a cycle; elsewhere the sample is the whole groups there are (none: 0). A
     /// tile of h positions keeps the taps any of its h inputs reads a value other than zero at, so lower tiles keep fewer;
     /// but each tile of a pass costs its setup, its sums' loads and stores and its list whatever it keeps
     /// (<see cref="TileCost"/>). Counted on real images (padding taps left out): ResNet18's Convolution355 keeps 31%, 20% and
@@ -86,13 +86,15 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     /// </summary>
     internal static int ChooseRows(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, double maxKept)
     {
-        // A task no larger than the sample would pay for a sample as much as for its lists: it takes two-position tiles
-        // unasked where one FMA retires a cycle (cifar10_quick's conv3, tasks of 12 positions, Zen 4: 0.98x of no lists
-        // with the sample, 1.03x without it), none where two do (Ice Lake, the whole model against no lists: 0.89x on
-        // two-position tiles, 0.95x-0.97x for the sample alone, which then chose none).
-        if (count <= SampleTiles * PanelLayout.Rows) return WideFmaRate.PerCycle == 1 ? TwoRows.Count : 0;
-        (long two, long three, long six) = SampleKept(padded, origins, count, offsets, channels, taps);
-        double dense = (double)SampleTiles * PanelLayout.Rows * channels * taps;
+        // A task no larger than the sample would pay for a sample about as much as for its lists where one FMA retires a
+        // cycle: it takes two-position tiles unasked there (cifar10_quick's conv3, tasks of 12 positions, Zen 4: 0.98x of no
+        // lists with the sample, 1.03x without it). Where two do, those tiles made the same model 0.89x of no lists (Ice
+        // Lake): the task samples its whole groups instead.
+        if (count <= SampleTiles * PanelLayout.Rows && WideFmaRate.PerCycle == 1) return TwoRows.Count;
+        int groups = Math.Min(SampleTiles, count / PanelLayout.Rows);
+        if (groups == 0) return 0;
+        (long two, long three, long six) = SampleKept(padded, origins, count, offsets, channels, taps, groups);
+        double dense = (double)groups * PanelLayout.Rows * channels * taps;
         double costTwo = two / dense + TileCost / TwoRows.Count, costThree = three / dense + TileCost / ThreeRows.Count,
             costSix = six / dense + TileCost / PanelLayout.Rows;
         double best = Math.Min(costSix, Math.Min(costThree, costTwo));
@@ -111,46 +113,42 @@ internal readonly unsafe struct LiveTaps(int* lists, int stride, int passes, int
     internal static double TileCost { get; } = 0.25 * WideFmaRate.PerCycle;
 
     /// <summary>
-    /// The taps x positions that tiles of two, three and six positions keep over the sample: <see cref="SampleTiles"/>
-    /// whole groups of six positions from the middle of the <paramref name="count"/> (more than that many, so the last,
-    /// perhaps partial, group is never among them), each group's tiles of every height starting where it starts.
+    /// The taps x positions that tiles of two, three and six positions keep over the sample: <paramref name="groups"/>
+    /// whole groups of six positions from the middle of the <paramref name="count"/> (the last, perhaps partial, group is
+    /// never among them where there are more), each group's tiles of every height starting where it starts.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (long Two, long Three, long Six) SampleKept(float* padded, nint* origins, int count, nint* offsets, int channels, int taps)
+    private static (long Two, long Three, long Six) SampleKept(float* padded, nint* origins, int count, nint* offsets, int channels, int taps, int groups)
     {
         const int group = PanelLayout.Rows;
-        int first = (PanelLayout.CeilDiv(count, group) - SampleTiles) / 2 * group;
+        int first = (PanelLayout.CeilDiv(count, group) - groups) / 2 * group;
         long two = 0, three = 0, six = 0;
-        uint* live = stackalloc uint[group];
-        for (int g = first; g < first + SampleTiles * group; g += group)
+        for (int g = first; g < first + groups * group; g += group)
+        {
+            float* p0 = padded + origins[g], p1 = padded + origins[g + 1], p2 = padded + origins[g + 2];
+            float* p3 = padded + origins[g + 3], p4 = padded + origins[g + 4], p5 = padded + origins[g + 5];
             for (int c0 = 0; c0 < channels; c0 += 16)
             {
                 uint lanes = channels - c0 >= 16 ? 0xFFFF : (1u << (channels - c0)) - 1;
                 nint* at = offsets + (nint)c0 * taps;
                 for (int t = 0; t < taps; t++)
                 {
-                    for (int r = 0; r < group; r++)
-                        live[r] = (uint)NonZero(Vector512.Load(padded + origins[g + r] + at[t]).AsInt32()).ExtractMostSignificantBits() & lanes;
-                    two += Kept(live, TwoRows.Count);
-                    three += Kept(live, ThreeRows.Count);
-                    six += Kept(live, group);
+                    // Each position's live lanes as a mask; a tile keeps the lanes any of its positions reads a value at.
+                    nint off = at[t];
+                    uint m0 = Live(p0 + off), m1 = Live(p1 + off), m2 = Live(p2 + off), m3 = Live(p3 + off), m4 = Live(p4 + off), m5 = Live(p5 + off);
+                    uint low = m0 | m1 | m2, high = m3 | m4 | m5;
+                    two += BitOperations.PopCount((m0 | m1) & lanes) + BitOperations.PopCount((m2 | m3) & lanes) + BitOperations.PopCount((m4 | m5) & lanes);
+                    three += BitOperations.PopCount(low & lanes) + BitOperations.PopCount(high & lanes);
+                    six += BitOperations.PopCount((low | high) & lanes);
                 }
             }
-        return (two, three, six);
+        }
+        return (two * TwoRows.Count, three * ThreeRows.Count, six * group);
     }
 
-    /// <summary>The taps x positions kept by a group of six positions' live lanes in tiles of <paramref name="height"/>.</summary>
-    private static int Kept(uint* live, int height)
-    {
-        int kept = 0;
-        for (int t = 0; t < PanelLayout.Rows; t += height)
-        {
-            uint any = 0;
-            for (int r = t; r < t + height; r++) any |= live[r];
-            kept += BitOperations.PopCount(any) * height;
-        }
-        return kept;
-    }
+    /// <summary>The lanes of the 16 floats at <paramref name="at"/> that are other than zero, as bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Live(float* at) => (uint)NonZero(Vector512.Load(at).AsInt32()).ExtractMostSignificantBits();
 
     /// <summary>All ones in the lanes whose float is other than zero (-0 is zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -67,11 +67,7 @@ public sealed unsafe class LiveTapsTests
         if (!Avx512F.IsSupported) return;
         const int count = 96, channels = 32, taps = 9;
         var inputs = new BlockedPositions(count, channels, taps, new Random(3), nonzero: 1);
-        // Group g of zerosTogether positions is zero at every other tap (by g): none left out where zeros are alone.
-        if (zerosTogether > 1)
-            for (int p = 0; p < count; p++)
-                for (int kk = 0; kk < channels * taps; kk++)
-                    if ((kk + p / zerosTogether) % 2 == 0) inputs.Set(p, kk, 0);
+        ZeroAtEveryOtherTap(inputs, count, channels * taps, zerosTogether);
         fixed (float* padded = inputs.Values)
         fixed (nint* origins = inputs.Origins, offsets = inputs.Offsets)
             Assert.Equal(expected, LiveTaps.ChooseRows(padded, origins, count, offsets, channels, taps, maxKept: 0.85));
@@ -79,8 +75,8 @@ public sealed unsafe class LiveTapsTests
 
     /// <summary>
     /// A task no larger than the sample takes two-position tiles unasked, dense or not, where one 512-bit FMA retires a
-    /// cycle, and no lists where two do; lists must keep fewer taps to be taken where two do, whatever the panels they
-    /// serve. This process's rate here, both rates in child processes (<see cref="WideFmaRate.Variable"/>).
+    /// cycle; where two do, it samples its positions: dense, no lists; zero at every other tap by pairs, two-position tiles.
+    /// This process's rate here, both rates in child processes (<see cref="WideFmaRate.Variable"/>).
     /// </summary>
     [Fact]
     public void A_task_no_larger_than_the_sample_takes_two_position_tiles_where_one_fma_retires_a_cycle()
@@ -107,16 +103,31 @@ public sealed unsafe class LiveTapsTests
         }
     }
 
-    private static string ExpectedChoices(int rate) => $"rate={rate} smallTaskRows={(rate == 1 ? 2 : 0)}";
+    private static string ExpectedChoices(int rate) => $"rate={rate} dense={(rate == 1 ? 2 : 0)} pairs=2";
 
-    /// <summary>This process's rate and the height a task of the sample's size takes on dense inputs (a child's one line).</summary>
-    internal static string ListChoicesLine()
+    /// <summary>
+    /// This process's rate and the heights a task of the sample's size takes on dense inputs and on inputs zero at every
+    /// other tap by pairs of positions (a child's one line).
+    /// </summary>
+    internal static string ListChoicesLine() => $"rate={WideFmaRate.PerCycle} dense={SmallTaskRows(1)} pairs={SmallTaskRows(2)}";
+
+    private static int SmallTaskRows(int zerosTogether)
     {
-        const int count = LiveTaps.SampleTiles * 6;
-        var inputs = new BlockedPositions(count, 32, 9, new Random(4), nonzero: 1);
+        const int count = LiveTaps.SampleTiles * 6 - 2, channels = 32, taps = 9;
+        var inputs = new BlockedPositions(count, channels, taps, new Random(4), nonzero: 1);
+        ZeroAtEveryOtherTap(inputs, count, channels * taps, zerosTogether);
         fixed (float* padded = inputs.Values)
         fixed (nint* origins = inputs.Origins, offsets = inputs.Offsets)
-            return $"rate={WideFmaRate.PerCycle} smallTaskRows={LiveTaps.ChooseRows(padded, origins, count, offsets, 32, 9, maxKept: 0.85)}";
+            return LiveTaps.ChooseRows(padded, origins, count, offsets, channels, taps, maxKept: 0.85);
+    }
+
+    /// <summary>Group g of <paramref name="zerosTogether"/> positions is zero at every other tap (by g); nothing where zeros are alone.</summary>
+    private static void ZeroAtEveryOtherTap(BlockedPositions inputs, int count, int k, int zerosTogether)
+    {
+        if (zerosTogether < 2) return;
+        for (int p = 0; p < count; p++)
+            for (int kk = 0; kk < k; kk++)
+                if ((kk + p / zerosTogether) % 2 == 0) inputs.Set(p, kk, 0);
     }
 
     /// <summary>
