@@ -25,6 +25,23 @@ public static class DyveSchema
     /// </summary>
     public const string AveragePoolOp = "DyveAveragePool";
 
+    /// <summary>
+    /// Local response normalization within each channel (Caffe's WITHIN_CHANNEL LRN, which ONNX has no operator for):
+    /// Y = X * (bias + alpha * mean of X^2 over the size x size window centred on each position, zeros outside the map)^-beta,
+    /// Y in X's shape and layout (<see cref="InputLayout"/> and <see cref="OutputLayout"/>, equal). The rewriter puts one
+    /// where a model spells it out in stock operators, as the Caffe converter does (eight nodes).
+    /// </summary>
+    public const string LrnOp = "DyveLrn";
+
+    /// <summary>DyveLrn's attributes: int <see cref="LrnSize"/> (odd), floats <see cref="LrnAlpha"/>, <see cref="LrnBeta"/> and <see cref="LrnBias"/>.</summary>
+    public const string LrnSize = "size";
+    public const string LrnAlpha = "alpha";
+    public const string LrnBeta = "beta";
+    public const string LrnBias = "bias";
+
+    /// <summary>The largest DyveLrn size: Caffe's local_size is small (3 and 5 in its examples), and a row of sums is kept per window row.</summary>
+    public const int LrnMaximumSize = 63;
+
     /// <summary>Int attribute of DyveMaxPool and DyveAveragePool, positive: the channels of X, which its blocked shape rounds up to whole blocks.</summary>
     public const string Channels = "channels";
 

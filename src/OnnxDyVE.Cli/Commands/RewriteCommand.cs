@@ -52,10 +52,12 @@ internal static class RewriteCommand
     private static void Print(RewriteReport report, string input, string output)
     {
         Console.WriteLine($"{Path.GetFileName(input)} -> {output}");
-        string pools = string.Concat(new[] { DyveSchema.MaxPoolOp, DyveSchema.AveragePoolOp }
+        string pools = string.Concat(new[] { DyveSchema.MaxPoolOp, DyveSchema.AveragePoolOp, DyveSchema.LrnOp }
             .Select(op => report.RewrittenCount(op) is > 0 and int count ? $", {count} {op}" : ""));
         Console.WriteLine($"Rewrote {report.Rewritten.Count} nodes: {report.RewrittenCount(DyveSchema.ConvOp)} {DyveSchema.ConvOp}, {report.RewrittenCount(DyveSchema.GemmOp)} {DyveSchema.GemmOp}{pools}; " +
             $"folded {report.FusedCount(FusionKind.BatchNormalizationFolded)} BatchNormalization, fused {report.FusedCount(FusionKind.BiasAdded)} bias Adds and {report.FusedCount(FusionKind.ActivationFused)} activations.");
+        if (report.FusedCount(FusionKind.NormalizationFused) > 0)
+            Console.WriteLine($"{report.RewrittenCount(DyveSchema.LrnOp)} local response normalizations spelled out in {report.FusedCount(FusionKind.NormalizationFused) + report.RewrittenCount(DyveSchema.LrnOp)} stock nodes made one {DyveSchema.LrnOp} each.");
         if (report.ActivationsBeforePools > 0)
             Console.WriteLine($"{report.ActivationsBeforePools} activation{(report.ActivationsBeforePools == 1 ? "" : "s")} after a MaxPool moved ahead of it, into the {DyveSchema.ConvOp} before the pool.");
         if (report.BlockedTensors > 0)

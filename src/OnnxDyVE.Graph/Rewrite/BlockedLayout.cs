@@ -7,8 +7,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// Gives the blocked layout (<see cref="DyveSchema.Layouts.Blocked"/>) to the tensors that flow only between exact
 /// DyveConv nodes of one group, directly or through
 /// Concat on the channel axis in whole blocks, MaxPool or AveragePool (which become <see cref="DyveSchema.MaxPoolOp"/> and
-/// <see cref="DyveSchema.AveragePoolOp"/>), or a residual Add or Relu of blocked maps (which ORT computes the same on either
-/// layout), and takes it away again.
+/// <see cref="DyveSchema.AveragePoolOp"/>), a residual Add or Relu of blocked maps (which ORT computes the same on either
+/// layout) or a DyveLrn (which runs on either), and takes it away again.
 /// </summary>
 /// <remarks>
 /// Why: MLAS runs a network's convolutions in its NCHWc layout from the first to the last, so each reads a handful of
@@ -43,6 +43,11 @@ public static class BlockedLayout
             {
                 // Channel blocks are axis 1 of the rank-5 tensor too; a negative axis would now count from a different end.
                 node.Attribute.Single(a => a.Name == "axis").I = 1;
+            }
+            else if (IsLrn(node) && blocked.ContainsKey(node.Output[0]))
+            {
+                node.Attribute.Add(OnnxProto.String(DyveSchema.InputLayout, DyveSchema.Layouts.Blocked));
+                node.Attribute.Add(OnnxProto.String(DyveSchema.OutputLayout, DyveSchema.Layouts.Blocked));
             }
             else if (IsSimplePool(node) && blocked.TryGetValue(node.Input[0], out int channels))
             {
@@ -79,7 +84,7 @@ public static class BlockedLayout
         foreach (NodeProto node in result.Graph.Node)
         {
             bool pool = IsPool(node);
-            if (!pool && !IsConv(node)) continue;
+            if (!pool && !IsConv(node) && !IsLrn(node)) continue;
             if (pool)
             {
                 node.OpType = node.OpType == DyveSchema.MaxPoolOp ? OpTypes.MaxPool : OpTypes.AveragePool;
@@ -107,6 +112,8 @@ public static class BlockedLayout
                 channels[node.Output[0]] = pooled;
             else if (IsElementwise(node) && node.Input.All(channels.ContainsKey) && node.Input.Select(i => channels[i]).Distinct().Count() == 1)
                 channels[node.Output[0]] = channels[node.Input[0]];
+            else if (IsLrn(node) && channels.TryGetValue(node.Input[0], out int normalized))
+                channels[node.Output[0]] = normalized;
         }
         var blocked = new Dictionary<string, int>(channels);
         for (bool changed = true; changed;)
@@ -136,7 +143,7 @@ public static class BlockedLayout
         // A Concat joins whole blocks only: every part blocked, each a whole number of blocks.
         if (OpTypes.Is(producer, OpTypes.Concat)
             && !producer.Input.All(i => blocked.TryGetValue(i, out int c) && c % DyveSchema.Layouts.Block == 0)) return false;
-        if ((IsSimplePool(producer) || IsElementwise(producer)) && !producer.Input.All(blocked.ContainsKey)) return false;
+        if ((IsSimplePool(producer) || IsElementwise(producer) || IsLrn(producer)) && !producer.Input.All(blocked.ContainsKey)) return false;
         foreach (NodeProto reader in graph.Readers(tensor))
         {
             if (IsExactConv(reader, graph) is not null)
@@ -146,13 +153,16 @@ public static class BlockedLayout
                 // output planar as well: BlockedTensors settles that once the rest holds).
                 if (IsPaddedPointwise(reader, graph) && !FiniteWeights(reader, graph)) return false;
             }
-            // A pool reads blocked maps whatever it writes; a Concat and an elementwise node, only when they write them too.
-            else if (!IsSimplePool(reader) && (!(IsChannelConcat(reader) || IsElementwise(reader)) || !blocked.ContainsKey(reader.Output[0]))) return false;
+            // A pool reads blocked maps whatever it writes; a Concat, an elementwise node and a DyveLrn, only when they write them too.
+            else if (!IsSimplePool(reader) && (!(IsChannelConcat(reader) || IsElementwise(reader) || IsLrn(reader)) || !blocked.ContainsKey(reader.Output[0]))) return false;
         }
         return true;
     }
 
     private static bool IsConv(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.ConvOp;
+
+    /// <summary>A DyveLrn node: it writes the layout it reads.</summary>
+    private static bool IsLrn(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType == DyveSchema.LrnOp && node.Input.Count == 1 && node.Output.Count == 1;
 
     /// <summary>A DyveMaxPool or DyveAveragePool node.</summary>
     internal static bool IsPool(NodeProto node) => node.Domain == DyveSchema.Domain && node.OpType is DyveSchema.MaxPoolOp or DyveSchema.AveragePoolOp;

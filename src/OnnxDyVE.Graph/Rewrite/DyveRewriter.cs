@@ -5,8 +5,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 
 /// <summary>
 /// Rewrites a float32 ONNX model to DyVE operators: Conv (+ BatchNormalization) (+ activation) to DyveConv;
-/// Gemm, and MatMul (+ Add) with constant weights, (+ activation) to DyveGemm. Everything else is left as it
-/// is. Node names, graph inputs and outputs, value_info and metadata are kept, so that the rewritten model is a
+/// Gemm, and MatMul (+ Add) with constant weights, (+ activation) to DyveGemm; a within-channel LRN spelled out in stock
+/// operators to DyveLrn (<see cref="WithinChannelLrnFusion"/>). Everything else is left as it is. Node names, graph inputs and outputs, value_info and metadata are kept, so that the rewritten model is a
 /// drop-in replacement; rewriting a rewritten model changes nothing. Subgraphs are not rewritten. Every DyveConv
 /// reads the run's effort from one graph input, <see cref="EffortInput"/>, whose initializer holds the default (0,
 /// effort off): callers that do not feed it run the model as before. Tensors that flow only between DyveConv nodes,
@@ -27,6 +27,7 @@ public static class DyveRewriter
         if (model.Graph is null) throw new RewriteException("the model has no graph");
         ModelProto result = model.Clone();
         int movedActivations = ActivationBeforeMaxPool.Apply(result);
+        IReadOnlyList<RewrittenNode> lrns = WithinChannelLrnFusion.Apply(result);
         var graph = new GraphIndex(result);
         var names = new NameAllocator(graph.Names);
 
@@ -47,7 +48,7 @@ public static class DyveRewriter
         {
             EffortInput.Wire(result);
             RaiseToOverridableInitializers(result);
-            return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()) with { ActivationsBeforePools = movedActivations });
+            return new RewriteResult(result, WithRewritten(Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()), lrns, graph) with { ActivationsBeforePools = movedActivations });
         }
 
         var edit = new GraphEdit(graph, fusions);
@@ -59,7 +60,7 @@ public static class DyveRewriter
         int Fused(string attribute) => result.Graph.Node.Count(n => n.Attribute.Any(a => a.Name == attribute));
         // Concats, Adds and Relus fused into DyveConvs are no longer nodes left alone.
         var present = result.Graph.Node.Select(n => n.Name).ToHashSet();
-        report = WithPools(report, result, graph);
+        report = WithPools(WithRewritten(report, lrns, graph), result, graph);
         return new RewriteResult(result, report with
         {
             Skipped = [.. report.Skipped.Where(s => present.Contains(s.Name))],
@@ -106,13 +107,22 @@ public static class DyveRewriter
         Dictionary<string, string> pools = result.Graph.Node
             .Where(BlockedLayout.IsPool)
             .GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First().OpType);
-        if (pools.Count == 0) return report;
-        var order = original.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);
-        IEnumerable<RewrittenNode> converted = report.Skipped.Where(s => pools.ContainsKey(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, pools[s.Name], []));
+        return WithRewritten(report, [.. report.Skipped.Where(s => pools.ContainsKey(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, pools[s.Name], []))], original);
+    }
+
+    /// <summary>
+    /// The report with <paramref name="added"/> among the rewritten, in <paramref name="graph"/>'s order, and no longer among
+    /// the skipped (where a DyVE operator already in the graph, a DyveLrn, was listed as one).
+    /// </summary>
+    private static RewriteReport WithRewritten(RewriteReport report, IReadOnlyCollection<RewrittenNode> added, GraphIndex graph)
+    {
+        if (added.Count == 0) return report;
+        var order = graph.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);
+        var names = added.Select(n => n.Name).ToHashSet();
         return report with
         {
-            Rewritten = [.. report.Rewritten.Concat(converted).OrderBy(n => order.GetValueOrDefault(n.Name, int.MaxValue))],
-            Skipped = [.. report.Skipped.Where(s => !pools.ContainsKey(s.Name))],
+            Rewritten = [.. report.Rewritten.Concat(added).OrderBy(n => order.GetValueOrDefault(n.Name, int.MaxValue))],
+            Skipped = [.. report.Skipped.Where(s => !names.Contains(s.Name))],
         };
     }
 

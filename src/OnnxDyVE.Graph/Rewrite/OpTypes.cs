@@ -17,6 +17,10 @@ internal static class OpTypes
     public const string Concat = "Concat";
     public const string MaxPool = "MaxPool";
     public const string AveragePool = "AveragePool";
+    public const string Mul = "Mul";
+    public const string Pow = "Pow";
+    public const string Log = "Log";
+    public const string Exp = "Exp";
 
     /// <summary>The default ONNX domain is spelled "" or "ai.onnx".</summary>
     public static bool IsDefaultDomain(string domain) => domain is "" or "ai.onnx";

@@ -9,14 +9,16 @@ public enum FusionKind
     BiasAdded,
     /// <summary>A Relu, LeakyRelu or Clip, which became the DyVE node's activation attributes.</summary>
     ActivationFused,
+    /// <summary>A node of a local response normalization spelled out in stock operators, which became one DyveLrn.</summary>
+    NormalizationFused,
 }
 
 /// <summary>A node absorbed into a DyVE node.</summary>
 public sealed record FusedNode(string Name, string OpType, FusionKind Kind);
 
 /// <summary>
-/// One DyVE node and what it replaced: the node whose name it took (a Conv, Gemm or MatMul) and the nodes
-/// fused into it, in graph order.
+/// One DyVE node and what it replaced: the node whose name it took (a Conv, Gemm or MatMul; an LRN's last Mul) and the
+/// nodes fused into it, in graph order.
 /// </summary>
 public sealed record RewrittenNode(string Name, string OriginalOp, string NewOp, IReadOnlyList<FusedNode> Fused)
 {

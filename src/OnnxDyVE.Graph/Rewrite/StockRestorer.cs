@@ -5,7 +5,8 @@ namespace OnnxDyVE.Graph.Rewrite;
 
 /// <summary>
 /// The inverse of <see cref="DyveRewriter"/>, exactly: every DyveConv becomes an ONNX Conv and every DyveGemm a Gemm,
-/// each followed by its fused activation as a node of its own (Relu, LeakyRelu or Clip). DyVE's own attributes
+/// each followed by its fused activation as a node of its own (Relu, LeakyRelu or Clip); every DyveLrn the stock nodes
+/// the Caffe converter writes for it. DyVE's own attributes
 /// (activation, mechanisms) and the effort input (DyveConv's and DyveGemm's input 3) are dropped, and with them the <see cref="EffortInput"/>
 /// graph input and initializer once nothing reads them; everything else is kept. Stock ONNX Runtime runs the result with no
 /// DyVE library, which is what a stock-against-DyVE comparison needs when it is given only the DyVE model.
@@ -33,6 +34,11 @@ public static class StockRestorer
             if (node.Domain != DyveSchema.Domain)
             {
                 nodes.Add(node);
+                continue;
+            }
+            if (node.OpType == DyveSchema.LrnOp)
+            {
+                nodes.AddRange(Lrn(node, graph, names));
                 continue;
             }
             (string opType, HashSet<string> kept) = node.OpType switch
@@ -71,6 +77,39 @@ public static class StockRestorer
         int count = Math.Min(inputs.Length, effortIndex);
         while (count > 2 && inputs[count - 1].Length == 0) count--;
         return inputs[..count];
+    }
+
+    /// <summary>
+    /// A DyveLrn as stock nodes: x * exp(-beta ln(bias + alpha * AveragePool(x^2))), the pool size x size, stride 1,
+    /// pads size / 2, padding counted (the form <see cref="WithinChannelLrnFusion"/> fuses).
+    /// </summary>
+    private static IEnumerable<NodeProto> Lrn(NodeProto node, GraphProto graph, NameAllocator names)
+    {
+        if (node.Input.Count != 1 || node.Output.Count != 1 || node.Output[0].Length == 0)
+            throw new RewriteException($"node '{node.Name}' ({node.OpType}) has {node.Input.Count} inputs and {node.Output.Count} outputs; a DyveLrn has 1 and 1");
+        AttributeProto Get(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)
+            ?? throw new RewriteException($"node '{node.Name}' ({node.OpType}) has no attribute '{name}'");
+        long size = Get(DyveSchema.LrnSize).I, radius = size / 2;
+        float bias = node.Attribute.FirstOrDefault(a => a.Name == DyveSchema.LrnBias)?.F ?? 1f;
+        string x = node.Input[0];
+        string Fresh(string what) => names.Fresh($"{node.Name}/{what}");
+        string Scalar(string what, float value)
+        {
+            string name = Fresh(what);
+            graph.Initializer.Add(OnnxProto.FloatScalar(name, value));
+            return name;
+        }
+        string squared = Fresh("squared"), pooled = Fresh("pooled_squares"), scaled = Fresh("scaled"), shifted = Fresh("shifted");
+        string logarithm = Fresh("log"), exponent = Fresh("exponent"), power = Fresh("power");
+        yield return OnnxProto.Node(OpTypes.Mul, "", squared, [x, x], [squared], []);
+        yield return OnnxProto.Node(OpTypes.AveragePool, "", pooled, [squared], [pooled],
+            [OnnxProto.Ints("kernel_shape", size, size), OnnxProto.Ints("strides", 1, 1), OnnxProto.Ints("pads", radius, radius, radius, radius), OnnxProto.Int("count_include_pad", 1)]);
+        yield return OnnxProto.Node(OpTypes.Mul, "", scaled, [pooled, Scalar("alpha", Get(DyveSchema.LrnAlpha).F)], [scaled], []);
+        yield return OnnxProto.Node(OpTypes.Add, "", shifted, [scaled, Scalar("bias", bias)], [shifted], []);
+        yield return OnnxProto.Node(OpTypes.Log, "", logarithm, [shifted], [logarithm], []);
+        yield return OnnxProto.Node(OpTypes.Mul, "", exponent, [logarithm, Scalar("minus_beta", -Get(DyveSchema.LrnBeta).F)], [exponent], []);
+        yield return OnnxProto.Node(OpTypes.Exp, "", power, [exponent], [power], []);
+        yield return OnnxProto.Node(OpTypes.Mul, "", node.Name, [x, power], [.. node.Output], []);
     }
 
     private static NodeProto Activation(NodeProto node, string kind, string input, string output, long opset, GraphProto graph, NameAllocator names)

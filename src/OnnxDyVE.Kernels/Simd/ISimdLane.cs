@@ -22,6 +22,10 @@ internal interface ISimdLane<TVec> where TVec : struct
     static abstract TVec Subtract(TVec left, TVec right);
     /// <summary>Whether every lane of left is at most right's (false where either is NaN).</summary>
     static abstract bool AllLessOrEqual(TVec left, TVec right);
+    /// <summary>The natural logarithm of each lane (the runtime's vectorized one on the vector paths).</summary>
+    static abstract TVec Log(TVec value);
+    /// <summary>e to the power of each lane.</summary>
+    static abstract TVec Exp(TVec value);
     /// <summary>The sum of the lanes (a dot product's last step).</summary>
     static abstract float Sum(TVec value);
     /// <summary>The sums of the lanes of four vectors, in one vector (four dot products' last step).</summary>

@@ -48,6 +48,12 @@ internal readonly struct Lane128 : ISimdLane<Vector128<float>>
     public static bool AllLessOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Log(Vector128<float> value) => Vector128.Log(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> value) => Vector128.Exp(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => HorizontalSums.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

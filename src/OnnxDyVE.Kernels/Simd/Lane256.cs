@@ -43,6 +43,12 @@ internal readonly struct Lane256 : ISimdLane<Vector256<float>>
     public static bool AllLessOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Log(Vector256<float> value) => Vector256.Log(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> value) => Vector256.Exp(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => HorizontalSums.Sum(HorizontalSums.Fold(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -45,6 +45,12 @@ internal readonly struct Lane512 : ISimdLane<Vector512<float>>
     public static bool AllLessOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Log(Vector512<float> value) => Vector512.Log(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> value) => Vector512.Exp(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => HorizontalSums.Sum(HorizontalSums.Fold(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -42,6 +42,12 @@ internal readonly struct LaneScalar : ISimdLane<float>
     public static bool AllLessOrEqual(float left, float right) => left <= right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Log(float value) => MathF.Log(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Exp(float value) => MathF.Exp(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(float value) => value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,7 +12,7 @@ namespace OnnxDyVE.Operators;
 /// </summary>
 internal static unsafe class CustomOpTable
 {
-    private static readonly DyveOperator[] s_operators = [new ConvOperator(), new GemmOperator(), new MaxPoolOperator(), new AveragePoolOperator()];
+    private static readonly DyveOperator[] s_operators = [new ConvOperator(), new GemmOperator(), new MaxPoolOperator(), new AveragePoolOperator(), new LrnOperator()];
     private static readonly byte** s_names = NativeNames();
     private static OrtFunctions? s_ort;
 

@@ -120,14 +120,54 @@ public sealed class OperatorErrorTests
             case "count_include_pad 1": attributes.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = 1 }); break;
             case "count_include_pad 2": attributes.Add(new AttributeProto { Name = "count_include_pad", Type = AttributeProto.Types.AttributeType.Int, I = 2 }); break;
         }
-        var graph = new GraphProto { Name = "pool" };
+        AssertFails(SingleNode(op, "the_pool", attributes), FloatInput(shape), "the_pool", word);
+    }
+
+    [Theory]
+    [InlineData("even size", "size")]
+    [InlineData("no size", "size")]
+    [InlineData("no alpha", "alpha")]
+    [InlineData("infinite beta", "beta")]
+    [InlineData("layouts differ", "layout")]
+    [InlineData("unknown layout", "NCHW8c")]
+    [InlineData("blocked input of rank 4", "N x C/16 x H x W x 16")]
+    [InlineData("planar input of rank 5", "N x C x H x W")]
+    public void Lrn_refuses(string fault, string word)
+    {
+        var attributes = new List<AttributeProto>
+        {
+            new() { Name = Schema.DyveSchema.LrnSize, Type = AttributeProto.Types.AttributeType.Int, I = 3 },
+            OnnxProto.Float(Schema.DyveSchema.LrnAlpha, 1e-4f), OnnxProto.Float(Schema.DyveSchema.LrnBeta, 0.75f),
+        };
+        long[] shape = [1, 4, 6, 6];
+        switch (fault)
+        {
+            case "even size": attributes[0].I = 4; break;
+            case "no size": attributes.RemoveAt(0); break;
+            case "no alpha": attributes.RemoveAt(1); break;
+            case "infinite beta": attributes[2] = OnnxProto.Float(Schema.DyveSchema.LrnBeta, float.PositiveInfinity); break;
+            case "layouts differ": attributes.Add(String(Schema.DyveSchema.InputLayout, Schema.DyveSchema.Layouts.Blocked)); shape = [1, 1, 6, 6, 16]; break;
+            case "unknown layout": attributes.Add(String(Schema.DyveSchema.OutputLayout, "NCHW8c")); break;
+            case "blocked input of rank 4":
+                attributes.Add(String(Schema.DyveSchema.InputLayout, Schema.DyveSchema.Layouts.Blocked));
+                attributes.Add(String(Schema.DyveSchema.OutputLayout, Schema.DyveSchema.Layouts.Blocked));
+                break;
+            case "planar input of rank 5": shape = [1, 1, 6, 6, 16]; break;
+        }
+        AssertFails(SingleNode(Schema.DyveSchema.LrnOp, "the_lrn", attributes), FloatInput(shape), "the_lrn", word);
+    }
+
+    /// <summary>A model of one DyVE node of <paramref name="op"/> from X to Y, of unknown shapes.</summary>
+    private static ModelProto SingleNode(string op, string name, IEnumerable<AttributeProto> attributes)
+    {
+        var graph = new GraphProto { Name = name };
         graph.Input.Add(OnnxProto.FloatValue("X", null));
         graph.Output.Add(OnnxProto.FloatValue("Y", null));
-        graph.Node.Add(OnnxProto.Node(op, Schema.DyveSchema.Domain, "the_pool", ["X"], ["Y"], attributes));
+        graph.Node.Add(OnnxProto.Node(op, Schema.DyveSchema.Domain, name, ["X"], ["Y"], attributes));
         var model = new ModelProto { IrVersion = 7, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = Schema.DyveSchema.Domain, Version = Schema.DyveSchema.OpsetVersion });
-        AssertFails(model, FloatInput(shape), "the_pool", word);
+        return model;
     }
 
     [Fact]
