@@ -11,7 +11,7 @@ namespace OnnxDyVE;
 public readonly record struct DyveNodeStatistics(string Node, string Op, CounterValues Counters, long Kernel = 0);
 
 /// <summary>
-/// Per-node accounting of the DyVE kernels alive in this process that multiply (DyveConv, DyveGemm; not the pools):
+/// Per-node accounting of the DyVE kernels alive in this process that multiply (DyveConv, DyveGemm; not the pools or DyveLrn):
 /// runs, multiply-accumulates executed, and the dense multiply-accumulates they replace. Take a snapshot before and after the runs of interest and subtract:
 /// counters only grow, and run concurrently they add up.
 /// </summary>
@@ -31,6 +31,6 @@ public static class DyveStatistics
         Read(LiveKernels.Of(SessionOptionsExtensions.RegistrationOf(options)));
 
     private static List<DyveNodeStatistics> Read(LiveKernel[] kernels) =>
-        [.. kernels.Where(entry => entry.Kernel is not PoolOperatorKernel)
+        [.. kernels.Where(entry => entry.Kernel is not (PoolOperatorKernel or LrnOperatorKernel))
             .Select(entry => new DyveNodeStatistics(entry.Kernel.NodeName, entry.Kernel.OpName, entry.Kernel.Counters.Read(), entry.Id))];
 }

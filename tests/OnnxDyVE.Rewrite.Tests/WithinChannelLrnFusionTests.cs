@@ -77,16 +77,19 @@ public sealed class WithinChannelLrnFusionTests
         Assert.Equal(rewritten, DyveRewriter.Rewrite(rewritten).Model);
     }
 
-    /// <summary>An LRN of a graph input, read by a stock node: a planar DyveLrn, no convolution needed.</summary>
+    /// <summary>An LRN of a graph input, read by a stock node: a planar DyveLrn, no convolution needed; its alpha a Constant node, which goes with it.</summary>
     [Fact]
     public void An_lrn_between_stock_nodes_runs_planar()
     {
         var builder = new ModelBuilder(seed: 6);
         string x = builder.Input("x", 2, 5, 7, 19);
-        ModelProto original = builder.Output(builder.Node("Relu", "relu", [AppendLrn(builder, x, Spelling.LogExp, size: 5, alpha: 3f)])).Build();
+        string normalized = AppendLrn(builder, x, Spelling.LogExp, size: 5, alpha: 3f);
+        builder.AsConstantNode("lrn/alpha");
+        ModelProto original = builder.Output(builder.Node("Relu", "relu", [normalized])).Build();
 
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
 
+        Assert.Equal([DyveSchema.LrnOp, "Relu"], rewritten.Graph.Node.Select(n => n.OpType));
         NodeProto lrn = rewritten.Graph.Node.Single(n => n.OpType == DyveSchema.LrnOp);
         Assert.DoesNotContain(lrn.Attribute, a => a.Name is DyveSchema.InputLayout or DyveSchema.OutputLayout);
         Assert.Contains(rewritten.OpsetImport, o => o.Domain == DyveSchema.Domain);

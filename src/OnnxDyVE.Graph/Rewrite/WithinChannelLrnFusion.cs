@@ -23,7 +23,6 @@ internal static class WithinChannelLrnFusion
         if (matches.Count == 0) return [];
 
         var removed = new HashSet<NodeProto>(matches.SelectMany(m => m.Absorbed));
-        var constants = new HashSet<string>(matches.SelectMany(m => m.Absorbed).SelectMany(n => n.Input).Where(graph.IsInitializer));
         var inner = new HashSet<string>(matches.SelectMany(m => m.Absorbed).SelectMany(n => n.Output));
         foreach (Match match in matches)
         {
@@ -40,10 +39,14 @@ internal static class WithinChannelLrnFusion
         }
         for (int i = model.Graph.Node.Count - 1; i >= 0; i--)
             if (removed.Contains(model.Graph.Node[i])) model.Graph.Node.RemoveAt(i);
-        // The scalars and intermediate tensors only the fused nodes used.
+        // The scalars (initializers or Constant nodes) and intermediate tensors only the fused nodes used.
         var read = new HashSet<string>(model.Graph.Node.SelectMany(n => n.Input).Concat(model.Graph.Output.Select(o => o.Name)));
+        var scalars = new HashSet<string>(matches.SelectMany(m => m.Absorbed).SelectMany(n => n.Input));
+        for (int i = model.Graph.Node.Count - 1; i >= 0; i--)
+            if (OpTypes.Is(model.Graph.Node[i], OpTypes.Constant) && model.Graph.Node[i].Output.All(o => scalars.Contains(o) && !read.Contains(o)))
+                model.Graph.Node.RemoveAt(i);
         for (int i = model.Graph.Initializer.Count - 1; i >= 0; i--)
-            if (constants.Contains(model.Graph.Initializer[i].Name) && !read.Contains(model.Graph.Initializer[i].Name)
+            if (scalars.Contains(model.Graph.Initializer[i].Name) && !read.Contains(model.Graph.Initializer[i].Name)
                 && !model.Graph.Input.Any(input => input.Name == model.Graph.Initializer[i].Name))
                 model.Graph.Initializer.RemoveAt(i);
         for (int i = model.Graph.ValueInfo.Count - 1; i >= 0; i--)

@@ -71,7 +71,8 @@ internal sealed unsafe class LrnOperatorKernel(string nodeName, LrnKernel kernel
             throw new ArgumentException($"input X has shape [{TensorChecks.DescribeShape(rank, shape)}]; "
                 + (blocked ? $"DyveLrn takes N x C/{MapShape.Block} x H x W x {MapShape.Block}" : "DyveLrn takes N x C x H x W"));
         int batch = TensorChecks.Dimension(shape[0], "X", 0), planes = TensorChecks.Dimension(shape[1], "X", 1);
-        LrnWork work = kernel.Plan(checked(batch * planes), TensorChecks.Dimension(shape[2], "X", 2), TensorChecks.Dimension(shape[3], "X", 3));
+        if ((long)batch * planes > int.MaxValue) throw new ArgumentException($"input X has {batch} x {planes} maps; DyveLrn takes at most {int.MaxValue}");
+        LrnWork work = kernel.Plan(batch * planes, TensorChecks.Dimension(shape[2], "X", 2), TensorChecks.Dimension(shape[3], "X", 3));
         float* y = context.Output(0, shape[..rank]);
         var run = new LrnRun(work, (float*)x, y);
         context.ParallelFor(Handle, &run, work.TaskCount);
