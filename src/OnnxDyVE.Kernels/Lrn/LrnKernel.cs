@@ -11,7 +11,7 @@ namespace OnnxDyVE.Kernels.Lrn;
 /// summed across the window's columns once, into a ring of Size rows; an output row adds the ring's rows its window
 /// covers, then takes the power as exp(-beta ln s), vectorized. Tasks are planes.
 /// </summary>
-public sealed unsafe class LrnKernel(LrnSpec spec, SimdPath path)
+public sealed unsafe class LrnKernel(LrnSpec spec, SimdPath path) : IMapTasks<LrnWork>
 {
     public LrnSpec Spec { get; } = Validated(spec);
     public SimdPath Path { get; } = path;

@@ -10,7 +10,7 @@ namespace OnnxDyVE.Kernels.Pool;
 /// vector maximum (or sum) per tap, for all 16 channels at once (as ORT's NCHWc pool does). Tasks are (image, block of
 /// channels); the output is blocked, or planar for a reader outside the blocked layout.
 /// </summary>
-public sealed unsafe class PoolKernel(PoolSpec spec, SimdPath path)
+public sealed unsafe class PoolKernel(PoolSpec spec, SimdPath path) : IMapTasks<PoolWork>
 {
     private const int Block = BlockedMaps.Block;
 

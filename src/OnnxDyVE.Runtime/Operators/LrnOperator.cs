@@ -52,43 +52,24 @@ internal sealed class LrnOperator : DyveOperator
 }
 
 /// <summary>A DyveLrn node's kernel, bound to ORT's tensors and thread pool.</summary>
-internal sealed unsafe class LrnOperatorKernel(string nodeName, LrnKernel kernel) : IDyveKernel, IParallelTasks
+internal sealed unsafe class LrnOperatorKernel(string nodeName, LrnKernel kernel) : MapTasksKernel<LrnKernel, LrnWork>(nodeName, kernel)
 {
-    public string NodeName { get; } = nodeName;
-    public string OpName => DyveSchema.LrnOp;
-    /// <summary>Runs and their time only: an LRN multiplies no weights.</summary>
-    public OnnxDyVE.Kernels.KernelCounters Counters { get; } = new();
-    public nint Handle { get; set; }
+    public override string OpName => DyveSchema.LrnOp;
 
-    public void Compute(KernelContext context)
+    protected override LrnWork Plan(KernelContext context, Span<long> shape, out float* x, out float* y, out int tasks)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        Span<long> shape = stackalloc long[KernelContext.MaxRank];
-        int rank = context.Input(0, shape, out OrtElementType type, out void* x);
+        int rank = context.Input(0, shape, out OrtElementType type, out void* data);
         TensorChecks.RequireFloat(type, "X");
-        bool blocked = kernel.Spec.Layout == MapLayout.Blocked;
+        bool blocked = Kernel.Spec.Layout == MapLayout.Blocked;
         if (rank != (blocked ? 5 : 4) || (blocked && shape[4] != MapShape.Block))
             throw new ArgumentException($"input X has shape [{TensorChecks.DescribeShape(rank, shape)}]; "
                 + (blocked ? $"DyveLrn takes N x C/{MapShape.Block} x H x W x {MapShape.Block}" : "DyveLrn takes N x C x H x W"));
         int batch = TensorChecks.Dimension(shape[0], "X", 0), planes = TensorChecks.Dimension(shape[1], "X", 1);
         if ((long)batch * planes > int.MaxValue) throw new ArgumentException($"input X has {batch} x {planes} maps; DyveLrn takes at most {int.MaxValue}");
-        LrnWork work = kernel.Plan(batch * planes, TensorChecks.Dimension(shape[2], "X", 2), TensorChecks.Dimension(shape[3], "X", 3));
-        float* y = context.Output(0, shape[..rank]);
-        var run = new LrnRun(work, (float*)x, y);
-        context.ParallelFor(Handle, &run, work.TaskCount);
-        Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
-    }
-
-    public void RunTask(void* work, int index)
-    {
-        var run = (LrnRun*)work;
-        kernel.RunTask(run->Work, run->Input, run->Output, index);
-    }
-
-    private readonly struct LrnRun(LrnWork work, float* input, float* output)
-    {
-        public readonly LrnWork Work = work;
-        public readonly float* Input = input;
-        public readonly float* Output = output;
+        LrnWork work = Kernel.Plan(batch * planes, TensorChecks.Dimension(shape[2], "X", 2), TensorChecks.Dimension(shape[3], "X", 3));
+        x = (float*)data;
+        y = context.Output(0, shape[..rank]);
+        tasks = work.TaskCount;
+        return work;
     }
 }

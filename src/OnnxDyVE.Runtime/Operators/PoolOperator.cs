@@ -81,37 +81,18 @@ internal sealed class AveragePoolOperator : PoolOperator
 }
 
 /// <summary>A pool node's kernel, bound to ORT's tensors and thread pool.</summary>
-internal sealed unsafe class PoolOperatorKernel(string nodeName, string opName, PoolKernel kernel) : IDyveKernel, IParallelTasks
+internal sealed unsafe class PoolOperatorKernel(string nodeName, string opName, PoolKernel kernel) : MapTasksKernel<PoolKernel, PoolWork>(nodeName, kernel)
 {
-    public string NodeName { get; } = nodeName;
-    public string OpName { get; } = opName;
-    /// <summary>Runs and their time only: a pool multiplies nothing.</summary>
-    public OnnxDyVE.Kernels.KernelCounters Counters { get; } = new();
-    public nint Handle { get; set; }
+    public override string OpName { get; } = opName;
 
-    public void Compute(KernelContext context)
+    protected override PoolWork Plan(KernelContext context, Span<long> shape, out float* x, out float* y, out int tasks)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        Span<long> shape = stackalloc long[KernelContext.MaxRank];
-        MapShape input = TensorChecks.Maps(context, shape, MapLayout.Blocked, kernel.Spec.Channels, $"{OpName} takes N x C/16 x H x W x 16", out void* x);
+        MapShape input = TensorChecks.Maps(context, shape, MapLayout.Blocked, Kernel.Spec.Channels, $"{OpName} takes N x C/16 x H x W x 16", out void* data);
         int batch = TensorChecks.Dimension(input.Batch, "X", 0);
-        PoolWork work = kernel.Plan(batch, TensorChecks.Dimension(input.Height, "X", 2), TensorChecks.Dimension(input.Width, "X", 3));
-        float* y = context.Output(0, MapShape.Dimensions(kernel.Spec.OutputLayout, batch, work.Channels, work.OutputHeight, work.OutputWidth));
-        var run = new PoolRun(work, (float*)x, y);
-        context.ParallelFor(Handle, &run, work.TaskCount);
-        Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
-    }
-
-    public void RunTask(void* work, int index)
-    {
-        var run = (PoolRun*)work;
-        kernel.RunTask(run->Work, run->Input, run->Output, index);
-    }
-
-    private readonly struct PoolRun(PoolWork work, float* input, float* output)
-    {
-        public readonly PoolWork Work = work;
-        public readonly float* Input = input;
-        public readonly float* Output = output;
+        PoolWork work = Kernel.Plan(batch, TensorChecks.Dimension(input.Height, "X", 2), TensorChecks.Dimension(input.Width, "X", 3));
+        x = (float*)data;
+        y = context.Output(0, MapShape.Dimensions(Kernel.Spec.OutputLayout, batch, work.Channels, work.OutputHeight, work.OutputWidth));
+        tasks = work.TaskCount;
+        return work;
     }
 }
