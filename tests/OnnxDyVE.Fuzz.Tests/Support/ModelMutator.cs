@@ -27,6 +27,7 @@ internal static class ModelMutator
         DyveSchema.Activation, DyveSchema.ActivationAlpha, DyveSchema.ActivationMin, DyveSchema.ActivationMax,
         DyveSchema.SdssDelta, DyveSchema.ActivationScale, DyveSchema.SkipZeroMaps, DyveSchema.SkipZeroInputs,
         DyveSchema.Channels, DyveSchema.InputLayout, DyveSchema.OutputLayout, "count_include_pad", "ceil_mode", "storage_order",
+        DyveSchema.LrnSize, DyveSchema.LrnBias,
     ];
 
     private static readonly string[] Strings =
@@ -37,7 +38,7 @@ internal static class ModelMutator
     [
         "Conv", "Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Clip", "BatchNormalization", "Flatten", "Reshape", "Identity",
         "Constant", "MaxPool", "AveragePool", "Softmax", "Dropout", DyveSchema.ConvOp, DyveSchema.GemmOp,
-        DyveSchema.MaxPoolOp, DyveSchema.AveragePoolOp, "",
+        DyveSchema.MaxPoolOp, DyveSchema.AveragePoolOp, DyveSchema.LrnOp, "Mul", "Pow", "Log", "Exp", "",
     ];
 
     private static readonly string[] Domains = ["", "ai.onnx", DyveSchema.Domain, "com.microsoft", "ai.onnx.ml"];

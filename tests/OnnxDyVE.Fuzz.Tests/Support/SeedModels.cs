@@ -33,7 +33,8 @@ internal static class SeedModels
         if (Convert("cifar10_quick", "cifar10_quick.prototxt", "cifar10_quick_iter_5000.caffemodel") is not { } quick) return null;
         ModelProto? full = Convert("cifar10_full", "cifar10_full.prototxt", "cifar10_full_iter_70000.caffemodel");
         var seeds = new List<(string, ModelProto)> { ("cifar10_quick", quick), ("cifar10_quick.dyve", DyveRewriter.Rewrite(quick).Model) };
-        if (full is not null) seeds.Add(("cifar10_full", full));
+        // cifar10_full's within-channel LRNs: stock nodes the rewriter fuses, and DyveLrn nodes.
+        if (full is not null) seeds.AddRange([("cifar10_full", full), ("cifar10_full.dyve", DyveRewriter.Rewrite(full).Model)]);
         return seeds;
     }
 
