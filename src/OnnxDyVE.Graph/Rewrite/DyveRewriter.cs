@@ -6,8 +6,9 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// <summary>
 /// Rewrites a float32 ONNX model to DyVE operators: Conv (+ BatchNormalization) (+ activation) to DyveConv;
 /// Gemm, and MatMul (+ Add) with constant weights, (+ activation) to DyveGemm; a within-channel LRN spelled out in stock
-/// operators to DyveLrn (<see cref="WithinChannelLrnFusion"/>). Everything else is left as it is. Node names, graph inputs and outputs, value_info and metadata are kept, so that the rewritten model is a
-/// drop-in replacement; rewriting a rewritten model changes nothing. Subgraphs are not rewritten. Every DyveConv
+/// operators to DyveLrn (<see cref="WithinChannelLrnFusion"/>). Everything else is left as it is. Node names, graph
+/// inputs and outputs, value_info and metadata are kept, so that the rewritten model is a drop-in replacement;
+/// rewriting a rewritten model changes nothing. Subgraphs are not rewritten. Every DyveConv
 /// reads the run's effort from one graph input, <see cref="EffortInput"/>, whose initializer holds the default (0,
 /// effort off): callers that do not feed it run the model as before. Tensors that flow only between DyveConv nodes,
 /// exact at every effort as rewritten, get the blocked layout (<see cref="BlockedLayout"/>); calibration takes it
