@@ -9,12 +9,24 @@ namespace OnnxDyVE.Kernels.Lrn;
 /// channels (rows of W x 16 floats, a position's channels one vector). Either way a window's columns are a fixed
 /// distance apart in the row (1 or 16 floats), so one loop over a row's floats serves both. Each row's squares are
 /// summed across the window's columns once, into a ring of Size rows; an output row adds the ring's rows its window
-/// covers, then takes the power as exp(-beta ln s), vectorized. Tasks are planes.
+/// covers, then takes the power as exp(-beta ln s), vectorized, or where beta is 0.75 (Caffe's usual) as 1 / (r sqrt r)
+/// with r = sqrt s: two square-root instructions instead of two polynomial evaluations. Tasks are planes.
 /// </summary>
 public sealed unsafe class LrnKernel(LrnSpec spec, SimdPath path) : IMapTasks<LrnWork>
 {
     public LrnSpec Spec { get; } = Validated(spec);
     public SimdPath Path { get; } = path;
+
+    /// <summary>How s^-beta is taken, chosen once from beta.</summary>
+    private readonly PowerForm _power = spec.Beta == 0.75f ? PowerForm.ThreeQuarters : PowerForm.Logarithm;
+
+    private enum PowerForm
+    {
+        /// <summary>exp(-beta ln s), any beta.</summary>
+        Logarithm,
+        /// <summary>s^-0.75 = 1 / (sqrt s x sqrt sqrt s).</summary>
+        ThreeQuarters,
+    }
 
     private static LrnSpec Validated(LrnSpec spec)
     {
@@ -126,7 +138,14 @@ public sealed unsafe class LrnKernel(LrnSpec spec, SimdPath path) : IMapTasks<Lr
         TVec sum = TLane.Load(ref ring[(nint)(first % size) * row + i]);
         for (int r = first + 1; r <= last; r++) sum = TLane.Add(sum, TLane.Load(ref ring[(nint)(r % size) * row + i]));
         TVec s = TLane.MultiplyAdd(sum, TLane.Broadcast(scale), TLane.Broadcast(Spec.Bias));
-        return TLane.Multiply(x, TLane.Exp(TLane.Multiply(TLane.Log(s), TLane.Broadcast(-Spec.Beta))));
+        switch (_power)
+        {
+            case PowerForm.ThreeQuarters:
+                TVec root = TLane.Sqrt(s);
+                return TLane.Divide(x, TLane.Multiply(root, TLane.Sqrt(root)));
+            default:
+                return TLane.Multiply(x, TLane.Exp(TLane.Multiply(TLane.Log(s), TLane.Broadcast(-Spec.Beta))));
+        }
     }
 }
 

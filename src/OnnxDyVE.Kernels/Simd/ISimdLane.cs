@@ -22,6 +22,8 @@ internal interface ISimdLane<TVec> where TVec : struct
     static abstract TVec Subtract(TVec left, TVec right);
     /// <summary>Whether every lane of left is at most right's (false where either is NaN).</summary>
     static abstract bool AllLessOrEqual(TVec left, TVec right);
+    /// <summary>The square root of each lane (one instruction).</summary>
+    static abstract TVec Sqrt(TVec value);
     /// <summary>The natural logarithm of each lane (the runtime's vectorized one on the vector paths).</summary>
     static abstract TVec Log(TVec value);
     /// <summary>e to the power of each lane.</summary>

@@ -48,6 +48,9 @@ internal readonly struct Lane128 : ISimdLane<Vector128<float>>
     public static bool AllLessOrEqual(Vector128<float> left, Vector128<float> right) => Vector128.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sqrt(Vector128<float> value) => Vector128.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Log(Vector128<float> value) => Vector128.Log(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -43,6 +43,9 @@ internal readonly struct Lane256 : ISimdLane<Vector256<float>>
     public static bool AllLessOrEqual(Vector256<float> left, Vector256<float> right) => Vector256.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sqrt(Vector256<float> value) => Vector256.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Log(Vector256<float> value) => Vector256.Log(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -45,6 +45,9 @@ internal readonly struct Lane512 : ISimdLane<Vector512<float>>
     public static bool AllLessOrEqual(Vector512<float> left, Vector512<float> right) => Vector512.LessThanOrEqualAll(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sqrt(Vector512<float> value) => Vector512.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Log(Vector512<float> value) => Vector512.Log(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -42,6 +42,9 @@ internal readonly struct LaneScalar : ISimdLane<float>
     public static bool AllLessOrEqual(float left, float right) => left <= right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sqrt(float value) => MathF.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Log(float value) => MathF.Log(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
