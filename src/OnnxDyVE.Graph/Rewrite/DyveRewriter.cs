@@ -28,7 +28,6 @@ public static class DyveRewriter
         if (model.Graph is null) throw new RewriteException("the model has no graph");
         ModelProto result = model.Clone();
         int movedActivations = ActivationBeforeMaxPool.Apply(result);
-        IReadOnlyList<RewrittenNode> lrns = WithinChannelLrnFusion.Apply(result);
         var graph = new GraphIndex(result);
         var names = new NameAllocator(graph.Names);
 
@@ -41,7 +40,12 @@ public static class DyveRewriter
             if (OpTypes.Is(node, OpTypes.Conv)) fusion = ConvFusion.TryFuse(node, graph, names, out whyNot);
             else if (OpTypes.Is(node, OpTypes.Gemm)) fusion = GemmFusion.TryFuse(node, graph, out whyNot);
             else if (OpTypes.Is(node, OpTypes.MatMul)) fusion = MatMulFusion.TryFuse(node, graph, out whyNot);
-            else continue;
+            else
+            {
+                // A within-channel LRN is found from its last node; not one is no candidate left stock.
+                if (WithinChannelLrnFusion.TryFuse(node, graph) is { } lrn) fusions[lrn.Anchor] = lrn;
+                continue;
+            }
             if (fusion is null) candidateReasons[node] = whyNot;
             else fusions[node] = fusion;
         }
@@ -49,7 +53,7 @@ public static class DyveRewriter
         {
             EffortInput.Wire(result);
             RaiseToOverridableInitializers(result);
-            return new RewriteResult(result, WithRewritten(Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()), lrns, graph) with { ActivationsBeforePools = movedActivations });
+            return new RewriteResult(result, Report(graph, fusions, candidateReasons, new HashSet<NodeProto>()) with { ActivationsBeforePools = movedActivations });
         }
 
         var edit = new GraphEdit(graph, fusions);
@@ -61,7 +65,7 @@ public static class DyveRewriter
         int Fused(string attribute) => result.Graph.Node.Count(n => n.Attribute.Any(a => a.Name == attribute));
         // Concats, Adds and Relus fused into DyveConvs are no longer nodes left alone.
         var present = result.Graph.Node.Select(n => n.Name).ToHashSet();
-        report = WithPools(WithRewritten(report, lrns, graph), result, graph);
+        report = WithPools(report, result, graph);
         return new RewriteResult(result, report with
         {
             Skipped = [.. report.Skipped.Where(s => present.Contains(s.Name))],
@@ -108,22 +112,13 @@ public static class DyveRewriter
         Dictionary<string, string> pools = result.Graph.Node
             .Where(BlockedLayout.IsPool)
             .GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First().OpType);
-        return WithRewritten(report, [.. report.Skipped.Where(s => pools.ContainsKey(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, pools[s.Name], []))], original);
-    }
-
-    /// <summary>
-    /// The report with <paramref name="added"/> among the rewritten, in <paramref name="graph"/>'s order, and no longer among
-    /// the skipped (where a DyVE operator already in the graph, a DyveLrn, was listed as one).
-    /// </summary>
-    private static RewriteReport WithRewritten(RewriteReport report, IReadOnlyCollection<RewrittenNode> added, GraphIndex graph)
-    {
-        if (added.Count == 0) return report;
-        var order = graph.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);
-        var names = added.Select(n => n.Name).ToHashSet();
+        if (pools.Count == 0) return report;
+        var order = original.Graph.Node.Select((node, index) => (node.Name, index)).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.First().index);
+        IEnumerable<RewrittenNode> converted = report.Skipped.Where(s => pools.ContainsKey(s.Name)).Select(s => new RewrittenNode(s.Name, s.OpType, pools[s.Name], []));
         return report with
         {
-            Rewritten = [.. report.Rewritten.Concat(added).OrderBy(n => order.GetValueOrDefault(n.Name, int.MaxValue))],
-            Skipped = [.. report.Skipped.Where(s => !names.Contains(s.Name))],
+            Rewritten = [.. report.Rewritten.Concat(converted).OrderBy(n => order.GetValueOrDefault(n.Name, int.MaxValue))],
+            Skipped = [.. report.Skipped.Where(s => !pools.ContainsKey(s.Name))],
         };
     }
 

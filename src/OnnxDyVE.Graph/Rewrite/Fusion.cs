@@ -4,7 +4,7 @@ namespace OnnxDyVE.Graph.Rewrite;
 
 /// <summary>
 /// One planned replacement: <paramref name="Replacement"/> takes the place of <paramref name="Anchor"/> (the
-/// Conv, Gemm or MatMul) and <paramref name="Absorbed"/> disappear; <paramref name="Declined"/> are followers
+/// Conv, Gemm or MatMul; a within-channel LRN's first node) and <paramref name="Absorbed"/> disappear; <paramref name="Declined"/> are followers
 /// that could not be fused, with the reason, for the report.
 /// </summary>
 internal sealed record Fusion(

@@ -13,54 +13,12 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// </summary>
 internal static class WithinChannelLrnFusion
 {
-    /// <summary>Fuses every such LRN in <paramref name="model"/>'s main graph; returns one report entry per DyveLrn, named after the last Mul.</summary>
-    public static IReadOnlyList<RewrittenNode> Apply(ModelProto model)
-    {
-        var graph = new GraphIndex(model);
-        var matches = new List<Match>();
-        foreach (NodeProto node in graph.Graph.Node)
-            if (TryMatch(node, graph) is { } match) matches.Add(match);
-        if (matches.Count == 0) return [];
-
-        var removed = new HashSet<NodeProto>(matches.SelectMany(m => m.Absorbed));
-        var inner = new HashSet<string>(matches.SelectMany(m => m.Absorbed).SelectMany(n => n.Output));
-        foreach (Match match in matches)
-        {
-            NodeProto last = match.Last;
-            last.OpType = DyveSchema.LrnOp;
-            last.Domain = DyveSchema.Domain;
-            last.Input.Clear();
-            last.Input.Add(match.Input);
-            last.Attribute.Clear();
-            last.Attribute.Add(OnnxProto.Int(DyveSchema.LrnSize, match.Size));
-            last.Attribute.Add(OnnxProto.Float(DyveSchema.LrnAlpha, match.Alpha));
-            last.Attribute.Add(OnnxProto.Float(DyveSchema.LrnBeta, match.Beta));
-            last.Attribute.Add(OnnxProto.Float(DyveSchema.LrnBias, match.Bias));
-        }
-        for (int i = model.Graph.Node.Count - 1; i >= 0; i--)
-            if (removed.Contains(model.Graph.Node[i])) model.Graph.Node.RemoveAt(i);
-        // The scalars (initializers or Constant nodes) and intermediate tensors only the fused nodes used.
-        var read = new HashSet<string>(model.Graph.Node.SelectMany(n => n.Input).Concat(model.Graph.Output.Select(o => o.Name)));
-        var scalars = new HashSet<string>(matches.SelectMany(m => m.Absorbed).SelectMany(n => n.Input));
-        for (int i = model.Graph.Node.Count - 1; i >= 0; i--)
-            if (OpTypes.Is(model.Graph.Node[i], OpTypes.Constant) && model.Graph.Node[i].Output.All(o => scalars.Contains(o) && !read.Contains(o)))
-                model.Graph.Node.RemoveAt(i);
-        for (int i = model.Graph.Initializer.Count - 1; i >= 0; i--)
-            if (scalars.Contains(model.Graph.Initializer[i].Name) && !read.Contains(model.Graph.Initializer[i].Name)
-                && !model.Graph.Input.Any(input => input.Name == model.Graph.Initializer[i].Name))
-                model.Graph.Initializer.RemoveAt(i);
-        for (int i = model.Graph.ValueInfo.Count - 1; i >= 0; i--)
-            if (inner.Contains(model.Graph.ValueInfo[i].Name)) model.Graph.ValueInfo.RemoveAt(i);
-        if (!model.OpsetImport.Any(o => o.Domain == DyveSchema.Domain))
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = DyveSchema.Domain, Version = DyveSchema.OpsetVersion });
-        return [.. matches.Select(m => new RewrittenNode(m.Last.Name, OpTypes.Mul, DyveSchema.LrnOp,
-            [.. m.Absorbed.Select(n => new FusedNode(n.Name, n.OpType, FusionKind.NormalizationFused))]))];
-    }
-
-    /// <summary>One LRN found: its input, the nodes that go (in graph order), the last Mul that becomes the DyveLrn, and its parameters.</summary>
-    private sealed record Match(string Input, IReadOnlyList<NodeProto> Absorbed, NodeProto Last, int Size, float Alpha, float Beta, float Bias);
-
-    private static Match? TryMatch(NodeProto last, GraphIndex graph)
+    /// <summary>
+    /// The DyveLrn that replaces the LRN whose last Mul is <paramref name="last"/>, named after it, else null. The fusion's
+    /// anchor is the LRN's first node (X squared) and the rest are absorbed, so that <see cref="GraphEdit"/> puts the DyveLrn
+    /// where the last Mul stood and drops the LRN's scalars, value_info and Constant nodes as it does a Conv's.
+    /// </summary>
+    public static Fusion? TryFuse(NodeProto last, GraphIndex graph)
     {
         if (!IsBinary(last, OpTypes.Mul)) return null;
         for (int side = 0; side < 2; side++)
@@ -89,9 +47,14 @@ internal static class WithinChannelLrnFusion
             if (Feeding(scaled, add, graph) is not { } multiply || ScaledOperand(multiply, graph) is not ({ } pooled, float alpha)) continue;
             if (Feeding(pooled, multiply, graph) is not { } pool || PoolSize(pool) is not int size || pool.Input.Count != 1) continue;
             if (Feeding(pool.Input[0], pool, graph) is not { } square || !IsBinary(square, OpTypes.Mul) || square.Input[0] != x || square.Input[1] != x) continue;
-            nodes.AddRange([add, multiply, pool, square]);
+            nodes.AddRange([add, multiply, pool]);
             nodes.Reverse();
-            return new Match(x, nodes, last, size, alpha, -exponent.Value, bias);
+            NodeProto lrn = OnnxProto.Node(DyveSchema.LrnOp, DyveSchema.Domain, last.Name, [x], [last.Output[0]],
+                [OnnxProto.Int(DyveSchema.LrnSize, size), OnnxProto.Float(DyveSchema.LrnAlpha, alpha),
+                 OnnxProto.Float(DyveSchema.LrnBeta, -exponent.Value), OnnxProto.Float(DyveSchema.LrnBias, bias)]);
+            IEnumerable<NodeProto> fused = nodes.Prepend(square);
+            return new Fusion(square, lrn, [.. nodes, last], [], new Dictionary<NodeProto, string>(),
+                new RewrittenNode(last.Name, last.OpType, lrn.OpType, [.. fused.Select(n => new FusedNode(n.Name, n.OpType, FusionKind.NormalizationFused))]));
         }
         return null;
     }
