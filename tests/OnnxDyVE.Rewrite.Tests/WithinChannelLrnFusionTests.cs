@@ -10,8 +10,12 @@ public sealed class WithinChannelLrnFusionTests
 {
     public enum Spelling
     {
-        /// <summary>Mul(X, X), AveragePool, Mul(·, alpha), Add(·, bias), Log, Mul(·, -beta), Exp, Mul(X, ·): the converter's.</summary>
+        /// <summary>Mul(X, X), AveragePool, Mul(·, alpha), Add(·, bias), Log, Mul(·, -beta), Exp, Mul(X, ·): the converter's for any beta.</summary>
         LogExp,
+        /// <summary>Mul(X, X), AveragePool, Mul(·, alpha), Add(·, bias), Sqrt → r, Sqrt(r), Mul(r, ·), Div(X, ·): the converter's for beta 0.75.</summary>
+        SquareRoots,
+        /// <summary>The square-root form with every Mul's and Add's operands the other way round, the scalars of shape [1].</summary>
+        SquareRootsSwapped,
         /// <summary>As the converter wrote it before: Pow(·, -beta) for Log, Mul and Exp.</summary>
         Pow,
         /// <summary>The converter's with every binary node's operands the other way round, the scalars of shape [1].</summary>
@@ -22,7 +26,7 @@ public sealed class WithinChannelLrnFusionTests
     private static string AppendLrn(ModelBuilder builder, string x, Spelling spelling, int size = 3, float alpha = 2f, float beta = 0.75f, float bias = 1.5f,
         AttributeProto[]? poolAttributes = null)
     {
-        bool swapped = spelling == Spelling.Swapped;
+        bool swapped = spelling is Spelling.Swapped or Spelling.SquareRootsSwapped;
         string Scalar(string name, float value) => swapped ? builder.Constant(name, [1], [value]) : builder.Scalar(name, value);
         string[] Operands(string tensor, string constant) => swapped ? [constant, tensor] : [tensor, constant];
         long radius = size / 2;
@@ -31,6 +35,12 @@ public sealed class WithinChannelLrnFusionTests
             [OnnxProto.Ints("kernel_shape", size, size), OnnxProto.Ints("strides", 1, 1), OnnxProto.Ints("pads", radius, radius, radius, radius), OnnxProto.Int("count_include_pad", 1)]);
         string scaled = builder.Node("Mul", "lrn/scaled", Operands(pooled, Scalar("lrn/alpha", alpha)));
         string shifted = builder.Node("Add", "lrn/shifted", Operands(scaled, Scalar("lrn/bias", bias)));
+        if (spelling is Spelling.SquareRoots or Spelling.SquareRootsSwapped)
+        {
+            Assert.Equal(0.75f, beta);
+            string root = builder.Node("Sqrt", "lrn/root", [shifted]), fourthRoot = builder.Node("Sqrt", "lrn/fourth_root", [root]);
+            return builder.Node("Div", "lrn/out", [x, builder.Node("Mul", "lrn/power", swapped ? [fourthRoot, root] : [root, fourthRoot])]);
+        }
         string power = spelling == Spelling.Pow
             ? builder.Node("Pow", "lrn/power", [shifted, Scalar("lrn/minus_beta", -beta)])
             : builder.Node("Exp", "lrn/power", [builder.Node("Mul", "lrn/exponent", Operands(builder.Node("Log", "lrn/log", [shifted]), Scalar("lrn/minus_beta", -beta)))]);
@@ -38,12 +48,12 @@ public sealed class WithinChannelLrnFusionTests
     }
 
     /// <summary>Conv → Relu → LRN → Conv: the LRN between two blocked DyveConvs (20 channels: a block and a part).</summary>
-    private static ModelProto ConvLrnConv(Spelling spelling, int size = 3, int seed = 4)
+    private static ModelProto ConvLrnConv(Spelling spelling, int size = 3, int seed = 4, float beta = 0.75f)
     {
         var builder = new ModelBuilder(seed: seed);
         string x = builder.Input("x", 1, 3, 9, 11);
         string conv = builder.Node("Relu", "relu1", [builder.Node("Conv", "conv1", [x, builder.Weights("w1", [20, 3, 3, 3]), builder.Weights("b1", [20])], OnnxProto.Ints("pads", 1, 1, 1, 1))]);
-        string normalized = AppendLrn(builder, conv, spelling, size);
+        string normalized = AppendLrn(builder, conv, spelling, size, beta: beta);
         return builder.Output(builder.Node("Conv", "conv2", [normalized, builder.Weights("w2", [8, 20, 3, 3])])).Build();
     }
 
@@ -52,6 +62,8 @@ public sealed class WithinChannelLrnFusionTests
     [InlineData(Spelling.Pow, 3)]
     [InlineData(Spelling.Swapped, 5)]
     [InlineData(Spelling.LogExp, 1)]
+    [InlineData(Spelling.SquareRoots, 3)]
+    [InlineData(Spelling.SquareRootsSwapped, 5)]
     public void An_lrn_between_convolutions_becomes_one_blocked_DyveLrn(Spelling spelling, int size)
     {
         ModelProto original = ConvLrnConv(spelling, size);
@@ -103,6 +115,9 @@ public sealed class WithinChannelLrnFusionTests
     [InlineData("not square")]
     [InlineData("alpha per channel")]
     [InlineData("another tensor squared")]
+    [InlineData("one square root")]
+    [InlineData("x divided into")]
+    [InlineData("another tensor's square root")]
     public void What_is_not_that_lrn_stays_stock(string variant)
     {
         var builder = new ModelBuilder(seed: 9);
@@ -114,7 +129,16 @@ public sealed class WithinChannelLrnFusionTests
             "not square" => [OnnxProto.Ints("kernel_shape", 3, 5), OnnxProto.Ints("pads", 1, 2, 1, 2), OnnxProto.Int("count_include_pad", 1)],
             _ => null,
         };
-        string output = AppendLrn(builder, x, Spelling.LogExp, poolAttributes: pool);
+        bool roots = variant is "one square root" or "x divided into" or "another tensor's square root";
+        string output = AppendLrn(builder, x, roots ? Spelling.SquareRoots : Spelling.LogExp, poolAttributes: pool);
+        NodeProto Node(string name) => builder.Graph.Node.Single(n => n.Name == name);
+        if (variant == "one square root") Node("lrn/power").Input[1] = "lrn/root"; // s^-0.5 * ... : r * r, not r * sqrt r
+        if (variant == "x divided into")
+        {
+            NodeProto divide = Node("lrn/out");
+            (divide.Input[0], divide.Input[1]) = (divide.Input[1], divide.Input[0]);
+        }
+        if (variant == "another tensor's square root") Node("lrn/fourth_root").Input[0] = builder.Node("Sqrt", "other", [x]);
         if (variant == "alpha per channel")
         {
             TensorProto alpha = builder.Graph.Initializer.Single(t => t.Name == "lrn/alpha");
@@ -134,16 +158,18 @@ public sealed class WithinChannelLrnFusionTests
 
     /// <summary>A tensor between the LRN's nodes that another node reads, or that is a graph output, keeps them all.</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_tensor_read_elsewhere_keeps_the_lrn_stock(bool graphOutput)
+    [InlineData(Spelling.Pow, "lrn/shifted", false)]
+    [InlineData(Spelling.Pow, "lrn/pooled", true)]
+    [InlineData(Spelling.SquareRoots, "lrn/root", false)]
+    [InlineData(Spelling.SquareRoots, "lrn/root", true)]
+    [InlineData(Spelling.SquareRoots, "lrn/fourth_root", true)]
+    public void A_tensor_read_elsewhere_keeps_the_lrn_stock(Spelling spelling, string tensor, bool readByNode)
     {
         var builder = new ModelBuilder(seed: 12);
         string x = builder.Input("x", 1, 4, 6, 6);
-        string output = AppendLrn(builder, x, Spelling.Pow);
+        string output = AppendLrn(builder, x, spelling);
         builder.Output(output);
-        if (graphOutput) builder.Output("lrn/shifted");
-        else builder.Output(builder.Node("Relu", "other", ["lrn/pooled"]));
+        builder.Output(readByNode ? builder.Node("Relu", "other", [tensor]) : tensor);
         ModelProto original = builder.Build();
 
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
@@ -152,16 +178,19 @@ public sealed class WithinChannelLrnFusionTests
         Equivalence.AssertSameOutputs(original, rewritten, 1);
     }
 
-    [Fact]
-    public void A_DyveLrn_restores_to_stock_nodes_with_the_same_outputs()
+    /// <summary>Restored as the converter writes it: by two square roots where beta is 0.75, by Log and Exp otherwise.</summary>
+    [Theory]
+    [InlineData(0.75f, new[] { "Sqrt", "Sqrt", "Mul", "Div" })]
+    [InlineData(0.6f, new[] { "Log", "Mul", "Exp", "Mul" })]
+    public void A_DyveLrn_restores_to_stock_nodes_with_the_same_outputs(float beta, string[] power)
     {
-        ModelProto original = ConvLrnConv(Spelling.Pow, size: 5, seed: 8);
+        ModelProto original = ConvLrnConv(Spelling.Pow, size: 5, seed: 8, beta: beta);
         ModelProto rewritten = DyveRewriter.Rewrite(original).Model;
 
         ModelProto restored = StockRestorer.Restore(rewritten);
 
         Assert.DoesNotContain(restored.Graph.Node, n => n.Domain == DyveSchema.Domain);
-        Assert.Equal(["Conv", "Relu", "Mul", "AveragePool", "Mul", "Add", "Log", "Mul", "Exp", "Mul", "Conv"], restored.Graph.Node.Select(n => n.OpType));
+        Assert.Equal(["Conv", "Relu", "Mul", "AveragePool", "Mul", "Add", .. power, "Conv"], restored.Graph.Node.Select(n => n.OpType));
         Assert.Equal("lrn/out", restored.Graph.Node[^2].Name);
         Equivalence.AssertSameOutputs(original, restored, 1, 2);
         Assert.Equal(rewritten.Graph.Node.Select(n => n.OpType), DyveRewriter.Rewrite(restored).Model.Graph.Node.Select(n => n.OpType));

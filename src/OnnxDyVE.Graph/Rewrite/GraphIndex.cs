@@ -73,6 +73,14 @@ internal sealed class GraphIndex
         return _consumers.TryGetValue(tensor, out List<NodeProto>? readers) && readers.Count == 1 ? readers[0] : null;
     }
 
+    /// <summary>
+    /// Whether exactly <paramref name="a"/> and <paramref name="b"/> (two nodes) read <paramref name="tensor"/>, and it is
+    /// neither a graph output nor read inside a subgraph: <see cref="SoleConsumer"/> for a tensor two nodes of one fusion read.
+    /// </summary>
+    public bool IsReadByExactly(string tensor, NodeProto a, NodeProto b) =>
+        a != b && !_graphOutputs.Contains(tensor) && !_subgraphReads.Contains(tensor)
+        && Readers(tensor) is { Count: 2 } readers && readers.Contains(a) && readers.Contains(b);
+
     /// <summary>The nodes of the main graph that read <paramref name="tensor"/>.</summary>
     public IReadOnlyList<NodeProto> Readers(string tensor) => _consumers.TryGetValue(tensor, out List<NodeProto>? readers) ? readers : [];
 

@@ -21,6 +21,8 @@ internal static class OpTypes
     public const string Pow = "Pow";
     public const string Log = "Log";
     public const string Exp = "Exp";
+    public const string Sqrt = "Sqrt";
+    public const string Div = "Div";
 
     /// <summary>The default ONNX domain is spelled "" or "ai.onnx".</summary>
     public static bool IsDefaultDomain(string domain) => domain is "" or "ai.onnx";

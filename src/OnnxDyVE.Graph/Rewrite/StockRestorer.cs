@@ -80,8 +80,8 @@ public static class StockRestorer
     }
 
     /// <summary>
-    /// A DyveLrn as stock nodes: x * exp(-beta ln(bias + alpha * AveragePool(x^2))), the pool size x size, stride 1,
-    /// pads size / 2, padding counted (the form <see cref="WithinChannelLrnFusion"/> fuses).
+    /// A DyveLrn as stock nodes, as the Caffe converter writes a within-channel LRN (<see cref="WithinChannelLrnSpelling"/>,
+    /// the form <see cref="WithinChannelLrnFusion"/> fuses).
     /// </summary>
     private static IEnumerable<NodeProto> Lrn(NodeProto node, GraphProto graph, NameAllocator names)
     {
@@ -89,9 +89,7 @@ public static class StockRestorer
             throw new RewriteException($"node '{node.Name}' ({node.OpType}) has {node.Input.Count} inputs and {node.Output.Count} outputs; a DyveLrn has 1 and 1");
         AttributeProto Get(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)
             ?? throw new RewriteException($"node '{node.Name}' ({node.OpType}) has no attribute '{name}'");
-        long size = Get(DyveSchema.LrnSize).I, radius = size / 2;
         float bias = node.Attribute.FirstOrDefault(a => a.Name == DyveSchema.LrnBias)?.F ?? 1f;
-        string x = node.Input[0];
         string Fresh(string what) => names.Fresh($"{node.Name}/{what}");
         string Scalar(string what, float value)
         {
@@ -99,17 +97,7 @@ public static class StockRestorer
             graph.Initializer.Add(OnnxProto.FloatScalar(name, value));
             return name;
         }
-        string squared = Fresh("squared"), pooled = Fresh("pooled_squares"), scaled = Fresh("scaled"), shifted = Fresh("shifted");
-        string logarithm = Fresh("log"), exponent = Fresh("exponent"), power = Fresh("power");
-        yield return OnnxProto.Node(OpTypes.Mul, "", squared, [x, x], [squared], []);
-        yield return OnnxProto.Node(OpTypes.AveragePool, "", pooled, [squared], [pooled],
-            [OnnxProto.Ints("kernel_shape", size, size), OnnxProto.Ints("strides", 1, 1), OnnxProto.Ints("pads", radius, radius, radius, radius), OnnxProto.Int("count_include_pad", 1)]);
-        yield return OnnxProto.Node(OpTypes.Mul, "", scaled, [pooled, Scalar("alpha", Get(DyveSchema.LrnAlpha).F)], [scaled], []);
-        yield return OnnxProto.Node(OpTypes.Add, "", shifted, [scaled, Scalar("bias", bias)], [shifted], []);
-        yield return OnnxProto.Node(OpTypes.Log, "", logarithm, [shifted], [logarithm], []);
-        yield return OnnxProto.Node(OpTypes.Mul, "", exponent, [logarithm, Scalar("minus_beta", -Get(DyveSchema.LrnBeta).F)], [exponent], []);
-        yield return OnnxProto.Node(OpTypes.Exp, "", power, [exponent], [power], []);
-        yield return OnnxProto.Node(OpTypes.Mul, "", node.Name, [x, power], [.. node.Output], []);
+        return WithinChannelLrnSpelling.Nodes(node.Input[0], node.Output[0], node.Name, Get(DyveSchema.LrnSize).I, Get(DyveSchema.LrnAlpha).F, Get(DyveSchema.LrnBeta).F, bias, Fresh, Scalar);
     }
 
     private static NodeProto Activation(NodeProto node, string kind, string input, string output, long opset, GraphProto graph, NameAllocator names)

@@ -39,13 +39,15 @@ public class ElementwiseLayerTests
     }
 
     [Theory]
-    [InlineData("ACROSS_CHANNELS", 3, 1f)]
-    [InlineData("ACROSS_CHANNELS", 5, 2f)]
-    [InlineData("WITHIN_CHANNEL", 3, 1f)]
-    [InlineData("WITHIN_CHANNEL", 5, 1f)]
-    public void LrnMatchesCaffe(string region, int size, float k)
+    [InlineData("ACROSS_CHANNELS", 3, 1f, 0.75f)]
+    [InlineData("ACROSS_CHANNELS", 5, 2f, 0.75f)]
+    [InlineData("WITHIN_CHANNEL", 3, 1f, 0.75f)]
+    [InlineData("WITHIN_CHANNEL", 5, 1f, 0.75f)]
+    [InlineData("WITHIN_CHANNEL", 3, 1f, 0.6f)]
+    [InlineData("WITHIN_CHANNEL", 5, 1f, 1.5f)]
+    public void LrnMatchesCaffe(string region, int size, float k, float beta)
     {
-        const float alpha = 0.5f, beta = 0.75f;
+        const float alpha = 0.5f;
         string parameters = $"lrn_param {{ norm_region: {region} local_size: {size} alpha: {alpha} beta: {beta} k: {k} }}";
         (float[] actual, _) = OrtRunner.Run(OrtRunner.Convert(Net(C, H, W, "LRN", parameters)), s_x, s_shape);
         float[] expected = region == "ACROSS_CHANNELS"
