@@ -20,9 +20,21 @@ public sealed unsafe class ConvKernel
     /// <summary>
     /// Positions per task at most on position tiles: a pass's sums (positions x 64 channels) stay in L2 (256 KB). Each
     /// pass's weights serve every tile of a chunk, so where the weights outweigh the image one chunk takes a whole map
-    /// (VGG's conv4_2, 784 positions: 0.943x -> 0.963x of ORT's Conv on one thread, where 256 cut it in four).
+    /// (VGG's conv4_2, 784 positions: 0.943x -> 0.963x of ORT's Conv on one thread, where 256 cut it in four). Where panel
+    /// ranges come first (below), chunks take up to twice as many (512 KB of sums, in L2 still), so that VGG's conv3 stage
+    /// (3,136 positions) goes in two chunks; twice as many where chunks come first cost VGG's conv2_2 and SqueezeNet's conv1
+    /// up to 10% at two threads (fewer chunks to share out), the same at one.
     /// </summary>
     private const int PositionChunk = 1024;
+
+    /// <summary>
+    /// Weights that stream from beyond L2 (1 MB) when each chunk of positions reads them all again: above it, tasks cut
+    /// the panels first, as where the weights outweigh the image. VGG's conv3_1 and conv3_2 (1.2 MB and 2.4 MB of
+    /// weights against 1.7 MB and 3.4 MB of image) in two chunks by four ranges of panels instead of eight chunks: 0.92x-0.94x
+    /// -> 0.98x of ORT's Conv at one thread on Ice Lake (four chunks by two ranges 0.95x-0.97x); conv2_2's 0.6 MB fit in L2
+    /// and lose where cut so (0.97x -> 0.94x).
+    /// </summary>
+    private const long StreamedWeightFloats = 256 * 1024;
 
     /// <summary>Tasks a run is cut into at least, when the shape allows, so two to eight threads stay busy.</summary>
     private const int MinimumTasks = 8;
@@ -265,13 +277,16 @@ public sealed unsafe class ConvKernel
         int perImage = PanelLayout.CeilDiv(MinimumTasks, batch);
         // Every chunk of positions streams all the weights of its panels, every range of panels reads the whole image.
         // Where the weights outweigh the image (late layers: conv10's 2 MB against 0.35 MB, fire9's 3x3 expand 0.6 MB
-        // against 0.06 MB), panel ranges come first and the weights leave memory once; elsewhere position chunks.
+        // against 0.06 MB) or stream from beyond L2, panel ranges come first and the weights leave memory once or twice;
+        // elsewhere position chunks.
         long weightFloats = (long)Spec.ReductionLength * _positionTiles.PaddedChannels;
         long imageFloats = (long)Spec.InputChannels * geometry.PaddedHeight * geometry.PaddedWidth;
         int panelUnits = Path == SimdPath.Vector512 ? PanelLayout.CeilDiv(panels, 2) : panels;
-        int wantedChunks = weightFloats > imageFloats ? PanelLayout.CeilDiv(perImage, Math.Min(panelUnits, perImage)) : perImage;
+        bool panelsFirst = weightFloats > imageFloats || weightFloats > StreamedWeightFloats;
+        int wantedChunks = panelsFirst ? PanelLayout.CeilDiv(perImage, Math.Min(panelUnits, perImage)) : perImage;
         // Position chunks of whole tiles, at most PositionChunk positions; then panel ranges for the tasks still missing.
-        int chunk = Math.Min(PanelLayout.CeilDiv(PanelLayout.CeilDiv(n, wantedChunks), PanelLayout.Rows) * PanelLayout.Rows, PositionChunk / PanelLayout.Rows * PanelLayout.Rows);
+        int maximumChunk = (panelsFirst ? 2 * PositionChunk : PositionChunk) / PanelLayout.Rows * PanelLayout.Rows;
+        int chunk = Math.Min(PanelLayout.CeilDiv(PanelLayout.CeilDiv(n, wantedChunks), PanelLayout.Rows) * PanelLayout.Rows, maximumChunk);
         int chunks = PanelLayout.CeilDiv(n, chunk);
         int ranges = Math.Min(panels, PanelLayout.CeilDiv(perImage, chunks));
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);

@@ -43,6 +43,9 @@ public sealed unsafe class ConvKernelTests
         // K whole, and one cut into chunks of positions that take it block by block.
         new(1, 300, 6, 7, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
         new(1, 280, 19, 21, 70, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
+        // Weights beyond L2 (1.2 MB) under a larger image (VGG's conv3 stage): ranges of panels first, in chunks of more
+        // than 1,024 positions.
+        new(1, 128, 46, 46, 256, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
         // Planar maps of many channels copied into blocks for 1x1 convolutions of many outputs: padded (the interior from
         // an unpadded copy, a ragged last block, two images) and not.
         new(2, 260, 5, 9, 270, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
