@@ -64,8 +64,8 @@ internal static class ConvAttributes
             SfmaDelta: EffortAttributes.Threshold(attributes, DyveSchema.SfmaDelta),
             InputScale: EffortAttributes.Scale(attributes, DyveSchema.InputScale),
             SfmaPairs: SfmaPairs(attributes.GetInts(DyveSchema.SfmaPairs)),
-            InputLayout: Layout(attributes, DyveSchema.InputLayout),
-            OutputLayout: Layout(attributes, DyveSchema.OutputLayout),
+            InputLayout: LayoutAttribute.Read(attributes, DyveSchema.InputLayout),
+            OutputLayout: LayoutAttribute.Read(attributes, DyveSchema.OutputLayout),
             PointwiseChannels: Int(attributes.GetInt(DyveSchema.PointwiseChannels) ?? 0, $"attribute '{DyveSchema.PointwiseChannels}'"));
         spec.Validate();
         // Strided convolutions may run on input channels x stride area phase planes (PhaseSplit), counted in int: bounded
@@ -85,13 +85,6 @@ internal static class ConvAttributes
             if (channel is < 0 or > int.MaxValue) throw new ArgumentException($"attribute '{DyveSchema.SfmaPairs}' names input channel {channel}");
         return [.. values.Select(v => (int)v)];
     }
-
-    private static MapLayout Layout(IAttributeSource attributes, string name) => attributes.GetString(name) switch
-    {
-        null or DyveSchema.Layouts.Planar => MapLayout.Planar,
-        DyveSchema.Layouts.Blocked => MapLayout.Blocked,
-        string other => throw new ArgumentException($"attribute '{name}' is '{other}'; expected {DyveSchema.Layouts.Planar} or {DyveSchema.Layouts.Blocked}"),
-    };
 
     private static long[] Pair(long[]? values, string name)
     {

@@ -21,7 +21,7 @@ internal sealed class LrnOperator : DyveOperator
         LrnSpec spec = Read(context);
         int rank = spec.Layout == MapLayout.Blocked ? 5 : 4;
         if (x.Shape.Length != rank)
-            throw new ArgumentException($"input X has rank {x.Shape.Length}; with {DyveSchema.InputLayout} {Describe(spec.Layout)} {Name} takes rank {rank}");
+            throw new ArgumentException($"input X has rank {x.Shape.Length}; with {DyveSchema.InputLayout} {LayoutAttribute.Name(spec.Layout)} {Name} takes rank {rank}");
         context.SetOutput(0, OrtElementType.Float, x.Shape);
     }
 
@@ -33,22 +33,13 @@ internal sealed class LrnOperator : DyveOperator
         float alpha = attributes.GetFloat(DyveSchema.LrnAlpha) ?? throw new ArgumentException($"attribute '{DyveSchema.LrnAlpha}' is required");
         float beta = attributes.GetFloat(DyveSchema.LrnBeta) ?? throw new ArgumentException($"attribute '{DyveSchema.LrnBeta}' is required");
         float bias = attributes.GetFloat(DyveSchema.LrnBias) ?? 1f;
-        MapLayout input = Layout(attributes, DyveSchema.InputLayout), output = Layout(attributes, DyveSchema.OutputLayout);
+        MapLayout input = LayoutAttribute.Read(attributes, DyveSchema.InputLayout), output = LayoutAttribute.Read(attributes, DyveSchema.OutputLayout);
         if (input != output)
-            throw new ArgumentException($"attributes '{DyveSchema.InputLayout}' and '{DyveSchema.OutputLayout}' differ ({Describe(input)}, {Describe(output)}): {Name} writes the layout it reads");
+            throw new ArgumentException($"attributes '{DyveSchema.InputLayout}' and '{DyveSchema.OutputLayout}' differ ({LayoutAttribute.Name(input)}, {LayoutAttribute.Name(output)}): {Name} writes the layout it reads");
         var spec = new LrnSpec((int)size, alpha, beta, bias, input);
         spec.Validate();
         return spec;
     }
-
-    private static MapLayout Layout(IAttributeSource attributes, string name) => attributes.GetString(name) switch
-    {
-        null or DyveSchema.Layouts.Planar => MapLayout.Planar,
-        DyveSchema.Layouts.Blocked => MapLayout.Blocked,
-        string other => throw new ArgumentException($"attribute '{name}' is '{other}'; expected {DyveSchema.Layouts.Planar} or {DyveSchema.Layouts.Blocked}"),
-    };
-
-    private static string Describe(MapLayout layout) => layout == MapLayout.Blocked ? DyveSchema.Layouts.Blocked : DyveSchema.Layouts.Planar;
 }
 
 /// <summary>A DyveLrn node's kernel, bound to ORT's tensors and thread pool.</summary>

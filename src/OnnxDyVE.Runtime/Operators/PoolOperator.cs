@@ -49,12 +49,7 @@ internal abstract class PoolOperator : DyveOperator
         if (countIncludePad is not (0 or 1)) throw new ArgumentException($"attribute 'count_include_pad' is {countIncludePad}; expected 0 or 1");
         if (attributes.GetString(DyveSchema.InputLayout) != DyveSchema.Layouts.Blocked)
             throw new ArgumentException($"attribute '{DyveSchema.InputLayout}' must be {DyveSchema.Layouts.Blocked}: {Name} reads blocked maps");
-        MapLayout outputLayout = attributes.GetString(DyveSchema.OutputLayout) switch
-        {
-            null or DyveSchema.Layouts.Planar => MapLayout.Planar,
-            DyveSchema.Layouts.Blocked => MapLayout.Blocked,
-            string other => throw new ArgumentException($"attribute '{DyveSchema.OutputLayout}' is '{other}'; expected {DyveSchema.Layouts.Planar} or {DyveSchema.Layouts.Blocked}"),
-        };
+        MapLayout outputLayout = LayoutAttribute.Read(attributes, DyveSchema.OutputLayout);
         long channels = attributes.GetInt(DyveSchema.Channels) ?? throw new ArgumentException($"attribute '{DyveSchema.Channels}' is required");
         var spec = new PoolSpec(Int(channels, DyveSchema.Channels), Int(kernel[0], "kernel_shape"), Int(kernel[1], "kernel_shape"), Int(strides[0], "strides"), Int(strides[1], "strides"),
             Int(pads[0], "pads"), Int(pads[1], "pads"), Int(pads[2], "pads"), Int(pads[3], "pads"), outputLayout, Kind, countIncludePad == 1);
