@@ -55,6 +55,13 @@ public enum ConvAlgorithm
     /// <see cref="ConvWork.ColumnPitch"/> + ox; ColumnChunk positions a task, every output channel.
     /// </summary>
     SparseTaps,
+
+    /// <summary>
+    /// 3 x 3, stride 1, one group, blocked maps in and out, exact, on AVX-512 (<see cref="WinogradTiles"/>): 2 x 2 tiles of
+    /// outputs by Winograd's F(2 x 2, 3 x 3), 16 products per tile and channel pair instead of 36. Columns count tiles
+    /// (ColumnPitch a tile row), ColumnChunk whole tile rows; PanelsPerRowChunk and RowChunks, panels of 64 output channels.
+    /// </summary>
+    Winograd,
 }
 
 /// <summary>

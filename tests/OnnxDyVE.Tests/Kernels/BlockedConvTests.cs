@@ -84,7 +84,8 @@ public sealed unsafe class BlockedConvTests
         foreach (SimdPath path in KernelSpecs.AvailablePaths())
         {
             ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
-            ConvWork work = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path).Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+            ConvWork work = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path).Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width,
+                ConvAlgorithm.PositionTiles);
             Assert.True(work.ColumnChunk > 256 && work.ColumnChunks * work.ColumnChunk >= 784, $"{path}: chunks of {work.ColumnChunk}");
         }
     }
@@ -135,7 +136,7 @@ public sealed unsafe class BlockedConvTests
         {
             ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = outputLayout };
             var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
-            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, outputLayout == MapLayout.Blocked ? ConvAlgorithm.PositionTiles : null);
             string context = $"shape {shape} on {path}, {outputLayout} output: {layer}";
             CounterValues before = kernel.Counters.Read();
             float[] output = Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);
@@ -167,7 +168,7 @@ public sealed unsafe class BlockedConvTests
         double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
         ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
         var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
-        ConvWork work = kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width);
+        ConvWork work = kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PositionTiles);
         Assert.True(work.TaskCopies, $"{path}: {work}");
 
         CounterValues before = kernel.Counters.Read();
@@ -317,6 +318,7 @@ public sealed unsafe class BlockedConvTests
         Assert.Contains("blocked", Assert.Throws<ArgumentException>(() => kernel.Plan(1, 32, 8, 8, ConvAlgorithm.PaddedTaps)).Message);
     }
 
+    /// <summary>Position tiles, and the kernel's own choice where it differs (Winograd's tiles, <see cref="WinogradTests"/>).</summary>
     private static void AssertMatches(ConvLayer layer, int seed, SimdPath path)
     {
         LayerParameters parameters = LayerParameters.ForConv(layer, seed);
@@ -324,12 +326,13 @@ public sealed unsafe class BlockedConvTests
         double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
         int plane = layer.Height * layer.Width;
         foreach ((MapLayout inputLayout, MapLayout outputLayout) in Layouts)
+        foreach (ConvAlgorithm? algorithm in new ConvAlgorithm?[] { ConvAlgorithm.PositionTiles, null })
         {
             ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout };
             var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
-            string context = $"seed {seed} on {path}, {inputLayout} in, {outputLayout} out: {layer}";
-            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
-            Assert.Equal(ConvAlgorithm.PositionTiles, work.Algorithm);
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm);
+            if (algorithm is null && work.Algorithm == ConvAlgorithm.PositionTiles) continue;
+            string context = $"seed {seed} on {path}, {inputLayout} in, {outputLayout} out, {work.Algorithm}: {layer}";
             float[] x = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
             CounterValues before = kernel.Counters.Read();
             float[] output = Run(kernel, work, x, layer, context);

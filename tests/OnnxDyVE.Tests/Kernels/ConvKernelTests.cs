@@ -263,8 +263,9 @@ public sealed unsafe class ConvKernelTests
         Assert.Contains(works, w => w.layer.Group > 1);
         Assert.Contains(works, w => w.layer.Batch > 1);
         // Each exact algorithm is the kernel's own choice for some shapes (SDSS and SPET run where their settings say:
-        // SampledConvTests, SpetConvTests; the sparse kernel where weights are pruned: SparseTapsTests).
-        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.Spet or ConvAlgorithm.SparseTaps)))
+        // SampledConvTests, SpetConvTests; the sparse kernel where weights are pruned: SparseTapsTests; Winograd's tiles
+        // between blocked maps: WinogradTests).
+        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.Spet or ConvAlgorithm.SparseTaps or ConvAlgorithm.Winograd)))
             Assert.Contains(works, w => w.work.Algorithm == algorithm);
         // Position tiles chosen at stride 1 too, for small maps.
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PositionTiles && w.layer.StrideHeight == 1 && w.layer.StrideWidth == 1);

@@ -1,0 +1,344 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Kernels.Conv;
+
+/// <summary>
+/// A 3 x 3, stride-1 convolution between blocked maps by Winograd's minimal filtering F(2 x 2, 3 x 3) (Lavin and Gray,
+/// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 x 2 tile of outputs is A^T [(G g G^T) . (B^T d B)] A
+/// over the 4 x 4 input patch d, so the products are 16 per tile and channel pair where the direct convolution has 36. The
+/// 16 points are 16 independent GEMMs (M x C weights by C x tiles), run by 6 x 64 register tiles as the direct kernel's;
+/// the transforms are additions only (B, A) or done once at kernel creation (G). Not bit-identical to the direct product
+/// (the sums are taken in another order and through the transforms): within a few units in the sixth digit of the
+/// layer's largest output on VGG's shapes.
+/// </summary>
+/// <remarks>
+/// A task takes a chunk of whole tile rows of one image and a range of 64-channel panels: it transforms its patches into
+/// task scratch (16 points x tiles x C), runs each point's GEMM for its panels into a second scratch (16 x tiles x its
+/// channels), then transforms those into the output. Each point's patches and products stay in L2 while its GEMM runs;
+/// the transformed weights (16 C M floats) are read once per chunk, so where they are many the chunks are larger.
+/// Alone, kernel against kernel on VGG's conv3_2 (Ice Lake, 1 thread): with products kept for one panel at a time and
+/// chunks of 28 x 18 tiles, 1.23x faster than position tiles; point by point for all panels, 1.34x; with chunks of a
+/// quarter the size (a point's patches and products within 256 KB), 1.44x. Chunks of all 196 tiles (VGG's conv4_2, 16 MB
+/// of transformed weights) ran 1.30x, of 56, 1.25x.
+/// </remarks>
+internal sealed unsafe class WinogradTiles
+{
+    /// <summary>Transform points per tile: the 4 x 4 input patch.</summary>
+    private const int Points = 16;
+
+    /// <summary>Output channels of one GEMM panel: four vectors of 16.</summary>
+    private const int Panel = 64;
+
+    /// <summary>Tiles one register tile takes: 6 x 4 accumulators, as the direct kernel's wide tiles.</summary>
+    private const int TileGroup = 6;
+
+    /// <summary>Input channels per pass of the GEMM: a panel's 128 rows (32 KB) stay in L1 while a chunk's tiles read them.</summary>
+    private const int ChannelPass = 128;
+
+    /// <summary>
+    /// One point's patches and products at most (floats): 256 KB, a fifth of L2, where the weights are few; where they
+    /// are many, a sixteenth of them (so that more tiles share each reading of the weights).
+    /// </summary>
+    private const long PointFloats = 64 * 1024;
+
+    /// <summary>Task scratch at most (floats): 16 MB.</summary>
+    private const long ChunkFloats = 4L << 20;
+
+    private readonly ConvSpec _spec;
+    private readonly float[] _weights;
+    private readonly float[] _bias;
+    private readonly int _panels;
+    private readonly int _channelStride;
+
+    /// <summary>
+    /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>: 3 x 3, stride 1, no dilation, one group,
+    /// blocked maps in and out of whole 16-channel blocks, exact (no approximate mechanism, no pointwise channels), AVX-512.
+    /// </summary>
+    public static bool Applies(ConvSpec spec, SimdPath path) =>
+        path == SimdPath.Vector512 && spec.KernelHeight == 3 && spec.KernelWidth == 3 && spec.StrideHeight == 1 && spec.StrideWidth == 1
+        && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1
+        && spec.InputLayout == MapLayout.Blocked && spec.OutputLayout == MapLayout.Blocked && spec.OutputChannels % BlockedMaps.Block == 0
+        && spec.PointwiseChannels == 0 && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
+
+    /// <summary>Whether every output tile is whole: even output maps (a tile's patch then ends inside the padded input).</summary>
+    public static bool Fits(in ConvGeometry geometry) => geometry.OutputHeight % 2 == 0 && geometry.OutputWidth % 2 == 0;
+
+    /// <param name="weights">M x C x 3 x 3, row-major.</param>
+    /// <param name="bias">M values, or empty for none.</param>
+    public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
+    {
+        _spec = spec;
+        int m = spec.OutputChannels, c = spec.InputChannels;
+        _panels = (m + Panel - 1) / Panel;
+        _channelStride = BlockedMaps.Blocks(c) * BlockedMaps.Block;
+        _bias = GC.AllocateArray<float>(m, pinned: true);
+        bias.CopyTo(_bias);
+        // U[point][panel][channel][64] = G g G^T, channels past M zero.
+        _weights = GC.AllocateArray<float>(checked(Points * _panels * c * Panel), pinned: true);
+        Span<float> rows = stackalloc float[12];
+        for (int output = 0; output < m; output++)
+            for (int input = 0; input < c; input++)
+            {
+                ReadOnlySpan<float> g = weights.Slice((output * c + input) * 9, 9);
+                // G g: 4 x 3, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+                for (int j = 0; j < 3; j++)
+                {
+                    rows[j] = g[j];
+                    rows[3 + j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                    rows[6 + j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                    rows[9 + j] = g[6 + j];
+                }
+                for (int i = 0; i < 4; i++)
+                {
+                    float a = rows[3 * i], b = rows[3 * i + 1], d = rows[3 * i + 2];
+                    Set(4 * i, output, input, a);
+                    Set(4 * i + 1, output, input, 0.5f * (a + b + d));
+                    Set(4 * i + 2, output, input, 0.5f * (a - b + d));
+                    Set(4 * i + 3, output, input, d);
+                }
+            }
+    }
+
+    private void Set(int point, int output, int input, float value) =>
+        _weights[(((long)point * _panels + output / Panel) * _spec.InputChannels + input) * Panel + output % Panel] = value;
+
+    /// <summary>Panels of 64 output channels.</summary>
+    public int Panels => _panels;
+
+    /// <summary>
+    /// Tile rows per chunk: a point's patches and products (tiles x (C + M) floats) within <see cref="PointFloats"/>, so
+    /// that each point's GEMM runs from L2 while the weights stream once per chunk; at most <see cref="ChunkFloats"/> of
+    /// task scratch.
+    /// </summary>
+    public int ChunkRows(in ConvGeometry geometry)
+    {
+        int tilesX = geometry.OutputWidth / 2, tilesY = geometry.OutputHeight / 2;
+        long perTile = _channelStride + (long)_panels * Panel;
+        long tiles = Math.Min(Math.Max(PointFloats, _weights.Length / Points) / perTile, ChunkFloats / (Points * perTile));
+        return (int)Math.Clamp(tiles / tilesX, 1, tilesY);
+    }
+
+    /// <summary>
+    /// One task of a run planned by <see cref="ConvKernel"/>: <paramref name="padded"/> is the image's padded blocked
+    /// input (Blocks(C) planes of padded height x width x 16), <paramref name="output"/> and <paramref name="residual"/>
+    /// (or null) the image's blocked output and the residual added before the activation.
+    /// </summary>
+    public void RunTask(in ConvGeometry geometry, float* padded, float* output, float* residual, int firstTile, int tiles,
+        int firstPanel, int lastPanel, KernelCounters counters)
+    {
+        lastPanel = Math.Min(lastPanel, _panels);
+        if (tiles <= 0 || firstPanel >= lastPanel) return;
+        int c = _spec.InputChannels;
+        // Products of the task's panels, tile by tile: [point][tile][its channels].
+        nint ldc = (nint)(lastPanel - firstPanel) * Panel;
+        float* patches = ScratchArena.Rent((nint)Points * tiles * (_channelStride + ldc));
+        float* products = patches + (nint)Points * tiles * _channelStride;
+        TransformPatches(geometry, padded, firstTile, tiles, patches);
+        fixed (float* weights = _weights)
+        fixed (float* bias = _bias)
+        {
+            // Point by point, a pass of channels at a time: the point's patches and products stay in L2, a pass of one
+            // panel's weights (32 KB) in L1 while every tile reads it.
+            for (int point = 0; point < Points; point++)
+                for (int c0 = 0; c0 < c; c0 += ChannelPass)
+                    for (int panel = firstPanel; panel < lastPanel; panel++)
+                        Multiply(patches + (nint)point * tiles * _channelStride, weights + ((nint)point * _panels + panel) * c * Panel,
+                            products + (nint)point * tiles * ldc + (panel - firstPanel) * Panel, ldc, tiles, c0, Math.Min(c, c0 + ChannelPass));
+            for (int panel = firstPanel; panel < lastPanel; panel++)
+                TransformProducts(geometry, products + (panel - firstPanel) * Panel, ldc, tiles, firstTile, panel, bias, output, residual);
+        }
+        int channels = Math.Min(_spec.OutputChannels, lastPanel * Panel) - firstPanel * Panel;
+        long outputs = 4L * tiles * channels;
+        counters.Add((long)Points * tiles * c * channels, outputs * c * 9, outputs);
+        // B^T d B: 32 additions per patch and channel; A^T m A: 24 per tile and output channel.
+        counters.AddOverhead(32L * tiles * c + 24L * tiles * channels);
+    }
+
+    /// <summary>V[point][tile][channel] = (B^T d B) of each tile's 4 x 4 patch, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformPatches(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches)
+    {
+        const int block = BlockedMaps.Block;
+        int tilesX = geometry.OutputWidth / 2;
+        nint pitch = (nint)geometry.PaddedWidth * block, plane = (nint)(geometry.PaddedHeight * geometry.PaddedWidth) * block;
+        nint p = (nint)tiles * _channelStride;
+        for (int b = 0; b < _channelStride / block; b++)
+            for (int t = 0; t < tiles; t++)
+            {
+                int tile = firstTile + t;
+                float* s = padded + b * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                float* o = patches + (nint)t * _channelStride + b * block;
+                // B^T d: row i of the result, column by column, in registers; then each row times B into its four points.
+                Rows(s, pitch, out var r00, out var r10, out var r20, out var r30);
+                Rows(s + block, pitch, out var r01, out var r11, out var r21, out var r31);
+                Rows(s + 2 * block, pitch, out var r02, out var r12, out var r22, out var r32);
+                Rows(s + 3 * block, pitch, out var r03, out var r13, out var r23, out var r33);
+                Columns(o, p, r00, r01, r02, r03);
+                Columns(o + 4 * p, p, r10, r11, r12, r13);
+                Columns(o + 8 * p, p, r20, r21, r22, r23);
+                Columns(o + 12 * p, p, r30, r31, r32, r33);
+            }
+    }
+
+    /// <summary>B^T times one column of the patch: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows(float* s, nint pitch, out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3)
+    {
+        var d0 = Vector512.Load(s);
+        var d1 = Vector512.Load(s + pitch);
+        var d2 = Vector512.Load(s + 2 * pitch);
+        var d3 = Vector512.Load(s + 3 * pitch);
+        r0 = d0 - d2;
+        r1 = d1 + d2;
+        r2 = d2 - d1;
+        r3 = d1 - d3;
+    }
+
+    /// <summary>One row of B^T d times B, stored to its four points (<paramref name="pointStride"/> apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(float* o, nint pointStride, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3)
+    {
+        (t0 - t2).Store(o);
+        (t1 + t2).Store(o + pointStride);
+        (t2 - t1).Store(o + 2 * pointStride);
+        (t1 - t3).Store(o + 3 * pointStride);
+    }
+
+    /// <summary>
+    /// A pass of one point's GEMM for one panel: products[t][0..64) (rows <paramref name="ldc"/> apart) += sum over channels
+    /// [c0, c1) of patches[t][c] x weights[c][0..64), six tiles at a time; the first pass starts from zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Multiply(float* patches, float* weights, float* products, nint ldc, int tiles, int c0, int c1)
+    {
+        int t = 0;
+        for (; t + TileGroup <= tiles; t += TileGroup)
+            MultiplySix(patches + (nint)t * _channelStride, weights, products + t * ldc, ldc, c0, c1, c0 > 0);
+        for (; t < tiles; t++)
+            MultiplyOne(patches + (nint)t * _channelStride, weights, products + t * ldc, c0, c1, c0 > 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MultiplySix(float* a, float* weights, float* c, nint ldc, int c0, int c1, bool accumulate)
+    {
+        nint stride = _channelStride;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(c); c01 = Vector512.Load(c + 16); c02 = Vector512.Load(c + 32); c03 = Vector512.Load(c + 48);
+            c10 = Vector512.Load(c + ldc); c11 = Vector512.Load(c + ldc + 16); c12 = Vector512.Load(c + ldc + 32); c13 = Vector512.Load(c + ldc + 48);
+            c20 = Vector512.Load(c + 2 * ldc); c21 = Vector512.Load(c + 2 * ldc + 16); c22 = Vector512.Load(c + 2 * ldc + 32); c23 = Vector512.Load(c + 2 * ldc + 48);
+            c30 = Vector512.Load(c + 3 * ldc); c31 = Vector512.Load(c + 3 * ldc + 16); c32 = Vector512.Load(c + 3 * ldc + 32); c33 = Vector512.Load(c + 3 * ldc + 48);
+            c40 = Vector512.Load(c + 4 * ldc); c41 = Vector512.Load(c + 4 * ldc + 16); c42 = Vector512.Load(c + 4 * ldc + 32); c43 = Vector512.Load(c + 4 * ldc + 48);
+            c50 = Vector512.Load(c + 5 * ldc); c51 = Vector512.Load(c + 5 * ldc + 16); c52 = Vector512.Load(c + 5 * ldc + 32); c53 = Vector512.Load(c + 5 * ldc + 48);
+        }
+        float* b = weights + (nint)c0 * Panel;
+        float* a0 = a, a1 = a + stride, a2 = a + 2 * stride, a3 = a + 3 * stride, a4 = a + 4 * stride, a5 = a + 5 * stride;
+        for (nint k = c0; k < c1; k++, b += Panel)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var b2 = Vector512.Load(b + 32);
+            var b3 = Vector512.Load(b + 48);
+            var x = Vector512.Create(a0[k]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            c02 = Vector512.FusedMultiplyAdd(x, b2, c02); c03 = Vector512.FusedMultiplyAdd(x, b3, c03);
+            x = Vector512.Create(a1[k]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            c12 = Vector512.FusedMultiplyAdd(x, b2, c12); c13 = Vector512.FusedMultiplyAdd(x, b3, c13);
+            x = Vector512.Create(a2[k]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            c22 = Vector512.FusedMultiplyAdd(x, b2, c22); c23 = Vector512.FusedMultiplyAdd(x, b3, c23);
+            x = Vector512.Create(a3[k]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            c32 = Vector512.FusedMultiplyAdd(x, b2, c32); c33 = Vector512.FusedMultiplyAdd(x, b3, c33);
+            x = Vector512.Create(a4[k]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            c42 = Vector512.FusedMultiplyAdd(x, b2, c42); c43 = Vector512.FusedMultiplyAdd(x, b3, c43);
+            x = Vector512.Create(a5[k]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            c52 = Vector512.FusedMultiplyAdd(x, b2, c52); c53 = Vector512.FusedMultiplyAdd(x, b3, c53);
+        }
+        c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
+        c10.Store(c + ldc); c11.Store(c + ldc + 16); c12.Store(c + ldc + 32); c13.Store(c + ldc + 48);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16); c22.Store(c + 2 * ldc + 32); c23.Store(c + 2 * ldc + 48);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16); c32.Store(c + 3 * ldc + 32); c33.Store(c + 3 * ldc + 48);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16); c42.Store(c + 4 * ldc + 32); c43.Store(c + 4 * ldc + 48);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16); c52.Store(c + 5 * ldc + 32); c53.Store(c + 5 * ldc + 48);
+    }
+
+    private static void MultiplyOne(float* a, float* weights, float* c, int c0, int c1, bool accumulate)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        if (accumulate) { s0 = Vector512.Load(c); s1 = Vector512.Load(c + 16); s2 = Vector512.Load(c + 32); s3 = Vector512.Load(c + 48); }
+        float* b = weights + (nint)c0 * Panel;
+        for (nint k = c0; k < c1; k++, b += Panel)
+        {
+            var x = Vector512.Create(a[k]);
+            s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), s0);
+            s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), s1);
+            s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), s2);
+            s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), s3);
+        }
+        s0.Store(c); s1.Store(c + 16); s2.Store(c + 32); s3.Store(c + 48);
+    }
+
+    /// <summary>
+    /// Y = A^T m A of each tile and block of the panel, A^T = [1 1 1 0; 0 1 -1 -1], plus bias (and residual), activated,
+    /// into the blocked output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformProducts(in ConvGeometry geometry, float* products, nint ldc, int tiles, int firstTile, int panel, float* bias,
+        float* output, float* residual)
+    {
+        int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
+        nint pitch = (nint)geometry.OutputWidth * block, plane = (nint)geometry.OutputSize * block;
+        nint pointStride = tiles * ldc;
+        Activation activation = _spec.Activation;
+        int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
+        for (int q = 0; q < blocks; q++)
+        {
+            int channel = panel * Panel + q * block;
+            var b = Vector512.Load(bias + channel);
+            for (int t = 0; t < tiles; t++)
+            {
+                float* m = products + t * ldc + q * block;
+                // A^T m, column by column, then the two rows times A.
+                var u0 = Vector512<float>.Zero; var u1 = u0; var u2 = u0; var u3 = u0;
+                var v0 = u0; var v1 = u0; var v2 = u0; var v3 = u0;
+                Column(m, pointStride, 0, ref u0, ref v0);
+                Column(m, pointStride, 1, ref u1, ref v1);
+                Column(m, pointStride, 2, ref u2, ref v2);
+                Column(m, pointStride, 3, ref u3, ref v3);
+                int tile = firstTile + t;
+                nint at = (channel / block) * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                Finish(u0 + u1 + u2 + b, output + at, residual == null ? null : residual + at, activation);
+                Finish(u1 - u2 - u3 + b, output + at + block, residual == null ? null : residual + at + block, activation);
+                Finish(v0 + v1 + v2 + b, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
+                Finish(v1 - v2 - v3 + b, output + at + pitch + block, residual == null ? null : residual + at + pitch + block, activation);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(float* m, nint pointStride, int j, ref Vector512<float> top, ref Vector512<float> bottom)
+    {
+        var m0 = Vector512.Load(m + j * pointStride);
+        var m1 = Vector512.Load(m + (4 + j) * pointStride);
+        var m2 = Vector512.Load(m + (8 + j) * pointStride);
+        var m3 = Vector512.Load(m + (12 + j) * pointStride);
+        top = m0 + m1 + m2;
+        bottom = m1 - m2 - m3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(Vector512<float> value, float* destination, float* residual, Activation activation)
+    {
+        if (residual != null) value += Vector512.Load(residual);
+        activation.Apply<Lane512, Vector512<float>>(value).Store(destination);
+    }
+}

@@ -1,0 +1,157 @@
+using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels;
+using OnnxDyVE.Kernels.Conv;
+using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Tests.Support;
+
+namespace OnnxDyVE.Tests.Kernels;
+
+/// <summary>
+/// Winograd's F(2 x 2, 3 x 3) tiles (<see cref="ConvAlgorithm.Winograd"/>, blocked maps in and out, AVX-512) against the
+/// scalar reference on planar maps: input channels ending mid-block, one to several 64-channel panels (a last one half
+/// used), padding on every side, none (read in place) and uneven, every activation, no bias, a residual, two images;
+/// and where it may not run, and what it counts.
+/// </summary>
+public sealed class WinogradTests
+{
+    private static ConvLayer Same(int batch, int channels, int height, int width, int outputs) =>
+        new(batch, channels, height, width, outputs, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu };
+
+    private static readonly ConvLayer[] Layers =
+    [
+        Same(1, 16, 2, 2, 64),
+        Same(1, 21, 6, 8, 48),
+        Same(2, 40, 8, 6, 80),
+        // Several panels, channels past one pass of 128, tiles not a multiple of six.
+        Same(1, 200, 10, 14, 192) with { Activation = LayerActivation.LeakyRelu(0.1f) },
+        Same(1, 64, 28, 28, 128) with { HasBias = false, Activation = LayerActivation.Clip(0.25f, 6f) },
+        // No padding: the blocked input read in place; uneven padding that still makes even maps.
+        new(1, 32, 10, 12, 64, 3, 3) { HasBias = true },
+        new(1, 24, 9, 7, 32, 3, 3) { PadTop = 0, PadBottom = 1, PadLeft = 2, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // Many tiles in one chunk (weights outweighing the patches), a lone tile row.
+        Same(1, 512, 6, 6, 512),
+        Same(1, 48, 2, 30, 96),
+    ];
+
+    public static TheoryData<int> Shapes() => new(Enumerable.Range(0, Layers.Length));
+
+    private static bool HasAvx512 => SimdPaths.Best >= SimdPath.Vector512;
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_scalar_reference(int shape)
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Layers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 300 + shape);
+        float[] input = LayerParameters.Uniform(new Random(310 + shape), LayerParameters.Count(layer.InputShape()));
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        var kernel = new ConvKernel(Blocked(layer), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.Winograd);
+        Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
+        string context = $"shape {shape}: {layer}";
+        int plane = layer.Height * layer.Width;
+        float[] output = BlockedConvTests.Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);
+        OutputComparison.AssertClose(reference, output, context);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void A_residual_is_added_before_the_activation(int shape)
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Layers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 320 + shape);
+        float[] input = LayerParameters.Uniform(new Random(330 + shape), LayerParameters.Count(layer.InputShape()));
+        double[] conv = ScalarReference.Conv(layer with { Activation = LayerActivation.None }, input, parameters.Weights, parameters.Bias);
+        float[] residual = LayerParameters.Uniform(new Random(340 + shape), conv.Length);
+        double[] expected = [.. conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v + residual[i]))];
+        var kernel = new ConvKernel(Blocked(layer) with { Residual = true }, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.Winograd);
+        string context = $"shape {shape}, residual: {layer}";
+        int plane = layer.Height * layer.Width;
+        float[] z = BlockedTensors.FromPlanar(residual, layer.Batch, layer.OutputChannels, work.Geometry.OutputSize, 0f);
+        float[] output = BlockedConvTests.Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context, z);
+        OutputComparison.AssertClose(expected, output, context);
+    }
+
+    /// <summary>
+    /// Executed: 16 products per tile, input and output channel; dense: the direct convolution's 36 (9 per output); the
+    /// transforms as overhead. Every tile and panel is some task's, once (one image of 35 tiles: two ranges of panels).
+    /// </summary>
+    [Fact]
+    public void Counts_sixteen_products_per_tile_and_covers_every_tile_once()
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Layers[3];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 1);
+        var kernel = new ConvKernel(Blocked(layer), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.Winograd);
+        Assert.Equal(2, work.RowChunks);
+        var covered = new int[work.Columns, 3];
+        for (int task = 0; task < work.TaskCount; task++)
+        {
+            ConvTask part = work.Task(task);
+            for (int tile = part.FirstColumn; tile < part.FirstColumn + part.ColumnCount; tile++)
+                for (int panel = part.FirstPanel; panel < Math.Min(3, part.LastPanel); panel++) covered[tile, panel]++;
+        }
+        Assert.All(covered.Cast<int>(), count => Assert.Equal(1, count));
+
+        CounterValues before = kernel.Counters.Read();
+        float[] input = LayerParameters.Uniform(new Random(2), LayerParameters.Count(layer.InputShape()));
+        BlockedConvTests.Run(kernel, work, BlockedTensors.FromPlanar(input, 1, layer.InputChannels, layer.Height * layer.Width, 0f), layer, "counts");
+        CounterValues done = kernel.Counters.Read() - before;
+        long tiles = layer.Height / 2 * (layer.Width / 2), outputs = 4 * tiles * layer.OutputChannels;
+        Assert.Equal(16 * tiles * layer.InputChannels * layer.OutputChannels, done.ExecutedMacs);
+        Assert.Equal(outputs * 9 * layer.InputChannels, done.DenseMacs);
+        // Each range of panels transforms its chunk's patches itself.
+        Assert.Equal(32 * tiles * layer.InputChannels * work.RowChunks + 24 * tiles * layer.OutputChannels, done.OverheadOps);
+    }
+
+    /// <summary>
+    /// The kernel's own choice between blocked maps: Winograd's tiles up to 256 input channels, position tiles (with their
+    /// lists) from 512, and where the maps are odd.
+    /// </summary>
+    [Fact]
+    public void Chosen_up_to_256_input_channels_where_it_applies()
+    {
+        if (!HasAvx512) return;
+        foreach ((int channels, int size, ConvAlgorithm expected) in new[]
+        {
+            (64, 56, ConvAlgorithm.Winograd), (256, 14, ConvAlgorithm.Winograd), (512, 14, ConvAlgorithm.PositionTiles), (64, 55, ConvAlgorithm.PositionTiles),
+        })
+        {
+            ConvLayer layer = Same(1, channels, size, size, 64);
+            var spec = Blocked(layer) with { SkipZeroMaps = true, SkipZeroInputs = true };
+            var kernel = new ConvKernel(spec, LayerParameters.Uniform(new Random(channels), (int)spec.WeightCount), new float[64], SimdPath.Vector512);
+            Assert.Equal(expected, kernel.Plan(1, channels, size, size).Algorithm);
+        }
+    }
+
+    /// <summary>Odd output maps, strides, other kernels, planar maps, narrower vectors or an approximate mechanism: refused when forced.</summary>
+    [Fact]
+    public void Refused_where_it_does_not_apply()
+    {
+        ConvLayer layer = Same(1, 32, 8, 8, 64);
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 3);
+        ConvSpec spec = Blocked(layer);
+        void Refused(ConvSpec s, SimdPath path, int height, int width, string why)
+        {
+            var kernel = new ConvKernel(s, parameters.Weights.AsSpan(0, (int)s.WeightCount), parameters.Bias.AsSpan(0, s.OutputChannels), path);
+            Assert.False(kernel.Supports(ConvAlgorithm.Winograd, 1, height, width), why);
+            Assert.Throws<ArgumentException>(() => kernel.Plan(1, s.InputChannels, height, width, ConvAlgorithm.Winograd));
+        }
+        foreach (SimdPath path in KernelSpecs.AvailablePaths().Where(p => p < SimdPath.Vector512))
+            Refused(spec, path, 8, 8, $"{path}");
+        if (!HasAvx512) return;
+        Refused(spec, SimdPath.Vector512, 7, 8, "odd output height");
+        Refused(spec, SimdPath.Vector512, 8, 9, "odd output width");
+        Refused(spec with { StrideHeight = 2, StrideWidth = 2 }, SimdPath.Vector512, 8, 8, "stride 2");
+        Refused(spec with { InputLayout = MapLayout.Planar, OutputLayout = MapLayout.Planar }, SimdPath.Vector512, 8, 8, "planar maps");
+        Refused(spec with { OutputChannels = 40 }, SimdPath.Vector512, 8, 8, "output channels ending mid-block");
+        Assert.True(new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512).Supports(ConvAlgorithm.Winograd, 1, 8, 8));
+    }
+
+    private static ConvSpec Blocked(ConvLayer layer) =>
+        KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
+}
