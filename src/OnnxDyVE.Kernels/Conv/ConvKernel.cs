@@ -337,8 +337,9 @@ public sealed unsafe class ConvKernel
     private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
     {
         int tilesX = geometry.OutputWidth / 2, tilesY = geometry.OutputHeight / 2;
-        int chunkRows = _winograd!.ChunkRows(geometry);
-        int chunks = PanelLayout.CeilDiv(tilesY, chunkRows);
+        // Chunks of the rows the size allows, evened out: two threads share 28 rows as 14 and 14, not 18 and 10.
+        int chunks = PanelLayout.CeilDiv(tilesY, _winograd!.ChunkRows(geometry));
+        int chunkRows = PanelLayout.CeilDiv(tilesY, chunks);
         int panels = _winograd.Panels;
         int ranges = batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
