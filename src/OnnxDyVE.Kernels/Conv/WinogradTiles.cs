@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Conv;
@@ -8,7 +9,8 @@ namespace OnnxDyVE.Kernels.Conv;
 /// A 3 x 3, stride-1 convolution between blocked maps by Winograd's minimal filtering F(2 x 2, 3 x 3) (Lavin and Gray,
 /// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 x 2 tile of outputs is A^T [(G g G^T) . (B^T d B)] A
 /// over the 4 x 4 input patch d, so the products are 16 per tile and channel pair where the direct convolution has 36. The
-/// 16 points are 16 independent GEMMs (M x C weights by C x tiles), run by 6 x 64 register tiles as the direct kernel's;
+/// 16 points are 16 independent GEMMs (M x C weights by C x tiles), run by the direct kernel's own wide tiles (6 tiles x 64
+/// channels, <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a position, its channels the taps);
 /// the transforms are additions only (B, A) or done once at kernel creation (G). Not bit-identical to the direct product
 /// (the sums are taken in another order and through the transforms): within a few units in the sixth digit of the
 /// layer's largest output on VGG's shapes.
@@ -28,14 +30,11 @@ internal sealed unsafe class WinogradTiles
     /// <summary>Transform points per tile: the 4 x 4 input patch.</summary>
     private const int Points = 16;
 
-    /// <summary>Output channels of one GEMM panel: four vectors of 16.</summary>
+    /// <summary>Output channels of one GEMM panel: four vectors of 16, two of the direct kernel's panels.</summary>
     private const int Panel = 64;
 
-    /// <summary>Tiles one register tile takes: 6 x 4 accumulators, as the direct kernel's wide tiles.</summary>
-    private const int TileGroup = 6;
-
-    /// <summary>Input channels per pass of the GEMM: a panel's 128 rows (32 KB) stay in L1 while a chunk's tiles read them.</summary>
-    private const int ChannelPass = 128;
+    /// <summary>One of the direct kernel's panels (<see cref="PanelLayout.Columns"/> on AVX-512).</summary>
+    private const int HalfPanel = Panel / 2;
 
     /// <summary>
     /// One point's patches and products at most (floats): 256 KB, a fifth of L2, where the weights are few; where they
@@ -51,6 +50,9 @@ internal sealed unsafe class WinogradTiles
     private readonly float[] _bias;
     private readonly int _panels;
     private readonly int _channelStride;
+
+    /// <summary>Where channel k of a tile's patch is from its start: k (the wide tiles' offsets).</summary>
+    private readonly nint[] _channelOffsets;
 
     /// <summary>
     /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>: 3 x 3, stride 1, no dilation, one group,
@@ -75,7 +77,10 @@ internal sealed unsafe class WinogradTiles
         _channelStride = BlockedMaps.Blocks(c) * BlockedMaps.Block;
         _bias = GC.AllocateArray<float>(m, pinned: true);
         bias.CopyTo(_bias);
-        // U[point][panel][channel][64] = G g G^T, channels past M zero.
+        _channelOffsets = GC.AllocateArray<nint>(c, pinned: true);
+        for (int k = 0; k < c; k++) _channelOffsets[k] = k;
+        // U = G g G^T, per point and 64 output channels (channels past M zero) two panels of 32 as the direct kernel's wide
+        // tiles read them: the first 32 channels' rows, channel after channel, then the next 32's.
         _weights = GC.AllocateArray<float>(checked(Points * _panels * c * Panel), pinned: true);
         Span<float> rows = stackalloc float[12];
         for (int output = 0; output < m; output++)
@@ -102,7 +107,8 @@ internal sealed unsafe class WinogradTiles
     }
 
     private void Set(int point, int output, int input, float value) =>
-        _weights[(((long)point * _panels + output / Panel) * _spec.InputChannels + input) * Panel + output % Panel] = value;
+        _weights[((long)point * _panels + output / Panel) * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel
+            + output % HalfPanel] = value;
 
     /// <summary>Panels of 64 output channels.</summary>
     public int Panels => _panels;
@@ -133,19 +139,29 @@ internal sealed unsafe class WinogradTiles
         int c = _spec.InputChannels;
         // Products of the task's panels, tile by tile: [point][tile][its channels].
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
-        float* patches = ScratchArena.Rent((nint)Points * tiles * (_channelStride + ldc));
+        float* patches = ScratchArena.Rent((nint)Points * tiles * (_channelStride + ldc) + tiles * (sizeof(nint) / sizeof(float)));
         float* products = patches + (nint)Points * tiles * _channelStride;
+        // Each tile's patch, from its point's first: the wide tiles' origins.
+        nint* origins = (nint*)(products + (nint)Points * tiles * ldc);
+        for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
         TransformPatches(geometry, padded, firstTile, tiles, patches);
+        var passes = KSegments.All(c);
         fixed (float* weights = _weights)
         fixed (float* bias = _bias)
+        fixed (nint* offsets = _channelOffsets)
         {
-            // Point by point, a pass of channels at a time: the point's patches and products stay in L2, a pass of one
-            // panel's weights (32 KB) in L1 while every tile reads it.
+            // Point by point, a pass of channels at a time (the direct kernel's wide tiles, 6 tiles x 64 channels, sums in
+            // registers through a pass): the point's patches and products stay in L2, a pass of a panel's weights in L1.
             for (int point = 0; point < Points; point++)
-                for (int c0 = 0; c0 < c; c0 += ChannelPass)
+                for (int pass = 0; pass < passes.Count; pass++)
                     for (int panel = firstPanel; panel < lastPanel; panel++)
-                        Multiply(patches + (nint)point * tiles * _channelStride, weights + ((nint)point * _panels + panel) * c * Panel,
-                            products + (nint)point * tiles * ldc + (panel - firstPanel) * Panel, ldc, tiles, c0, Math.Min(c, c0 + ChannelPass));
+                    {
+                        float* left = weights + ((nint)point * _panels + panel) * c * Panel;
+                        GemmTile<Lane512, Vector512<float>>.RunWideTiles<FourVectorWidth>(patches + (nint)point * tiles * _channelStride, origins,
+                            tiles, offsets, left, left + (nint)c * HalfPanel, passes, pass, pass + 1,
+                            products + (nint)point * tiles * ldc + (panel - firstPanel) * Panel, ldc, accumulate: pass > 0, finish: false,
+                            default, BlockedMaps.Block);
+                    }
             for (int panel = firstPanel; panel < lastPanel; panel++)
                 TransformProducts(geometry, products + (panel - firstPanel) * Panel, ldc, tiles, firstTile, panel, bias, output, residual);
         }
@@ -204,87 +220,6 @@ internal sealed unsafe class WinogradTiles
         (t1 + t2).Store(o + pointStride);
         (t2 - t1).Store(o + 2 * pointStride);
         (t1 - t3).Store(o + 3 * pointStride);
-    }
-
-    /// <summary>
-    /// A pass of one point's GEMM for one panel: products[t][0..64) (rows <paramref name="ldc"/> apart) += sum over channels
-    /// [c0, c1) of patches[t][c] x weights[c][0..64), six tiles at a time; the first pass starts from zero.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Multiply(float* patches, float* weights, float* products, nint ldc, int tiles, int c0, int c1)
-    {
-        int t = 0;
-        for (; t + TileGroup <= tiles; t += TileGroup)
-            MultiplySix(patches + (nint)t * _channelStride, weights, products + t * ldc, ldc, c0, c1, c0 > 0);
-        for (; t < tiles; t++)
-            MultiplyOne(patches + (nint)t * _channelStride, weights, products + t * ldc, c0, c1, c0 > 0);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MultiplySix(float* a, float* weights, float* c, nint ldc, int c0, int c1, bool accumulate)
-    {
-        nint stride = _channelStride;
-        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
-        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
-        Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
-        if (accumulate)
-        {
-            c00 = Vector512.Load(c); c01 = Vector512.Load(c + 16); c02 = Vector512.Load(c + 32); c03 = Vector512.Load(c + 48);
-            c10 = Vector512.Load(c + ldc); c11 = Vector512.Load(c + ldc + 16); c12 = Vector512.Load(c + ldc + 32); c13 = Vector512.Load(c + ldc + 48);
-            c20 = Vector512.Load(c + 2 * ldc); c21 = Vector512.Load(c + 2 * ldc + 16); c22 = Vector512.Load(c + 2 * ldc + 32); c23 = Vector512.Load(c + 2 * ldc + 48);
-            c30 = Vector512.Load(c + 3 * ldc); c31 = Vector512.Load(c + 3 * ldc + 16); c32 = Vector512.Load(c + 3 * ldc + 32); c33 = Vector512.Load(c + 3 * ldc + 48);
-            c40 = Vector512.Load(c + 4 * ldc); c41 = Vector512.Load(c + 4 * ldc + 16); c42 = Vector512.Load(c + 4 * ldc + 32); c43 = Vector512.Load(c + 4 * ldc + 48);
-            c50 = Vector512.Load(c + 5 * ldc); c51 = Vector512.Load(c + 5 * ldc + 16); c52 = Vector512.Load(c + 5 * ldc + 32); c53 = Vector512.Load(c + 5 * ldc + 48);
-        }
-        float* b = weights + (nint)c0 * Panel;
-        float* a0 = a, a1 = a + stride, a2 = a + 2 * stride, a3 = a + 3 * stride, a4 = a + 4 * stride, a5 = a + 5 * stride;
-        for (nint k = c0; k < c1; k++, b += Panel)
-        {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var b2 = Vector512.Load(b + 32);
-            var b3 = Vector512.Load(b + 48);
-            var x = Vector512.Create(a0[k]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            c02 = Vector512.FusedMultiplyAdd(x, b2, c02); c03 = Vector512.FusedMultiplyAdd(x, b3, c03);
-            x = Vector512.Create(a1[k]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            c12 = Vector512.FusedMultiplyAdd(x, b2, c12); c13 = Vector512.FusedMultiplyAdd(x, b3, c13);
-            x = Vector512.Create(a2[k]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            c22 = Vector512.FusedMultiplyAdd(x, b2, c22); c23 = Vector512.FusedMultiplyAdd(x, b3, c23);
-            x = Vector512.Create(a3[k]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            c32 = Vector512.FusedMultiplyAdd(x, b2, c32); c33 = Vector512.FusedMultiplyAdd(x, b3, c33);
-            x = Vector512.Create(a4[k]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            c42 = Vector512.FusedMultiplyAdd(x, b2, c42); c43 = Vector512.FusedMultiplyAdd(x, b3, c43);
-            x = Vector512.Create(a5[k]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            c52 = Vector512.FusedMultiplyAdd(x, b2, c52); c53 = Vector512.FusedMultiplyAdd(x, b3, c53);
-        }
-        c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
-        c10.Store(c + ldc); c11.Store(c + ldc + 16); c12.Store(c + ldc + 32); c13.Store(c + ldc + 48);
-        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16); c22.Store(c + 2 * ldc + 32); c23.Store(c + 2 * ldc + 48);
-        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16); c32.Store(c + 3 * ldc + 32); c33.Store(c + 3 * ldc + 48);
-        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16); c42.Store(c + 4 * ldc + 32); c43.Store(c + 4 * ldc + 48);
-        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16); c52.Store(c + 5 * ldc + 32); c53.Store(c + 5 * ldc + 48);
-    }
-
-    private static void MultiplyOne(float* a, float* weights, float* c, int c0, int c1, bool accumulate)
-    {
-        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        if (accumulate) { s0 = Vector512.Load(c); s1 = Vector512.Load(c + 16); s2 = Vector512.Load(c + 32); s3 = Vector512.Load(c + 48); }
-        float* b = weights + (nint)c0 * Panel;
-        for (nint k = c0; k < c1; k++, b += Panel)
-        {
-            var x = Vector512.Create(a[k]);
-            s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), s0);
-            s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), s1);
-            s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), s2);
-            s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), s3);
-        }
-        s0.Store(c); s1.Store(c + 16); s2.Store(c + 32); s3.Store(c + 48);
     }
 
     /// <summary>
