@@ -156,7 +156,8 @@ public sealed unsafe class ConvKernel
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
-        if (WinogradTiles.Applies(spec, path) && _positionTiles is not null)
+        // Only where runs may take them: the transformed weights are 16/9 of the weights again (VGG's conv4_2: 16 MB).
+        if (WinogradTiles.Applies(spec, path) && spec.InputChannels <= MaximumWinogradChannels && _positionTiles is not null)
             _winograd = new WinogradTiles(spec, weights, bias);
     }
 
@@ -351,14 +352,13 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
-    /// Whether Winograd's tiles beat position tiles: up to <see cref="MaximumWinogradChannels"/> input channels, where
-    /// they applies (even output maps, within the shared buffer's bound).
+    /// Whether Winograd's tiles beat position tiles: wherever they apply (up to <see cref="MaximumWinogradChannels"/> input
+    /// channels, even output maps, within the shared buffer's bound).
     /// </summary>
-    private bool WinogradPays(int batch, in ConvGeometry geometry) =>
-        Spec.InputChannels <= MaximumWinogradChannels && Supports(ConvAlgorithm.Winograd, batch, geometry);
+    private bool WinogradPays(int batch, in ConvGeometry geometry) => Supports(ConvAlgorithm.Winograd, batch, geometry);
 
     /// <summary>
-    /// The most input channels Winograd's tiles take by default. In the network, against position tiles with their lists of
+    /// The most input channels Winograd's tiles take. In the network, against position tiles with their lists of
     /// live taps (Ice Lake, 1 thread, each layer's two kernels in one process, interleaved): VGG-16 (random weights) with
     /// 64 to 256 channels 1.07x-1.42x faster in a fast minute, 1.33x-1.65x in a slow one, and with 512 channels 0.82x-0.94x
     /// (conv4_2 to conv5_3: 16 MB of transformed weights a layer, inputs that leave the lists few taps); ResNet18 on real

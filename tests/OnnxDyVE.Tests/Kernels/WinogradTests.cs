@@ -29,7 +29,7 @@ public sealed class WinogradTests
         new(1, 32, 10, 12, 64, 3, 3) { HasBias = true },
         new(1, 24, 9, 7, 32, 3, 3) { PadTop = 0, PadBottom = 1, PadLeft = 2, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
         // Many tiles in one chunk (weights outweighing the patches), a lone tile row.
-        Same(1, 512, 6, 6, 512),
+        Same(1, 256, 6, 6, 512),
         Same(1, 48, 2, 30, 96),
     ];
 
@@ -128,7 +128,7 @@ public sealed class WinogradTests
         }
     }
 
-    /// <summary>Odd output maps, strides, other kernels, planar maps, narrower vectors or an approximate mechanism: refused when forced.</summary>
+    /// <summary>Odd output maps, strides, planar maps, channels ending mid-block, more than 256 input channels or narrower vectors: refused when forced.</summary>
     [Fact]
     public void Refused_where_it_does_not_apply()
     {
@@ -149,6 +149,9 @@ public sealed class WinogradTests
         Refused(spec with { StrideHeight = 2, StrideWidth = 2 }, SimdPath.Vector512, 8, 8, "stride 2");
         Refused(spec with { InputLayout = MapLayout.Planar, OutputLayout = MapLayout.Planar }, SimdPath.Vector512, 8, 8, "planar maps");
         Refused(spec with { OutputChannels = 40 }, SimdPath.Vector512, 8, 8, "output channels ending mid-block");
+        var wide = new ConvSpec(64, 512, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, InputLayout: MapLayout.Blocked, OutputLayout: MapLayout.Blocked);
+        Assert.False(new ConvKernel(wide, LayerParameters.Uniform(new Random(4), (int)wide.WeightCount), [], SimdPath.Vector512).Supports(ConvAlgorithm.Winograd, 1, 8, 8),
+            "512 input channels");
         Assert.True(new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512).Supports(ConvAlgorithm.Winograd, 1, 8, 8));
     }
 
