@@ -156,8 +156,7 @@ public sealed unsafe class ConvKernel
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
-        // Only where runs may take them: the transformed weights are 16/9 of the weights again (VGG's conv4_2: 16 MB).
-        if (WinogradTiles.Applies(spec, path) && spec.InputChannels <= MaximumWinogradChannels && _positionTiles is not null)
+        if (WinogradTiles.Applies(spec, path) && _positionTiles is not null)
             _winograd = new WinogradTiles(spec, weights, bias);
     }
 
@@ -199,9 +198,9 @@ public sealed unsafe class ConvKernel
             throw new ArgumentException($"{ConvAlgorithm.SparseTaps} does not apply to {Spec} on a {height} x {width} input");
         if (Spec.IsBlocked)
         {
-            // Blocked maps are read and written by Winograd's tiles where they pay, else by position tiles (exact: the spec
+            // Blocked maps are read and written by Winograd's tiles wherever they apply, else by position tiles (exact: the spec
             // has no approximate mechanism).
-            if (algorithm == ConvAlgorithm.Winograd ? Supports(ConvAlgorithm.Winograd, batch, geometry) : algorithm is null && WinogradPays(batch, geometry))
+            if (algorithm is null or ConvAlgorithm.Winograd && Supports(ConvAlgorithm.Winograd, batch, geometry))
                 return PlanWinograd(batch, geometry);
             if (algorithm is not (null or ConvAlgorithm.PositionTiles) || !Supports(ConvAlgorithm.PositionTiles, batch, geometry))
                 throw new ArgumentException($"{algorithm ?? ConvAlgorithm.PositionTiles} does not apply to {Spec} (blocked maps) on a {height} x {width} input");
@@ -350,21 +349,6 @@ public sealed unsafe class ConvKernel
             batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.Winograd),
             inPlace ? 0 : PaddedInputFloats(batch, geometry, ConvAlgorithm.Winograd), geometry);
     }
-
-    /// <summary>
-    /// Whether Winograd's tiles beat position tiles: wherever they apply (up to <see cref="MaximumWinogradChannels"/> input
-    /// channels, even output maps, within the shared buffer's bound).
-    /// </summary>
-    private bool WinogradPays(int batch, in ConvGeometry geometry) => Supports(ConvAlgorithm.Winograd, batch, geometry);
-
-    /// <summary>
-    /// The most input channels Winograd's tiles take. In the network, against position tiles with their lists of
-    /// live taps (Ice Lake, 1 thread, each layer's two kernels in one process, interleaved): VGG-16 (random weights) with
-    /// 64 to 256 channels 1.07x-1.42x faster in a fast minute, 1.33x-1.65x in a slow one, and with 512 channels 0.82x-0.94x
-    /// (conv4_2 to conv5_3: 16 MB of transformed weights a layer, inputs that leave the lists few taps); ResNet18 on real
-    /// images 0.72x-1.41x a layer (its lists keep as little as a third of some layers' taps), 1.06x-1.16x the whole model.
-    /// </summary>
-    private const int MaximumWinogradChannels = 256;
 
     /// <summary>A <see cref="ConvAlgorithm.SparseTaps"/> run: the aligned copies, then tasks of (image, chunk of positions).</summary>
     private ConvWork PlanSparseTaps(int batch, in ConvGeometry geometry)
