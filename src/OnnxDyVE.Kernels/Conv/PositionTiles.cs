@@ -441,6 +441,7 @@ internal sealed unsafe class PositionTiles
                 bool three = wide && narrowLast && j + 2 == lastPanel;
                 bool narrow = narrowLast && j + 1 == lastPanel;
                 bool single = typeof(TVec) == typeof(Vector512<float>) && !wide && !narrow;
+                int vectors = three ? 3 : wide ? 4 : 2;
                 // Pointwise panels (whole pairs of them) multiply their centre taps only.
                 bool pointwise = j < _pointwisePanels;
                 int k = pointwise ? _spec.InputChannels : _spec.ReductionLength;
@@ -473,12 +474,12 @@ internal sealed unsafe class PositionTiles
                             nextFloats = (nint)(k1 - k0) * _columns;
                         }
                         if (middleEnd > middle)
-                            RunWidePass<TLane, TVec>(three, wide, padded, origins + middle, middleEnd - middle, offsets, panel, right, segments, segment, end,
+                            GemmTile<TLane, TVec>.RunWideTiles(vectors, padded, origins + middle, middleEnd - middle, offsets, panel, right, segments, segment, end,
                                 target + middle * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride, next, nextFloats, live);
                         for (int group = 0; rows != null && group < rows->Groups; group++)
                         {
                             int start = rows->Start(group);
-                            RunWidePass<TLane, TVec>(three, wide, padded, origins + start, rows->Count(group), offsets, panel, right, rows->Runs(group),
+                            GemmTile<TLane, TVec>.RunWideTiles(vectors, padded, origins + start, rows->Count(group), offsets, panel, right, rows->Runs(group),
                                 rows->PassStart(group, pass), rows->PassStart(group, pass + 1), target + start * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride);
                         }
                     }
@@ -505,24 +506,6 @@ internal sealed unsafe class PositionTiles
                 j += wide ? 2 : 1;
             }
         }
-    }
-
-    /// <summary>A pass of AVX-512's wide tiles over <paramref name="count"/> positions: three, four or two vectors of channels.</summary>
-    private static void RunWidePass<TLane, TVec>(bool three, bool wide, float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
-        in KSegments runs, int firstRun, int lastRun, float* target, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next = null, nint nextFloats = 0, in LiveTaps live = default)
-        where TLane : struct, ISimdLane<TVec>
-        where TVec : struct
-    {
-        if (three)
-            GemmTile<TLane, TVec>.RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
-                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
-        else if (wide)
-            GemmTile<TLane, TVec>.RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
-                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
-        else
-            GemmTile<TLane, TVec>.RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun,
-                target, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
     }
 
     /// <summary>

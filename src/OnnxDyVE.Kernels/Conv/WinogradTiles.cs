@@ -6,20 +6,21 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// A 3 x 3, stride-1 convolution between blocked maps by Winograd's minimal filtering F(2 x 2, 3 x 3) (Lavin and Gray,
-/// "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 x 2 tile of outputs is A^T [(G g G^T) . (B^T d B)] A
-/// over the 4 x 4 input patch d, so the products are 16 per tile and channel pair where the direct convolution has 36. The
-/// 16 points are 16 independent GEMMs (M x C weights by C x tiles), run by the direct kernel's own wide tiles (6 tiles x 64
-/// channels, <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a position, its channels the taps);
-/// the transforms are additions only (B, A) or done once at kernel creation (G). Not bit-identical to the direct product
-/// (the sums are taken in another order and through the transforms): within a few units in the sixth digit of the
-/// layer's largest output on VGG's shapes.
+/// A 3 x 3 or 5 x 5, stride-1 convolution between blocked maps by Winograd's minimal filtering F(2 x 2, r x r) (Lavin and
+/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 x 2 tile of outputs is
+/// A^T [(G g G^T) . (B^T d B)] A over the (r + 1) x (r + 1) input patch d, so the products are 16 per tile and channel pair
+/// where the direct 3 x 3 convolution has 36, and 36 where the 5 x 5 one has 100. Each of the (r + 1)^2 points is an
+/// independent GEMM (M x C weights by C x tiles), run by the direct kernel's own wide tiles (6 tiles x up to 64 channels,
+/// <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a position, its channels the taps); the
+/// transforms are additions and multiplications by small integers (B, A) or done once at kernel creation (G). Not
+/// bit-identical to the direct product (the sums are taken in another order and through the transforms): within a few
+/// units in the sixth digit of the layer's largest output on VGG's and cifar10's shapes.
 /// </summary>
 /// <remarks>
 /// A task takes a chunk of whole tile rows of one image and a range of 64-channel panels: it transforms its patches into
-/// task scratch (16 points x tiles x C), runs each point's GEMM for its panels into a second scratch (16 x tiles x its
+/// task scratch (points x tiles x C), runs each point's GEMM for its panels into a second scratch (points x tiles x its
 /// channels), then transforms those into the output. Each point's patches and products stay in L2 while its GEMM runs;
-/// the transformed weights (16 C M floats) are read once per chunk, so where they are many the chunks are larger.
+/// the transformed weights (points x C x M floats) are read once per chunk, so where they are many the chunks are larger.
 /// Alone, kernel against kernel on VGG's conv3_2 (Ice Lake, 1 thread): with products kept for one panel at a time and
 /// chunks of 28 x 18 tiles, 1.23x faster than position tiles; point by point for all panels, 1.34x; with chunks of a
 /// quarter the size (a point's patches and products within 256 KB), 1.44x. Chunks of all 196 tiles (VGG's conv4_2, 16 MB
@@ -27,9 +28,6 @@ namespace OnnxDyVE.Kernels.Conv;
 /// </remarks>
 internal sealed unsafe class WinogradTiles
 {
-    /// <summary>Transform points per tile: the 4 x 4 input patch.</summary>
-    private const int Points = 16;
-
     /// <summary>Output channels of one GEMM panel: four vectors of 16, two of the direct kernel's panels.</summary>
     private const int Panel = 64;
 
@@ -46,6 +44,13 @@ internal sealed unsafe class WinogradTiles
     private const long ChunkFloats = 4L << 20;
 
     private readonly ConvSpec _spec;
+
+    /// <summary>The kernel's side r: 3 or 5.</summary>
+    private readonly int _taps;
+
+    /// <summary>Transform points per tile: the (r + 1) x (r + 1) input patch, 16 or 36.</summary>
+    private readonly int _points;
+
     private readonly float[] _weights;
     private readonly float[] _bias;
     private readonly int _panels;
@@ -55,8 +60,8 @@ internal sealed unsafe class WinogradTiles
     private readonly nint[] _channelOffsets;
 
     /// <summary>
-    /// The most input channels Winograd's tiles take (and the kernel transforms weights for: 16/9 of the weights again,
-    /// VGG's conv4_2 16 MB). In the network, against position tiles with their lists of live taps (Ice Lake, 1 thread, each
+    /// The most input channels Winograd's tiles take (and the kernel transforms weights for: 16/9 of the weights again for
+    /// 3 x 3 kernels, VGG's conv4_2 16 MB; 36/25 for 5 x 5). In the network, against position tiles with their lists of live taps (Ice Lake, 1 thread, each
     /// layer's two kernels in one process, interleaved): VGG-16 (random weights) with 64 to 256 channels 1.07x-1.42x faster
     /// in a fast minute, 1.33x-1.65x in a slow one, and with 512 channels 0.82x-0.94x (conv4_2 to conv5_3: 16 MB of
     /// transformed weights a layer, inputs that leave the lists few taps); ResNet18 on real images 0.72x-1.41x a layer (its
@@ -66,11 +71,11 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, wherever its maps fit (<see cref="Fits"/>):
-    /// 3 x 3, stride 1, no dilation, one group, up to <see cref="MaximumChannels"/> input channels, blocked maps in and out of
+    /// 3 x 3 or 5 x 5, stride 1, no dilation, one group, up to <see cref="MaximumChannels"/> input channels, blocked maps in and out of
     /// whole 16-channel blocks, exact (no approximate mechanism, no pointwise channels), AVX-512.
     /// </summary>
     public static bool Applies(ConvSpec spec, SimdPath path) =>
-        path == SimdPath.Vector512 && spec.InputChannels <= MaximumChannels && spec.KernelHeight == 3 && spec.KernelWidth == 3 && spec.StrideHeight == 1 && spec.StrideWidth == 1
+        path == SimdPath.Vector512 && spec.InputChannels <= MaximumChannels && spec.KernelHeight is 3 or 5 && spec.KernelWidth == spec.KernelHeight && spec.StrideHeight == 1 && spec.StrideWidth == 1
         && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1
         && spec.InputLayout == MapLayout.Blocked && spec.OutputLayout == MapLayout.Blocked && spec.OutputChannels % BlockedMaps.Block == 0
         && spec.PointwiseChannels == 0 && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
@@ -78,11 +83,13 @@ internal sealed unsafe class WinogradTiles
     /// <summary>Whether every output tile is whole: even output maps (a tile's patch then ends inside the padded input).</summary>
     public static bool Fits(in ConvGeometry geometry) => geometry.OutputHeight % 2 == 0 && geometry.OutputWidth % 2 == 0;
 
-    /// <param name="weights">M x C x 3 x 3, row-major.</param>
+    /// <param name="weights">M x C x r x r, row-major.</param>
     /// <param name="bias">M values, or empty for none.</param>
     public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
     {
         _spec = spec;
+        _taps = spec.KernelHeight;
+        _points = (_taps + 1) * (_taps + 1);
         int m = spec.OutputChannels, c = spec.InputChannels;
         _panels = (m + Panel - 1) / Panel;
         _channelStride = BlockedMaps.Blocks(c) * BlockedMaps.Block;
@@ -92,30 +99,48 @@ internal sealed unsafe class WinogradTiles
         for (int k = 0; k < c; k++) _channelOffsets[k] = k;
         // U = G g G^T, per point and 64 output channels (channels past M zero) two panels of 32 as the direct kernel's wide
         // tiles read them: the first 32 channels' rows, channel after channel, then the next 32's.
-        _weights = GC.AllocateArray<float>(checked(Points * _panels * c * Panel), pinned: true);
-        Span<float> rows = stackalloc float[12];
+        _weights = GC.AllocateArray<float>(checked(_points * _panels * c * Panel), pinned: true);
+        double[,] g = _taps == 3 ? Filter3 : Filter5;
+        int side = _taps + 1, taps = _taps * _taps;
+        Span<double> rows = stackalloc double[side * _taps];
         for (int output = 0; output < m; output++)
             for (int input = 0; input < c; input++)
             {
-                ReadOnlySpan<float> g = weights.Slice((output * c + input) * 9, 9);
-                // G g: 4 x 3, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-                for (int j = 0; j < 3; j++)
-                {
-                    rows[j] = g[j];
-                    rows[3 + j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-                    rows[6 + j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-                    rows[9 + j] = g[6 + j];
-                }
-                for (int i = 0; i < 4; i++)
-                {
-                    float a = rows[3 * i], b = rows[3 * i + 1], d = rows[3 * i + 2];
-                    Set(4 * i, output, input, a);
-                    Set(4 * i + 1, output, input, 0.5f * (a + b + d));
-                    Set(4 * i + 2, output, input, 0.5f * (a - b + d));
-                    Set(4 * i + 3, output, input, d);
-                }
+                ReadOnlySpan<float> kernel = weights.Slice((output * c + input) * taps, taps);
+                // G g (side x r), then (G g) G^T (side x side), in double: the weights are rounded once.
+                for (int i = 0; i < side; i++)
+                    for (int j = 0; j < _taps; j++)
+                    {
+                        double sum = 0;
+                        for (int k = 0; k < _taps; k++) sum += g[i, k] * kernel[k * _taps + j];
+                        rows[i * _taps + j] = sum;
+                    }
+                for (int i = 0; i < side; i++)
+                    for (int j = 0; j < side; j++)
+                    {
+                        double sum = 0;
+                        for (int k = 0; k < _taps; k++) sum += rows[i * _taps + k] * g[j, k];
+                        Set(i * side + j, output, input, (float)sum);
+                    }
             }
     }
+
+    /// <summary>G of F(2, 3), points 0, 1, -1 and infinity (B^T and A^T in <see cref="TransformPatches4"/> and <see cref="TransformProducts4"/>).</summary>
+    private static readonly double[,] Filter3 = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+
+    /// <summary>
+    /// G of F(2, 5), points 0, 1, -1, 2, -2 and infinity: row p is (a_p^k / prod over q != p of (a_p - a_q)) for k = 0..4,
+    /// the last row picks the last tap (B^T and A^T in <see cref="Patch6"/> and <see cref="Product6"/>).
+    /// </summary>
+    private static readonly double[,] Filter5 =
+    {
+        { 1 / 4.0, 0, 0, 0, 0 },
+        { -1 / 6.0, -1 / 6.0, -1 / 6.0, -1 / 6.0, -1 / 6.0 },
+        { -1 / 6.0, 1 / 6.0, -1 / 6.0, 1 / 6.0, -1 / 6.0 },
+        { 1 / 24.0, 1 / 12.0, 1 / 6.0, 1 / 3.0, 2 / 3.0 },
+        { 1 / 24.0, -1 / 12.0, 1 / 6.0, -1 / 3.0, 2 / 3.0 },
+        { 0, 0, 0, 0, 1 },
+    };
 
     private void Set(int point, int output, int input, float value) =>
         _weights[((long)point * _panels + output / Panel) * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel
@@ -133,9 +158,18 @@ internal sealed unsafe class WinogradTiles
     {
         int tilesX = geometry.OutputWidth / 2, tilesY = geometry.OutputHeight / 2;
         long perTile = _channelStride + (long)_panels * Panel;
-        long tiles = Math.Min(Math.Max(PointFloats, _weights.Length / Points) / perTile, ChunkFloats / (Points * perTile));
+        long tiles = Math.Min(Math.Max(PointFloats, _weights.Length / _points) / perTile, ChunkFloats / (_points * perTile));
         return (int)Math.Clamp(tiles / tilesX, 1, tilesY);
     }
+
+    /// <summary>
+    /// Floats from one point's patches (or products) to the next: theirs and a cache line more. Where a point's are a multiple
+    /// of 4 KB (64 tiles of 32 channels: cifar10's conv2), the same tile of every point would fall in one set of L1, 36
+    /// lines in 12 ways, at each transform; a line apart they fall in 36 sets. Alone (Ice Lake, 1 thread, interleaved
+    /// runs): cifar10's conv2 70 us against 77, conv3 28.7 against 30, VGG's conv3-stage shape (128 channels, 28 x 28)
+    /// 1.00-1.05 ms against 1.13-1.18.
+    /// </summary>
+    private static nint PointStride(nint floats) => floats + BlockedMaps.Block;
 
     /// <summary>
     /// One task of a run planned by <see cref="ConvKernel"/>: <paramref name="padded"/> is the image's padded blocked
@@ -150,12 +184,14 @@ internal sealed unsafe class WinogradTiles
         int c = _spec.InputChannels;
         // Products of the task's panels, tile by tile: [point][tile][its channels].
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
-        float* patches = ScratchArena.Rent((nint)Points * tiles * (_channelStride + ldc) + tiles * (sizeof(nint) / sizeof(float)));
-        float* products = patches + (nint)Points * tiles * _channelStride;
+        nint patchStride = PointStride(tiles * _channelStride), productStride = PointStride(tiles * ldc);
+        float* patches = ScratchArena.Rent(_points * (patchStride + productStride) + tiles * (sizeof(nint) / sizeof(float)));
+        float* products = patches + _points * patchStride;
         // Each tile's patch, from its point's first: the wide tiles' origins.
-        nint* origins = (nint*)(products + (nint)Points * tiles * ldc);
+        nint* origins = (nint*)(products + _points * productStride);
         for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
-        TransformPatches(geometry, padded, firstTile, tiles, patches);
+        if (_taps == 3) TransformPatches4(geometry, padded, firstTile, tiles, patches, patchStride);
+        else TransformPatches6(geometry, padded, firstTile, tiles, patches, patchStride);
         var passes = KSegments.All(c);
         fixed (float* weights = _weights)
         fixed (float* bias = _bias)
@@ -163,34 +199,37 @@ internal sealed unsafe class WinogradTiles
         {
             // Point by point, a pass of channels at a time (the direct kernel's wide tiles, 6 tiles x 64 channels, sums in
             // registers through a pass): the point's patches and products stay in L2, a pass of a panel's weights in L1.
-            for (int point = 0; point < Points; point++)
+            for (int point = 0; point < _points; point++)
                 for (int pass = 0; pass < passes.Count; pass++)
                     for (int panel = firstPanel; panel < lastPanel; panel++)
                     {
                         float* left = weights + ((nint)point * _panels + panel) * c * Panel;
-                        GemmTile<Lane512, Vector512<float>>.RunWideTiles<FourVectorWidth>(patches + (nint)point * tiles * _channelStride, origins,
+                        // A last panel of 48 or 32 channels (cifar10's 32) runs three or two vectors, not four with zeros.
+                        int vectors = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / BlockedMaps.Block;
+                        GemmTile<Lane512, Vector512<float>>.RunWideTiles(vectors, patches + point * patchStride, origins,
                             tiles, offsets, left, left + (nint)c * HalfPanel, passes, pass, pass + 1,
-                            products + (nint)point * tiles * ldc + (panel - firstPanel) * Panel, ldc, accumulate: pass > 0, finish: false,
+                            products + point * productStride + (panel - firstPanel) * Panel, ldc, accumulate: pass > 0, finish: false,
                             default, BlockedMaps.Block);
                     }
             for (int panel = firstPanel; panel < lastPanel; panel++)
-                TransformProducts(geometry, products + (panel - firstPanel) * Panel, ldc, tiles, firstTile, panel, bias, output, residual);
+                if (_taps == 3) TransformProducts4(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, firstTile, panel, bias, output, residual);
+                else TransformProducts6(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, firstTile, panel, bias, output, residual);
         }
         int channels = Math.Min(_spec.OutputChannels, lastPanel * Panel) - firstPanel * Panel;
         long outputs = 4L * tiles * channels;
-        counters.Add((long)Points * tiles * c * channels, outputs * c * 9, outputs);
-        // B^T d B: 32 additions per patch and channel; A^T m A: 24 per tile and output channel.
-        counters.AddOverhead(32L * tiles * c + 24L * tiles * channels);
+        counters.Add((long)_points * tiles * c * channels, outputs * c * _taps * _taps, outputs);
+        // B^T d B and A^T m A, per patch and channel and per tile and output channel: 32 and 24 additions for 4 x 4 patches;
+        // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones.
+        counters.AddOverhead(_taps == 3 ? 32L * tiles * c + 24L * tiles * channels : 264L * tiles * c + 72L * tiles * channels);
     }
 
     /// <summary>V[point][tile][channel] = (B^T d B) of each tile's 4 x 4 patch, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformPatches(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches)
+    private void TransformPatches4(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches, nint p)
     {
         const int block = BlockedMaps.Block;
         int tilesX = geometry.OutputWidth / 2;
         nint pitch = (nint)geometry.PaddedWidth * block, plane = (nint)(geometry.PaddedHeight * geometry.PaddedWidth) * block;
-        nint p = (nint)tiles * _channelStride;
         for (int b = 0; b < _channelStride / block; b++)
             for (int t = 0; t < tiles; t++)
             {
@@ -238,12 +277,11 @@ internal sealed unsafe class WinogradTiles
     /// into the blocked output.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts(in ConvGeometry geometry, float* products, nint ldc, int tiles, int firstTile, int panel, float* bias,
+    private void TransformProducts4(in ConvGeometry geometry, float* products, nint ldc, nint pointStride, int tiles, int firstTile, int panel, float* bias,
         float* output, float* residual)
     {
         int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
         nint pitch = (nint)geometry.OutputWidth * block, plane = (nint)geometry.OutputSize * block;
-        nint pointStride = tiles * ldc;
         Activation activation = _spec.Activation;
         int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
         for (int q = 0; q < blocks; q++)
@@ -279,6 +317,121 @@ internal sealed unsafe class WinogradTiles
         var m3 = Vector512.Load(m + (12 + j) * pointStride);
         top = m0 + m1 + m2;
         bottom = m1 - m2 - m3;
+    }
+
+    /// <summary>
+    /// V[point][tile][channel] = (B^T d B) of each tile's 6 x 6 patch (<see cref="Patch6"/>): the columns' B^T d through a
+    /// stack row of 36 vectors (36 sums and the loads do not fit in 32 registers), then each row times B into its six points.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformPatches6(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches, nint p)
+    {
+        const int block = BlockedMaps.Block;
+        int tilesX = geometry.OutputWidth / 2;
+        nint pitch = (nint)geometry.PaddedWidth * block, plane = (nint)(geometry.PaddedHeight * geometry.PaddedWidth) * block;
+        // Aligned to a cache line: a vector stored across two lines is not forwarded to the load that reads it back.
+        byte* room = stackalloc byte[37 * 64];
+        var rows = (Vector512<float>*)(((nint)room + 63) & ~(nint)63);
+        for (int b = 0; b < _channelStride / block; b++)
+            for (int t = 0; t < tiles; t++)
+            {
+                int tile = firstTile + t;
+                float* s = padded + b * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                float* o = patches + (nint)t * _channelStride + b * block;
+                for (int j = 0; j < 6; j++)
+                {
+                    float* column = s + j * block;
+                    Patch6(Vector512.Load(column), Vector512.Load(column + pitch), Vector512.Load(column + 2 * pitch), Vector512.Load(column + 3 * pitch),
+                        Vector512.Load(column + 4 * pitch), Vector512.Load(column + 5 * pitch),
+                        out rows[j], out rows[6 + j], out rows[12 + j], out rows[18 + j], out rows[24 + j], out rows[30 + j]);
+                }
+                for (int i = 0; i < 6; i++)
+                {
+                    Vector512<float>* row = rows + 6 * i;
+                    Patch6(row[0], row[1], row[2], row[3], row[4], row[5], out var v0, out var v1, out var v2, out var v3, out var v4, out var v5);
+                    float* point = o + 6 * i * p;
+                    v0.Store(point);
+                    v1.Store(point + p);
+                    v2.Store(point + 2 * p);
+                    v3.Store(point + 3 * p);
+                    v4.Store(point + 4 * p);
+                    v5.Store(point + 5 * p);
+                }
+            }
+    }
+
+    /// <summary>
+    /// B^T of F(2, 5) times six values: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+    /// 0 4 0 -5 0 1] (22 operations, a fused multiply-add counted as two).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Patch6(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
+        out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3, out Vector512<float> r4, out Vector512<float> r5)
+    {
+        var four = Vector512.Create(4f);
+        var five = Vector512.Create(5f);
+        var two = Vector512.Create(2f);
+        r0 = Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(-five, d2, d4));
+        r1 = Vector512.FusedMultiplyAdd(-four, d1 + d2, d3 + d4);
+        r2 = Vector512.FusedMultiplyAdd(four, d1 - d2, d4 - d3);
+        var even = d4 - d2;
+        var odd = d3 - d1;
+        r3 = Vector512.FusedMultiplyAdd(two, odd, even);
+        r4 = Vector512.FusedMultiplyAdd(-two, odd, even);
+        r5 = Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(-five, d3, d5));
+    }
+
+    /// <summary>
+    /// Y = A^T m A of each tile and block of the panel for 6 x 6 points (<see cref="Product6"/>), plus bias (and residual),
+    /// activated, into the blocked output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformProducts6(in ConvGeometry geometry, float* products, nint ldc, nint p, int tiles, int firstTile, int panel, float* bias,
+        float* output, float* residual)
+    {
+        int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
+        nint pitch = (nint)geometry.OutputWidth * block, plane = (nint)geometry.OutputSize * block;
+        Activation activation = _spec.Activation;
+        int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
+        for (int q = 0; q < blocks; q++)
+        {
+            int channel = panel * Panel + q * block;
+            var b = Vector512.Load(bias + channel);
+            for (int t = 0; t < tiles; t++)
+            {
+                float* m = products + t * ldc + q * block;
+                // A^T m, column by column (six loads each), then the two rows times A.
+                Product6(m, p, 0, out var u0, out var v0);
+                Product6(m, p, 1, out var u1, out var v1);
+                Product6(m, p, 2, out var u2, out var v2);
+                Product6(m, p, 3, out var u3, out var v3);
+                Product6(m, p, 4, out var u4, out var v4);
+                Product6(m, p, 5, out var u5, out var v5);
+                Product6(u0, u1, u2, u3, u4, u5, out var y00, out var y01);
+                Product6(v0, v1, v2, v3, v4, v5, out var y10, out var y11);
+                int tile = firstTile + t;
+                nint at = (channel / block) * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                Finish(y00 + b, output + at, residual == null ? null : residual + at, activation);
+                Finish(y01 + b, output + at + block, residual == null ? null : residual + at + block, activation);
+                Finish(y10 + b, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
+                Finish(y11 + b, output + at + pitch + block, residual == null ? null : residual + at + pitch + block, activation);
+            }
+        }
+    }
+
+    /// <summary>A^T times column <paramref name="j"/> of a tile's 6 x 6 products (<paramref name="pointStride"/> floats a point).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Product6(float* m, nint pointStride, int j, out Vector512<float> top, out Vector512<float> bottom) =>
+        Product6(Vector512.Load(m + j * pointStride), Vector512.Load(m + (6 + j) * pointStride), Vector512.Load(m + (12 + j) * pointStride),
+            Vector512.Load(m + (18 + j) * pointStride), Vector512.Load(m + (24 + j) * pointStride), Vector512.Load(m + (30 + j) * pointStride), out top, out bottom);
+
+    /// <summary>A^T of F(2, 5) times six values: A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1] (9 operations).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Product6(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
+        out Vector512<float> y0, out Vector512<float> y1)
+    {
+        y0 = m0 + (m1 + m2) + (m3 + m4);
+        y1 = Vector512.FusedMultiplyAdd(Vector512.Create(2f), m3 - m4, m1 - m2) + m5;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -259,6 +259,22 @@ internal static unsafe class GemmTile<TLane, TVec>
             RunWideTiles<TWidth, OwnTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
     }
 
+    /// <summary>
+    /// <see cref="RunWideTiles{TWidth}"/> for a width chosen at run time: four, three or two vectors of channels (a lone
+    /// panel: two, <paramref name="right"/> unread).
+    /// </summary>
+    public static void RunWideTiles(int vectors, float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
+        in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
+        float* next = null, nint nextFloats = 0, in LiveTaps live = default)
+    {
+        if (vectors == 4)
+            RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+        else if (vectors == 3)
+            RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+        else
+            RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+    }
+
     private static void RunWideTiles<TWidth, TTaps>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
         float* next, nint nextFloats, in LiveTaps live)

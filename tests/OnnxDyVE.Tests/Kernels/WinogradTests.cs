@@ -7,15 +7,18 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Kernels;
 
 /// <summary>
-/// Winograd's F(2 x 2, 3 x 3) tiles (<see cref="ConvAlgorithm.Winograd"/>, blocked maps in and out, AVX-512) against the
-/// scalar reference on planar maps: input channels ending mid-block, one to several 64-channel panels (a last one half
-/// used), padding on every side, none (read in place) and uneven, every activation, no bias, a residual, two images;
-/// and where it may not run, and what it counts.
+/// Winograd's F(2 x 2, 3 x 3) and F(2 x 2, 5 x 5) tiles (<see cref="ConvAlgorithm.Winograd"/>, blocked maps in and out,
+/// AVX-512) against the scalar reference on planar maps: input channels ending mid-block, one to several 64-channel panels
+/// (a last one of 16, 32 or 48 channels), padding on every side, none (read in place) and uneven, every activation, no
+/// bias, a residual, two images; and where it may not run, and what it counts.
 /// </summary>
 public sealed class WinogradTests
 {
     private static ConvLayer Same(int batch, int channels, int height, int width, int outputs) =>
         new(batch, channels, height, width, outputs, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu };
+
+    private static ConvLayer Five(int batch, int channels, int height, int width, int outputs) =>
+        new(batch, channels, height, width, outputs, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu };
 
     private static readonly ConvLayer[] Layers =
     [
@@ -31,6 +34,15 @@ public sealed class WinogradTests
         // Many tiles in one chunk (weights outweighing the patches), a lone tile row.
         Same(1, 256, 6, 6, 512),
         Same(1, 48, 2, 30, 96),
+        // 5 x 5: cifar10_quick's conv2 and conv3 (a lone panel of 32 channels; one of 64), a last panel of 48 and of 16,
+        // channels ending mid-block, several panels and passes, no padding, uneven padding, two images.
+        Five(1, 32, 16, 16, 32),
+        Five(1, 32, 8, 8, 64),
+        Five(2, 20, 6, 10, 48) with { Activation = LayerActivation.LeakyRelu(0.1f) },
+        Five(1, 7, 4, 12, 16) with { HasBias = false },
+        Five(1, 150, 10, 6, 208) with { Activation = LayerActivation.Clip(0.25f, 6f) },
+        new(1, 16, 10, 8, 32, 5, 5) { HasBias = true },
+        new(1, 24, 9, 7, 32, 5, 5) { PadTop = 1, PadBottom = 2, PadLeft = 3, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu },
     ];
 
     public static TheoryData<int> Shapes() => new(Enumerable.Range(0, Layers.Length));
@@ -76,24 +88,28 @@ public sealed class WinogradTests
     }
 
     /// <summary>
-    /// Executed: 16 products per tile, input and output channel; dense: the direct convolution's 36 (9 per output); the
-    /// transforms as overhead. Every tile and panel is some task's, once (one image of 35 tiles: two ranges of panels).
+    /// Executed: 16 (36) products per tile, input and output channel; dense: the direct convolution's 36 (100), 9 (25) per
+    /// output; the transforms as overhead. Every tile and panel is some task's, once (one image in one chunk: two ranges of
+    /// panels, each transforming the patches).
     /// </summary>
-    [Fact]
-    public void Counts_sixteen_products_per_tile_and_covers_every_tile_once()
+    [Theory]
+    [InlineData(3, 16, 32, 24)]
+    [InlineData(13, 36, 264, 72)]
+    public void Counts_the_points_products_per_tile_and_covers_every_tile_once(int shape, int points, int patchOperations, int productOperations)
     {
         if (!HasAvx512) return;
-        ConvLayer layer = Layers[3];
+        ConvLayer layer = Layers[shape];
         LayerParameters parameters = LayerParameters.ForConv(layer, seed: 1);
         var kernel = new ConvKernel(Blocked(layer), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
         ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.Winograd);
         Assert.Equal(2, work.RowChunks);
-        var covered = new int[work.Columns, 3];
+        int panels = (layer.OutputChannels + 63) / 64;
+        var covered = new int[work.Columns, panels];
         for (int task = 0; task < work.TaskCount; task++)
         {
             ConvTask part = work.Task(task);
             for (int tile = part.FirstColumn; tile < part.FirstColumn + part.ColumnCount; tile++)
-                for (int panel = part.FirstPanel; panel < Math.Min(3, part.LastPanel); panel++) covered[tile, panel]++;
+                for (int panel = part.FirstPanel; panel < Math.Min(panels, part.LastPanel); panel++) covered[tile, panel]++;
         }
         Assert.All(covered.Cast<int>(), count => Assert.Equal(1, count));
 
@@ -102,33 +118,36 @@ public sealed class WinogradTests
         BlockedConvTests.Run(kernel, work, BlockedTensors.FromPlanar(input, 1, layer.InputChannels, layer.Height * layer.Width, 0f), layer, "counts");
         CounterValues done = kernel.Counters.Read() - before;
         long tiles = layer.Height / 2 * (layer.Width / 2), outputs = 4 * tiles * layer.OutputChannels;
-        Assert.Equal(16 * tiles * layer.InputChannels * layer.OutputChannels, done.ExecutedMacs);
-        Assert.Equal(outputs * 9 * layer.InputChannels, done.DenseMacs);
-        // Each range of panels transforms its chunk's patches itself.
-        Assert.Equal(32 * tiles * layer.InputChannels * work.RowChunks + 24 * tiles * layer.OutputChannels, done.OverheadOps);
+        Assert.Equal(points * tiles * layer.InputChannels * layer.OutputChannels, done.ExecutedMacs);
+        Assert.Equal(outputs * layer.KernelHeight * layer.KernelWidth * layer.InputChannels, done.DenseMacs);
+        Assert.Equal(patchOperations * tiles * layer.InputChannels * work.RowChunks + productOperations * tiles * layer.OutputChannels, done.OverheadOps);
     }
 
     /// <summary>
-    /// The kernel's own choice between blocked maps: Winograd's tiles up to 256 input channels, position tiles (with their
-    /// lists) from 512, and where the maps are odd.
+    /// The kernel's own choice between blocked maps: Winograd's tiles for 3 x 3 and 5 x 5 kernels up to 256 input channels,
+    /// position tiles (with their lists) from 512, and where the maps are odd.
     /// </summary>
     [Fact]
     public void Chosen_up_to_256_input_channels_where_it_applies()
     {
         if (!HasAvx512) return;
-        foreach ((int channels, int size, ConvAlgorithm expected) in new[]
+        foreach ((int taps, int channels, int size, ConvAlgorithm expected) in new[]
         {
-            (64, 56, ConvAlgorithm.Winograd), (256, 14, ConvAlgorithm.Winograd), (512, 14, ConvAlgorithm.PositionTiles), (64, 55, ConvAlgorithm.PositionTiles),
+            (3, 64, 56, ConvAlgorithm.Winograd), (3, 256, 14, ConvAlgorithm.Winograd), (3, 512, 14, ConvAlgorithm.PositionTiles), (3, 64, 55, ConvAlgorithm.PositionTiles),
+            (5, 32, 16, ConvAlgorithm.Winograd), (5, 32, 15, ConvAlgorithm.PositionTiles),
         })
         {
-            ConvLayer layer = Same(1, channels, size, size, 64);
+            ConvLayer layer = taps == 3 ? Same(1, channels, size, size, 64) : Five(1, channels, size, size, 64);
             var spec = Blocked(layer) with { SkipZeroMaps = true, SkipZeroInputs = true };
             var kernel = new ConvKernel(spec, LayerParameters.Uniform(new Random(channels), (int)spec.WeightCount), new float[64], SimdPath.Vector512);
             Assert.Equal(expected, kernel.Plan(1, channels, size, size).Algorithm);
         }
     }
 
-    /// <summary>Odd output maps, strides, planar maps, channels ending mid-block, more than 256 input channels or narrower vectors: refused when forced.</summary>
+    /// <summary>
+    /// Odd output maps, strides, kernels other than 3 x 3 and 5 x 5, planar maps, channels ending mid-block, more than 256
+    /// input channels or narrower vectors: refused when forced.
+    /// </summary>
     [Fact]
     public void Refused_where_it_does_not_apply()
     {
@@ -137,7 +156,7 @@ public sealed class WinogradTests
         ConvSpec spec = Blocked(layer);
         void Refused(ConvSpec s, SimdPath path, int height, int width, string why)
         {
-            var kernel = new ConvKernel(s, parameters.Weights.AsSpan(0, (int)s.WeightCount), parameters.Bias.AsSpan(0, s.OutputChannels), path);
+            var kernel = new ConvKernel(s, LayerParameters.Uniform(new Random(5), (int)s.WeightCount), parameters.Bias.AsSpan(0, s.OutputChannels), path);
             Assert.False(kernel.Supports(ConvAlgorithm.Winograd, 1, height, width), why);
             Assert.Throws<ArgumentException>(() => kernel.Plan(1, s.InputChannels, height, width, ConvAlgorithm.Winograd));
         }
@@ -147,6 +166,12 @@ public sealed class WinogradTests
         Refused(spec, SimdPath.Vector512, 7, 8, "odd output height");
         Refused(spec, SimdPath.Vector512, 8, 9, "odd output width");
         Refused(spec with { StrideHeight = 2, StrideWidth = 2 }, SimdPath.Vector512, 8, 8, "stride 2");
+        foreach ((int height, int width) in new[] { (1, 1), (7, 7), (3, 5), (5, 3) })
+        {
+            // The same output maps: the padding follows the kernel.
+            ConvSpec other = spec with { KernelHeight = height, KernelWidth = width, PadTop = height / 2, PadBottom = height / 2, PadLeft = width / 2, PadRight = width / 2 };
+            Refused(other, SimdPath.Vector512, 8, 8, $"{height} x {width} kernel");
+        }
         Refused(spec with { InputLayout = MapLayout.Planar, OutputLayout = MapLayout.Planar }, SimdPath.Vector512, 8, 8, "planar maps");
         Refused(spec with { OutputChannels = 40 }, SimdPath.Vector512, 8, 8, "output channels ending mid-block");
         var wide = new ConvSpec(64, 512, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, InputLayout: MapLayout.Blocked, OutputLayout: MapLayout.Blocked);
