@@ -332,15 +332,16 @@ public sealed unsafe class ConvKernel
     /// <summary>
     /// A <see cref="ConvAlgorithm.Winograd"/> run: the padded copy (none without padding), then tasks of (image, chunk of
     /// tile rows, range of 64-channel panels). Ranges only where the chunks are too few for two threads: each range
-    /// transforms its chunk's patches again.
+    /// transforms its chunk's patches again; where there is one panel (cifar10's 32 and 64 channels), two chunks instead.
     /// </summary>
     private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
     {
         int tilesX = geometry.OutputWidth / 2, tilesY = geometry.OutputHeight / 2;
+        int panels = _winograd!.Panels;
         // Chunks of the rows the size allows, evened out: two threads share 28 rows as 14 and 14, not 18 and 10.
-        int chunks = PanelLayout.CeilDiv(tilesY, _winograd!.ChunkRows(geometry));
+        int chunks = PanelLayout.CeilDiv(tilesY, _winograd.ChunkRows(geometry));
+        if (batch * chunks == 1 && panels == 1) chunks = Math.Min(2, tilesY);
         int chunkRows = PanelLayout.CeilDiv(tilesY, chunks);
-        int panels = _winograd.Panels;
         int ranges = batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
