@@ -156,7 +156,7 @@ public sealed unsafe class ConvKernel
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
-        if (WinogradTiles.Applies(spec, path) && _positionTiles is not null)
+        if (WinogradTiles.Applies(spec, path))
             _winograd = new WinogradTiles(spec, weights, bias);
     }
 
@@ -196,12 +196,14 @@ public sealed unsafe class ConvKernel
             return PlanSparseTaps(batch, geometry);
         if (algorithm == ConvAlgorithm.SparseTaps)
             throw new ArgumentException($"{ConvAlgorithm.SparseTaps} does not apply to {Spec} on a {height} x {width} input");
+        // Winograd's tiles wherever they apply (an exact spec), on either layout.
+        if (algorithm is null or ConvAlgorithm.Winograd && Supports(ConvAlgorithm.Winograd, batch, geometry))
+            return PlanWinograd(batch, geometry);
+        if (algorithm == ConvAlgorithm.Winograd)
+            throw new ArgumentException($"{ConvAlgorithm.Winograd} does not apply to {Spec} on a {height} x {width} input");
         if (Spec.IsBlocked)
         {
-            // Blocked maps are read and written by Winograd's tiles wherever they apply, else by position tiles (exact: the spec
-            // has no approximate mechanism).
-            if (algorithm is null or ConvAlgorithm.Winograd && Supports(ConvAlgorithm.Winograd, batch, geometry))
-                return PlanWinograd(batch, geometry);
+            // Blocked maps are otherwise read and written by position tiles (exact: the spec has no approximate mechanism).
             if (algorithm is not (null or ConvAlgorithm.PositionTiles) || !Supports(ConvAlgorithm.PositionTiles, batch, geometry))
                 throw new ArgumentException($"{algorithm ?? ConvAlgorithm.PositionTiles} does not apply to {Spec} (blocked maps) on a {height} x {width} input");
             return PlanPositionTiles(batch, geometry);
@@ -345,7 +347,7 @@ public sealed unsafe class ConvKernel
         int ranges = batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
-        bool inPlace = !geometry.HasPadding;
+        bool inPlace = Spec.InputLayout == MapLayout.Blocked && !geometry.HasPadding;
         return new ConvWork(ConvAlgorithm.Winograd, batch, geometry, tilesX, tilesX * tilesY, chunkRows * tilesX, chunks, panelsPerRange, ranges, 0,
             batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.Winograd),
             inPlace ? 0 : PaddedInputFloats(batch, geometry, ConvAlgorithm.Winograd), geometry);
@@ -481,9 +483,18 @@ public sealed unsafe class ConvKernel
     /// <summary>What copy tasks share out: input channels, or blocks of them.</summary>
     private int CopiedUnits(ConvAlgorithm algorithm) => ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) : Spec.InputChannels;
 
-    /// <summary>Whether a run of <paramref name="algorithm"/> reads blocked maps: a blocked input, or planar maps position tiles copy into blocks.</summary>
-    private bool ReadsBlocked(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Blocked
-        || (algorithm == ConvAlgorithm.PositionTiles && _positionTiles is { PlanarIntoBlocks: true });
+    /// <summary>
+    /// Whether a run of <paramref name="algorithm"/> reads blocked maps: a blocked input, or planar maps Winograd's tiles or
+    /// position tiles copy into blocks.
+    /// </summary>
+    private bool ReadsBlocked(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Blocked || CopiesIntoBlocks(algorithm);
+
+    /// <summary>Whether the packing phase of <paramref name="algorithm"/> copies planar input maps into padded blocked ones (<see cref="PlanarBlocks"/>).</summary>
+    private bool CopiesIntoBlocks(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Planar
+        && (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.PositionTiles && _positionTiles is { PlanarIntoBlocks: true }));
+
+    /// <summary>One image's padded copy in blocked maps.</summary>
+    private nint PaddedBlocksFloats(in ConvGeometry geometry) => BlockedMaps.ImageFloats(Spec.InputChannels, PaddedTaps.Plane(geometry));
 
     /// <summary>
     /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan has none.
@@ -537,11 +548,11 @@ public sealed unsafe class ConvKernel
                     new Span<float>(shared + copies, (int)(work.SharedFloats - copies)).Clear();
                 return;
             }
-            if (work.Algorithm == ConvAlgorithm.PositionTiles && _positionTiles!.PlanarIntoBlocks)
+            if (CopiesIntoBlocks(work.Algorithm))
             {
                 // Planar maps into blocked ones: padded, or unpadded for an interior run.
                 ConvGeometry copied = work.Interior ? Unpadded(work.Geometry) : work.Geometry;
-                nint copiedImage = _positionTiles.PaddedImageFloats(copied);
+                nint copiedImage = PaddedBlocksFloats(copied);
                 PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Geometry.InputSize, copied, first, last - first, channels,
                     shared + imageIndex * copiedImage, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
                 if (task == work.PackTaskCount - 1)
@@ -556,7 +567,7 @@ public sealed unsafe class ConvKernel
             }
             if (Spec.InputLayout == MapLayout.Blocked)
             {
-                nint paddedImage = _positionTiles!.PaddedImageFloats(work.Geometry);
+                nint paddedImage = PaddedBlocksFloats(work.Geometry);
                 BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), work.Geometry, first, last - first,
                     0, (int)work.Geometry.PaddedHeight, channels, shared + imageIndex * paddedImage,
                     work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
@@ -618,10 +629,10 @@ public sealed unsafe class ConvKernel
         {
             ConvTask part = work.Task(task);
             ConvGeometry geometry = work.Geometry;
-            float* padded = geometry.HasPadding
-                ? shared + part.Image * _positionTiles!.PaddedImageFloats(geometry)
+            float* padded = work.SharedFloats > 0
+                ? shared + part.Image * PaddedBlocksFloats(geometry)
                 : input + part.Image * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize);
-            nint image = part.Image * BlockedMaps.ImageFloats(Spec.OutputChannels, geometry.OutputSize);
+            nint image = part.Image * (Spec.OutputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(Spec.OutputChannels, geometry.OutputSize) : (nint)Spec.OutputChannels * geometry.OutputSize);
             _winograd!.RunTask(geometry, padded, output + image, residual == null ? null : residual + image, part.FirstColumn, part.ColumnCount,
                 part.FirstPanel, part.LastPanel, Counters);
             return;

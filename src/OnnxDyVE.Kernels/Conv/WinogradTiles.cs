@@ -6,7 +6,7 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// A 3 x 3 or 5 x 5, stride-1 convolution between blocked maps by Winograd's minimal filtering F(2 x 2, r x r) (Lavin and
+/// A 3 x 3 or 5 x 5, stride-1 convolution by Winograd's minimal filtering F(2 x 2, r x r) (Lavin and
 /// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 x 2 tile of outputs is
 /// A^T [(G g G^T) . (B^T d B)] A over the (r + 1) x (r + 1) input patch d, so the products are 16 per tile and channel pair
 /// where the direct 3 x 3 convolution has 36, and 36 where the 5 x 5 one has 100. Each of the (r + 1)^2 points is an
@@ -17,9 +17,10 @@ namespace OnnxDyVE.Kernels.Conv;
 /// units in the sixth digit of the layer's largest output on VGG's and cifar10's shapes.
 /// </summary>
 /// <remarks>
-/// A task takes a chunk of whole tile rows of one image and a range of 64-channel panels: it transforms its patches into
-/// task scratch (points x tiles x C), runs each point's GEMM for its panels into a second scratch (points x tiles x its
-/// channels), then transforms those into the output. Each point's patches and products stay in L2 while its GEMM runs;
+/// A task takes a chunk of whole tile rows of one image (read from padded blocked maps: the input itself, or the packing
+/// phase's copy) and a range of 64-channel panels: it transforms its patches into task scratch (points x tiles x C), runs
+/// each point's GEMM for its panels into a second scratch (points x tiles x its channels), then transforms those into the
+/// output's blocks, or into blocked rows it then transposes into planar maps. Each point's patches and products stay in L2 while its GEMM runs;
 /// the transformed weights (points x C x M floats) are read once per chunk, so where they are many the chunks are larger.
 /// Alone, kernel against kernel on VGG's conv3_2 (Ice Lake, 1 thread): with products kept for one panel at a time and
 /// chunks of 28 x 18 tiles, 1.23x faster than position tiles; point by point for all panels, 1.34x; with chunks of a
@@ -70,14 +71,23 @@ internal sealed unsafe class WinogradTiles
     private const int MaximumChannels = 256;
 
     /// <summary>
+    /// The fewest input channels: one whole block. Fewer (a network's first layer, 3 channels from a planar image) would
+    /// transform 16-lane patches mostly of zeros for a GEMM of K 3, no cheaper than the direct product's 9 or 25 taps.
+    /// </summary>
+    private const int MinimumChannels = BlockedMaps.Block;
+
+    /// <summary>
     /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, wherever its maps fit (<see cref="Fits"/>):
-    /// 3 x 3 or 5 x 5, stride 1, no dilation, one group, up to <see cref="MaximumChannels"/> input channels, blocked maps in and out of
-    /// whole 16-channel blocks, exact (no approximate mechanism, no pointwise channels), AVX-512.
+    /// 3 x 3 or 5 x 5, stride 1, no dilation, one group, <see cref="MinimumChannels"/> to <see cref="MaximumChannels"/>
+    /// input channels, output channels in whole 16-channel blocks, exact (no approximate mechanism, no pointwise channels),
+    /// AVX-512. Maps blocked or planar, in and out: planar input is copied into padded blocked maps by the packing phase, as
+    /// for position tiles (<see cref="PlanarBlocks"/>); planar output is transposed from blocked rows of a chunk
+    /// (<see cref="ChannelMaps"/>; a residual needs blocked output, <see cref="ConvSpec.Residual"/>).
     /// </summary>
     public static bool Applies(ConvSpec spec, SimdPath path) =>
-        path == SimdPath.Vector512 && spec.InputChannels <= MaximumChannels && spec.KernelHeight is 3 or 5 && spec.KernelWidth == spec.KernelHeight && spec.StrideHeight == 1 && spec.StrideWidth == 1
-        && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1
-        && spec.InputLayout == MapLayout.Blocked && spec.OutputLayout == MapLayout.Blocked && spec.OutputChannels % BlockedMaps.Block == 0
+        path == SimdPath.Vector512 && spec.InputChannels is >= MinimumChannels and <= MaximumChannels && spec.KernelHeight is 3 or 5
+        && spec.KernelWidth == spec.KernelHeight && spec.StrideHeight == 1 && spec.StrideWidth == 1
+        && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1 && spec.OutputChannels % BlockedMaps.Block == 0
         && spec.PointwiseChannels == 0 && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
 
     /// <summary>Whether every output tile is whole: even output maps (a tile's patch then ends inside the padded input).</summary>
@@ -174,7 +184,8 @@ internal sealed unsafe class WinogradTiles
     /// <summary>
     /// One task of a run planned by <see cref="ConvKernel"/>: <paramref name="padded"/> is the image's padded blocked
     /// input (Blocks(C) planes of padded height x width x 16), <paramref name="output"/> and <paramref name="residual"/>
-    /// (or null) the image's blocked output and the residual added before the activation.
+    /// (or null) the image's output (blocked or planar, as the spec says) and the residual added before the activation.
+    /// <paramref name="firstTile"/> starts a tile row.
     /// </summary>
     public void RunTask(in ConvGeometry geometry, float* padded, float* output, float* residual, int firstTile, int tiles,
         int firstPanel, int lastPanel, KernelCounters counters)
@@ -185,10 +196,14 @@ internal sealed unsafe class WinogradTiles
         // Products of the task's panels, tile by tile: [point][tile][its channels].
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
         nint patchStride = PointStride(tiles * _channelStride), productStride = PointStride(tiles * ldc);
-        float* patches = ScratchArena.Rent(_points * (patchStride + productStride) + tiles * (sizeof(nint) / sizeof(float)));
+        // Planar output: the chunk's rows of the task's channels, blocked, before they are transposed into the maps.
+        bool planar = _spec.OutputLayout == MapLayout.Planar;
+        nint rowsFloats = (nint)4 * tiles * BlockedMaps.Block, staged = planar ? ldc / BlockedMaps.Block * rowsFloats : 0;
+        float* patches = ScratchArena.Rent(_points * (patchStride + productStride) + staged + tiles * (sizeof(nint) / sizeof(float)));
         float* products = patches + _points * patchStride;
+        float* staging = products + _points * productStride;
         // Each tile's patch, from its point's first: the wide tiles' origins.
-        nint* origins = (nint*)(products + _points * productStride);
+        nint* origins = (nint*)(staging + staged);
         for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
         if (_taps == 3) TransformPatches4(geometry, padded, firstTile, tiles, patches, patchStride);
         else TransformPatches6(geometry, padded, firstTile, tiles, patches, patchStride);
@@ -211,9 +226,25 @@ internal sealed unsafe class WinogradTiles
                             products + point * productStride + (panel - firstPanel) * Panel, ldc, accumulate: pass > 0, finish: false,
                             default, BlockedMaps.Block);
                     }
+            // Where the panel's outputs go: the output's blocks at the chunk's first row, or the staging rows.
+            nint pitch = (nint)geometry.OutputWidth * BlockedMaps.Block, outputPlane = (nint)geometry.OutputSize * BlockedMaps.Block;
+            nint firstRow = firstTile / (geometry.OutputWidth / 2) * 2;
             for (int panel = firstPanel; panel < lastPanel; panel++)
-                if (_taps == 3) TransformProducts4(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, firstTile, panel, bias, output, residual);
-                else TransformProducts6(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, firstTile, panel, bias, output, residual);
+            {
+                nint at = planar ? (panel - firstPanel) * Panel / BlockedMaps.Block * rowsFloats : panel * Panel / BlockedMaps.Block * outputPlane + firstRow * pitch;
+                float* target = (planar ? staging : output) + at;
+                float* z = residual == null ? null : residual + at;
+                nint plane = planar ? rowsFloats : outputPlane;
+                if (_taps == 3) TransformProducts4(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else TransformProducts6(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
+            }
+            if (planar)
+            {
+                int first = firstPanel * Panel, end = Math.Min(_spec.OutputChannels, lastPanel * Panel);
+                for (int channel = first; channel < end; channel += BlockedMaps.Block)
+                    ChannelMaps.Store(staging + (channel - first) / BlockedMaps.Block * rowsFloats, BlockedMaps.Block, 4 * tiles, BlockedMaps.Block,
+                        output + channel * (nint)geometry.OutputSize + firstRow * geometry.OutputWidth, geometry.OutputSize, SimdPath.Vector512);
+            }
         }
         int channels = Math.Min(_spec.OutputChannels, lastPanel * Panel) - firstPanel * Panel;
         long outputs = 4L * tiles * channels;
@@ -274,14 +305,15 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// Y = A^T m A of each tile and block of the panel, A^T = [1 1 1 0; 0 1 -1 -1], plus bias (and residual), activated,
-    /// into the blocked output.
+    /// into blocked rows: <paramref name="output"/> (and <paramref name="residual"/>) at the panel's first block and the
+    /// chunk's first row, <paramref name="plane"/> floats a block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts4(in ConvGeometry geometry, float* products, nint ldc, nint pointStride, int tiles, int firstTile, int panel, float* bias,
-        float* output, float* residual)
+    private void TransformProducts4(in ConvGeometry geometry, float* products, nint ldc, nint pointStride, int tiles, int panel, float* bias,
+        float* output, float* residual, nint plane)
     {
         int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
-        nint pitch = (nint)geometry.OutputWidth * block, plane = (nint)geometry.OutputSize * block;
+        nint pitch = (nint)geometry.OutputWidth * block;
         Activation activation = _spec.Activation;
         int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
         for (int q = 0; q < blocks; q++)
@@ -298,8 +330,7 @@ internal sealed unsafe class WinogradTiles
                 Column(m, pointStride, 1, ref u1, ref v1);
                 Column(m, pointStride, 2, ref u2, ref v2);
                 Column(m, pointStride, 3, ref u3, ref v3);
-                int tile = firstTile + t;
-                nint at = (channel / block) * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                nint at = q * plane + (nint)(t / tilesX) * 2 * pitch + (nint)(t % tilesX) * 2 * block;
                 Finish(u0 + u1 + u2 + b, output + at, residual == null ? null : residual + at, activation);
                 Finish(u1 - u2 - u3 + b, output + at + block, residual == null ? null : residual + at + block, activation);
                 Finish(v0 + v1 + v2 + b, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
@@ -383,14 +414,14 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// Y = A^T m A of each tile and block of the panel for 6 x 6 points (<see cref="Product6"/>), plus bias (and residual),
-    /// activated, into the blocked output.
+    /// activated, into blocked rows as <see cref="TransformProducts4"/> writes them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts6(in ConvGeometry geometry, float* products, nint ldc, nint p, int tiles, int firstTile, int panel, float* bias,
-        float* output, float* residual)
+    private void TransformProducts6(in ConvGeometry geometry, float* products, nint ldc, nint p, int tiles, int panel, float* bias,
+        float* output, float* residual, nint plane)
     {
         int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
-        nint pitch = (nint)geometry.OutputWidth * block, plane = (nint)geometry.OutputSize * block;
+        nint pitch = (nint)geometry.OutputWidth * block;
         Activation activation = _spec.Activation;
         int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
         for (int q = 0; q < blocks; q++)
@@ -409,8 +440,7 @@ internal sealed unsafe class WinogradTiles
                 Product6(m, p, 5, out var u5, out var v5);
                 Product6(u0, u1, u2, u3, u4, u5, out var y00, out var y01);
                 Product6(v0, v1, v2, v3, v4, v5, out var y10, out var y11);
-                int tile = firstTile + t;
-                nint at = (channel / block) * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                nint at = q * plane + (nint)(t / tilesX) * 2 * pitch + (nint)(t % tilesX) * 2 * block;
                 Finish(y00 + b, output + at, residual == null ? null : residual + at, activation);
                 Finish(y01 + b, output + at + block, residual == null ? null : residual + at + block, activation);
                 Finish(y10 + b, output + at + pitch, residual == null ? null : residual + at + pitch, activation);

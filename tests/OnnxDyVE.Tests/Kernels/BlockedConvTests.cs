@@ -136,7 +136,7 @@ public sealed unsafe class BlockedConvTests
         {
             ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { SkipZeroMaps = true, InputLayout = MapLayout.Blocked, OutputLayout = outputLayout };
             var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
-            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, outputLayout == MapLayout.Blocked ? ConvAlgorithm.PositionTiles : null);
+            ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PositionTiles);
             string context = $"shape {shape} on {path}, {outputLayout} output: {layer}";
             CounterValues before = kernel.Counters.Read();
             float[] output = Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);

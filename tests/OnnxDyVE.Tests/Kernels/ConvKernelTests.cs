@@ -77,11 +77,17 @@ public sealed unsafe class ConvKernelTests
             CounterValues before = kernel.Counters.Read();
             GuardedOutput output = ConvRuns.Run(kernel, work, input);
             output.AssertGuardsIntact(context);
-            // Every MAC of the dense product, once: none skipped in exact mode, padding not counted.
+            // Every MAC of the dense product, once: none skipped in exact mode, padding not counted. Winograd's tiles execute
+            // (r + 1)^2 products per 2 x 2 tile for the direct product's 4 r^2, and count their transforms as overhead.
             long denseMacs = (long)layer.Batch * layer.OutputChannels * (layer.InputChannels / layer.Group)
                 * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
-            Assert.Equal(new CounterValues(0, denseMacs, denseMacs, Outputs: (long)layer.Batch * layer.OutputChannels * work.Geometry.OutputSize),
-                kernel.Counters.Read() - before);
+            long executed = algorithm == ConvAlgorithm.Winograd
+                ? denseMacs * (layer.KernelHeight + 1) * (layer.KernelWidth + 1) / (4 * layer.KernelHeight * layer.KernelWidth)
+                : denseMacs;
+            CounterValues counted = kernel.Counters.Read() - before;
+            Assert.Equal(algorithm == ConvAlgorithm.Winograd, counted.OverheadOps > 0);
+            Assert.Equal(new CounterValues(0, executed, denseMacs, OverheadOps: counted.OverheadOps, Outputs: (long)layer.Batch * layer.OutputChannels * work.Geometry.OutputSize),
+                counted);
             OutputComparison.AssertClose(expected, output.Values, context);
         }
     }

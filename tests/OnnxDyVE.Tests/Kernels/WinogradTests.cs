@@ -7,10 +7,10 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Kernels;
 
 /// <summary>
-/// Winograd's F(2 x 2, 3 x 3) and F(2 x 2, 5 x 5) tiles (<see cref="ConvAlgorithm.Winograd"/>, blocked maps in and out,
-/// AVX-512) against the scalar reference on planar maps: input channels ending mid-block, one to several 64-channel panels
-/// (a last one of 16, 32 or 48 channels), padding on every side, none (read in place) and uneven, every activation, no
-/// bias, a residual, two images; and where it may not run, and what it counts.
+/// Winograd's F(2 x 2, 3 x 3) and F(2 x 2, 5 x 5) tiles (<see cref="ConvAlgorithm.Winograd"/>, AVX-512) against the scalar
+/// reference: input channels ending mid-block, one to several 64-channel panels (a last one of 16, 32 or 48 channels),
+/// padding on every side, none (read in place) and uneven, every activation, no bias, a residual, two images, blocked or
+/// planar maps in and out; and where it may not run, and what it counts.
 /// </summary>
 public sealed class WinogradTests
 {
@@ -39,7 +39,7 @@ public sealed class WinogradTests
         Five(1, 32, 16, 16, 32),
         Five(1, 32, 8, 8, 64),
         Five(2, 20, 6, 10, 48) with { Activation = LayerActivation.LeakyRelu(0.1f) },
-        Five(1, 7, 4, 12, 16) with { HasBias = false },
+        Five(1, 17, 4, 12, 16) with { HasBias = false },
         Five(1, 150, 10, 6, 208) with { Activation = LayerActivation.Clip(0.25f, 6f) },
         new(1, 16, 10, 8, 32, 5, 5) { HasBias = true },
         new(1, 24, 9, 7, 32, 5, 5) { PadTop = 1, PadBottom = 2, PadLeft = 3, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu },
@@ -65,6 +65,42 @@ public sealed class WinogradTests
         int plane = layer.Height * layer.Width;
         float[] output = BlockedConvTests.Run(kernel, work, BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), layer, context);
         OutputComparison.AssertClose(reference, output, context);
+    }
+
+    public static TheoryData<int, MapLayout, MapLayout> PlanarCases()
+    {
+        var cases = new TheoryData<int, MapLayout, MapLayout>();
+        foreach (int shape in new[] { 0, 2, 3, 5, 6, 9, 11, 14, 15 })
+        {
+            cases.Add(shape, MapLayout.Planar, MapLayout.Blocked);
+            cases.Add(shape, MapLayout.Blocked, MapLayout.Planar);
+            cases.Add(shape, MapLayout.Planar, MapLayout.Planar);
+        }
+        return cases;
+    }
+
+    /// <summary>
+    /// Planar input (copied into padded blocked maps by the packing phase, even without padding) and planar output (each
+    /// chunk's blocked rows transposed into the maps), alone and together.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PlanarCases))]
+    public void Matches_scalar_reference_on_planar_maps(int shape, MapLayout inputLayout, MapLayout outputLayout)
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Layers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 350 + shape);
+        float[] input = LayerParameters.Uniform(new Random(360 + shape), LayerParameters.Count(layer.InputShape()));
+        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
+        string context = $"shape {shape}, {inputLayout} -> {outputLayout}: {layer}";
+        float[] given = inputLayout == MapLayout.Blocked
+            ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, layer.Height * layer.Width, float.NaN)
+            : input;
+        OutputComparison.AssertClose(reference, BlockedConvTests.Run(kernel, work, given, layer, context), context);
     }
 
     [Theory]
@@ -145,8 +181,8 @@ public sealed class WinogradTests
     }
 
     /// <summary>
-    /// Odd output maps, strides, kernels other than 3 x 3 and 5 x 5, planar maps, channels ending mid-block, more than 256
-    /// input channels or narrower vectors: refused when forced.
+    /// Odd output maps, strides, kernels other than 3 x 3 and 5 x 5, output channels ending mid-block, fewer than 16 or more
+    /// than 256 input channels, an approximate mechanism or narrower vectors: refused when forced.
     /// </summary>
     [Fact]
     public void Refused_where_it_does_not_apply()
@@ -172,7 +208,8 @@ public sealed class WinogradTests
             ConvSpec other = spec with { KernelHeight = height, KernelWidth = width, PadTop = height / 2, PadBottom = height / 2, PadLeft = width / 2, PadRight = width / 2 };
             Refused(other, SimdPath.Vector512, 8, 8, $"{height} x {width} kernel");
         }
-        Refused(spec with { InputLayout = MapLayout.Planar, OutputLayout = MapLayout.Planar }, SimdPath.Vector512, 8, 8, "planar maps");
+        Refused(spec with { InputChannels = 15 }, SimdPath.Vector512, 8, 8, "15 input channels");
+        Refused(spec with { InputLayout = MapLayout.Planar, OutputLayout = MapLayout.Planar, SdssDelta = 0.5f }, SimdPath.Vector512, 8, 8, "SDSS");
         Refused(spec with { OutputChannels = 40 }, SimdPath.Vector512, 8, 8, "output channels ending mid-block");
         var wide = new ConvSpec(64, 512, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, InputLayout: MapLayout.Blocked, OutputLayout: MapLayout.Blocked);
         Assert.False(new ConvKernel(wide, LayerParameters.Uniform(new Random(4), (int)wide.WeightCount), [], SimdPath.Vector512).Supports(ConvAlgorithm.Winograd, 1, 8, 8),
