@@ -338,7 +338,8 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
     {
-        int tilesX = geometry.OutputWidth / 2, tilesY = geometry.OutputHeight / 2;
+        ConvGeometry patches = WinogradTiles.PatchGeometry(geometry);
+        int tilesX = patches.OutputWidth / 2, tilesY = patches.OutputHeight / 2;
         int panels = _winograd!.Panels;
         // Chunks of the rows the size allows, evened out: two threads share 28 rows as 14 and 14, not 18 and 10.
         int chunks = PanelLayout.CeilDiv(tilesY, _winograd.ChunkRows(geometry));
@@ -347,7 +348,7 @@ public sealed unsafe class ConvKernel
         int ranges = batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
-        bool inPlace = Spec.InputLayout == MapLayout.Blocked && !geometry.HasPadding;
+        bool inPlace = Spec.InputLayout == MapLayout.Blocked && !patches.HasPadding;
         return new ConvWork(ConvAlgorithm.Winograd, batch, geometry, tilesX, tilesX * tilesY, chunkRows * tilesX, chunks, panelsPerRange, ranges, 0,
             batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.Winograd),
             inPlace ? 0 : PaddedInputFloats(batch, geometry, ConvAlgorithm.Winograd), geometry);
@@ -448,6 +449,8 @@ public sealed unsafe class ConvKernel
 
     private bool Supports(ConvAlgorithm algorithm, int batch, in ConvGeometry geometry)
     {
+        // Blocked maps are read and written by these three only (Plan refuses the rest).
+        if (Spec.IsBlocked && algorithm is not (ConvAlgorithm.PositionTiles or ConvAlgorithm.Winograd or ConvAlgorithm.SparseTaps)) return false;
         bool unitStride = Spec.StrideHeight == 1 && Spec.StrideWidth == 1;
         return algorithm switch
         {
@@ -458,15 +461,22 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.Spet => _spet is not null && Supports(ConvAlgorithm.PaddedTaps, batch, geometry),
             ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
             ConvAlgorithm.SparseTaps => _sparse is not null && _sparse.SharedFloats(batch, geometry) <= MaximumSharedFloats && _sparse.For(geometry) is not null,
-            ConvAlgorithm.Winograd => _winograd is not null && WinogradTiles.Fits(geometry) && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
+            ConvAlgorithm.Winograd => _winograd is not null && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
             _ => true,
         };
     }
 
     /// <summary>The padded copy of every image.</summary>
-    private long PaddedInputFloats(int batch, in ConvGeometry geometry, ConvAlgorithm algorithm) => PlanesFloats(batch,
-        ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) * BlockedMaps.Block : Spec.InputChannels,
-        geometry.PaddedHeight, geometry.PaddedWidth);
+    private long PaddedInputFloats(int batch, in ConvGeometry geometry, ConvAlgorithm algorithm)
+    {
+        ConvGeometry copied = CopiedGeometry(geometry, algorithm);
+        return PlanesFloats(batch, ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) * BlockedMaps.Block : Spec.InputChannels,
+            copied.PaddedHeight, copied.PaddedWidth);
+    }
+
+    /// <summary>The geometry of the padded copy: Winograd's whole tiles (<see cref="WinogradTiles.PatchGeometry"/>), else the run's own.</summary>
+    private static ConvGeometry CopiedGeometry(in ConvGeometry geometry, ConvAlgorithm algorithm) =>
+        algorithm == ConvAlgorithm.Winograd ? WinogradTiles.PatchGeometry(geometry) : geometry;
 
     /// <summary>The phase planes of every image.</summary>
     private long PhasedInputFloats(int batch, in ConvGeometry geometry)
@@ -551,7 +561,7 @@ public sealed unsafe class ConvKernel
             if (CopiesIntoBlocks(work.Algorithm))
             {
                 // Planar maps into blocked ones: padded, or unpadded for an interior run.
-                ConvGeometry copied = work.Interior ? Unpadded(work.Geometry) : work.Geometry;
+                ConvGeometry copied = work.Interior ? Unpadded(work.Geometry) : CopiedGeometry(work.Geometry, work.Algorithm);
                 nint copiedImage = PaddedBlocksFloats(copied);
                 PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Geometry.InputSize, copied, first, last - first, channels,
                     shared + imageIndex * copiedImage, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
@@ -567,9 +577,10 @@ public sealed unsafe class ConvKernel
             }
             if (Spec.InputLayout == MapLayout.Blocked)
             {
-                nint paddedImage = PaddedBlocksFloats(work.Geometry);
-                BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), work.Geometry, first, last - first,
-                    0, (int)work.Geometry.PaddedHeight, channels, shared + imageIndex * paddedImage,
+                ConvGeometry copied = CopiedGeometry(work.Geometry, work.Algorithm);
+                nint paddedImage = PaddedBlocksFloats(copied);
+                BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), copied, first, last - first,
+                    0, (int)copied.PaddedHeight, channels, shared + imageIndex * paddedImage,
                     work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
                 if (task == work.PackTaskCount - 1)
                     new Span<float>(shared + work.Batch * paddedImage, TileColumns).Clear();
@@ -630,7 +641,7 @@ public sealed unsafe class ConvKernel
             ConvTask part = work.Task(task);
             ConvGeometry geometry = work.Geometry;
             float* padded = work.SharedFloats > 0
-                ? shared + part.Image * PaddedBlocksFloats(geometry)
+                ? shared + part.Image * PaddedBlocksFloats(WinogradTiles.PatchGeometry(geometry))
                 : input + part.Image * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize);
             nint image = part.Image * (Spec.OutputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(Spec.OutputChannels, geometry.OutputSize) : (nint)Spec.OutputChannels * geometry.OutputSize);
             _winograd!.RunTask(geometry, padded, output + image, residual == null ? null : residual + image, part.FirstColumn, part.ColumnCount,

@@ -77,7 +77,7 @@ internal sealed unsafe class WinogradTiles
     private const int MinimumChannels = BlockedMaps.Block;
 
     /// <summary>
-    /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, wherever its maps fit (<see cref="Fits"/>):
+    /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, on maps of any size (<see cref="PatchGeometry"/>):
     /// 3 x 3 or 5 x 5, stride 1, no dilation, one group, <see cref="MinimumChannels"/> to <see cref="MaximumChannels"/>
     /// input channels, output channels in whole 16-channel blocks, exact (no approximate mechanism, no pointwise channels),
     /// AVX-512. Maps blocked or planar, in and out: planar input is copied into padded blocked maps by the packing phase, as
@@ -90,8 +90,21 @@ internal sealed unsafe class WinogradTiles
         && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1 && spec.OutputChannels % BlockedMaps.Block == 0
         && spec.PointwiseChannels == 0 && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
 
-    /// <summary>Whether every output tile is whole: even output maps (a tile's patch then ends inside the padded input).</summary>
-    public static bool Fits(in ConvGeometry geometry) => geometry.OutputHeight % 2 == 0 && geometry.OutputWidth % 2 == 0;
+    /// <summary>
+    /// The geometry the patches are read in: output maps rounded up to whole tiles, the padded input one row (column) of
+    /// zeros longer at the bottom (right) where they were odd, so a last tile's patch ends inside it. Its outputs past the
+    /// real maps are computed and not stored (ResNet18's 7 x 7 stage: 16 tiles for 49 outputs; SqueezeNet's 55 x 55: 784
+    /// for 3025).
+    /// </summary>
+    public static ConvGeometry PatchGeometry(in ConvGeometry geometry)
+    {
+        int height = (geometry.OutputHeight + 1) & ~1, width = (geometry.OutputWidth + 1) & ~1;
+        return geometry with
+        {
+            OutputHeight = height, OutputWidth = width,
+            PadBottom = geometry.PadBottom + height - geometry.OutputHeight, PadRight = geometry.PadRight + width - geometry.OutputWidth,
+        };
+    }
 
     /// <param name="weights">M x C x r x r, row-major.</param>
     /// <param name="bias">M values, or empty for none.</param>
@@ -166,7 +179,7 @@ internal sealed unsafe class WinogradTiles
     /// </summary>
     public int ChunkRows(in ConvGeometry geometry)
     {
-        int tilesX = geometry.OutputWidth / 2, tilesY = geometry.OutputHeight / 2;
+        int tilesX = (geometry.OutputWidth + 1) / 2, tilesY = (geometry.OutputHeight + 1) / 2;
         long perTile = _channelStride + (long)_panels * Panel;
         long tiles = Math.Min(Math.Max(PointFloats, _weights.Length / _points) / perTile, ChunkFloats / (_points * perTile));
         return (int)Math.Clamp(tiles / tilesX, 1, tilesY);
@@ -183,7 +196,7 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// One task of a run planned by <see cref="ConvKernel"/>: <paramref name="padded"/> is the image's padded blocked
-    /// input (Blocks(C) planes of padded height x width x 16), <paramref name="output"/> and <paramref name="residual"/>
+    /// input (Blocks(C) planes of height x width x 16 of <see cref="PatchGeometry"/>), <paramref name="output"/> and <paramref name="residual"/>
     /// (or null) the image's output (blocked or planar, as the spec says) and the residual added before the activation.
     /// <paramref name="firstTile"/> starts a tile row.
     /// </summary>
@@ -196,17 +209,20 @@ internal sealed unsafe class WinogradTiles
         // Products of the task's panels, tile by tile: [point][tile][its channels].
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
         nint patchStride = PointStride(tiles * _channelStride), productStride = PointStride(tiles * ldc);
+        ConvGeometry patchGeometry = PatchGeometry(geometry);
+        int tilesX = patchGeometry.OutputWidth / 2;
+        int firstRow = firstTile / tilesX * 2, rows = Math.Min(tiles / tilesX * 2, geometry.OutputHeight - firstRow);
         // Planar output: the chunk's rows of the task's channels, blocked, before they are transposed into the maps.
         bool planar = _spec.OutputLayout == MapLayout.Planar;
-        nint rowsFloats = (nint)4 * tiles * BlockedMaps.Block, staged = planar ? ldc / BlockedMaps.Block * rowsFloats : 0;
+        nint rowsFloats = (nint)rows * geometry.OutputWidth * BlockedMaps.Block, staged = planar ? ldc / BlockedMaps.Block * rowsFloats : 0;
         float* patches = ScratchArena.Rent(_points * (patchStride + productStride) + staged + tiles * (sizeof(nint) / sizeof(float)));
         float* products = patches + _points * patchStride;
         float* staging = products + _points * productStride;
         // Each tile's patch, from its point's first: the wide tiles' origins.
         nint* origins = (nint*)(staging + staged);
         for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
-        if (_taps == 3) TransformPatches4(geometry, padded, firstTile, tiles, patches, patchStride);
-        else TransformPatches6(geometry, padded, firstTile, tiles, patches, patchStride);
+        if (_taps == 3) TransformPatches4(patchGeometry, padded, firstTile, tiles, patches, patchStride);
+        else TransformPatches6(patchGeometry, padded, firstTile, tiles, patches, patchStride);
         var passes = KSegments.All(c);
         fixed (float* weights = _weights)
         fixed (float* bias = _bias)
@@ -228,26 +244,26 @@ internal sealed unsafe class WinogradTiles
                     }
             // Where the panel's outputs go: the output's blocks at the chunk's first row, or the staging rows.
             nint pitch = (nint)geometry.OutputWidth * BlockedMaps.Block, outputPlane = (nint)geometry.OutputSize * BlockedMaps.Block;
-            nint firstRow = firstTile / (geometry.OutputWidth / 2) * 2;
+            var store = new TileStores(geometry.OutputWidth, rows, tilesX);
             for (int panel = firstPanel; panel < lastPanel; panel++)
             {
                 nint at = planar ? (panel - firstPanel) * Panel / BlockedMaps.Block * rowsFloats : panel * Panel / BlockedMaps.Block * outputPlane + firstRow * pitch;
                 float* target = (planar ? staging : output) + at;
                 float* z = residual == null ? null : residual + at;
                 nint plane = planar ? rowsFloats : outputPlane;
-                if (_taps == 3) TransformProducts4(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else TransformProducts6(geometry, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
+                if (_taps == 3) TransformProducts4(store, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else TransformProducts6(store, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
             }
             if (planar)
             {
                 int first = firstPanel * Panel, end = Math.Min(_spec.OutputChannels, lastPanel * Panel);
                 for (int channel = first; channel < end; channel += BlockedMaps.Block)
-                    ChannelMaps.Store(staging + (channel - first) / BlockedMaps.Block * rowsFloats, BlockedMaps.Block, 4 * tiles, BlockedMaps.Block,
-                        output + channel * (nint)geometry.OutputSize + firstRow * geometry.OutputWidth, geometry.OutputSize, SimdPath.Vector512);
+                    ChannelMaps.Store(staging + (channel - first) / BlockedMaps.Block * rowsFloats, BlockedMaps.Block, rows * geometry.OutputWidth, BlockedMaps.Block,
+                        output + channel * (nint)geometry.OutputSize + (nint)firstRow * geometry.OutputWidth, geometry.OutputSize, SimdPath.Vector512);
             }
         }
         int channels = Math.Min(_spec.OutputChannels, lastPanel * Panel) - firstPanel * Panel;
-        long outputs = 4L * tiles * channels;
+        long outputs = (long)rows * geometry.OutputWidth * channels;
         counters.Add((long)_points * tiles * c * channels, outputs * c * _taps * _taps, outputs);
         // B^T d B and A^T m A, per patch and channel and per tile and output channel: 32 and 24 additions for 4 x 4 patches;
         // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones.
@@ -309,11 +325,10 @@ internal sealed unsafe class WinogradTiles
     /// chunk's first row, <paramref name="plane"/> floats a block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts4(in ConvGeometry geometry, float* products, nint ldc, nint pointStride, int tiles, int panel, float* bias,
+    private void TransformProducts4(in TileStores store, float* products, nint ldc, nint pointStride, int tiles, int panel, float* bias,
         float* output, float* residual, nint plane)
     {
-        int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
-        nint pitch = (nint)geometry.OutputWidth * block;
+        int block = BlockedMaps.Block;
         Activation activation = _spec.Activation;
         int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
         for (int q = 0; q < blocks; q++)
@@ -330,11 +345,7 @@ internal sealed unsafe class WinogradTiles
                 Column(m, pointStride, 1, ref u1, ref v1);
                 Column(m, pointStride, 2, ref u2, ref v2);
                 Column(m, pointStride, 3, ref u3, ref v3);
-                nint at = q * plane + (nint)(t / tilesX) * 2 * pitch + (nint)(t % tilesX) * 2 * block;
-                Finish(u0 + u1 + u2 + b, output + at, residual == null ? null : residual + at, activation);
-                Finish(u1 - u2 - u3 + b, output + at + block, residual == null ? null : residual + at + block, activation);
-                Finish(v0 + v1 + v2 + b, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
-                Finish(v1 - v2 - v3 + b, output + at + pitch + block, residual == null ? null : residual + at + pitch + block, activation);
+                store.Tile(q * plane, t, output, residual, activation, u0 + u1 + u2 + b, u1 - u2 - u3 + b, v0 + v1 + v2 + b, v1 - v2 - v3 + b);
             }
         }
     }
@@ -417,11 +428,10 @@ internal sealed unsafe class WinogradTiles
     /// activated, into blocked rows as <see cref="TransformProducts4"/> writes them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts6(in ConvGeometry geometry, float* products, nint ldc, nint p, int tiles, int panel, float* bias,
+    private void TransformProducts6(in TileStores store, float* products, nint ldc, nint p, int tiles, int panel, float* bias,
         float* output, float* residual, nint plane)
     {
-        int block = BlockedMaps.Block, tilesX = geometry.OutputWidth / 2;
-        nint pitch = (nint)geometry.OutputWidth * block;
+        int block = BlockedMaps.Block;
         Activation activation = _spec.Activation;
         int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
         for (int q = 0; q < blocks; q++)
@@ -440,11 +450,7 @@ internal sealed unsafe class WinogradTiles
                 Product6(m, p, 5, out var u5, out var v5);
                 Product6(u0, u1, u2, u3, u4, u5, out var y00, out var y01);
                 Product6(v0, v1, v2, v3, v4, v5, out var y10, out var y11);
-                nint at = q * plane + (nint)(t / tilesX) * 2 * pitch + (nint)(t % tilesX) * 2 * block;
-                Finish(y00 + b, output + at, residual == null ? null : residual + at, activation);
-                Finish(y01 + b, output + at + block, residual == null ? null : residual + at + block, activation);
-                Finish(y10 + b, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
-                Finish(y11 + b, output + at + pitch + block, residual == null ? null : residual + at + pitch + block, activation);
+                store.Tile(q * plane, t, output, residual, activation, y00 + b, y01 + b, y10 + b, y11 + b);
             }
         }
     }
@@ -464,10 +470,34 @@ internal sealed unsafe class WinogradTiles
         y1 = Vector512.FusedMultiplyAdd(Vector512.Create(2f), m3 - m4, m1 - m2) + m5;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(Vector512<float> value, float* destination, float* residual, Activation activation)
+    /// <summary>
+    /// Where a chunk's 2 x 2 tiles of one block land in blocked rows (<see cref="BlockedMaps.Block"/> channels a position,
+    /// <paramref name="width"/> positions a row), and which of their outputs are real: the last row and column of tiles
+    /// of an odd map store only their top or left outputs.
+    /// </summary>
+    private readonly struct TileStores(int width, int rows, int tilesX)
     {
-        if (residual != null) value += Vector512.Load(residual);
-        activation.Apply<Lane512, Vector512<float>>(value).Store(destination);
+        /// <summary>Tile <paramref name="tile"/> of the chunk's outputs (and residual) from <paramref name="at"/>, plus bias, activated.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Tile(nint at, int tile, float* output, float* residual, Activation activation,
+            Vector512<float> topLeft, Vector512<float> topRight, Vector512<float> bottomLeft, Vector512<float> bottomRight)
+        {
+            const int block = BlockedMaps.Block;
+            int row = tile / tilesX * 2, column = tile % tilesX * 2;
+            nint pitch = (nint)width * block;
+            at += row * pitch + (nint)column * block;
+            bool right = column + 1 < width, bottom = row + 1 < rows;
+            Finish(topLeft, output + at, residual == null ? null : residual + at, activation);
+            if (right) Finish(topRight, output + at + block, residual == null ? null : residual + at + block, activation);
+            if (bottom) Finish(bottomLeft, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
+            if (right && bottom) Finish(bottomRight, output + at + pitch + block, residual == null ? null : residual + at + pitch + block, activation);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Finish(Vector512<float> value, float* destination, float* residual, Activation activation)
+        {
+            if (residual != null) value += Vector512.Load(residual);
+            activation.Apply<Lane512, Vector512<float>>(value).Store(destination);
+        }
     }
 }

@@ -90,6 +90,32 @@ public sealed unsafe class BlockedConvTests
         }
     }
 
+    /// <summary>
+    /// For blocked maps, Supports says what Plan accepts: position tiles, Winograd's tiles where they apply, the sparse
+    /// kernel where weights are pruned; never a planar algorithm (it said yes to those once, and Plan threw).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PathCases))]
+    public void Supports_says_what_plan_accepts_for_blocked_maps(SimdPath path)
+    {
+        foreach (ConvLayer layer in new[] { EdgeLayers[0], EdgeLayers[^1], RandomLayers.ConvForKernel(0) with { Group = 1 } })
+        {
+            LayerParameters parameters = LayerParameters.ForConv(layer, 2);
+            ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
+            var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
+            foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>())
+            {
+                string context = $"{algorithm} on {path}: {layer}";
+                if (kernel.Supports(algorithm, layer.Batch, layer.Height, layer.Width))
+                    Assert.Equal(algorithm, kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm).Algorithm);
+                else
+                    Assert.Throws<ArgumentException>(() => kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm));
+                Assert.True(algorithm is ConvAlgorithm.PositionTiles or ConvAlgorithm.Winograd or ConvAlgorithm.SparseTaps
+                    || !kernel.Supports(algorithm, layer.Batch, layer.Height, layer.Width), context);
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(EdgeCases))]
     public void Edge_shapes_match_scalar_reference_in_every_layout(SimdPath path, int shape) =>

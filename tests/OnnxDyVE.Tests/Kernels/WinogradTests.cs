@@ -43,6 +43,14 @@ public sealed class WinogradTests
         Five(1, 150, 10, 6, 208) with { Activation = LayerActivation.Clip(0.25f, 6f) },
         new(1, 16, 10, 8, 32, 5, 5) { HasBias = true },
         new(1, 24, 9, 7, 32, 5, 5) { PadTop = 1, PadBottom = 2, PadLeft = 3, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu },
+        // Odd maps (a last row and column of half tiles): ResNet18's 7 x 7 stage, SqueezeNet's 13 x 13, an odd height and
+        // even width and the reverse, no padding (a copy all the same: the patches read a row past the input), two images.
+        Same(1, 32, 7, 7, 64),
+        Same(1, 48, 13, 13, 96) with { Activation = LayerActivation.LeakyRelu(0.1f) },
+        Five(2, 20, 9, 8, 48),
+        new(1, 16, 11, 10, 32, 3, 3) { HasBias = true },
+        Five(1, 32, 5, 3, 32),
+        Same(1, 16, 1, 1, 16),
     ];
 
     public static TheoryData<int> Shapes() => new(Enumerable.Range(0, Layers.Length));
@@ -70,7 +78,7 @@ public sealed class WinogradTests
     public static TheoryData<int, MapLayout, MapLayout> PlanarCases()
     {
         var cases = new TheoryData<int, MapLayout, MapLayout>();
-        foreach (int shape in new[] { 0, 2, 3, 5, 6, 9, 11, 14, 15 })
+        foreach (int shape in new[] { 0, 2, 3, 5, 6, 9, 11, 14, 15, 16, 18, 19 })
         {
             cases.Add(shape, MapLayout.Planar, MapLayout.Blocked);
             cases.Add(shape, MapLayout.Blocked, MapLayout.Planar);
@@ -161,7 +169,7 @@ public sealed class WinogradTests
 
     /// <summary>
     /// The kernel's own choice between blocked maps: Winograd's tiles for 3 x 3 and 5 x 5 kernels up to 256 input channels,
-    /// position tiles (with their lists) from 512, and where the maps are odd.
+    /// on even and odd maps; position tiles (with their lists) from 512.
     /// </summary>
     [Fact]
     public void Chosen_up_to_256_input_channels_where_it_applies()
@@ -169,8 +177,8 @@ public sealed class WinogradTests
         if (!HasAvx512) return;
         foreach ((int taps, int channels, int size, ConvAlgorithm expected) in new[]
         {
-            (3, 64, 56, ConvAlgorithm.Winograd), (3, 256, 14, ConvAlgorithm.Winograd), (3, 512, 14, ConvAlgorithm.PositionTiles), (3, 64, 55, ConvAlgorithm.PositionTiles),
-            (5, 32, 16, ConvAlgorithm.Winograd), (5, 32, 15, ConvAlgorithm.PositionTiles),
+            (3, 64, 56, ConvAlgorithm.Winograd), (3, 256, 14, ConvAlgorithm.Winograd), (3, 512, 14, ConvAlgorithm.PositionTiles), (3, 64, 55, ConvAlgorithm.Winograd),
+            (5, 32, 16, ConvAlgorithm.Winograd), (5, 32, 15, ConvAlgorithm.Winograd),
         })
         {
             ConvLayer layer = taps == 3 ? Same(1, channels, size, size, 64) : Five(1, channels, size, size, 64);
@@ -181,7 +189,7 @@ public sealed class WinogradTests
     }
 
     /// <summary>
-    /// Odd output maps, strides, kernels other than 3 x 3 and 5 x 5, output channels ending mid-block, fewer than 16 or more
+    /// Strides, kernels other than 3 x 3 and 5 x 5, output channels ending mid-block, fewer than 16 or more
     /// than 256 input channels, an approximate mechanism or narrower vectors: refused when forced.
     /// </summary>
     [Fact]
@@ -199,8 +207,6 @@ public sealed class WinogradTests
         foreach (SimdPath path in KernelSpecs.AvailablePaths().Where(p => p < SimdPath.Vector512))
             Refused(spec, path, 8, 8, $"{path}");
         if (!HasAvx512) return;
-        Refused(spec, SimdPath.Vector512, 7, 8, "odd output height");
-        Refused(spec, SimdPath.Vector512, 8, 9, "odd output width");
         Refused(spec with { StrideHeight = 2, StrideWidth = 2 }, SimdPath.Vector512, 8, 8, "stride 2");
         foreach ((int height, int width) in new[] { (1, 1), (7, 7), (3, 5), (5, 3) })
         {

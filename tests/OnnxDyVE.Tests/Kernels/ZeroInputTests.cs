@@ -13,7 +13,8 @@ namespace OnnxDyVE.Tests.Kernels;
 /// after a ReLU-like sparsity, each tile of two, three or six output positions leaves out the taps its inputs are all zero
 /// at. The output is bit for bit the kernel's without it, on every path; the MACs counted lie between what a plain
 /// reference finds live per tile at the heights keeping the fewest and the most, task by task (AVX-512; the lists
-/// themselves are checked height by height in <see cref="LiveTapsTests"/>), or are all of them (elsewhere).
+/// themselves are checked height by height in <see cref="LiveTapsTests"/>), or are all of them (elsewhere). Position
+/// tiles are forced: the kernel's own choice for most of these shapes is Winograd's tiles, which skip nothing.
 /// </summary>
 public sealed class ZeroInputTests
 {
@@ -73,14 +74,14 @@ public sealed class ZeroInputTests
         ConvLayer shared = Layers[4], own = Layers[0];
         LayerParameters parameters = LayerParameters.ForConv(shared, seed: 4);
         ConvWork work = new ConvKernel(Spec(shared, skip: true), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512)
-            .Plan(shared.Batch, shared.InputChannels, shared.Height, shared.Width);
+            .Plan(shared.Batch, shared.InputChannels, shared.Height, shared.Width, ConvAlgorithm.PositionTiles);
         Assert.Equal(3, work.PhaseCount);
         Assert.True(work.BuildsTapLists(1));
         Assert.Equal(shared.Batch * work.ColumnChunks, work.PhaseTasks(1));
         Assert.True(work.RowChunks > 1, $"{work}");
         parameters = LayerParameters.ForConv(own, seed: 0);
         work = new ConvKernel(Spec(own, skip: true), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512)
-            .Plan(own.Batch, own.InputChannels, own.Height, own.Width);
+            .Plan(own.Batch, own.InputChannels, own.Height, own.Width, ConvAlgorithm.PositionTiles);
         Assert.Equal(1, work.RowChunks);
         Assert.Equal(2, work.PhaseCount);
     }
@@ -120,11 +121,11 @@ public sealed class ZeroInputTests
         Assert.Equal(all.DenseMacs, counted.DenseMacs);
         var planar = new ConvKernel(KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, SkipZeroInputs = true }, parameters.Weights,
             parameters.Bias ?? [], path);
-        GuardedOutput planarOut = ConvRuns.Run(planar, planar.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width), Blocked(layer, input));
+        GuardedOutput planarOut = ConvRuns.Run(planar, planar.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PositionTiles), Blocked(layer, input));
         planarOut.AssertGuardsIntact(context);
         OutputComparison.AssertClose(reference, planarOut.Values, context);
         var kernel = new ConvKernel(Spec(layer, skip: true), parameters.Weights, parameters.Bias ?? [], path);
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PositionTiles);
         (long lowest, long highest) = ListsRun(path) ? ExpectedMacs(layer, input, work) : (counted.DenseMacs, counted.DenseMacs);
         return (counted.ExecutedMacs, lowest, highest, counted.DenseMacs);
     }
@@ -138,7 +139,7 @@ public sealed class ZeroInputTests
     private static (float[] Output, CounterValues Counted) RunBlocked(ConvLayer layer, LayerParameters parameters, float[] input, bool skip, SimdPath path)
     {
         var kernel = new ConvKernel(Spec(layer, skip), parameters.Weights, parameters.Bias ?? [], path);
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.PositionTiles);
         CounterValues before = kernel.Counters.Read();
         GuardedOutput output = ConvRuns.Run(kernel, work, Blocked(layer, input),
             layer.Batch * BlockedTensors.Blocks(layer.OutputChannels) * BlockedTensors.Block * work.Geometry.OutputSize);

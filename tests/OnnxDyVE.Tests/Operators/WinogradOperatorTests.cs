@@ -7,9 +7,10 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Operators;
 
 /// <summary>
-/// A DyveConv between blocked maps that runs Winograd's tiles (3 x 3 or 5 x 5, stride 1, even maps, up to 256 input
-/// channels, on AVX-512) computes, inside ONNX Runtime, what ORT's own Conv does on the same weights, within the tests' one
-/// tolerance; and its statistics say 16 products per tile where the direct convolution has 36 (5 x 5: 36 where it has 100).
+/// A DyveConv between blocked maps that runs Winograd's tiles (3 x 3 or 5 x 5, stride 1, 16 to 256 input channels, on
+/// AVX-512) computes, inside ONNX Runtime, what ORT's own Conv does on the same weights, within the tests' one
+/// tolerance; and its statistics say 16 products per tile where the direct convolution has 36 (5 x 5: 36 where it has 100),
+/// half tiles of odd maps included.
 /// </summary>
 public sealed class WinogradOperatorTests
 {
@@ -22,6 +23,8 @@ public sealed class WinogradOperatorTests
         // cifar10_quick's conv2, and a 5 x 5 layer with two images and a last panel of 48 channels.
         new(1, 32, 16, 16, 32, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu },
         new(2, 40, 8, 10, 112, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true },
+        // Odd maps: a last row and column of half tiles.
+        new(1, 64, 13, 13, 128, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
     ];
 
     [Theory]
@@ -49,7 +52,10 @@ public sealed class WinogradOperatorTests
         OutputComparison.AssertClose(expected, actual, $"shape {shape}: {layer}");
 
         CounterValues counters = Assert.Single(dyve.Statistics()).Counters;
-        int points = (layer.KernelHeight + 1) * (layer.KernelWidth + 1);
-        Assert.Equal(counters.DenseMacs * points, counters.ExecutedMacs * 4 * layer.KernelHeight * layer.KernelWidth);
+        // Every shape here keeps its maps' size; an odd map's last row and column of tiles are multiplied whole.
+        long points = (layer.KernelHeight + 1) * (layer.KernelWidth + 1), taps = layer.KernelHeight * layer.KernelWidth;
+        long tiles = (long)layer.Batch * ((layer.Height + 1) / 2) * ((layer.Width + 1) / 2), pairs = (long)layer.InputChannels * layer.OutputChannels;
+        Assert.Equal(points * tiles * pairs, counters.ExecutedMacs);
+        Assert.Equal((long)layer.Batch * layer.Height * layer.Width * taps * pairs, counters.DenseMacs);
     }
 }
