@@ -112,7 +112,11 @@ public sealed unsafe class ConvKernel
     /// <param name="weights">M x C/group x kH x kW, row-major.</param>
     /// <param name="bias">M values, or empty for none.</param>
     /// <param name="path">The vector width to run with.</param>
-    public ConvKernel(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path)
+    /// <param name="inputSize">
+    /// The input maps' height and width where the model gives them (ONNX Runtime's shapes when the session is made), for
+    /// choices that depend on them (<see cref="WinogradTiles.TileFor"/>); runs take any size all the same.
+    /// </param>
+    public ConvKernel(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, SimdPath path, (int Height, int Width)? inputSize = null)
     {
         spec.Validate();
         if (weights.Length != spec.WeightCount)
@@ -157,7 +161,20 @@ public sealed unsafe class ConvKernel
             _pairs = new SfmaPairs(spec, weights);
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
         if (WinogradTiles.Applies(spec, path))
-            _winograd = new WinogradTiles(spec, weights, bias);
+            _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, OutputSize(spec, inputSize)));
+    }
+
+    /// <summary>
+    /// A stride-1, undilated convolution's output maps on <paramref name="inputSize"/> (where Winograd's tiles apply), or null
+    /// where that is not known or not positive.
+    /// </summary>
+    private static (int Height, int Width)? OutputSize(ConvSpec spec, (int Height, int Width)? inputSize)
+    {
+        if (inputSize is not { Height: > 0, Width: > 0 } size) return null;
+        bool same = spec.AutoPad is AutoPad.SameUpper or AutoPad.SameLower;
+        long height = same ? size.Height : (long)size.Height + spec.PadTop + spec.PadBottom - spec.KernelHeight + 1;
+        long width = same ? size.Width : (long)size.Width + spec.PadLeft + spec.PadRight - spec.KernelWidth + 1;
+        return height > 0 && width > 0 && height <= int.MaxValue && width <= int.MaxValue ? ((int)height, (int)width) : null;
     }
 
     /// <summary>The pointwise channels' weights off the centre tap are zero: they are never multiplied.</summary>
@@ -338,9 +355,9 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
     {
-        ConvGeometry patches = WinogradTiles.PatchGeometry(geometry);
-        int tilesX = patches.OutputWidth / 2, tilesY = patches.OutputHeight / 2;
-        int panels = _winograd!.Panels;
+        ConvGeometry patches = _winograd!.PatchGeometry(geometry);
+        int tilesX = patches.OutputWidth / _winograd.Tile, tilesY = patches.OutputHeight / _winograd.Tile;
+        int panels = _winograd.Panels;
         // Chunks of the rows the size allows, evened out: two threads share 28 rows as 14 and 14, not 18 and 10.
         int chunks = PanelLayout.CeilDiv(tilesY, _winograd.ChunkRows(geometry));
         if (batch * chunks == 1 && panels == 1) chunks = Math.Min(2, tilesY);
@@ -475,8 +492,8 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>The geometry of the padded copy: Winograd's whole tiles (<see cref="WinogradTiles.PatchGeometry"/>), else the run's own.</summary>
-    private static ConvGeometry CopiedGeometry(in ConvGeometry geometry, ConvAlgorithm algorithm) =>
-        algorithm == ConvAlgorithm.Winograd ? WinogradTiles.PatchGeometry(geometry) : geometry;
+    private ConvGeometry CopiedGeometry(in ConvGeometry geometry, ConvAlgorithm algorithm) =>
+        algorithm == ConvAlgorithm.Winograd && _winograd is not null ? _winograd.PatchGeometry(geometry) : geometry;
 
     /// <summary>The phase planes of every image.</summary>
     private long PhasedInputFloats(int batch, in ConvGeometry geometry)
@@ -641,7 +658,7 @@ public sealed unsafe class ConvKernel
             ConvTask part = work.Task(task);
             ConvGeometry geometry = work.Geometry;
             float* padded = work.SharedFloats > 0
-                ? shared + part.Image * PaddedBlocksFloats(WinogradTiles.PatchGeometry(geometry))
+                ? shared + part.Image * PaddedBlocksFloats(_winograd!.PatchGeometry(geometry))
                 : input + part.Image * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize);
             nint image = part.Image * (Spec.OutputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(Spec.OutputChannels, geometry.OutputSize) : (nint)Spec.OutputChannels * geometry.OutputSize);
             _winograd!.RunTask(geometry, padded, output + image, residual == null ? null : residual + image, part.FirstColumn, part.ColumnCount,

@@ -49,7 +49,10 @@ internal sealed unsafe class WinogradTiles
     /// <summary>The kernel's side r: 3 or 5.</summary>
     private readonly int _taps;
 
-    /// <summary>Transform points per tile: the (r + 1) x (r + 1) input patch, 16 or 36.</summary>
+    /// <summary>The output tile's side m: 2, or 4 for F(4 x 4, 3 x 3).</summary>
+    private readonly int _tile;
+
+    /// <summary>Transform points per tile: the (m + r - 1) x (m + r - 1) input patch, 16 or 36.</summary>
     private readonly int _points;
 
     private readonly float[] _weights;
@@ -96,9 +99,9 @@ internal sealed unsafe class WinogradTiles
     /// real maps are computed and not stored (ResNet18's 7 x 7 stage: 16 tiles for 49 outputs; SqueezeNet's 55 x 55: 784
     /// for 3025).
     /// </summary>
-    public static ConvGeometry PatchGeometry(in ConvGeometry geometry)
+    public ConvGeometry PatchGeometry(in ConvGeometry geometry)
     {
-        int height = (geometry.OutputHeight + 1) & ~1, width = (geometry.OutputWidth + 1) & ~1;
+        int height = (geometry.OutputHeight + _tile - 1) / _tile * _tile, width = (geometry.OutputWidth + _tile - 1) / _tile * _tile;
         return geometry with
         {
             OutputHeight = height, OutputWidth = width,
@@ -106,13 +109,34 @@ internal sealed unsafe class WinogradTiles
         };
     }
 
+    /// <summary>
+    /// The output tile for <paramref name="spec"/> on output maps of <paramref name="outputSize"/> (null: not known when the
+    /// kernel is made): F(4 x 4, 3 x 3) for 3 x 3 kernels where the maps give at least 16 tiles of 4 x 4 and the last row
+    /// and column of tiles waste at most 15% of the outputs computed, else 2 x 2. F(4 x 4) has 36 products per 16 outputs
+    /// where F(2 x 2) has 64, but reads each point's weights for a quarter as many tiles. Kernel alone against F(2 x 2)
+    /// (Ice Lake, 1 thread, one process): 1.75x-1.78x faster on 64 channels of 56 x 56, 1.39x-1.49x on 28 x 28 (128 and
+    /// 256 channels), 1.40x-1.44x on 27 x 27, 1.32x-1.57x on 16 x 16 to 24 x 24; 0.78x-1.06x on 14 x 14 (31% of the outputs
+    /// computed wasted), 0.97x-1.01x on 13 x 13, 0.79x-1.04x on 7 x 7.
+    /// </summary>
+    public static int TileFor(ConvSpec spec, (int Height, int Width)? outputSize)
+    {
+        if (spec.KernelHeight != 3 || outputSize is not { Height: > 0, Width: > 0 } size) return 2;
+        long tilesY = (size.Height + 3) / 4, tilesX = (size.Width + 3) / 4;
+        long computed = 16 * tilesY * tilesX, outputs = (long)size.Height * size.Width;
+        return tilesY * tilesX >= 16 && computed * 100 <= outputs * 115 ? 4 : 2;
+    }
+
     /// <param name="weights">M x C x r x r, row-major.</param>
     /// <param name="bias">M values, or empty for none.</param>
-    public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias)
+    /// <param name="tile">The output tile's side: 2, or 4 for 3 x 3 kernels (<see cref="TileFor"/>).</param>
+    public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int tile)
     {
+        if (!(tile == 2 || (tile == 4 && spec.KernelHeight == 3)))
+            throw new ArgumentException($"Winograd's tiles of {tile} x {tile} outputs do not apply to a {spec.KernelHeight} x {spec.KernelWidth} kernel");
         _spec = spec;
         _taps = spec.KernelHeight;
-        _points = (_taps + 1) * (_taps + 1);
+        _tile = tile;
+        _points = (_tile + _taps - 1) * (_tile + _taps - 1);
         int m = spec.OutputChannels, c = spec.InputChannels;
         _panels = (m + Panel - 1) / Panel;
         _channelStride = BlockedMaps.Blocks(c) * BlockedMaps.Block;
@@ -123,8 +147,8 @@ internal sealed unsafe class WinogradTiles
         // U = G g G^T, per point and 64 output channels (channels past M zero) two panels of 32 as the direct kernel's wide
         // tiles read them: the first 32 channels' rows, channel after channel, then the next 32's.
         _weights = GC.AllocateArray<float>(checked(_points * _panels * c * Panel), pinned: true);
-        double[,] g = _taps == 3 ? Filter3 : Filter5;
-        int side = _taps + 1, taps = _taps * _taps;
+        double[,] g = _taps == 5 ? Filter5 : _tile == 4 ? Filter43 : Filter3;
+        int side = _tile + _taps - 1, taps = _taps * _taps;
         Span<double> rows = stackalloc double[side * _taps];
         for (int output = 0; output < m; output++)
             for (int input = 0; input < c; input++)
@@ -151,6 +175,17 @@ internal sealed unsafe class WinogradTiles
     /// <summary>G of F(2, 3), points 0, 1, -1 and infinity (B^T and A^T in <see cref="TransformPatches4"/> and <see cref="TransformProducts4"/>).</summary>
     private static readonly double[,] Filter3 = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
 
+    /// <summary>G of F(4, 3), points 0, 1, -1, 2, -2 and infinity (B^T that of F(2, 5), <see cref="Patch6"/>; A^T in <see cref="Product6x4"/>).</summary>
+    private static readonly double[,] Filter43 =
+    {
+        { 1 / 4.0, 0, 0 },
+        { -1 / 6.0, -1 / 6.0, -1 / 6.0 },
+        { -1 / 6.0, 1 / 6.0, -1 / 6.0 },
+        { 1 / 24.0, 1 / 12.0, 1 / 6.0 },
+        { 1 / 24.0, -1 / 12.0, 1 / 6.0 },
+        { 0, 0, 1 },
+    };
+
     /// <summary>
     /// G of F(2, 5), points 0, 1, -1, 2, -2 and infinity: row p is (a_p^k / prod over q != p of (a_p - a_q)) for k = 0..4,
     /// the last row picks the last tap (B^T and A^T in <see cref="Patch6"/> and <see cref="Product6"/>).
@@ -169,6 +204,9 @@ internal sealed unsafe class WinogradTiles
         _weights[((long)point * _panels + output / Panel) * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel
             + output % HalfPanel] = value;
 
+    /// <summary>The output tile's side: 2, or 4 for F(4 x 4, 3 x 3).</summary>
+    public int Tile => _tile;
+
     /// <summary>Panels of 64 output channels.</summary>
     public int Panels => _panels;
 
@@ -179,7 +217,7 @@ internal sealed unsafe class WinogradTiles
     /// </summary>
     public int ChunkRows(in ConvGeometry geometry)
     {
-        int tilesX = (geometry.OutputWidth + 1) / 2, tilesY = (geometry.OutputHeight + 1) / 2;
+        int tilesX = (geometry.OutputWidth + _tile - 1) / _tile, tilesY = (geometry.OutputHeight + _tile - 1) / _tile;
         long perTile = _channelStride + (long)_panels * Panel;
         long tiles = Math.Min(Math.Max(PointFloats, _weights.Length / _points) / perTile, ChunkFloats / (_points * perTile));
         return (int)Math.Clamp(tiles / tilesX, 1, tilesY);
@@ -210,8 +248,8 @@ internal sealed unsafe class WinogradTiles
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
         nint patchStride = PointStride(tiles * _channelStride), productStride = PointStride(tiles * ldc);
         ConvGeometry patchGeometry = PatchGeometry(geometry);
-        int tilesX = patchGeometry.OutputWidth / 2;
-        int firstRow = firstTile / tilesX * 2, rows = Math.Min(tiles / tilesX * 2, geometry.OutputHeight - firstRow);
+        int tilesX = patchGeometry.OutputWidth / _tile;
+        int firstRow = firstTile / tilesX * _tile, rows = Math.Min(tiles / tilesX * _tile, geometry.OutputHeight - firstRow);
         // Planar output: the chunk's rows of the task's channels, blocked, before they are transposed into the maps.
         bool planar = _spec.OutputLayout == MapLayout.Planar;
         nint rowsFloats = (nint)rows * geometry.OutputWidth * BlockedMaps.Block, staged = planar ? ldc / BlockedMaps.Block * rowsFloats : 0;
@@ -221,7 +259,7 @@ internal sealed unsafe class WinogradTiles
         // Each tile's patch, from its point's first: the wide tiles' origins.
         nint* origins = (nint*)(staging + staged);
         for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
-        if (_taps == 3) TransformPatches4(patchGeometry, padded, firstTile, tiles, patches, patchStride);
+        if (_points == 16) TransformPatches4(patchGeometry, padded, firstTile, tiles, patches, patchStride);
         else TransformPatches6(patchGeometry, padded, firstTile, tiles, patches, patchStride);
         var passes = KSegments.All(c);
         fixed (float* weights = _weights)
@@ -244,15 +282,17 @@ internal sealed unsafe class WinogradTiles
                     }
             // Where the panel's outputs go: the output's blocks at the chunk's first row, or the staging rows.
             nint pitch = (nint)geometry.OutputWidth * BlockedMaps.Block, outputPlane = (nint)geometry.OutputSize * BlockedMaps.Block;
-            var store = new TileStores(geometry.OutputWidth, rows, tilesX);
+            var store = new TileStores(geometry.OutputWidth, rows, tilesX, _tile);
             for (int panel = firstPanel; panel < lastPanel; panel++)
             {
                 nint at = planar ? (panel - firstPanel) * Panel / BlockedMaps.Block * rowsFloats : panel * Panel / BlockedMaps.Block * outputPlane + firstRow * pitch;
                 float* target = (planar ? staging : output) + at;
                 float* z = residual == null ? null : residual + at;
                 nint plane = planar ? rowsFloats : outputPlane;
-                if (_taps == 3) TransformProducts4(store, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else TransformProducts6(store, products + (panel - firstPanel) * Panel, ldc, productStride, tiles, panel, bias, target, z, plane);
+                float* m = products + (panel - firstPanel) * Panel;
+                if (_points == 16) TransformProducts4(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else if (_tile == 2) TransformProducts6(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else TransformProducts6x4(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
             }
             if (planar)
             {
@@ -266,8 +306,9 @@ internal sealed unsafe class WinogradTiles
         long outputs = (long)rows * geometry.OutputWidth * channels;
         counters.Add((long)_points * tiles * c * channels, outputs * c * _taps * _taps, outputs);
         // B^T d B and A^T m A, per patch and channel and per tile and output channel: 32 and 24 additions for 4 x 4 patches;
-        // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones.
-        counters.AddOverhead(_taps == 3 ? 32L * tiles * c + 24L * tiles * channels : 264L * tiles * c + 72L * tiles * channels);
+        // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones into 2 x 2 tiles, 10 x 13 into 4 x 4.
+        long productOperations = _points == 16 ? 24 : _tile == 2 ? 72 : 130;
+        counters.AddOverhead((_points == 16 ? 32L : 264L) * tiles * c + productOperations * tiles * channels);
     }
 
     /// <summary>V[point][tile][channel] = (B^T d B) of each tile's 4 x 4 patch, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].</summary>
@@ -369,7 +410,7 @@ internal sealed unsafe class WinogradTiles
     private void TransformPatches6(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches, nint p)
     {
         const int block = BlockedMaps.Block;
-        int tilesX = geometry.OutputWidth / 2;
+        int tilesX = geometry.OutputWidth / _tile;
         nint pitch = (nint)geometry.PaddedWidth * block, plane = (nint)(geometry.PaddedHeight * geometry.PaddedWidth) * block;
         // Aligned to a cache line: a vector stored across two lines is not forwarded to the load that reads it back.
         byte* room = stackalloc byte[37 * 64];
@@ -378,7 +419,7 @@ internal sealed unsafe class WinogradTiles
             for (int t = 0; t < tiles; t++)
             {
                 int tile = firstTile + t;
-                float* s = padded + b * plane + (nint)(tile / tilesX) * 2 * pitch + (nint)(tile % tilesX) * 2 * block;
+                float* s = padded + b * plane + (nint)(tile / tilesX) * _tile * pitch + (nint)(tile % tilesX) * _tile * block;
                 float* o = patches + (nint)t * _channelStride + b * block;
                 for (int j = 0; j < 6; j++)
                 {
@@ -471,26 +512,110 @@ internal sealed unsafe class WinogradTiles
     }
 
     /// <summary>
-    /// Where a chunk's 2 x 2 tiles of one block land in blocked rows (<see cref="BlockedMaps.Block"/> channels a position,
-    /// <paramref name="width"/> positions a row), and which of their outputs are real: the last row and column of tiles
-    /// of an odd map store only their top or left outputs.
+    /// Y = A^T m A of each tile and block of the panel for F(4 x 4, 3 x 3) (<see cref="Product6x4"/>): 4 x 4 outputs from
+    /// 6 x 6 points, plus bias (and residual), activated, into blocked rows as <see cref="TransformProducts4"/> writes them.
     /// </summary>
-    private readonly struct TileStores(int width, int rows, int tilesX)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TransformProducts6x4(in TileStores store, float* products, nint ldc, nint p, int tiles, int panel, float* bias,
+        float* output, float* residual, nint plane)
     {
-        /// <summary>Tile <paramref name="tile"/> of the chunk's outputs (and residual) from <paramref name="at"/>, plus bias, activated.</summary>
+        int block = BlockedMaps.Block;
+        Activation activation = _spec.Activation;
+        int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
+        for (int q = 0; q < blocks; q++)
+        {
+            var b = Vector512.Load(bias + panel * Panel + q * block);
+            for (int t = 0; t < tiles; t++)
+            {
+                float* m = products + t * ldc + q * block;
+                // A^T m, column by column (six loads, four sums each), then each of the four rows times A.
+                Product6x4(m, p, 0, out var r00, out var r10, out var r20, out var r30);
+                Product6x4(m, p, 1, out var r01, out var r11, out var r21, out var r31);
+                Product6x4(m, p, 2, out var r02, out var r12, out var r22, out var r32);
+                Product6x4(m, p, 3, out var r03, out var r13, out var r23, out var r33);
+                Product6x4(m, p, 4, out var r04, out var r14, out var r24, out var r34);
+                Product6x4(m, p, 5, out var r05, out var r15, out var r25, out var r35);
+                var origin = store.Origin(q * plane, t);
+                Row4(store, origin, 0, r00, r01, r02, r03, r04, r05, b, output, residual, activation);
+                Row4(store, origin, 1, r10, r11, r12, r13, r14, r15, b, output, residual, activation);
+                Row4(store, origin, 2, r20, r21, r22, r23, r24, r25, b, output, residual, activation);
+                Row4(store, origin, 3, r30, r31, r32, r33, r34, r35, b, output, residual, activation);
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="i"/> of a 4 x 4 tile: one row of A^T m times A, plus bias, stored where real.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row4(in TileStores store, in (nint At, int Rows, int Columns) origin, int i,
+        Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
+        Vector512<float> bias, float* output, float* residual, Activation activation)
+    {
+        Product6x4(m0, m1, m2, m3, m4, m5, out var y0, out var y1, out var y2, out var y3);
+        store.Put(origin, i, 0, y0 + bias, output, residual, activation);
+        store.Put(origin, i, 1, y1 + bias, output, residual, activation);
+        store.Put(origin, i, 2, y2 + bias, output, residual, activation);
+        store.Put(origin, i, 3, y3 + bias, output, residual, activation);
+    }
+
+    /// <summary>A^T of F(4, 3) times column <paramref name="j"/> of a tile's 6 x 6 products (<paramref name="pointStride"/> floats a point).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Product6x4(float* m, nint pointStride, int j, out Vector512<float> y0, out Vector512<float> y1, out Vector512<float> y2, out Vector512<float> y3) =>
+        Product6x4(Vector512.Load(m + j * pointStride), Vector512.Load(m + (6 + j) * pointStride), Vector512.Load(m + (12 + j) * pointStride),
+            Vector512.Load(m + (18 + j) * pointStride), Vector512.Load(m + (24 + j) * pointStride), Vector512.Load(m + (30 + j) * pointStride),
+            out y0, out y1, out y2, out y3);
+
+    /// <summary>
+    /// A^T of F(4, 3) times six values: A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] (13 operations, a
+    /// fused multiply-add counted as two).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Product6x4(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
+        out Vector512<float> y0, out Vector512<float> y1, out Vector512<float> y2, out Vector512<float> y3)
+    {
+        var sum12 = m1 + m2;
+        var difference12 = m1 - m2;
+        var sum34 = m3 + m4;
+        var difference34 = m3 - m4;
+        y0 = m0 + sum12 + sum34;
+        y1 = Vector512.FusedMultiplyAdd(Vector512.Create(2f), difference34, difference12);
+        y2 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), sum34, sum12);
+        y3 = Vector512.FusedMultiplyAdd(Vector512.Create(8f), difference34, difference12) + m5;
+    }
+
+    /// <summary>
+    /// Where a chunk's m x m tiles of one block land in blocked rows (<see cref="BlockedMaps.Block"/> channels a position,
+    /// <paramref name="width"/> positions a row, <paramref name="rows"/> rows), and which of their outputs are real: the
+    /// last row and column of tiles of a map that is not a multiple of m store only their top or left outputs.
+    /// </summary>
+    private readonly struct TileStores(int width, int rows, int tilesX, int tile)
+    {
+        /// <summary>Tile <paramref name="index"/>'s first output from <paramref name="at"/>, and how many of its rows and columns are real.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Tile(nint at, int tile, float* output, float* residual, Activation activation,
+        public (nint At, int Rows, int Columns) Origin(nint at, int index)
+        {
+            int row = index / tilesX * tile, column = index % tilesX * tile;
+            return (at + (row * (nint)width + column) * BlockedMaps.Block, Math.Min(tile, rows - row), Math.Min(tile, width - column));
+        }
+
+        /// <summary>Output (i, j) of the tile at <paramref name="origin"/>, plus the residual's, activated, where it is real.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Put(in (nint At, int Rows, int Columns) origin, int i, int j, Vector512<float> value, float* output, float* residual, Activation activation)
+        {
+            if (i >= origin.Rows || j >= origin.Columns) return;
+            nint at = origin.At + (i * (nint)width + j) * BlockedMaps.Block;
+            Finish(value, output + at, residual == null ? null : residual + at, activation);
+        }
+
+        /// <summary>A 2 x 2 tile's four outputs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Tile(nint at, int index, float* output, float* residual, Activation activation,
             Vector512<float> topLeft, Vector512<float> topRight, Vector512<float> bottomLeft, Vector512<float> bottomRight)
         {
-            const int block = BlockedMaps.Block;
-            int row = tile / tilesX * 2, column = tile % tilesX * 2;
-            nint pitch = (nint)width * block;
-            at += row * pitch + (nint)column * block;
-            bool right = column + 1 < width, bottom = row + 1 < rows;
-            Finish(topLeft, output + at, residual == null ? null : residual + at, activation);
-            if (right) Finish(topRight, output + at + block, residual == null ? null : residual + at + block, activation);
-            if (bottom) Finish(bottomLeft, output + at + pitch, residual == null ? null : residual + at + pitch, activation);
-            if (right && bottom) Finish(bottomRight, output + at + pitch + block, residual == null ? null : residual + at + pitch + block, activation);
+            var origin = Origin(at, index);
+            Put(origin, 0, 0, topLeft, output, residual, activation);
+            Put(origin, 0, 1, topRight, output, residual, activation);
+            Put(origin, 1, 0, bottomLeft, output, residual, activation);
+            Put(origin, 1, 1, bottomRight, output, residual, activation);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -37,6 +37,32 @@ internal readonly unsafe struct KernelInfo(OrtFunctions ort, void* info) : IAttr
     }
 
     /// <summary>
+    /// The shape ONNX Runtime knows for input <paramref name="index"/> at kernel creation (-1 for a dimension it does not
+    /// know), or null where it knows none (not a tensor).
+    /// </summary>
+    public long[]? InputShape(int index)
+    {
+        void* typeInfo;
+        ort.Check(ort.KernelInfo_GetInputTypeInfo(info, (nuint)index, &typeInfo), "KernelInfo_GetInputTypeInfo");
+        try
+        {
+            void* tensorInfo;
+            ort.Check(ort.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "CastTypeInfoToTensorInfo");
+            // The tensor information belongs to the type information, released below.
+            if (tensorInfo == null) return null;
+            nuint rank;
+            ort.Check(ort.GetDimensionsCount(tensorInfo, &rank), "GetDimensionsCount");
+            long[] shape = new long[(int)rank];
+            fixed (long* dims = shape) ort.Check(ort.GetDimensions(tensorInfo, dims, rank), "GetDimensions");
+            return shape;
+        }
+        finally
+        {
+            ort.ReleaseTypeInfo(typeInfo);
+        }
+    }
+
+    /// <summary>
     /// The value of input <paramref name="index"/> if it is a constant initializer, else null. The tensor
     /// belongs to the session; the kernel copies (packs) what it keeps.
     /// </summary>

@@ -14,6 +14,7 @@ internal static class OrtApiSlots
     public const int CustomOpDomain_Add = 27;
     public const int AddCustomOpDomain = 28;
     public const int GetTensorMutableData = 51;
+    public const int CastTypeInfoToTensorInfo = 55;
     public const int CreateTensorTypeAndShapeInfo = 57;
     public const int SetTensorElementType = 58;
     public const int SetDimensions = 59;
@@ -27,12 +28,14 @@ internal static class OrtApiSlots
     public const int KernelContext_GetInput = 90;
     public const int KernelContext_GetOutput = 91;
     public const int ReleaseStatus = 93;
+    public const int ReleaseTypeInfo = 98;
     public const int ReleaseTensorTypeAndShapeInfo = 99;
     public const int ReleaseCustomOpDomain = 101;
     public const int KernelInfoGetAttributeArray_float = 162;
     public const int KernelInfoGetAttributeArray_int64 = 163;
     public const int KernelInfo_GetInputCount = 230;
     public const int KernelInfo_GetInputName = 232;
+    public const int KernelInfo_GetInputTypeInfo = 234;
     public const int KernelInfo_GetNodeName = 244;
     public const int KernelInfoGetConstantInput_tensor = 249;
     public const int ShapeInferContext_GetInputCount = 267;

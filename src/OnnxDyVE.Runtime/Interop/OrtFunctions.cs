@@ -40,6 +40,9 @@ internal sealed unsafe class OrtFunctions
     public readonly delegate* unmanaged<void*, nuint, long*, nuint, void**, void*> KernelContext_GetOutput;
     public readonly delegate* unmanaged<void*, nuint*, void*> KernelInfo_GetInputCount;
     public readonly delegate* unmanaged<void*, nuint, byte*, nuint*, void*> KernelInfo_GetInputName;
+    public readonly delegate* unmanaged<void*, nuint, void**, void*> KernelInfo_GetInputTypeInfo;
+    public readonly delegate* unmanaged<void*, void**, void*> CastTypeInfoToTensorInfo;
+    public readonly delegate* unmanaged<void*, void> ReleaseTypeInfo;
     public readonly delegate* unmanaged<void*, byte*, nuint*, void*> KernelInfo_GetNodeName;
     public readonly delegate* unmanaged<void*, nuint, int*, void**, void*> KernelInfoGetConstantInput_tensor;
     public readonly delegate* unmanaged<void*, nuint*, void*> ShapeInferContext_GetInputCount;
@@ -83,6 +86,9 @@ internal sealed unsafe class OrtFunctions
         KernelContext_GetOutput = (delegate* unmanaged<void*, nuint, long*, nuint, void**, void*>)slot[OrtApiSlots.KernelContext_GetOutput];
         KernelInfo_GetInputCount = (delegate* unmanaged<void*, nuint*, void*>)slot[OrtApiSlots.KernelInfo_GetInputCount];
         KernelInfo_GetInputName = (delegate* unmanaged<void*, nuint, byte*, nuint*, void*>)slot[OrtApiSlots.KernelInfo_GetInputName];
+        KernelInfo_GetInputTypeInfo = (delegate* unmanaged<void*, nuint, void**, void*>)slot[OrtApiSlots.KernelInfo_GetInputTypeInfo];
+        CastTypeInfoToTensorInfo = (delegate* unmanaged<void*, void**, void*>)slot[OrtApiSlots.CastTypeInfoToTensorInfo];
+        ReleaseTypeInfo = (delegate* unmanaged<void*, void>)slot[OrtApiSlots.ReleaseTypeInfo];
         KernelInfo_GetNodeName = (delegate* unmanaged<void*, byte*, nuint*, void*>)slot[OrtApiSlots.KernelInfo_GetNodeName];
         KernelInfoGetConstantInput_tensor = (delegate* unmanaged<void*, nuint, int*, void**, void*>)slot[OrtApiSlots.KernelInfoGetConstantInput_tensor];
         ShapeInferContext_GetInputCount = (delegate* unmanaged<void*, nuint*, void*>)slot[OrtApiSlots.ShapeInferContext_GetInputCount];

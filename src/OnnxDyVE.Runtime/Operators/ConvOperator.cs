@@ -45,8 +45,17 @@ internal sealed class ConvOperator : DyveOperator
                 throw new ArgumentException($"input B has shape [{string.Join(", ", b.Shape)}]; expected [{spec.OutputChannels}]");
             bias = b.AsFloats();
         }
-        return new ConvOperatorKernel(node, new ConvKernel(spec, weights.AsFloats(), bias, SimdPaths.Best));
+        return new ConvOperatorKernel(node, new ConvKernel(spec, weights.AsFloats(), bias, SimdPaths.Best, InputSize(info)));
     }
+
+    /// <summary>
+    /// X's height and width as the session knows them (planar N x C x H x W or blocked N x C/16 x H x W x 16), or null
+    /// where it does not.
+    /// </summary>
+    private static (int Height, int Width)? InputSize(KernelInfo info) =>
+        info.InputShape(0) is { Length: 4 or 5 } shape && shape[2] is > 0 and <= int.MaxValue && shape[3] is > 0 and <= int.MaxValue
+            ? ((int)shape[2], (int)shape[3])
+            : null;
 
     public override void InferShape(ShapeInference context)
     {

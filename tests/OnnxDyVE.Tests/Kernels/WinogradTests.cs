@@ -111,6 +111,61 @@ public sealed class WinogradTests
         OutputComparison.AssertClose(reference, BlockedConvTests.Run(kernel, work, given, layer, context), context);
     }
 
+    public static TheoryData<int, MapLayout, MapLayout> FourByFourCases()
+    {
+        var cases = new TheoryData<int, MapLayout, MapLayout>();
+        foreach (int shape in Enumerable.Range(0, Layers.Length).Where(i => Layers[i].KernelHeight == 3))
+            cases.Add(shape, MapLayout.Blocked, MapLayout.Blocked);
+        foreach (int shape in new[] { 2, 6, 16 })
+            cases.Add(shape, MapLayout.Planar, MapLayout.Planar);
+        return cases;
+    }
+
+    /// <summary>
+    /// F(4 x 4, 3 x 3), chosen where the session's shapes say large maps (<see cref="WinogradTiles.TileFor"/>): the kernel is
+    /// told of 64 x 64 inputs and run on each shape's own, so partial tiles of every kind (a map of one tile, of 1 x 1, of 3
+    /// rows past a whole tile) are covered; a residual on the blocked ones.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FourByFourCases))]
+    public void Four_by_four_tiles_match_scalar_reference(int shape, MapLayout inputLayout, MapLayout outputLayout)
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Layers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 370 + shape);
+        float[] input = LayerParameters.Uniform(new Random(380 + shape), LayerParameters.Count(layer.InputShape()));
+        bool residual = outputLayout == MapLayout.Blocked;
+        double[] conv = ScalarReference.Conv(layer with { Activation = LayerActivation.None }, input, parameters.Weights, parameters.Bias);
+        float[] z = LayerParameters.Uniform(new Random(390 + shape), conv.Length);
+        double[] expected = [.. conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v + z[i]))];
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout, Residual = residual };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, inputSize: (64, 64));
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
+        string context = $"shape {shape}, 4 x 4 tiles, {inputLayout} -> {outputLayout}: {layer}";
+        int plane = layer.Height * layer.Width;
+        float[] given = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
+        float[] output = residual
+            ? BlockedConvTests.Run(kernel, work, given, layer, context, BlockedTensors.FromPlanar(z, layer.Batch, layer.OutputChannels, work.Geometry.OutputSize, 0f))
+            : BlockedConvTests.Run(kernel, work, given, layer, context);
+        OutputComparison.AssertClose(residual ? expected : conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v)).ToArray(), output, context);
+    }
+
+    /// <summary>4 x 4 tiles for 3 x 3 kernels on maps of at least 16 such tiles with little waste at their edges; else 2 x 2.</summary>
+    [Fact]
+    public void The_tile_follows_the_maps_the_session_expects()
+    {
+        ConvSpec three = KernelSpecs.ToConvSpec(Same(1, 64, 8, 8, 64)), five = KernelSpecs.ToConvSpec(Five(1, 32, 8, 8, 32));
+        foreach ((int height, int width, int expected) in new[]
+        {
+            (224, 224, 4), (56, 56, 4), (28, 28, 4), (27, 27, 4), (16, 16, 4), (20, 24, 4),
+            (14, 14, 2), (13, 13, 2), (7, 7, 2), (12, 12, 2), (64, 2, 2),
+        })
+            Assert.Equal(expected, WinogradTiles.TileFor(three, (height, width)));
+        Assert.Equal(2, WinogradTiles.TileFor(three, null));
+        Assert.Equal(2, WinogradTiles.TileFor(five, (56, 56)));
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void A_residual_is_added_before_the_activation(int shape)
@@ -132,19 +187,20 @@ public sealed class WinogradTests
     }
 
     /// <summary>
-    /// Executed: 16 (36) products per tile, input and output channel; dense: the direct convolution's 36 (100), 9 (25) per
-    /// output; the transforms as overhead. Every tile and panel is some task's, once (one image in one chunk: two ranges of
+    /// Executed: 16 products per 2 x 2 tile, input and output channel (36 for 5 x 5 kernels, and per 4 x 4 tile); dense:
+    /// the direct convolution's 9 (25) per output; the transforms as overhead. Every tile and panel is some task's, once (one image in one chunk: two ranges of
     /// panels, each transforming the patches).
     /// </summary>
     [Theory]
-    [InlineData(3, 16, 32, 24)]
-    [InlineData(13, 36, 264, 72)]
-    public void Counts_the_points_products_per_tile_and_covers_every_tile_once(int shape, int points, int patchOperations, int productOperations)
+    [InlineData(3, 2, 16, 32, 24)]
+    [InlineData(13, 2, 36, 264, 72)]
+    [InlineData(4, 4, 36, 264, 130)]
+    public void Counts_the_points_products_per_tile_and_covers_every_tile_once(int shape, int tile, int points, int patchOperations, int productOperations)
     {
         if (!HasAvx512) return;
         ConvLayer layer = Layers[shape];
         LayerParameters parameters = LayerParameters.ForConv(layer, seed: 1);
-        var kernel = new ConvKernel(Blocked(layer), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
+        var kernel = new ConvKernel(Blocked(layer), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, (layer.Height, layer.Width));
         ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, ConvAlgorithm.Winograd);
         Assert.Equal(2, work.RowChunks);
         int panels = (layer.OutputChannels + 63) / 64;
@@ -152,8 +208,8 @@ public sealed class WinogradTests
         for (int task = 0; task < work.TaskCount; task++)
         {
             ConvTask part = work.Task(task);
-            for (int tile = part.FirstColumn; tile < part.FirstColumn + part.ColumnCount; tile++)
-                for (int panel = part.FirstPanel; panel < Math.Min(panels, part.LastPanel); panel++) covered[tile, panel]++;
+            for (int index = part.FirstColumn; index < part.FirstColumn + part.ColumnCount; index++)
+                for (int panel = part.FirstPanel; panel < Math.Min(panels, part.LastPanel); panel++) covered[index, panel]++;
         }
         Assert.All(covered.Cast<int>(), count => Assert.Equal(1, count));
 
@@ -161,7 +217,7 @@ public sealed class WinogradTests
         float[] input = LayerParameters.Uniform(new Random(2), LayerParameters.Count(layer.InputShape()));
         BlockedConvTests.Run(kernel, work, BlockedTensors.FromPlanar(input, 1, layer.InputChannels, layer.Height * layer.Width, 0f), layer, "counts");
         CounterValues done = kernel.Counters.Read() - before;
-        long tiles = layer.Height / 2 * (layer.Width / 2), outputs = 4 * tiles * layer.OutputChannels;
+        long tiles = layer.Height / tile * (layer.Width / tile), outputs = (long)layer.Height * layer.Width * layer.OutputChannels;
         Assert.Equal(points * tiles * layer.InputChannels * layer.OutputChannels, done.ExecutedMacs);
         Assert.Equal(outputs * layer.KernelHeight * layer.KernelWidth * layer.InputChannels, done.DenseMacs);
         Assert.Equal(patchOperations * tiles * layer.InputChannels * work.RowChunks + productOperations * tiles * layer.OutputChannels, done.OverheadOps);

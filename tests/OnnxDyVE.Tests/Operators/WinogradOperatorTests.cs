@@ -1,6 +1,7 @@
 using Onnx;
 using OnnxDyVE.Graph;
 using OnnxDyVE.Kernels;
+using OnnxDyVE.Kernels.Conv;
 using OnnxDyVE.Kernels.Simd;
 using OnnxDyVE.Tests.Support;
 
@@ -9,8 +10,8 @@ namespace OnnxDyVE.Tests.Operators;
 /// <summary>
 /// A DyveConv between blocked maps that runs Winograd's tiles (3 x 3 or 5 x 5, stride 1, 16 to 256 input channels, on
 /// AVX-512) computes, inside ONNX Runtime, what ORT's own Conv does on the same weights, within the tests' one
-/// tolerance; and its statistics say 16 products per tile where the direct convolution has 36 (5 x 5: 36 where it has 100),
-/// half tiles of odd maps included.
+/// tolerance; and its statistics say 16 products per tile where the direct convolution has 36 (5 x 5: 36 where it has 100;
+/// 4 x 4 tiles where the session's shapes give large maps: 36 where it has 144), partial tiles included.
 /// </summary>
 public sealed class WinogradOperatorTests
 {
@@ -25,6 +26,9 @@ public sealed class WinogradOperatorTests
         new(2, 40, 8, 10, 112, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true },
         // Odd maps: a last row and column of half tiles.
         new(1, 64, 13, 13, 128, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        // Maps the session knows to be large: F(4 x 4, 3 x 3), 36 products per 4 x 4 tile; and on 27 x 27, partial tiles.
+        new(1, 32, 28, 28, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(1, 48, 27, 27, 32, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Activation = LayerActivation.LeakyRelu(0.1f) },
     ];
 
     [Theory]
@@ -52,9 +56,11 @@ public sealed class WinogradOperatorTests
         OutputComparison.AssertClose(expected, actual, $"shape {shape}: {layer}");
 
         CounterValues counters = Assert.Single(dyve.Statistics()).Counters;
-        // Every shape here keeps its maps' size; an odd map's last row and column of tiles are multiplied whole.
-        long points = (layer.KernelHeight + 1) * (layer.KernelWidth + 1), taps = layer.KernelHeight * layer.KernelWidth;
-        long tiles = (long)layer.Batch * ((layer.Height + 1) / 2) * ((layer.Width + 1) / 2), pairs = (long)layer.InputChannels * layer.OutputChannels;
+        // Every shape here keeps its maps' size, which the session knows when it makes the kernel (the tile follows it); a
+        // last row and column of partial tiles are multiplied whole.
+        int tile = WinogradTiles.TileFor(KernelSpecs.ToConvSpec(layer), (layer.Height, layer.Width));
+        long points = (tile + layer.KernelHeight - 1) * (tile + layer.KernelWidth - 1), taps = layer.KernelHeight * layer.KernelWidth;
+        long tiles = (long)layer.Batch * ((layer.Height + tile - 1) / tile) * ((layer.Width + tile - 1) / tile), pairs = (long)layer.InputChannels * layer.OutputChannels;
         Assert.Equal(points * tiles * pairs, counters.ExecutedMacs);
         Assert.Equal((long)layer.Batch * layer.Height * layer.Width * taps * pairs, counters.DenseMacs);
     }
