@@ -6,22 +6,23 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// A 3 x 3 or 5 x 5, stride-1 convolution by Winograd's minimal filtering F(2 x 2, r x r) (Lavin and
-/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 x 2 tile of outputs is
-/// A^T [(G g G^T) . (B^T d B)] A over the (r + 1) x (r + 1) input patch d, so the products are 16 per tile and channel pair
-/// where the direct 3 x 3 convolution has 36, and 36 where the 5 x 5 one has 100. Each of the (r + 1)^2 points is an
-/// independent GEMM (M x C weights by C x tiles), run by the direct kernel's own wide tiles (6 tiles x up to 64 channels,
-/// <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a position, its channels the taps); the
-/// transforms are additions and multiplications by small integers (B, A) or done once at kernel creation (G). Not
-/// bit-identical to the direct product (the sums are taken in another order and through the transforms): within a few
-/// units in the sixth digit of the layer's largest output on VGG's and cifar10's shapes.
+/// A 3 x 3 or 5 x 5, stride-1 convolution by Winograd's minimal filtering F(m x m, r x r) (Lavin and Gray, "Fast
+/// Algorithms for Convolutional Neural Networks", 2016): each m x m tile of outputs is A^T [(G g G^T) . (B^T d B)] A over
+/// the (m + r - 1)^2 input patch d, so the products are 16 per 2 x 2 tile and channel pair where the direct 3 x 3
+/// convolution has 36, 36 where the 5 x 5 one has 100, and 36 per 4 x 4 tile where the 3 x 3 one has 144
+/// (<see cref="TileFor"/>). Each point is an independent GEMM (M x C weights by C x tiles), run by the direct kernel's own
+/// wide tiles (6 tiles x up to 64 channels, <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a
+/// position, its channels the taps); the transforms are additions and multiplications by small integers (B, A) or done
+/// once at kernel creation (G). Not bit-identical to the direct product (the sums are taken in another order and through
+/// the transforms): within a few units in the sixth digit of the layer's largest output on VGG's and cifar10's shapes.
 /// </summary>
 /// <remarks>
 /// A task takes a chunk of whole tile rows of one image (read from padded blocked maps: the input itself, or the packing
 /// phase's copy) and a range of 64-channel panels: it transforms its patches into task scratch (points x tiles x C), runs
 /// each point's GEMM for its panels into a second scratch (points x tiles x its channels), then transforms those into the
-/// output's blocks, or into blocked rows it then transposes into planar maps. Each point's patches and products stay in L2 while its GEMM runs;
-/// the transformed weights (points x C x M floats) are read once per chunk, so where they are many the chunks are larger.
+/// output's blocks, or into blocked rows it then transposes into planar maps. Each point's patches and products stay in
+/// L2 while its GEMM runs; the transformed weights (points x C x M floats) are read once per chunk, so where they are many
+/// the chunks are larger.
 /// Alone, kernel against kernel on VGG's conv3_2 (Ice Lake, 1 thread): with products kept for one panel at a time and
 /// chunks of 28 x 18 tiles, 1.23x faster than position tiles; point by point for all panels, 1.34x; with chunks of a
 /// quarter the size (a point's patches and products within 256 KB), 1.44x. Chunks of all 196 tiles (VGG's conv4_2, 16 MB
