@@ -173,10 +173,10 @@ internal sealed unsafe class WinogradTiles
             }
     }
 
-    /// <summary>G of F(2, 3), points 0, 1, -1 and infinity (B^T and A^T in <see cref="TransformPatches4"/> and <see cref="TransformProducts4"/>).</summary>
+    /// <summary>G of F(2, 3), points 0, 1, -1 and infinity (B^T and A^T in <see cref="TransformPatches4"/> and <see cref="TwoFromFour"/>).</summary>
     private static readonly double[,] Filter3 = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
 
-    /// <summary>G of F(4, 3), points 0, 1, -1, 2, -2 and infinity (B^T that of F(2, 5), <see cref="Patch6"/>; A^T in <see cref="Product6x4"/>).</summary>
+    /// <summary>G of F(4, 3), points 0, 1, -1, 2, -2 and infinity (B^T that of F(2, 5), <see cref="Patch6"/>; A^T in <see cref="FourFromSix"/>).</summary>
     private static readonly double[,] Filter43 =
     {
         { 1 / 4.0, 0, 0 },
@@ -189,7 +189,7 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// G of F(2, 5), points 0, 1, -1, 2, -2 and infinity: row p is (a_p^k / prod over q != p of (a_p - a_q)) for k = 0..4,
-    /// the last row picks the last tap (B^T and A^T in <see cref="Patch6"/> and <see cref="Product6"/>).
+    /// the last row picks the last tap (B^T and A^T in <see cref="Patch6"/> and <see cref="TwoFromSix"/>).
     /// </summary>
     private static readonly double[,] Filter5 =
     {
@@ -291,9 +291,9 @@ internal sealed unsafe class WinogradTiles
                 float* z = residual == null ? null : residual + at;
                 nint plane = planar ? rowsFloats : outputPlane;
                 float* m = products + (panel - firstPanel) * Panel;
-                if (_points == 16) TransformProducts4(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else if (_tile == 2) TransformProducts6(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else TransformProducts6x4(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                if (_points == 16) TransformProducts<TwoFromFour>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else if (_tile == 2) TransformProducts<TwoFromSix>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else TransformProducts<FourFromSix>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
             }
             if (planar)
             {
@@ -362,48 +362,6 @@ internal sealed unsafe class WinogradTiles
     }
 
     /// <summary>
-    /// Y = A^T m A of each tile and block of the panel, A^T = [1 1 1 0; 0 1 -1 -1], plus bias (and residual), activated,
-    /// into blocked rows: <paramref name="output"/> (and <paramref name="residual"/>) at the panel's first block and the
-    /// chunk's first row, <paramref name="plane"/> floats a block.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts4(in TileStores store, float* products, nint ldc, nint pointStride, int tiles, int panel, float* bias,
-        float* output, float* residual, nint plane)
-    {
-        int block = BlockedMaps.Block;
-        Activation activation = _spec.Activation;
-        int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
-        for (int q = 0; q < blocks; q++)
-        {
-            int channel = panel * Panel + q * block;
-            var b = Vector512.Load(bias + channel);
-            for (int t = 0; t < tiles; t++)
-            {
-                float* m = products + t * ldc + q * block;
-                // A^T m, column by column, then the two rows times A.
-                var u0 = Vector512<float>.Zero; var u1 = u0; var u2 = u0; var u3 = u0;
-                var v0 = u0; var v1 = u0; var v2 = u0; var v3 = u0;
-                Column(m, pointStride, 0, ref u0, ref v0);
-                Column(m, pointStride, 1, ref u1, ref v1);
-                Column(m, pointStride, 2, ref u2, ref v2);
-                Column(m, pointStride, 3, ref u3, ref v3);
-                store.Tile(q * plane, t, output, residual, activation, u0 + u1 + u2 + b, u1 - u2 - u3 + b, v0 + v1 + v2 + b, v1 - v2 - v3 + b);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Column(float* m, nint pointStride, int j, ref Vector512<float> top, ref Vector512<float> bottom)
-    {
-        var m0 = Vector512.Load(m + j * pointStride);
-        var m1 = Vector512.Load(m + (4 + j) * pointStride);
-        var m2 = Vector512.Load(m + (8 + j) * pointStride);
-        var m3 = Vector512.Load(m + (12 + j) * pointStride);
-        top = m0 + m1 + m2;
-        bottom = m1 - m2 - m3;
-    }
-
-    /// <summary>
     /// V[point][tile][channel] = (B^T d B) of each tile's 6 x 6 patch (<see cref="Patch6"/>): the columns' B^T d through a
     /// stack row of 36 vectors (36 sums and the loads do not fit in 32 registers), then each row times B into its six points.
     /// </summary>
@@ -466,59 +424,14 @@ internal sealed unsafe class WinogradTiles
     }
 
     /// <summary>
-    /// Y = A^T m A of each tile and block of the panel for 6 x 6 points (<see cref="Product6"/>), plus bias (and residual),
-    /// activated, into blocked rows as <see cref="TransformProducts4"/> writes them.
+    /// Y = A^T m A of each tile and block of the panel (<typeparamref name="TForm"/>), plus bias (and residual), activated,
+    /// into blocked rows: <paramref name="output"/> (and <paramref name="residual"/>) at the panel's first block and the
+    /// chunk's first row, <paramref name="plane"/> floats a block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts6(in TileStores store, float* products, nint ldc, nint p, int tiles, int panel, float* bias,
+    private void TransformProducts<TForm>(in TileStores store, float* products, nint ldc, nint pointStride, int tiles, int panel, float* bias,
         float* output, float* residual, nint plane)
-    {
-        int block = BlockedMaps.Block;
-        Activation activation = _spec.Activation;
-        int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
-        for (int q = 0; q < blocks; q++)
-        {
-            int channel = panel * Panel + q * block;
-            var b = Vector512.Load(bias + channel);
-            for (int t = 0; t < tiles; t++)
-            {
-                float* m = products + t * ldc + q * block;
-                // A^T m, column by column (six loads each), then the two rows times A.
-                Product6(m, p, 0, out var u0, out var v0);
-                Product6(m, p, 1, out var u1, out var v1);
-                Product6(m, p, 2, out var u2, out var v2);
-                Product6(m, p, 3, out var u3, out var v3);
-                Product6(m, p, 4, out var u4, out var v4);
-                Product6(m, p, 5, out var u5, out var v5);
-                Product6(u0, u1, u2, u3, u4, u5, out var y00, out var y01);
-                Product6(v0, v1, v2, v3, v4, v5, out var y10, out var y11);
-                store.Tile(q * plane, t, output, residual, activation, y00 + b, y01 + b, y10 + b, y11 + b);
-            }
-        }
-    }
-
-    /// <summary>A^T times column <paramref name="j"/> of a tile's 6 x 6 products (<paramref name="pointStride"/> floats a point).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Product6(float* m, nint pointStride, int j, out Vector512<float> top, out Vector512<float> bottom) =>
-        Product6(Vector512.Load(m + j * pointStride), Vector512.Load(m + (6 + j) * pointStride), Vector512.Load(m + (12 + j) * pointStride),
-            Vector512.Load(m + (18 + j) * pointStride), Vector512.Load(m + (24 + j) * pointStride), Vector512.Load(m + (30 + j) * pointStride), out top, out bottom);
-
-    /// <summary>A^T of F(2, 5) times six values: A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1] (9 operations).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Product6(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
-        out Vector512<float> y0, out Vector512<float> y1)
-    {
-        y0 = m0 + (m1 + m2) + (m3 + m4);
-        y1 = Vector512.FusedMultiplyAdd(Vector512.Create(2f), m3 - m4, m1 - m2) + m5;
-    }
-
-    /// <summary>
-    /// Y = A^T m A of each tile and block of the panel for F(4 x 4, 3 x 3) (<see cref="Product6x4"/>): 4 x 4 outputs from
-    /// 6 x 6 points, plus bias (and residual), activated, into blocked rows as <see cref="TransformProducts4"/> writes them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformProducts6x4(in TileStores store, float* products, nint ldc, nint p, int tiles, int panel, float* bias,
-        float* output, float* residual, nint plane)
+        where TForm : struct, IWinogradProducts
     {
         int block = BlockedMaps.Block;
         Activation activation = _spec.Activation;
@@ -527,103 +440,7 @@ internal sealed unsafe class WinogradTiles
         {
             var b = Vector512.Load(bias + panel * Panel + q * block);
             for (int t = 0; t < tiles; t++)
-            {
-                float* m = products + t * ldc + q * block;
-                // A^T m, column by column (six loads, four sums each), then each of the four rows times A.
-                Product6x4(m, p, 0, out var r00, out var r10, out var r20, out var r30);
-                Product6x4(m, p, 1, out var r01, out var r11, out var r21, out var r31);
-                Product6x4(m, p, 2, out var r02, out var r12, out var r22, out var r32);
-                Product6x4(m, p, 3, out var r03, out var r13, out var r23, out var r33);
-                Product6x4(m, p, 4, out var r04, out var r14, out var r24, out var r34);
-                Product6x4(m, p, 5, out var r05, out var r15, out var r25, out var r35);
-                var origin = store.Origin(q * plane, t);
-                Row4(store, origin, 0, r00, r01, r02, r03, r04, r05, b, output, residual, activation);
-                Row4(store, origin, 1, r10, r11, r12, r13, r14, r15, b, output, residual, activation);
-                Row4(store, origin, 2, r20, r21, r22, r23, r24, r25, b, output, residual, activation);
-                Row4(store, origin, 3, r30, r31, r32, r33, r34, r35, b, output, residual, activation);
-            }
-        }
-    }
-
-    /// <summary>Row <paramref name="i"/> of a 4 x 4 tile: one row of A^T m times A, plus bias, stored where real.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row4(in TileStores store, in (nint At, int Rows, int Columns) origin, int i,
-        Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
-        Vector512<float> bias, float* output, float* residual, Activation activation)
-    {
-        Product6x4(m0, m1, m2, m3, m4, m5, out var y0, out var y1, out var y2, out var y3);
-        store.Put(origin, i, 0, y0 + bias, output, residual, activation);
-        store.Put(origin, i, 1, y1 + bias, output, residual, activation);
-        store.Put(origin, i, 2, y2 + bias, output, residual, activation);
-        store.Put(origin, i, 3, y3 + bias, output, residual, activation);
-    }
-
-    /// <summary>A^T of F(4, 3) times column <paramref name="j"/> of a tile's 6 x 6 products (<paramref name="pointStride"/> floats a point).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Product6x4(float* m, nint pointStride, int j, out Vector512<float> y0, out Vector512<float> y1, out Vector512<float> y2, out Vector512<float> y3) =>
-        Product6x4(Vector512.Load(m + j * pointStride), Vector512.Load(m + (6 + j) * pointStride), Vector512.Load(m + (12 + j) * pointStride),
-            Vector512.Load(m + (18 + j) * pointStride), Vector512.Load(m + (24 + j) * pointStride), Vector512.Load(m + (30 + j) * pointStride),
-            out y0, out y1, out y2, out y3);
-
-    /// <summary>
-    /// A^T of F(4, 3) times six values: A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] (13 operations, a
-    /// fused multiply-add counted as two).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Product6x4(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
-        out Vector512<float> y0, out Vector512<float> y1, out Vector512<float> y2, out Vector512<float> y3)
-    {
-        var sum12 = m1 + m2;
-        var difference12 = m1 - m2;
-        var sum34 = m3 + m4;
-        var difference34 = m3 - m4;
-        y0 = m0 + sum12 + sum34;
-        y1 = Vector512.FusedMultiplyAdd(Vector512.Create(2f), difference34, difference12);
-        y2 = Vector512.FusedMultiplyAdd(Vector512.Create(4f), sum34, sum12);
-        y3 = Vector512.FusedMultiplyAdd(Vector512.Create(8f), difference34, difference12) + m5;
-    }
-
-    /// <summary>
-    /// Where a chunk's m x m tiles of one block land in blocked rows (<see cref="BlockedMaps.Block"/> channels a position,
-    /// <paramref name="width"/> positions a row, <paramref name="rows"/> rows), and which of their outputs are real: the
-    /// last row and column of tiles of a map that is not a multiple of m store only their top or left outputs.
-    /// </summary>
-    private readonly struct TileStores(int width, int rows, int tilesX, int tile)
-    {
-        /// <summary>Tile <paramref name="index"/>'s first output from <paramref name="at"/>, and how many of its rows and columns are real.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public (nint At, int Rows, int Columns) Origin(nint at, int index)
-        {
-            int row = index / tilesX * tile, column = index % tilesX * tile;
-            return (at + (row * (nint)width + column) * BlockedMaps.Block, Math.Min(tile, rows - row), Math.Min(tile, width - column));
-        }
-
-        /// <summary>Output (i, j) of the tile at <paramref name="origin"/>, plus the residual's, activated, where it is real.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Put(in (nint At, int Rows, int Columns) origin, int i, int j, Vector512<float> value, float* output, float* residual, Activation activation)
-        {
-            if (i >= origin.Rows || j >= origin.Columns) return;
-            nint at = origin.At + (i * (nint)width + j) * BlockedMaps.Block;
-            Finish(value, output + at, residual == null ? null : residual + at, activation);
-        }
-
-        /// <summary>A 2 x 2 tile's four outputs.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Tile(nint at, int index, float* output, float* residual, Activation activation,
-            Vector512<float> topLeft, Vector512<float> topRight, Vector512<float> bottomLeft, Vector512<float> bottomRight)
-        {
-            var origin = Origin(at, index);
-            Put(origin, 0, 0, topLeft, output, residual, activation);
-            Put(origin, 0, 1, topRight, output, residual, activation);
-            Put(origin, 1, 0, bottomLeft, output, residual, activation);
-            Put(origin, 1, 1, bottomRight, output, residual, activation);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Finish(Vector512<float> value, float* destination, float* residual, Activation activation)
-        {
-            if (residual != null) value += Vector512.Load(residual);
-            activation.Apply<Lane512, Vector512<float>>(value).Store(destination);
+                TForm.Transform(products + t * ldc + q * block, pointStride, store, store.Origin(q * plane, t), b, output, residual, activation);
         }
     }
 }

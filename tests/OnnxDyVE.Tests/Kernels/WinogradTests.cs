@@ -75,80 +75,50 @@ public sealed class WinogradTests
         OutputComparison.AssertClose(reference, output, context);
     }
 
-    public static TheoryData<int, MapLayout, MapLayout> PlanarCases()
+    public static TheoryData<int, MapLayout, MapLayout, int> LayoutAndTileCases()
     {
-        var cases = new TheoryData<int, MapLayout, MapLayout>();
+        var cases = new TheoryData<int, MapLayout, MapLayout, int>();
         foreach (int shape in new[] { 0, 2, 3, 5, 6, 9, 11, 14, 15, 16, 18, 19 })
         {
-            cases.Add(shape, MapLayout.Planar, MapLayout.Blocked);
-            cases.Add(shape, MapLayout.Blocked, MapLayout.Planar);
-            cases.Add(shape, MapLayout.Planar, MapLayout.Planar);
+            cases.Add(shape, MapLayout.Planar, MapLayout.Blocked, 2);
+            cases.Add(shape, MapLayout.Blocked, MapLayout.Planar, 2);
+            cases.Add(shape, MapLayout.Planar, MapLayout.Planar, 2);
         }
+        foreach (int shape in Enumerable.Range(0, Layers.Length).Where(i => Layers[i].KernelHeight == 3))
+            cases.Add(shape, MapLayout.Blocked, MapLayout.Blocked, 4);
+        foreach (int shape in new[] { 2, 6, 16 })
+            cases.Add(shape, MapLayout.Planar, MapLayout.Planar, 4);
         return cases;
     }
 
     /// <summary>
     /// Planar input (copied into padded blocked maps by the packing phase, even without padding) and planar output (each
-    /// chunk's blocked rows transposed into the maps), alone and together.
+    /// chunk's blocked rows transposed into the maps), alone and together, with a residual into blocked output; and
+    /// F(4 x 4, 3 x 3), chosen where the session's shapes say large maps (<see cref="WinogradTiles.TileFor"/>): the kernel is
+    /// told of 64 x 64 inputs and run on each shape's own, so partial tiles of every kind (a map of one tile, of 1 x 1, of 3
+    /// rows past a whole tile) are covered.
     /// </summary>
     [Theory]
-    [MemberData(nameof(PlanarCases))]
-    public void Matches_scalar_reference_on_planar_maps(int shape, MapLayout inputLayout, MapLayout outputLayout)
+    [MemberData(nameof(LayoutAndTileCases))]
+    public void Matches_scalar_reference_on_either_layout_and_tile(int shape, MapLayout inputLayout, MapLayout outputLayout, int tile)
     {
         if (!HasAvx512) return;
         ConvLayer layer = Layers[shape];
         LayerParameters parameters = LayerParameters.ForConv(layer, seed: 350 + shape);
         float[] input = LayerParameters.Uniform(new Random(360 + shape), LayerParameters.Count(layer.InputShape()));
-        double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
-        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout };
-        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512);
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
-        Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
-        string context = $"shape {shape}, {inputLayout} -> {outputLayout}: {layer}";
-        float[] given = inputLayout == MapLayout.Blocked
-            ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, layer.Height * layer.Width, float.NaN)
-            : input;
-        OutputComparison.AssertClose(reference, BlockedConvTests.Run(kernel, work, given, layer, context), context);
-    }
-
-    public static TheoryData<int, MapLayout, MapLayout> FourByFourCases()
-    {
-        var cases = new TheoryData<int, MapLayout, MapLayout>();
-        foreach (int shape in Enumerable.Range(0, Layers.Length).Where(i => Layers[i].KernelHeight == 3))
-            cases.Add(shape, MapLayout.Blocked, MapLayout.Blocked);
-        foreach (int shape in new[] { 2, 6, 16 })
-            cases.Add(shape, MapLayout.Planar, MapLayout.Planar);
-        return cases;
-    }
-
-    /// <summary>
-    /// F(4 x 4, 3 x 3), chosen where the session's shapes say large maps (<see cref="WinogradTiles.TileFor"/>): the kernel is
-    /// told of 64 x 64 inputs and run on each shape's own, so partial tiles of every kind (a map of one tile, of 1 x 1, of 3
-    /// rows past a whole tile) are covered; a residual on the blocked ones.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(FourByFourCases))]
-    public void Four_by_four_tiles_match_scalar_reference(int shape, MapLayout inputLayout, MapLayout outputLayout)
-    {
-        if (!HasAvx512) return;
-        ConvLayer layer = Layers[shape];
-        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 370 + shape);
-        float[] input = LayerParameters.Uniform(new Random(380 + shape), LayerParameters.Count(layer.InputShape()));
         bool residual = outputLayout == MapLayout.Blocked;
         double[] conv = ScalarReference.Conv(layer with { Activation = LayerActivation.None }, input, parameters.Weights, parameters.Bias);
-        float[] z = LayerParameters.Uniform(new Random(390 + shape), conv.Length);
+        float[] z = residual ? LayerParameters.Uniform(new Random(370 + shape), conv.Length) : new float[conv.Length];
         double[] expected = [.. conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v + z[i]))];
         ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout, Residual = residual };
-        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, inputSize: (64, 64));
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, tile == 4 ? (64, 64) : null);
         ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
         Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
-        string context = $"shape {shape}, 4 x 4 tiles, {inputLayout} -> {outputLayout}: {layer}";
+        string context = $"shape {shape}, {tile} x {tile} tiles, {inputLayout} -> {outputLayout}: {layer}";
         int plane = layer.Height * layer.Width;
         float[] given = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
-        float[] output = residual
-            ? BlockedConvTests.Run(kernel, work, given, layer, context, BlockedTensors.FromPlanar(z, layer.Batch, layer.OutputChannels, work.Geometry.OutputSize, 0f))
-            : BlockedConvTests.Run(kernel, work, given, layer, context);
-        OutputComparison.AssertClose(residual ? expected : conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v)).ToArray(), output, context);
+        float[]? added = residual ? BlockedTensors.FromPlanar(z, layer.Batch, layer.OutputChannels, work.Geometry.OutputSize, 0f) : null;
+        OutputComparison.AssertClose(expected, BlockedConvTests.Run(kernel, work, given, layer, context, added), context);
     }
 
     /// <summary>4 x 4 tiles for 3 x 3 kernels on maps of at least 16 such tiles with little waste at their edges; else 2 x 2.</summary>
