@@ -349,8 +349,8 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
-    /// A <see cref="ConvAlgorithm.Winograd"/> run: the padded copy (none without padding), then tasks of (image, chunk of
-    /// tile rows, range of 64-channel panels). Ranges only where the chunks are too few for two threads: each range
+    /// A <see cref="ConvAlgorithm.Winograd"/> run: the padded blocked copy (none for blocked maps that need no padding and
+    /// fill whole tiles), then tasks of (image, chunk of tile rows, range of 64-channel panels). Ranges only where the chunks are too few for two threads: each range
     /// transforms its chunk's patches again; where there is one panel (cifar10's 32 and 64 channels), two chunks instead.
     /// </summary>
     private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
