@@ -1,0 +1,87 @@
+using BenchmarkDotNet.Attributes;
+using OnnxDyVE.Graph;
+using OnnxDyVE.Kernels.Conv;
+using OnnxDyVE.Kernels.Simd;
+
+namespace OnnxDyVE.Benchmarks;
+
+/// <summary>
+/// Winograd's tiles against the direct kernel's position tiles, kernel alone on one thread, between blocked maps (as in a
+/// rewritten network): the stride-1 3x3 layers of VGG-16 and SqueezeNet up to 256 input channels and cifar10's two 5x5
+/// layers. F(2 x 2) is what a kernel made without the session's shapes runs; "as chosen" is what a session runs, the
+/// tile picked from the layer's maps (<c>WinogradTiles.TileFor</c>: F(4 x 4, 3 x 3) from 16 x 16 maps). Inputs are
+/// uniform in [0, 1), so position tiles' lists of zero inputs find nothing to leave out; in a network after a ReLU they
+/// may (docs/kernels.md).
+/// </summary>
+[Config(typeof(ExactConvConfig))]
+public unsafe class Perf_Winograd
+{
+    private static readonly (string Name, ConvLayer Layer)[] s_cifar10 =
+    [
+        ("cifar10.conv2", new ConvLayer(1, 32, 16, 16, 32, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu }),
+        ("cifar10.conv3", new ConvLayer(1, 32, 8, 8, 64, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2, HasBias = true, Activation = LayerActivation.Relu }),
+    ];
+
+    private const int Block = 16;
+
+    private ConvKernel? _kernel;
+    private ConvWork _work;
+    private float[] _input = [];
+    private float[] _output = [];
+
+    public static IEnumerable<string> Layers => RealLayers.ConvolutionNames
+        .Where(name => RealLayers.Convolution(name) is { StrideHeight: 1, Group: 1, KernelHeight: 3, InputChannels: >= 16 and <= 256 })
+        .Concat(s_cifar10.Select(layer => layer.Name));
+
+    [ParamsSource(nameof(Layers))]
+    public string Layer { get; set; } = "";
+
+    [GlobalSetup(Target = nameof(PositionTiles))]
+    public void SetupPositionTiles() => Setup(ConvAlgorithm.PositionTiles, sessionShapes: false);
+
+    [GlobalSetup(Target = nameof(WinogradTwoByTwo))]
+    public void SetupTwoByTwo() => Setup(ConvAlgorithm.Winograd, sessionShapes: false);
+
+    [GlobalSetup(Target = nameof(WinogradAsChosen))]
+    public void SetupAsChosen() => Setup(ConvAlgorithm.Winograd, sessionShapes: true);
+
+    [Benchmark(Baseline = true)]
+    public void PositionTiles() => Run();
+
+    [Benchmark]
+    public void WinogradTwoByTwo() => Run();
+
+    [Benchmark]
+    public void WinogradAsChosen() => Run();
+
+    private void Setup(ConvAlgorithm algorithm, bool sessionShapes)
+    {
+        ConvLayer layer = s_cifar10.Where(l => l.Name == Layer).Select(l => l.Layer).FirstOrDefault() ?? RealLayers.Convolution(Layer);
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 1);
+        ConvSpec spec = new(layer.OutputChannels, layer.InputChannels, layer.KernelHeight, layer.KernelWidth,
+            PadTop: layer.PadTop, PadLeft: layer.PadLeft, PadBottom: layer.PadBottom, PadRight: layer.PadRight, Activation: Kernels.Activation.Relu,
+            InputLayout: MapLayout.Blocked, OutputLayout: MapLayout.Blocked);
+        _kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPaths.Best, sessionShapes ? (layer.Height, layer.Width) : null);
+        // NCHW16c: blocks of 16 channels, a position's 16 together (both layers' channels are whole blocks).
+        float[] planar = LayerParameters.Uniform(new Random(7), LayerParameters.Count(layer.InputShape()));
+        int plane = layer.Height * layer.Width;
+        _input = new float[(layer.InputChannels + Block - 1) / Block * Block * plane];
+        for (int c = 0; c < layer.InputChannels; c++)
+            for (int p = 0; p < plane; p++)
+                _input[(c / Block * plane + p) * Block + c % Block] = planar[c * plane + p];
+        _work = _kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width, algorithm);
+        _output = new float[(spec.OutputChannels + Block - 1) / Block * Block * _work.Geometry.OutputSize];
+    }
+
+    private void Run()
+    {
+        fixed (float* x = _input)
+        fixed (float* y = _output)
+        {
+            float* shared = _kernel!.RentRunScratch(_work);
+            for (int phase = 0; phase < _work.PhaseCount; phase++)
+                for (int task = 0; task < _work.PhaseTasks(phase); task++)
+                    _kernel.RunPhaseTask(_work, phase, x, y, shared, task);
+        }
+    }
+}
