@@ -1,5 +1,6 @@
 using OnnxDyVE.Graph.Rewrite;
 using OnnxDyVE.Kernels;
+using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Calibration.Tests;
 
@@ -63,12 +64,14 @@ public sealed class ExactEffortTests
 
     /// <summary>
     /// Zero inputs left out tile by tile (DyveConv's skip_zero_inputs, the rewriter's default) change no bit of any output on
-    /// real images, and leave out work: the same model with it off as the reference, run as rewritten (blocked maps).
+    /// real images, and leave out work where position tiles run: the same model with it off as the reference, run as
+    /// rewritten (blocked maps). On AVX-512 cifar10_quick's conv2 and conv3 run Winograd's tiles, which multiply every input,
+    /// and its conv1 reads the planar image, so there it leaves out none (and never adds any).
     /// </summary>
     [Theory]
-    [InlineData("cifar10_quick", 200)]
-    [InlineData("squeezenet_v1.0_deep_compression", 20)]
-    public void Zero_inputs_change_no_output_bit(string name, int count)
+    [InlineData("cifar10_quick", 200, false)]
+    [InlineData("squeezenet_v1.0_deep_compression", 20, true)]
+    public void Zero_inputs_change_no_output_bit(string name, int count, bool leavesOutWorkOnWinogradMachines)
     {
         if (RealModel.Load(name) is not { } model) return;
         CalibrationImages images = CalibrationImages.Load(model.TestFolder, model.Preprocessing, count, seed: 3);
@@ -87,7 +90,11 @@ public sealed class ExactEffortTests
         dyve.ForEachOutput(images, outputs, (_, values) => Assert.Equal(reference[image++], values.ToArray()));
         using var counted = new EffortRunner(off, "zero inputs off", threads: 2);
         CounterValues without = counted.Run(images, effort: 0f).Total, with = dyve.Run(images, effort: 0f).Total;
-        Assert.True(with.ExecutedMacs < without.ExecutedMacs, $"{name}: {with} against {without}");
+        bool winograd = SimdPaths.Best == SimdPath.Vector512;
+        if (leavesOutWorkOnWinogradMachines || !winograd)
+            Assert.True(with.ExecutedMacs < without.ExecutedMacs, $"{name}: {with} against {without}");
+        else
+            Assert.Equal(without.ExecutedMacs, with.ExecutedMacs);
     }
 
     /// <summary>
