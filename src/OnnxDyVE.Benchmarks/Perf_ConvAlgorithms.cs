@@ -10,7 +10,7 @@ namespace OnnxDyVE.Benchmarks;
 /// of VGG-16 and SqueezeNet: padded taps (the default for spatial kernels) against position tiles, the candidate.
 /// </summary>
 [Config(typeof(ExactConvConfig))]
-public unsafe class Perf_ConvAlgorithms
+public class Perf_ConvAlgorithms
 {
     private ConvKernel? _kernel;
     private ConvWork _work;
@@ -49,15 +49,5 @@ public unsafe class Perf_ConvAlgorithms
         _output = new float[spec.OutputChannels * _work.Geometry.OutputSize];
     }
 
-    private void Run()
-    {
-        fixed (float* x = _input)
-        fixed (float* y = _output)
-        {
-            float* shared = _kernel!.RentRunScratch(_work);
-            for (int phase = 0; phase < _work.PhaseCount; phase++)
-                for (int task = 0; task < _work.PhaseTasks(phase); task++)
-                    _kernel.RunPhaseTask(_work, phase, x, y, shared, task);
-        }
-    }
+    private void Run() => KernelRuns.Run(_kernel!, _work, _input, _output);
 }

@@ -14,7 +14,7 @@ namespace OnnxDyVE.Benchmarks;
 /// may (docs/kernels.md).
 /// </summary>
 [Config(typeof(ExactConvConfig))]
-public unsafe class Perf_Winograd
+public class Perf_Winograd
 {
     private static readonly (string Name, ConvLayer Layer)[] s_cifar10 =
     [
@@ -73,15 +73,5 @@ public unsafe class Perf_Winograd
         _output = new float[(spec.OutputChannels + Block - 1) / Block * Block * _work.Geometry.OutputSize];
     }
 
-    private void Run()
-    {
-        fixed (float* x = _input)
-        fixed (float* y = _output)
-        {
-            float* shared = _kernel!.RentRunScratch(_work);
-            for (int phase = 0; phase < _work.PhaseCount; phase++)
-                for (int task = 0; task < _work.PhaseTasks(phase); task++)
-                    _kernel.RunPhaseTask(_work, phase, x, y, shared, task);
-        }
-    }
+    private void Run() => KernelRuns.Run(_kernel!, _work, _input, _output);
 }
