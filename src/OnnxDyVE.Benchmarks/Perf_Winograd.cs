@@ -13,7 +13,8 @@ namespace OnnxDyVE.Benchmarks;
 /// uniform in [0, 1), so position tiles' lists of zero inputs find nothing to leave out; in a network after a ReLU they
 /// may (docs/kernels.md).
 /// </summary>
-[Config(typeof(ExactConvConfig))]
+// RealLayerConfig: ExactConvConfig's shape and GFLOPS columns know RealLayers' names only, not cifar10's.
+[Config(typeof(RealLayerConfig))]
 public class Perf_Winograd
 {
     private static readonly (string Name, ConvLayer Layer)[] s_cifar10 =
