@@ -165,17 +165,13 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
-    /// A stride-1, undilated convolution's output maps on <paramref name="inputSize"/> (where Winograd's tiles apply), or null
-    /// where that is not known or not positive.
+    /// The output maps on <paramref name="inputSize"/> (<see cref="ConvSpec.Geometry"/>: ONNX Runtime's shape inference has
+    /// already checked the session's shapes against the spec), or null where the size is not known.
     /// </summary>
-    private static (int Height, int Width)? OutputSize(ConvSpec spec, (int Height, int Width)? inputSize)
-    {
-        if (inputSize is not { Height: > 0, Width: > 0 } size) return null;
-        bool same = spec.AutoPad is AutoPad.SameUpper or AutoPad.SameLower;
-        long height = same ? size.Height : (long)size.Height + spec.PadTop + spec.PadBottom - spec.KernelHeight + 1;
-        long width = same ? size.Width : (long)size.Width + spec.PadLeft + spec.PadRight - spec.KernelWidth + 1;
-        return height > 0 && width > 0 && height <= int.MaxValue && width <= int.MaxValue ? ((int)height, (int)width) : null;
-    }
+    private static (int Height, int Width)? OutputSize(ConvSpec spec, (int Height, int Width)? inputSize) =>
+        inputSize is { Height: > 0, Width: > 0 } size && spec.Geometry(size.Height, size.Width) is var geometry
+            ? (geometry.OutputHeight, geometry.OutputWidth)
+            : null;
 
     /// <summary>The pointwise channels' weights off the centre tap are zero: they are never multiplied.</summary>
     private static void CheckPointwiseWeights(ConvSpec spec, ReadOnlySpan<float> weights)
