@@ -347,15 +347,19 @@ public sealed unsafe class ConvKernel
     /// <summary>
     /// A <see cref="ConvAlgorithm.Winograd"/> run: the padded blocked copy (none for blocked maps that need no padding and
     /// fill whole tiles), then tasks of (image, chunk of tile rows, range of 64-channel panels). Ranges only where the chunks are too few for two threads: each range
-    /// transforms its chunk's patches again; where there is one panel (cifar10's 32 and 64 channels), two chunks instead.
+    /// transforms its chunk's patches again (a fused fire module's pointwise panels need none); where there is one panel
+    /// (cifar10's 32 and 64 channels), two chunks instead.
     /// </summary>
     private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
     {
         ConvGeometry patches = _winograd!.PatchGeometry(geometry);
         int tilesX = patches.OutputWidth / _winograd.Tile, tilesY = patches.OutputHeight / _winograd.Tile;
         int panels = _winograd.Panels;
-        // Chunks of the rows the size allows, evened out: two threads share 28 rows as 14 and 14, not 18 and 10.
-        int chunks = PanelLayout.CeilDiv(tilesY, _winograd.ChunkRows(geometry));
+        // Chunks of about the rows the size allows (rounded to the nearest count: SqueezeNet's fire6, 7 rows of tiles where
+        // 5 are allowed, in one chunk, not two that read its weights twice), evened out: two threads share 28 rows as 14
+        // and 14, not 18 and 10.
+        int rows = _winograd.ChunkRows(geometry);
+        int chunks = Math.Max(1, (2 * tilesY + rows) / (2 * rows));
         if (batch * chunks == 1 && panels == 1) chunks = Math.Min(2, tilesY);
         int chunkRows = PanelLayout.CeilDiv(tilesY, chunks);
         int ranges = batch * chunks >= 2 ? 1 : Math.Min(panels, 2);

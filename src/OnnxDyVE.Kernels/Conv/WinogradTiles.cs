@@ -37,10 +37,10 @@ internal sealed unsafe class WinogradTiles
     private const int HalfPanel = Panel / 2;
 
     /// <summary>
-    /// One point's patches and products at most (floats): 256 KB, a fifth of L2, where the weights are few; where they
-    /// are many, a sixteenth of them (so that more tiles share each reading of the weights).
+    /// A chunk's patches and products of every point at most (floats), where the weights are fewer: 1 MB, within L2
+    /// (<see cref="ChunkRows"/>).
     /// </summary>
-    private const long PointFloats = 64 * 1024;
+    private const long ScratchFloats = 256 * 1024;
 
     /// <summary>Task scratch at most (floats): 16 MB.</summary>
     private const long ChunkFloats = 4L << 20;
@@ -58,8 +58,19 @@ internal sealed unsafe class WinogradTiles
 
     private readonly float[] _weights;
     private readonly float[] _bias;
+
+    /// <summary>Panels of the spatial channels, the ones transformed: those past <see cref="ConvSpec.PointwiseChannels"/>.</summary>
     private readonly int _panels;
     private readonly int _channelStride;
+
+    /// <summary>The pointwise channels (<see cref="ConvSpec.PointwiseChannels"/>), the first ones: a fused fire module's 1x1 half.</summary>
+    private readonly int _pointwise;
+
+    /// <summary>Panels of the pointwise channels, which come first in <see cref="Panels"/>.</summary>
+    private readonly int _pointwisePanels;
+
+    /// <summary>The pointwise channels' centre taps, C x 64 a panel as the wide tiles read them (two halves of 32); empty for none.</summary>
+    private readonly float[] _pointwiseWeights;
 
     /// <summary>Where channel k of a tile's patch is from its start: k (the wide tiles' offsets).</summary>
     private readonly nint[] _channelOffsets;
@@ -83,8 +94,9 @@ internal sealed unsafe class WinogradTiles
     /// <summary>
     /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, on maps of any size (<see cref="PatchGeometry"/>):
     /// 3 x 3 or 5 x 5, stride 1, no dilation, one group, <see cref="MinimumChannels"/> to <see cref="MaximumChannels"/>
-    /// input channels, output channels in whole 16-channel blocks, exact (no approximate mechanism, no pointwise channels),
-    /// AVX-512. Maps blocked or planar, in and out: planar input is copied into padded blocked maps by the packing phase, as
+    /// input channels, output channels in whole 16-channel blocks, exact (no approximate mechanism), AVX-512. Pointwise
+    /// channels (a fused fire module's 1x1 half, <see cref="ConvSpec.PointwiseChannels"/>) are multiplied directly, their
+    /// centre taps only, beside the spatial channels' tiles (not with a residual). Maps blocked or planar, in and out: planar input is copied into padded blocked maps by the packing phase, as
     /// for position tiles (<see cref="PlanarBlocks"/>); planar output is transposed from blocked rows of a chunk
     /// (<see cref="ChannelMaps"/>; a residual needs blocked output, <see cref="ConvSpec.Residual"/>).
     /// </summary>
@@ -92,7 +104,7 @@ internal sealed unsafe class WinogradTiles
         path == SimdPath.Vector512 && spec.InputChannels is >= MinimumChannels and <= MaximumChannels && spec.KernelHeight is 3 or 5
         && spec.KernelWidth == spec.KernelHeight && spec.StrideHeight == 1 && spec.StrideWidth == 1
         && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1 && spec.OutputChannels % BlockedMaps.Block == 0
-        && spec.PointwiseChannels == 0 && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
+        && !(spec.PointwiseChannels > 0 && spec.Residual) && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
 
     /// <summary>
     /// The geometry the patches are read in: output maps rounded up to whole tiles, the padded input one row (column) of
@@ -139,19 +151,24 @@ internal sealed unsafe class WinogradTiles
         _tile = tile;
         _points = (_tile + _taps - 1) * (_tile + _taps - 1);
         int m = spec.OutputChannels, c = spec.InputChannels;
-        _panels = (m + Panel - 1) / Panel;
+        _pointwise = spec.PointwiseChannels;
+        _pointwisePanels = (_pointwise + Panel - 1) / Panel;
+        _panels = (m - _pointwise + Panel - 1) / Panel;
         _channelStride = BlockedMaps.Blocks(c) * BlockedMaps.Block;
         _bias = GC.AllocateArray<float>(m, pinned: true);
         bias.CopyTo(_bias);
         _channelOffsets = GC.AllocateArray<nint>(c, pinned: true);
         for (int k = 0; k < c; k++) _channelOffsets[k] = k;
-        // U = G g G^T, per point and 64 output channels (channels past M zero) two panels of 32 as the direct kernel's wide
-        // tiles read them: the first 32 channels' rows, channel after channel, then the next 32's.
+        int side = _tile + _taps - 1, taps = _taps * _taps;
+        _pointwiseWeights = GC.AllocateArray<float>(checked(_pointwisePanels * c * Panel), pinned: true);
+        for (int output = 0; output < _pointwise; output++)
+            for (int input = 0; input < c; input++)
+                _pointwiseWeights[PanelIndex(output, input)] = weights[(output * c + input) * taps + spec.CentreTap];
+        // U = G g G^T, per point and 64 spatial output channels (channels past M zero) as the pointwise ones.
         _weights = GC.AllocateArray<float>(checked(_points * _panels * c * Panel), pinned: true);
         double[,] g = _taps == 5 ? Filter5 : _tile == 4 ? Filter43 : Filter3;
-        int side = _tile + _taps - 1, taps = _taps * _taps;
         Span<double> rows = stackalloc double[side * _taps];
-        for (int output = 0; output < m; output++)
+        for (int output = _pointwise; output < m; output++)
             for (int input = 0; input < c; input++)
             {
                 ReadOnlySpan<float> kernel = weights.Slice((output * c + input) * taps, taps);
@@ -201,26 +218,43 @@ internal sealed unsafe class WinogradTiles
         { 0, 0, 0, 0, 1 },
     };
 
+    /// <summary>U of spatial channel <paramref name="output"/> (counted from the first, past the pointwise ones) at one point.</summary>
     private void Set(int point, int output, int input, float value) =>
-        _weights[((long)point * _panels + output / Panel) * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel
-            + output % HalfPanel] = value;
+        _weights[(long)point * _panels * _spec.InputChannels * Panel + PanelIndex(output - _pointwise, input)] = value;
+
+    /// <summary>
+    /// Where weight (output, input) sits in panels of 64 output channels as the direct kernel's wide tiles read them: two
+    /// halves of 32, the first 32 channels' rows, input channel after input channel, then the next 32's.
+    /// </summary>
+    private long PanelIndex(int output, int input) =>
+        (long)output / Panel * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel + output % HalfPanel;
 
     /// <summary>The output tile's side: 2, or 4 for F(4 x 4, 3 x 3).</summary>
     public int Tile => _tile;
 
-    /// <summary>Panels of 64 output channels.</summary>
-    public int Panels => _panels;
+    /// <summary>The first output channel of spatial panel <paramref name="panel"/>.</summary>
+    private int Channel(int panel) => _pointwise + panel * Panel;
+
+    /// <summary>Panels of 64 output channels: the pointwise channels' first, then the spatial ones'.</summary>
+    public int Panels => _pointwisePanels + _panels;
 
     /// <summary>
-    /// Tile rows per chunk: a point's patches and products (tiles x (C + M) floats) within <see cref="PointFloats"/>, so
-    /// that each point's GEMM runs from L2 while the weights stream once per chunk; at most <see cref="ChunkFloats"/> of
-    /// task scratch.
+    /// Tile rows per chunk: the patches and products of every point (points x tiles x (C + M) floats) within
+    /// <see cref="ScratchFloats"/>, so that the product transforms, which read each tile's products at every point, find
+    /// them in L2; where the transformed weights are more, within their size (they stream once per chunk, so that more
+    /// tiles share each reading); at most <see cref="ChunkFloats"/> (the plan rounds the number of chunks to the nearest,
+    /// so a chunk may take up to half as many rows again). The rule before fire modules ran here bounded one point's
+    /// patches and products by 256 KB, which made chunks of a whole map where C is small beside M (SqueezeNet's fire2 to
+    /// fire4: 16 or 32 input channels, 128 or 256 output channels of 55 x 55, 4.5 MB of scratch in one chunk). In the
+    /// network on real images, both rules in one process (Ice Lake, 1 thread): fire4 1.11-1.13 ms against 1.51-1.55,
+    /// fire2 0.48-0.49 against 0.55-0.56, the whole of SqueezeNet 10.52-10.57 ms against 11.33-11.64; VGG-16 140-153 ms
+    /// against 146-154; ResNet18 unchanged (22.8-23.0 against 22.5-23.0).
     /// </summary>
     public int ChunkRows(in ConvGeometry geometry)
     {
         int tilesX = (geometry.OutputWidth + _tile - 1) / _tile, tilesY = (geometry.OutputHeight + _tile - 1) / _tile;
         long perTile = _channelStride + (long)_panels * Panel;
-        long tiles = Math.Min(Math.Max(PointFloats, _weights.Length / _points) / perTile, ChunkFloats / (_points * perTile));
+        long tiles = Math.Min(Math.Max(ScratchFloats, _weights.Length), ChunkFloats) / (_points * perTile);
         return (int)Math.Clamp(tiles / tilesX, 1, tilesY);
     }
 
@@ -242,15 +276,64 @@ internal sealed unsafe class WinogradTiles
     public void RunTask(in ConvGeometry geometry, float* padded, float* output, float* residual, int firstTile, int tiles,
         int firstPanel, int lastPanel, KernelCounters counters)
     {
-        lastPanel = Math.Min(lastPanel, _panels);
-        if (tiles <= 0 || firstPanel >= lastPanel) return;
+        if (tiles <= 0) return;
+        ConvGeometry patchGeometry = PatchGeometry(geometry);
+        int tilesX = patchGeometry.OutputWidth / _tile;
+        int firstRow = firstTile / tilesX * _tile, rows = Math.Min(tiles / tilesX * _tile, geometry.OutputHeight - firstRow);
+        if (firstPanel < _pointwisePanels)
+            RunPointwise(patchGeometry, geometry.OutputWidth, geometry.OutputSize, padded, output, firstRow, rows, firstPanel, Math.Min(lastPanel, _pointwisePanels), counters);
+        int first = Math.Max(firstPanel - _pointwisePanels, 0), last = Math.Min(lastPanel - _pointwisePanels, _panels);
+        if (first < last) RunSpatial(geometry, patchGeometry, padded, output, residual, firstTile, tiles, firstRow, rows, first, last, counters);
+    }
+
+    /// <summary>
+    /// The pointwise panels [<paramref name="firstPanel"/>, <paramref name="lastPanel"/>) over output rows [<paramref name="firstRow"/>,
+    /// + <paramref name="rows"/>): each position's centre tap in the padded input times the centre weights, by the direct
+    /// kernel's wide tiles, finished (bias, activation) straight into the output's blocks.
+    /// </summary>
+    private void RunPointwise(in ConvGeometry patchGeometry, int width, nint outputSize, float* padded, float* output, int firstRow, int rows,
+        int firstPanel, int lastPanel, KernelCounters counters)
+    {
+        const int block = BlockedMaps.Block;
+        int c = _spec.InputChannels;
+        int positions = rows * width;
+        nint plane = PaddedTaps.Plane(patchGeometry) * block, outputPlane = outputSize * block;
+        nint* origins = (nint*)ScratchArena.Rent((positions + c) * (sizeof(nint) / sizeof(float)));
+        nint* offsets = origins + positions;
+        for (int k = 0; k < c; k++) offsets[k] = k / block * plane + k % block;
+        int centreY = _spec.KernelHeight / 2, centreX = _spec.KernelWidth / 2;
+        for (int y = 0; y < rows; y++)
+            for (int x = 0; x < width; x++)
+                origins[y * width + x] = (nint)((firstRow + y + centreY) * patchGeometry.PaddedWidth + x + centreX) * block;
+        var passes = KSegments.All(c);
+        fixed (float* weights = _pointwiseWeights)
+        fixed (float* bias = _bias)
+            for (int panel = firstPanel; panel < lastPanel; panel++)
+            {
+                float* left = weights + (nint)panel * c * Panel;
+                int vectors = Math.Min(Panel, _pointwise - panel * Panel) / block;
+                var epilogue = new TileEpilogue(bias + panel * Panel, 0, 1, 1f, _spec.Activation);
+                float* target = output + panel * Panel / block * outputPlane + (nint)firstRow * width * block;
+                for (int pass = 0; pass < passes.Count; pass++)
+                    GemmTile<Lane512, Vector512<float>>.RunWideTiles(vectors, padded, origins, positions, offsets, left, left + (nint)c * HalfPanel,
+                        passes, pass, pass + 1, target, block, accumulate: pass > 0, finish: pass == passes.Count - 1, epilogue, outputPlane);
+            }
+        long outputs = (long)positions * (Math.Min(_pointwise, lastPanel * Panel) - firstPanel * Panel);
+        counters.Add(outputs * c, outputs * c, outputs);
+    }
+
+    /// <summary>
+    /// The spatial panels [<paramref name="firstPanel"/>, <paramref name="lastPanel"/>) (counted past the pointwise ones)
+    /// of tiles [<paramref name="firstTile"/>, + <paramref name="tiles"/>), output rows [<paramref name="firstRow"/>, + <paramref name="rows"/>).
+    /// </summary>
+    private void RunSpatial(in ConvGeometry geometry, in ConvGeometry patchGeometry, float* padded, float* output, float* residual, int firstTile,
+        int tiles, int firstRow, int rows, int firstPanel, int lastPanel, KernelCounters counters)
+    {
         int c = _spec.InputChannels;
         // Products of the task's panels, tile by tile: [point][tile][its channels].
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
         nint patchStride = PointStride(tiles * _channelStride), productStride = PointStride(tiles * ldc);
-        ConvGeometry patchGeometry = PatchGeometry(geometry);
         int tilesX = patchGeometry.OutputWidth / _tile;
-        int firstRow = firstTile / tilesX * _tile, rows = Math.Min(tiles / tilesX * _tile, geometry.OutputHeight - firstRow);
         // Planar output: the chunk's rows of the task's channels, blocked, before they are transposed into the maps.
         bool planar = _spec.OutputLayout == MapLayout.Planar;
         nint rowsFloats = (nint)rows * geometry.OutputWidth * BlockedMaps.Block, staged = planar ? ldc / BlockedMaps.Block * rowsFloats : 0;
@@ -275,7 +358,7 @@ internal sealed unsafe class WinogradTiles
                     {
                         float* left = weights + ((nint)point * _panels + panel) * c * Panel;
                         // A last panel of 48 or 32 channels (cifar10's 32) runs three or two vectors, not four with zeros.
-                        int vectors = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / BlockedMaps.Block;
+                        int vectors = Math.Min(Panel, _spec.OutputChannels - Channel(panel)) / BlockedMaps.Block;
                         GemmTile<Lane512, Vector512<float>>.RunWideTiles(vectors, patches + point * patchStride, origins,
                             tiles, offsets, left, left + (nint)c * HalfPanel, passes, pass, pass + 1,
                             products + point * productStride + (panel - firstPanel) * Panel, ldc, accumulate: pass > 0, finish: false,
@@ -286,7 +369,7 @@ internal sealed unsafe class WinogradTiles
             var store = new TileStores(geometry.OutputWidth, rows, tilesX, _tile);
             for (int panel = firstPanel; panel < lastPanel; panel++)
             {
-                nint at = planar ? (panel - firstPanel) * Panel / BlockedMaps.Block * rowsFloats : panel * Panel / BlockedMaps.Block * outputPlane + firstRow * pitch;
+                nint at = planar ? (panel - firstPanel) * Panel / BlockedMaps.Block * rowsFloats : Channel(panel) / BlockedMaps.Block * outputPlane + firstRow * pitch;
                 float* target = (planar ? staging : output) + at;
                 float* z = residual == null ? null : residual + at;
                 nint plane = planar ? rowsFloats : outputPlane;
@@ -297,13 +380,13 @@ internal sealed unsafe class WinogradTiles
             }
             if (planar)
             {
-                int first = firstPanel * Panel, end = Math.Min(_spec.OutputChannels, lastPanel * Panel);
+                int first = Channel(firstPanel), end = Math.Min(_spec.OutputChannels, Channel(lastPanel));
                 for (int channel = first; channel < end; channel += BlockedMaps.Block)
                     ChannelMaps.Store(staging + (channel - first) / BlockedMaps.Block * rowsFloats, BlockedMaps.Block, rows * geometry.OutputWidth, BlockedMaps.Block,
                         output + channel * (nint)geometry.OutputSize + (nint)firstRow * geometry.OutputWidth, geometry.OutputSize, SimdPath.Vector512);
             }
         }
-        int channels = Math.Min(_spec.OutputChannels, lastPanel * Panel) - firstPanel * Panel;
+        int channels = Math.Min(_spec.OutputChannels, Channel(lastPanel)) - Channel(firstPanel);
         long outputs = (long)rows * geometry.OutputWidth * channels;
         counters.Add((long)_points * tiles * c * channels, outputs * c * _taps * _taps, outputs);
         // B^T d B and A^T m A, per patch and channel and per tile and output channel: 32 and 24 additions for 4 x 4 patches;
@@ -435,10 +518,10 @@ internal sealed unsafe class WinogradTiles
     {
         int block = BlockedMaps.Block;
         Activation activation = _spec.Activation;
-        int blocks = Math.Min(Panel, _spec.OutputChannels - panel * Panel) / block;
+        int blocks = Math.Min(Panel, _spec.OutputChannels - Channel(panel)) / block;
         for (int q = 0; q < blocks; q++)
         {
-            var b = Vector512.Load(bias + panel * Panel + q * block);
+            var b = Vector512.Load(bias + Channel(panel) + q * block);
             for (int t = 0; t < tiles; t++)
                 TForm.Transform(products + t * ldc + q * block, pointStride, store, store.Origin(q * plane, t), b, output, residual, activation);
         }

@@ -296,7 +296,10 @@ public sealed unsafe class BlockedConvTests
                 };
                 var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], path);
                 string context = $"shape {shape} on {path}, {inputLayout} in, zero maps {zeroMaps}: {layer}, {pointwise} pointwise";
-                ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+                // Position tiles and their lists of live taps: Winograd's tiles, which take the 3 x 3 layers on AVX-512, multiply
+                // every map (WinogradTests.Pointwise_channels_beside_the_tiles_read_the_centre_tap_only).
+                ConvAlgorithm? algorithm = kernel.Supports(ConvAlgorithm.Winograd, layer.Batch, layer.Height, layer.Width) ? ConvAlgorithm.PositionTiles : null;
+                ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, algorithm);
                 float[] x = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
                 CounterValues before = kernel.Counters.Read();
                 OutputComparison.AssertClose(expected, Run(kernel, work, x, layer, context), context);

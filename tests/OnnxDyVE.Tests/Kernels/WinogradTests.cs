@@ -121,6 +121,62 @@ public sealed class WinogradTests
         OutputComparison.AssertClose(expected, BlockedConvTests.Run(kernel, work, given, layer, context, added), context);
     }
 
+    /// <summary>Fused fire modules: output channels = pointwise + spatial.</summary>
+    private static readonly (ConvLayer Layer, int Pointwise)[] FireLayers =
+    [
+        (Same(1, 16, 13, 13, 64 + 64), 64),
+        // Two images, two pointwise panels, spatial channels ending in a panel of 32, odd maps.
+        (Same(2, 48, 9, 11, 128 + 160) with { Activation = LayerActivation.LeakyRelu(0.1f) }, 128),
+        (Same(1, 32, 27, 27, 64 + 64), 64),
+        // Pointwise channels only, input channels past one pass of 128; a 5 x 5 kernel, no bias.
+        (Same(1, 200, 8, 9, 64), 64),
+        (Five(1, 24, 10, 8, 64 + 32) with { HasBias = false }, 64),
+    ];
+
+    public static TheoryData<int, MapLayout, int> FireCases()
+    {
+        var cases = new TheoryData<int, MapLayout, int>();
+        for (int shape = 0; shape < FireLayers.Length; shape++)
+            foreach (MapLayout layout in new[] { MapLayout.Blocked, MapLayout.Planar })
+                foreach (int tile in FireLayers[shape].Layer.KernelHeight == 3 ? new[] { 2, 4 } : [2])
+                    cases.Add(shape, layout, tile);
+        return cases;
+    }
+
+    /// <summary>
+    /// A fused fire module (<see cref="ConvSpec.PointwiseChannels"/>): its first channels a 1x1 convolution, multiplied
+    /// directly at the centre tap beside the spatial channels' tiles, against the scalar reference of the same weights (zero
+    /// off the pointwise channels' centre); executed MACs the 1x1 half's own and the tiles' products, dense ones the two
+    /// convolutions' own.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FireCases))]
+    public void Pointwise_channels_beside_the_tiles_read_the_centre_tap_only(int shape, MapLayout inputLayout, int tile)
+    {
+        if (!HasAvx512) return;
+        (ConvLayer layer, int pointwise) = FireLayers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 380 + shape);
+        int taps = layer.KernelHeight * layer.KernelWidth, centre = layer.KernelHeight / 2 * layer.KernelWidth + layer.KernelWidth / 2;
+        for (int i = 0; i < pointwise * layer.InputChannels * taps; i++)
+            if (i % taps != centre) parameters.Weights[i] = 0;
+        float[] input = LayerParameters.Uniform(new Random(390 + shape), LayerParameters.Count(layer.InputShape()));
+        double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = MapLayout.Blocked, PointwiseChannels = pointwise };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, tile == 4 ? (64, 64) : null);
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
+        string context = $"shape {shape}, {tile} x {tile} tiles, {inputLayout} in: {layer}, {pointwise} pointwise";
+        int plane = layer.Height * layer.Width;
+        float[] given = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
+        CounterValues before = kernel.Counters.Read();
+        OutputComparison.AssertClose(expected, BlockedConvTests.Run(kernel, work, given, layer, context), context);
+        CounterValues counted = kernel.Counters.Read() - before;
+        long spatial = layer.OutputChannels - pointwise, tiles = (layer.Height + tile - 1) / tile * ((layer.Width + tile - 1) / tile);
+        long points = (tile + layer.KernelHeight - 1) * (tile + layer.KernelHeight - 1);
+        Assert.Equal(layer.Batch * layer.InputChannels * ((long)plane * pointwise + points * tiles * spatial), counted.ExecutedMacs);
+        Assert.Equal(layer.Batch * layer.InputChannels * (long)plane * (pointwise + spatial * taps), counted.DenseMacs);
+    }
+
     /// <summary>4 x 4 tiles for 3 x 3 kernels on maps of at least 16 such tiles with little waste at their edges; else 2 x 2.</summary>
     [Fact]
     public void The_tile_follows_the_maps_the_session_expects()
