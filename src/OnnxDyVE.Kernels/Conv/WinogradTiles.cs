@@ -9,8 +9,8 @@ namespace OnnxDyVE.Kernels.Conv;
 /// A 3 x 3 or 5 x 5, stride-1 convolution by Winograd's minimal filtering F(m x m, r x r) (Lavin and Gray, "Fast
 /// Algorithms for Convolutional Neural Networks", 2016): each m x m tile of outputs is A^T [(G g G^T) . (B^T d B)] A over
 /// the (m + r - 1)^2 input patch d, so the products are 16 per 2 x 2 tile and channel pair where the direct 3 x 3
-/// convolution has 36, 36 where the 5 x 5 one has 100, and 36 per 4 x 4 tile where the 3 x 3 one has 144
-/// (<see cref="TileFor"/>). Each point is an independent GEMM (M x C weights by C x tiles), run by the direct kernel's own
+/// convolution has 36, 36 where the 5 x 5 one has 100; per 4 x 4 tile 36 where the 3 x 3 one has 144 and 64 where the
+/// 5 x 5 one has 400 (<see cref="TileFor"/>). Each point is an independent GEMM (M x C weights by C x tiles), run by the direct kernel's own
 /// wide tiles (6 tiles x up to 64 channels, <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a
 /// position, its channels the taps); the transforms are additions and multiplications by small integers (B, A) or done
 /// once at kernel creation (G). Not bit-identical to the direct product (the sums are taken in another order and through
@@ -50,10 +50,10 @@ internal sealed unsafe class WinogradTiles
     /// <summary>The kernel's side r: 3 or 5.</summary>
     private readonly int _taps;
 
-    /// <summary>The output tile's side m: 2, or 4 for F(4 x 4, 3 x 3).</summary>
+    /// <summary>The output tile's side m: 2 or 4.</summary>
     private readonly int _tile;
 
-    /// <summary>Transform points per tile: the (m + r - 1) x (m + r - 1) input patch, 16 or 36.</summary>
+    /// <summary>Transform points per tile: the (m + r - 1) x (m + r - 1) input patch, 16, 36 or 64.</summary>
     private readonly int _points;
 
     private readonly float[] _weights;
@@ -124,16 +124,19 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// The output tile for <paramref name="spec"/> on output maps of <paramref name="outputSize"/> (null: not known when the
-    /// kernel is made): F(4 x 4, 3 x 3) for 3 x 3 kernels where the maps give at least 16 tiles of 4 x 4 and the last row
-    /// and column of tiles waste at most 15% of the outputs computed, else 2 x 2. F(4 x 4) has 36 products per 16 outputs
+    /// kernel is made): 4 x 4 where the maps give at least 16 tiles of 4 x 4 and the last row and column of tiles waste at
+    /// most 15% of the outputs computed, else 2 x 2. F(4 x 4, 3 x 3) has 36 products per 16 outputs
     /// where F(2 x 2) has 64, but reads each point's weights for a quarter as many tiles. Kernel alone against F(2 x 2)
     /// (Ice Lake, 1 thread, one process): 1.75x-1.78x faster on 64 channels of 56 x 56, 1.39x-1.49x on 28 x 28 (128 and
     /// 256 channels), 1.40x-1.44x on 27 x 27, 1.32x-1.57x on 16 x 16 to 24 x 24; 0.78x-1.06x on 14 x 14 (31% of the outputs
-    /// computed wasted), 0.97x-1.01x on 13 x 13, 0.79x-1.04x on 7 x 7.
+    /// computed wasted), 0.97x-1.01x on 13 x 13, 0.79x-1.04x on 7 x 7. F(4 x 4, 5 x 5) has 64 products per 16 outputs where
+    /// F(2 x 2, 5 x 5) has 144, and its transforms cost less per output too (38 and 16.5 operations against 66 and 18):
+    /// 1.52x faster on cifar10's conv2 (32 channels of 16 x 16), 1.80x on 64 channels of 32 x 32, the same (0.98x) on
+    /// cifar10's conv3 (8 x 8, 4 tiles).
     /// </summary>
     public static int TileFor(ConvSpec spec, (int Height, int Width)? outputSize)
     {
-        if (spec.KernelHeight != 3 || outputSize is not { Height: > 0, Width: > 0 } size) return 2;
+        if (outputSize is not { Height: > 0, Width: > 0 } size) return 2;
         long tilesY = (size.Height + 3) / 4, tilesX = (size.Width + 3) / 4;
         long computed = 16 * tilesY * tilesX, outputs = (long)size.Height * size.Width;
         return tilesY * tilesX >= 16 && computed * 100 <= outputs * 115 ? 4 : 2;
@@ -141,10 +144,10 @@ internal sealed unsafe class WinogradTiles
 
     /// <param name="weights">M x C x r x r, row-major.</param>
     /// <param name="bias">M values, or empty for none.</param>
-    /// <param name="tile">The output tile's side: 2, or 4 for 3 x 3 kernels (<see cref="TileFor"/>).</param>
+    /// <param name="tile">The output tile's side: 2 or 4 (<see cref="TileFor"/>).</param>
     public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int tile)
     {
-        if (!(tile == 2 || (tile == 4 && spec.KernelHeight == 3)))
+        if (tile is not (2 or 4))
             throw new ArgumentException($"Winograd's tiles of {tile} x {tile} outputs do not apply to a {spec.KernelHeight} x {spec.KernelWidth} kernel");
         _spec = spec;
         _taps = spec.KernelHeight;
@@ -166,7 +169,7 @@ internal sealed unsafe class WinogradTiles
                 _pointwiseWeights[PanelIndex(output, input)] = weights[(output * c + input) * taps + spec.CentreTap];
         // U = G g G^T, per point and 64 spatial output channels (channels past M zero) as the pointwise ones.
         _weights = GC.AllocateArray<float>(checked(_points * _panels * c * Panel), pinned: true);
-        double[,] g = _taps == 5 ? Filter5 : _tile == 4 ? Filter43 : Filter3;
+        double[,] g = (_taps, _tile) switch { (3, 2) => Filter3, (3, _) => Filter43, (_, 2) => Filter5, _ => Filter45 };
         Span<double> rows = stackalloc double[side * _taps];
         for (int output = _pointwise; output < m; output++)
             for (int input = 0; input < c; input++)
@@ -193,7 +196,7 @@ internal sealed unsafe class WinogradTiles
     /// <summary>G of F(2, 3), points 0, 1, -1 and infinity (B^T and A^T in <see cref="TransformPatches4"/> and <see cref="TwoFromFour"/>).</summary>
     private static readonly double[,] Filter3 = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
 
-    /// <summary>G of F(4, 3), points 0, 1, -1, 2, -2 and infinity (B^T that of F(2, 5), <see cref="Patch6"/>; A^T in <see cref="FourFromSix"/>).</summary>
+    /// <summary>G of F(4, 3), points 0, 1, -1, 2, -2 and infinity (B^T that of F(2, 5), <see cref="SixPoints"/>; A^T in <see cref="FourFromSix"/>).</summary>
     private static readonly double[,] Filter43 =
     {
         { 1 / 4.0, 0, 0 },
@@ -206,7 +209,7 @@ internal sealed unsafe class WinogradTiles
 
     /// <summary>
     /// G of F(2, 5), points 0, 1, -1, 2, -2 and infinity: row p is (a_p^k / prod over q != p of (a_p - a_q)) for k = 0..4,
-    /// the last row picks the last tap (B^T and A^T in <see cref="Patch6"/> and <see cref="TwoFromSix"/>).
+    /// the last row picks the last tap (B^T and A^T in <see cref="SixPoints"/> and <see cref="TwoFromSix"/>).
     /// </summary>
     private static readonly double[,] Filter5 =
     {
@@ -215,6 +218,22 @@ internal sealed unsafe class WinogradTiles
         { -1 / 6.0, 1 / 6.0, -1 / 6.0, 1 / 6.0, -1 / 6.0 },
         { 1 / 24.0, 1 / 12.0, 1 / 6.0, 1 / 3.0, 2 / 3.0 },
         { 1 / 24.0, -1 / 12.0, 1 / 6.0, -1 / 3.0, 2 / 3.0 },
+        { 0, 0, 0, 0, 1 },
+    };
+
+    /// <summary>
+    /// G of F(4, 5), points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity, as <see cref="Filter5"/> (B^T and A^T in
+    /// <see cref="EightPoints"/> and <see cref="FourFromEight"/>).
+    /// </summary>
+    private static readonly double[,] Filter45 =
+    {
+        { -1, 0, 0, 0, 0 },
+        { -2 / 9.0, -2 / 9.0, -2 / 9.0, -2 / 9.0, -2 / 9.0 },
+        { -2 / 9.0, 2 / 9.0, -2 / 9.0, 2 / 9.0, -2 / 9.0 },
+        { 1 / 90.0, 1 / 45.0, 2 / 45.0, 4 / 45.0, 8 / 45.0 },
+        { 1 / 90.0, -1 / 45.0, 2 / 45.0, -4 / 45.0, 8 / 45.0 },
+        { 32 / 45.0, 16 / 45.0, 8 / 45.0, 4 / 45.0, 2 / 45.0 },
+        { 32 / 45.0, -16 / 45.0, 8 / 45.0, -4 / 45.0, 2 / 45.0 },
         { 0, 0, 0, 0, 1 },
     };
 
@@ -229,7 +248,7 @@ internal sealed unsafe class WinogradTiles
     private long PanelIndex(int output, int input) =>
         (long)output / Panel * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel + output % HalfPanel;
 
-    /// <summary>The output tile's side: 2, or 4 for F(4 x 4, 3 x 3).</summary>
+    /// <summary>The output tile's side: 2 or 4.</summary>
     public int Tile => _tile;
 
     /// <summary>The first output channel of spatial panel <paramref name="panel"/>.</summary>
@@ -344,7 +363,8 @@ internal sealed unsafe class WinogradTiles
         nint* origins = (nint*)(staging + staged);
         for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
         if (_points == 16) TransformPatches4(patchGeometry, padded, firstTile, tiles, patches, patchStride);
-        else TransformPatches6(patchGeometry, padded, firstTile, tiles, patches, patchStride);
+        else if (_points == 36) TransformPatches<SixPoints>(patchGeometry, padded, firstTile, tiles, patches, patchStride);
+        else TransformPatches<EightPoints>(patchGeometry, padded, firstTile, tiles, patches, patchStride);
         var passes = KSegments.All(c);
         fixed (float* weights = _weights)
         fixed (float* bias = _bias)
@@ -376,6 +396,7 @@ internal sealed unsafe class WinogradTiles
                 float* m = products + (panel - firstPanel) * Panel;
                 if (_points == 16) TransformProducts<TwoFromFour>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
                 else if (_tile == 2) TransformProducts<TwoFromSix>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                else if (_points == 64) TransformProducts<FourFromEight>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
                 else TransformProducts<FourFromSix>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
             }
             if (planar)
@@ -390,9 +411,11 @@ internal sealed unsafe class WinogradTiles
         long outputs = (long)rows * geometry.OutputWidth * channels;
         counters.Add((long)_points * tiles * c * channels, outputs * c * _taps * _taps, outputs);
         // B^T d B and A^T m A, per patch and channel and per tile and output channel: 32 and 24 additions for 4 x 4 patches;
-        // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones into 2 x 2 tiles, 10 x 13 into 4 x 4.
-        long productOperations = _points == 16 ? 24 : _tile == 2 ? 72 : 130;
-        counters.AddOverhead((_points == 16 ? 32L : 264L) * tiles * c + productOperations * tiles * channels);
+        // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones into 2 x 2 tiles, 10 x 13 into 4 x 4;
+        // 16 x 38 and 12 x 22 for 8 x 8 ones.
+        long patchOperations = _points switch { 16 => 32, 36 => 12 * SixPoints.Operations, _ => 16 * EightPoints.Operations };
+        long productOperations = (_points, _tile) switch { (16, _) => 24, (36, 2) => 72, (36, _) => 130, _ => 264 };
+        counters.AddOverhead(patchOperations * tiles * c + productOperations * tiles * channels);
     }
 
     /// <summary>V[point][tile][channel] = (B^T d B) of each tile's 4 x 4 patch, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].</summary>
@@ -445,65 +468,30 @@ internal sealed unsafe class WinogradTiles
     }
 
     /// <summary>
-    /// V[point][tile][channel] = (B^T d B) of each tile's 6 x 6 patch (<see cref="Patch6"/>): the columns' B^T d through a
-    /// stack row of 36 vectors (36 sums and the loads do not fit in 32 registers), then each row times B into its six points.
+    /// V[point][tile][channel] = (B^T d B) of each tile's patch of side <typeparamref name="TPatch"/>: the columns' B^T d
+    /// through a stack block of side x side vectors (36 or 64 sums and the loads do not fit in 32 registers), then each of
+    /// its rows times B into its points.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TransformPatches6(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches, nint p)
+    private void TransformPatches<TPatch>(in ConvGeometry geometry, float* padded, int firstTile, int tiles, float* patches, nint p)
+        where TPatch : struct, IWinogradPatch
     {
         const int block = BlockedMaps.Block;
-        int tilesX = geometry.OutputWidth / _tile;
+        int side = TPatch.Side, tilesX = geometry.OutputWidth / _tile;
         nint pitch = (nint)geometry.PaddedWidth * block, plane = (nint)(geometry.PaddedHeight * geometry.PaddedWidth) * block;
         // Aligned to a cache line: a vector stored across two lines is not forwarded to the load that reads it back.
-        byte* room = stackalloc byte[37 * 64];
-        var rows = (Vector512<float>*)(((nint)room + 63) & ~(nint)63);
+        byte* room = stackalloc byte[65 * 64];
+        float* rows = (float*)(((nint)room + 63) & ~(nint)63);
+        nint rowFloats = side * block;
         for (int b = 0; b < _channelStride / block; b++)
             for (int t = 0; t < tiles; t++)
             {
                 int tile = firstTile + t;
                 float* s = padded + b * plane + (nint)(tile / tilesX) * _tile * pitch + (nint)(tile % tilesX) * _tile * block;
                 float* o = patches + (nint)t * _channelStride + b * block;
-                for (int j = 0; j < 6; j++)
-                {
-                    float* column = s + j * block;
-                    Patch6(Vector512.Load(column), Vector512.Load(column + pitch), Vector512.Load(column + 2 * pitch), Vector512.Load(column + 3 * pitch),
-                        Vector512.Load(column + 4 * pitch), Vector512.Load(column + 5 * pitch),
-                        out rows[j], out rows[6 + j], out rows[12 + j], out rows[18 + j], out rows[24 + j], out rows[30 + j]);
-                }
-                for (int i = 0; i < 6; i++)
-                {
-                    Vector512<float>* row = rows + 6 * i;
-                    Patch6(row[0], row[1], row[2], row[3], row[4], row[5], out var v0, out var v1, out var v2, out var v3, out var v4, out var v5);
-                    float* point = o + 6 * i * p;
-                    v0.Store(point);
-                    v1.Store(point + p);
-                    v2.Store(point + 2 * p);
-                    v3.Store(point + 3 * p);
-                    v4.Store(point + 4 * p);
-                    v5.Store(point + 5 * p);
-                }
+                for (int j = 0; j < side; j++) TPatch.Apply(s + j * block, pitch, rows + j * block, rowFloats);
+                for (int i = 0; i < side; i++) TPatch.Apply(rows + i * rowFloats, block, o + side * i * p, p);
             }
-    }
-
-    /// <summary>
-    /// B^T of F(2, 5) times six values: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
-    /// 0 4 0 -5 0 1] (22 operations, a fused multiply-add counted as two).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Patch6(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
-        out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3, out Vector512<float> r4, out Vector512<float> r5)
-    {
-        var four = Vector512.Create(4f);
-        var five = Vector512.Create(5f);
-        var two = Vector512.Create(2f);
-        r0 = Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(-five, d2, d4));
-        r1 = Vector512.FusedMultiplyAdd(-four, d1 + d2, d3 + d4);
-        r2 = Vector512.FusedMultiplyAdd(four, d1 - d2, d4 - d3);
-        var even = d4 - d2;
-        var odd = d3 - d1;
-        r3 = Vector512.FusedMultiplyAdd(two, odd, even);
-        r4 = Vector512.FusedMultiplyAdd(-two, odd, even);
-        r5 = Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(-five, d3, d5));
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Kernels;
 
 /// <summary>
-/// Winograd's F(2 x 2, 3 x 3) and F(2 x 2, 5 x 5) tiles (<see cref="ConvAlgorithm.Winograd"/>, AVX-512) against the scalar
+/// Winograd's F(2 x 2, 3 x 3), F(2 x 2, 5 x 5), F(4 x 4, 3 x 3) and F(4 x 4, 5 x 5) tiles (<see cref="ConvAlgorithm.Winograd"/>, AVX-512) against the scalar
 /// reference: input channels ending mid-block, one to several 64-channel panels (a last one of 16, 32 or 48 channels),
 /// padding on every side, none (read in place) and uneven, every activation, no bias, a residual, two images, blocked or
 /// planar maps in and out; and where it may not run, and what it counts.
@@ -51,6 +51,8 @@ public sealed class WinogradTests
         new(1, 16, 11, 10, 32, 3, 3) { HasBias = true },
         Five(1, 32, 5, 3, 32),
         Same(1, 16, 1, 1, 16),
+        // 5 x 5 kernels on a map of 16 tiles of 4 x 4 (cifar10's conv2 map), two panels.
+        Five(1, 24, 16, 16, 128),
     ];
 
     public static TheoryData<int> Shapes() => new(Enumerable.Range(0, Layers.Length));
@@ -84,9 +86,9 @@ public sealed class WinogradTests
             cases.Add(shape, MapLayout.Blocked, MapLayout.Planar, 2);
             cases.Add(shape, MapLayout.Planar, MapLayout.Planar, 2);
         }
-        foreach (int shape in Enumerable.Range(0, Layers.Length).Where(i => Layers[i].KernelHeight == 3))
+        foreach (int shape in Enumerable.Range(0, Layers.Length))
             cases.Add(shape, MapLayout.Blocked, MapLayout.Blocked, 4);
-        foreach (int shape in new[] { 2, 6, 16 })
+        foreach (int shape in new[] { 2, 6, 11, 15, 16, 18 })
             cases.Add(shape, MapLayout.Planar, MapLayout.Planar, 4);
         return cases;
     }
@@ -94,7 +96,7 @@ public sealed class WinogradTests
     /// <summary>
     /// Planar input (copied into padded blocked maps by the packing phase, even without padding) and planar output (each
     /// chunk's blocked rows transposed into the maps), alone and together, with a residual into blocked output; and
-    /// F(4 x 4, 3 x 3), chosen where the session's shapes say large maps (<see cref="WinogradTiles.TileFor"/>): the kernel is
+    /// 4 x 4 tiles, chosen where the session's shapes say large maps (<see cref="WinogradTiles.TileFor"/>): the kernel is
     /// told of 64 x 64 inputs and run on each shape's own, so partial tiles of every kind (a map of one tile, of 1 x 1, of 3
     /// rows past a whole tile) are covered.
     /// </summary>
@@ -177,7 +179,7 @@ public sealed class WinogradTests
         Assert.Equal(layer.Batch * layer.InputChannels * (long)plane * (pointwise + spatial * taps), counted.DenseMacs);
     }
 
-    /// <summary>4 x 4 tiles for 3 x 3 kernels on maps of at least 16 such tiles with little waste at their edges; else 2 x 2.</summary>
+    /// <summary>4 x 4 tiles on maps of at least 16 such tiles with little waste at their edges; else 2 x 2.</summary>
     [Fact]
     public void The_tile_follows_the_maps_the_session_expects()
     {
@@ -189,7 +191,9 @@ public sealed class WinogradTests
         })
             Assert.Equal(expected, WinogradTiles.TileFor(three, (height, width)));
         Assert.Equal(2, WinogradTiles.TileFor(three, null));
-        Assert.Equal(2, WinogradTiles.TileFor(five, (56, 56)));
+        Assert.Equal(4, WinogradTiles.TileFor(five, (56, 56)));
+        Assert.Equal(4, WinogradTiles.TileFor(five, (16, 16)));
+        Assert.Equal(2, WinogradTiles.TileFor(five, (8, 8)));
     }
 
     [Theory]
@@ -221,6 +225,7 @@ public sealed class WinogradTests
     [InlineData(3, 2, 16, 32, 24)]
     [InlineData(13, 2, 36, 264, 72)]
     [InlineData(4, 4, 36, 264, 130)]
+    [InlineData(22, 4, 64, 608, 264)]
     public void Counts_the_points_products_per_tile_and_covers_every_tile_once(int shape, int tile, int points, int patchOperations, int productOperations)
     {
         if (!HasAvx512) return;
