@@ -198,7 +198,10 @@ public sealed unsafe class ConvKernel
     /// <see cref="ConvSpec.SpetDelta"/>, <see cref="ConvSpec.SfmaDelta"/>); 0 runs the convolution exactly (with exact
     /// SPET where SPET is on).
     /// </param>
-    public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null, float effort = 0)
+    /// <param name="parallel">
+    /// Whether the host runs the tasks on several threads (where not, Winograd's tiles keep one image of one chunk whole).
+    /// </param>
+    public ConvWork Plan(int batch, int channels, int height, int width, ConvAlgorithm? algorithm = null, float effort = 0, bool parallel = true)
     {
         if (batch <= 0) throw new ArgumentException($"batch must be positive, got {batch}");
         if (!(effort >= 0 && effort <= 1)) throw new ArgumentException($"effort must be in [0, 1], got {effort}");
@@ -211,7 +214,7 @@ public sealed unsafe class ConvKernel
             throw new ArgumentException($"{ConvAlgorithm.SparseTaps} does not apply to {Spec} on a {height} x {width} input");
         // Winograd's tiles wherever they apply (an exact spec), on either layout.
         if (algorithm is null or ConvAlgorithm.Winograd && Supports(ConvAlgorithm.Winograd, batch, geometry))
-            return PlanWinograd(batch, geometry);
+            return PlanWinograd(batch, geometry, parallel);
         if (algorithm == ConvAlgorithm.Winograd)
             throw new ArgumentException($"{ConvAlgorithm.Winograd} does not apply to {Spec} on a {height} x {width} input");
         if (Spec.IsBlocked)
@@ -348,9 +351,10 @@ public sealed unsafe class ConvKernel
     /// A <see cref="ConvAlgorithm.Winograd"/> run: the padded blocked copy (none for blocked maps that need no padding and
     /// fill whole tiles), then tasks of (image, chunk of tile rows, range of 64-channel panels). Ranges only where the chunks are too few for two threads: each range
     /// transforms its chunk's patches again (a fused fire module's pointwise panels need none); where there is one panel
-    /// (cifar10's 32 and 64 channels), two chunks instead.
+    /// (cifar10's 32 and 64 channels), two chunks instead. Neither where the host runs one thread: cifar10's conv2 and conv3
+    /// alone (Ice Lake, 1 thread) 37.4-40.4 and 28.4-30.5 us in one chunk against 46.4-51.1 and 38.6-38.9 in two.
     /// </summary>
-    private ConvWork PlanWinograd(int batch, in ConvGeometry geometry)
+    private ConvWork PlanWinograd(int batch, in ConvGeometry geometry, bool parallel)
     {
         ConvGeometry patches = _winograd!.PatchGeometry(geometry);
         int tilesX = patches.OutputWidth / _winograd.Tile, tilesY = patches.OutputHeight / _winograd.Tile;
@@ -360,9 +364,9 @@ public sealed unsafe class ConvKernel
         // and 14, not 18 and 10.
         int rows = _winograd.ChunkRows(geometry);
         int chunks = Math.Max(1, (2 * tilesY + rows) / (2 * rows));
-        if (batch * chunks == 1 && panels == 1) chunks = Math.Min(2, tilesY);
+        if (parallel && batch * chunks == 1 && panels == 1) chunks = Math.Min(2, tilesY);
         int chunkRows = PanelLayout.CeilDiv(tilesY, chunks);
-        int ranges = batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
+        int ranges = !parallel || batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
         bool inPlace = Spec.InputLayout == MapLayout.Blocked && !patches.HasPadding;

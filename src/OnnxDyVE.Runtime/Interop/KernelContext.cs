@@ -79,16 +79,17 @@ internal readonly unsafe struct KernelContext(OrtFunctions ort, void* context)
     /// <summary>
     /// Runs tasks [0, <paramref name="taskCount"/>) on ORT's intra-op pool, so intra_op_num_threads is honoured
     /// (serial at 1). <paramref name="owner"/> is a GCHandle (as IntPtr) to the <see cref="IParallelTasks"/> and
-    /// <paramref name="work"/> the run's state it reads. The first exception a task throws is rethrown here.
+    /// <paramref name="work"/> the run's state it reads. The first exception a task throws is rethrown here. Returns
+    /// whether a thread other than the caller's ran a task: the C API does not say how many threads the pool has.
     /// </summary>
-    public void ParallelFor(nint owner, void* work, int taskCount)
+    public bool ParallelFor(nint owner, void* work, int taskCount)
     {
         if (taskCount == 1)
         {
             ((IParallelTasks)GCHandle.FromIntPtr(owner).Target!).RunTask(work, 0);
-            return;
+            return false;
         }
-        var batch = new ParallelBatch { Owner = owner, Work = work };
+        var batch = new ParallelBatch { Owner = owner, Work = work, Caller = Environment.CurrentManagedThreadId };
         ort.Check(ort.KernelContext_ParallelFor(context, &RunOne, (nuint)taskCount, 0, &batch), "KernelContext_ParallelFor");
         if (batch.Error != 0)
         {
@@ -97,6 +98,7 @@ internal readonly unsafe struct KernelContext(OrtFunctions ort, void* context)
             handle.Free();
             ExceptionDispatchInfo.Throw(error);
         }
+        return batch.OtherThread != 0;
     }
 
     private struct ParallelBatch
@@ -104,6 +106,10 @@ internal readonly unsafe struct KernelContext(OrtFunctions ort, void* context)
         public nint Owner;
         public void* Work;
         public nint Error;
+        /// <summary>The managed id of the thread that called ParallelFor.</summary>
+        public int Caller;
+        /// <summary>1 once a task ran on another thread.</summary>
+        public int OtherThread;
     }
 
     /// <summary>A pool thread's entry: catches everything, since an exception here would end the process.</summary>
@@ -114,6 +120,7 @@ internal readonly unsafe struct KernelContext(OrtFunctions ort, void* context)
         try
         {
             if (Volatile.Read(ref batch->Error) != 0) return;
+            if (Environment.CurrentManagedThreadId != batch->Caller) Volatile.Write(ref batch->OtherThread, 1);
             ((IParallelTasks)GCHandle.FromIntPtr(batch->Owner).Target!).RunTask(batch->Work, (int)index);
         }
         catch (Exception ex)

@@ -92,6 +92,9 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
     public OnnxDyVE.Kernels.KernelCounters Counters => kernel.Counters;
     public nint Handle { get; set; }
 
+    /// <summary>Whether ORT's pool shares this node's tasks out: Winograd's plans cut for one thread where it does not.</summary>
+    private readonly PoolWidth _pool = new();
+
     public void Compute(KernelContext context)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -102,18 +105,22 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
         int channels = TensorChecks.Dimension(input.Channels, "X", 1);
         int height = TensorChecks.Dimension(input.Height, "X", 2);
         int width = TensorChecks.Dimension(input.Width, "X", 3);
-        ConvWork work = kernel.Plan(batch, channels, height, width, effort: RunEffort.Read(context, ConvOperator.EffortInput, shape));
+        bool parallel = _pool.Parallel();
+        ConvWork work = kernel.Plan(batch, channels, height, width, effort: RunEffort.Read(context, ConvOperator.EffortInput, shape), parallel: parallel);
         long[] outputShape = MapShape.Dimensions(spec.OutputLayout, batch, spec.OutputChannels, work.Geometry.OutputHeight, work.Geometry.OutputWidth);
         float* z = spec.Residual ? Residual(context, outputShape, shape) : null;
         float* y = context.Output(0, outputShape);
         float* shared = kernel.RentRunScratch(work);
+        bool several = false, otherThread = false;
         if (work.Algorithm != ConvAlgorithm.Sampled && (work.PhaseTasks(0) > 0 || work.PhaseCount == 3))
         {
             // The copy, the tiles' lists where a phase builds them, and the compute that reads them: one batch for the pool
             // (ChainedPhases).
             int middle = work.PhaseCount == 3 ? work.PhaseTasks(1) : 0;
             var run = new ConvRun(work, 0, (float*)x, y, shared, z, new ChainedPhases(work.PhaseTasks(0), middle));
-            context.ParallelFor(Handle, &run, work.PhaseTasks(0) + middle + work.PhaseTasks(work.PhaseCount - 1));
+            int tasks = work.PhaseTasks(0) + middle + work.PhaseTasks(work.PhaseCount - 1);
+            several = tasks > 1;
+            otherThread = context.ParallelFor(Handle, &run, tasks);
         }
         else
             for (int phase = 0; phase < work.PhaseCount; phase++)
@@ -121,8 +128,10 @@ internal sealed unsafe class ConvOperatorKernel(string nodeName, ConvKernel kern
                 int tasks = work.PhaseTasks(phase);
                 if (tasks == 0) continue;
                 var run = new ConvRun(work, phase, (float*)x, y, shared, z, default);
-                context.ParallelFor(Handle, &run, tasks);
+                several |= tasks > 1;
+                otherThread |= context.ParallelFor(Handle, &run, tasks);
             }
+        if (parallel && several) _pool.Record(otherThread);
         kernel.Counters.CountRun(System.Diagnostics.Stopwatch.GetTimestamp() - start);
     }
 

@@ -255,6 +255,30 @@ public sealed class WinogradTests
     }
 
     /// <summary>
+    /// Where the host runs one thread, one image of one chunk stays one task: not two chunks (cifar10's conv2, one panel),
+    /// not two ranges of panels (each transforming the patches again). The same outputs, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(9)]
+    [InlineData(3)]
+    public void One_thread_keeps_a_lone_chunk_whole(int shape)
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Layers[shape];
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 400 + shape);
+        var kernel = new ConvKernel(Blocked(layer), parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, (layer.Height, layer.Width));
+        ConvWork shared = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        ConvWork alone = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, parallel: false);
+        Assert.Equal(ConvAlgorithm.Winograd, alone.Algorithm);
+        Assert.Equal(2, shared.ColumnChunks * shared.RowChunks);
+        Assert.Equal((1, 1), (alone.ColumnChunks, alone.RowChunks));
+        Assert.Equal(1, alone.PhaseTasks(alone.PhaseCount - 1));
+        float[] input = BlockedTensors.FromPlanar(LayerParameters.Uniform(new Random(410 + shape), LayerParameters.Count(layer.InputShape())),
+            layer.Batch, layer.InputChannels, layer.Height * layer.Width, float.NaN);
+        Assert.Equal(BlockedConvTests.Run(kernel, shared, input, layer, "two tasks"), BlockedConvTests.Run(kernel, alone, input, layer, "one task"));
+    }
+
+    /// <summary>
     /// The kernel's own choice between blocked maps: Winograd's tiles for 3 x 3 and 5 x 5 kernels up to 256 input channels,
     /// on even and odd maps; position tiles (with their lists) from 512.
     /// </summary>

@@ -37,22 +37,10 @@ public sealed class WinogradOperatorTests
     {
         if (SimdPaths.Best < SimdPath.Vector512) return;
         ConvLayer layer = Shapes[shape];
-        int plane = layer.Height * layer.Width;
         float[] input = LayerParameters.Uniform(new Random(40 + shape), LayerParameters.Count(layer.InputShape()));
-
-        using var stock = new LayerSession(LayerModels.Conv(layer, seed: 50 + shape, LayerPaths.Reference), registerDyve: false);
-        float[] expected = stock.Run(input, layer.InputShape(), LayerModels.ReferenceOutput)[0].Values;
-
-        ModelProto model = LayerModels.Conv(layer, seed: 50 + shape, LayerPaths.Dyve);
-        string node = $"winograd_{Guid.NewGuid():N}";
-        model.Graph.Node[0].Name = node;
-        model.Graph.Node[0].Attribute.Add(OnnxProto.String("input_layout", "NCHW16c"));
-        model.Graph.Node[0].Attribute.Add(OnnxProto.String("output_layout", "NCHW16c"));
-        long[] blockedShape = [layer.Batch, (layer.InputChannels + 15) / 16, layer.Height, layer.Width, 16];
-        model.Graph.Input[0] = OnnxProto.FloatValue(LayerModels.Input, blockedShape);
-        using var dyve = new LayerSession(model);
-        float[] blocked = dyve.Run(BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), blockedShape, LayerModels.DyveOutput)[0].Values;
-        float[] actual = BlockedTensors.ToPlanar(blocked, layer.Batch, layer.OutputChannels, plane, node);
+        float[] expected = Stock(layer, shape, input);
+        using var dyve = new LayerSession(BlockedModel(layer, shape, out string node, out long[] blockedShape));
+        float[] actual = RunBlocked(dyve, layer, input, blockedShape, node);
         OutputComparison.AssertClose(expected, actual, $"shape {shape}: {layer}");
 
         CounterValues counters = Assert.Single(dyve.Statistics()).Counters;
@@ -63,5 +51,54 @@ public sealed class WinogradOperatorTests
         long tiles = (long)layer.Batch * ((layer.Height + tile - 1) / tile) * ((layer.Width + tile - 1) / tile), pairs = (long)layer.InputChannels * layer.OutputChannels;
         Assert.Equal(points * tiles * pairs, counters.ExecutedMacs);
         Assert.Equal((long)layer.Batch * layer.Height * layer.Width * taps * pairs, counters.DenseMacs);
+    }
+
+    /// <summary>
+    /// At one intra-op thread the node plans for one thread once its runs have shown ORT's pool leaving every task on the
+    /// calling thread (<see cref="OnnxDyVE.Operators.PoolWidth"/>): a lone chunk then stays whole (cifar10's conv2, whose
+    /// maps make one chunk of one panel). Every run's output is the first run's, bit for bit, at one and two threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Runs_the_same_whether_it_plans_for_one_thread_or_two(int threads)
+    {
+        if (SimdPaths.Best < SimdPath.Vector512) return;
+        const int shape = 2;
+        ConvLayer layer = Shapes[shape];
+        float[] input = LayerParameters.Uniform(new Random(60 + threads), LayerParameters.Count(layer.InputShape()));
+        float[] expected = Stock(layer, shape, input);
+        using var dyve = new LayerSession(BlockedModel(layer, shape, out string node, out long[] blockedShape), threads: threads);
+        float[] first = RunBlocked(dyve, layer, input, blockedShape, node);
+        OutputComparison.AssertClose(expected, first, $"{threads} threads: {layer}");
+        for (int run = 1; run < 2 * OnnxDyVE.Operators.PoolWidth.SerialRuns + 4; run++)
+            Assert.Equal(first, RunBlocked(dyve, layer, input, blockedShape, node));
+    }
+
+    private static float[] Stock(ConvLayer layer, int shape, float[] input)
+    {
+        using var stock = new LayerSession(LayerModels.Conv(layer, seed: 50 + shape, LayerPaths.Reference), registerDyve: false);
+        return stock.Run(input, layer.InputShape(), LayerModels.ReferenceOutput)[0].Values;
+    }
+
+    /// <summary>The layer as one DyveConv node between blocked maps.</summary>
+    private static ModelProto BlockedModel(ConvLayer layer, int shape, out string node, out long[] blockedShape)
+    {
+        ModelProto model = LayerModels.Conv(layer, seed: 50 + shape, LayerPaths.Dyve);
+        node = $"winograd_{Guid.NewGuid():N}";
+        model.Graph.Node[0].Name = node;
+        model.Graph.Node[0].Attribute.Add(OnnxProto.String("input_layout", "NCHW16c"));
+        model.Graph.Node[0].Attribute.Add(OnnxProto.String("output_layout", "NCHW16c"));
+        blockedShape = [layer.Batch, (layer.InputChannels + 15) / 16, layer.Height, layer.Width, 16];
+        model.Graph.Input[0] = OnnxProto.FloatValue(LayerModels.Input, blockedShape);
+        return model;
+    }
+
+    /// <summary>Planar <paramref name="input"/> through the blocked model, its output planar again.</summary>
+    private static float[] RunBlocked(LayerSession dyve, ConvLayer layer, float[] input, long[] blockedShape, string node)
+    {
+        int plane = layer.Height * layer.Width;
+        float[] blocked = dyve.Run(BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN), blockedShape, LayerModels.DyveOutput)[0].Values;
+        return BlockedTensors.ToPlanar(blocked, layer.Batch, layer.OutputChannels, plane, node);
     }
 }

@@ -17,12 +17,14 @@ internal sealed class LayerSession : IDisposable
     private readonly SessionOptions _options;
     private readonly InferenceSession _session;
 
-    public LayerSession(ModelProto model, bool registerDyve = true)
+    /// <param name="threads">ORT's intra-op threads; 0 for its default.</param>
+    public LayerSession(ModelProto model, bool registerDyve = true, int threads = 0)
     {
         _options = new SessionOptions();
         try
         {
             _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            if (threads > 0) _options.IntraOpNumThreads = threads;
             if (registerDyve) _options.AppendDyVE();
             _session = new InferenceSession(model.ToByteArray(), _options);
         }
