@@ -131,15 +131,23 @@ internal sealed unsafe class WinogradTiles
     /// 256 channels), 1.40x-1.44x on 27 x 27, 1.32x-1.57x on 16 x 16 to 24 x 24; 0.78x-1.06x on 14 x 14 (31% of the outputs
     /// computed wasted), 0.97x-1.01x on 13 x 13, 0.79x-1.04x on 7 x 7. F(4 x 4, 5 x 5) has 64 products per 16 outputs where
     /// F(2 x 2, 5 x 5) has 144, and its transforms cost less per output too (38 and 16.5 operations against 66 and 18):
-    /// 1.52x faster on cifar10's conv2 (32 channels of 16 x 16), 1.80x on 64 channels of 32 x 32, the same (0.98x) on
-    /// cifar10's conv3 (8 x 8, 4 tiles).
+    /// 1.52x faster on cifar10's conv2 (32 channels of 16 x 16), 1.80x on 64 channels of 32 x 32, and on cifar10's conv3
+    /// (32 -> 64 channels of 8 x 8: 4 tiles, where 2 x 2 tiles make 16) 1.3x in one task (21-22 us against 28-29), the
+    /// same in two (34 against 36), so from 4 tiles.
     /// </summary>
+    /// <summary>The fewest 4 x 4 tiles a map of a 3 x 3 kernel takes F(4 x 4, 3 x 3) on (<see cref="TileFor"/>).</summary>
+    private const int FewestTiles3 = 16;
+
+    /// <summary>The fewest 4 x 4 tiles a map of a 5 x 5 kernel takes F(4 x 4, 5 x 5) on (<see cref="TileFor"/>).</summary>
+    private const int FewestTiles5 = 4;
+
     public static int TileFor(ConvSpec spec, (int Height, int Width)? outputSize)
     {
         if (outputSize is not { Height: > 0, Width: > 0 } size) return 2;
         long tilesY = (size.Height + 3) / 4, tilesX = (size.Width + 3) / 4;
         long computed = 16 * tilesY * tilesX, outputs = (long)size.Height * size.Width;
-        return tilesY * tilesX >= 16 && computed * 100 <= outputs * 115 ? 4 : 2;
+        long fewest = spec.KernelHeight == 5 ? FewestTiles5 : FewestTiles3;
+        return tilesY * tilesX >= fewest && computed * 100 <= outputs * 115 ? 4 : 2;
     }
 
     /// <param name="weights">M x C x r x r, row-major.</param>

@@ -179,7 +179,7 @@ public sealed class WinogradTests
         Assert.Equal(layer.Batch * layer.InputChannels * (long)plane * (pointwise + spatial * taps), counted.DenseMacs);
     }
 
-    /// <summary>4 x 4 tiles on maps of at least 16 such tiles with little waste at their edges; else 2 x 2.</summary>
+    /// <summary>4 x 4 tiles on maps of at least 16 such tiles (4 for 5 x 5 kernels) with little waste at their edges; else 2 x 2.</summary>
     [Fact]
     public void The_tile_follows_the_maps_the_session_expects()
     {
@@ -193,7 +193,9 @@ public sealed class WinogradTests
         Assert.Equal(2, WinogradTiles.TileFor(three, null));
         Assert.Equal(4, WinogradTiles.TileFor(five, (56, 56)));
         Assert.Equal(4, WinogradTiles.TileFor(five, (16, 16)));
-        Assert.Equal(2, WinogradTiles.TileFor(five, (8, 8)));
+        Assert.Equal(4, WinogradTiles.TileFor(five, (8, 8)));
+        Assert.Equal(2, WinogradTiles.TileFor(five, (6, 6)));
+        Assert.Equal(2, WinogradTiles.TileFor(five, (4, 4)));
     }
 
     [Theory]
