@@ -8,7 +8,7 @@ namespace OnnxDyVE.Graph.Rewrite;
 /// A Concat of a 1x1 and a spatial convolution of one input (SqueezeNet's fire modules: expand1x1, expand3x3) as one
 /// DyveConv with pointwise channels (<see cref="DyveSchema.PointwiseChannels"/>) that writes the Concat's output, and
 /// back. Only between exact DyveConvs writing blocked maps that the Concat alone reads, so the fused node is exact, on
-/// position tiles, and nothing else saw the two halves; and, where the sparse kernel is the faster
+/// Winograd's tiles or position tiles, and nothing else saw the two halves; and, where the sparse kernel is the faster
 /// (<see cref="SparseWeights.RunApart"/>), not where the spatial half's weights are pruned.
 /// </summary>
 /// <remarks>
