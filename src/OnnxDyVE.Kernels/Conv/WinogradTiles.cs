@@ -122,6 +122,12 @@ internal sealed unsafe class WinogradTiles
         };
     }
 
+    /// <summary>The fewest 4 x 4 tiles a map of a 3 x 3 kernel takes F(4 x 4, 3 x 3) on (<see cref="TileFor"/>).</summary>
+    private const int FewestTiles3 = 16;
+
+    /// <summary>The fewest 4 x 4 tiles a map of a 5 x 5 kernel takes F(4 x 4, 5 x 5) on (<see cref="TileFor"/>).</summary>
+    private const int FewestTiles5 = 4;
+
     /// <summary>
     /// The output tile for <paramref name="spec"/> on output maps of <paramref name="outputSize"/> (null: not known when the
     /// kernel is made): 4 x 4 where the maps give at least 16 tiles of 4 x 4 and the last row and column of tiles waste at
@@ -135,12 +141,6 @@ internal sealed unsafe class WinogradTiles
     /// (32 -> 64 channels of 8 x 8: 4 tiles, where 2 x 2 tiles make 16) 1.3x in one task (21-22 us against 28-29), the
     /// same in two (34 against 36), so from 4 tiles.
     /// </summary>
-    /// <summary>The fewest 4 x 4 tiles a map of a 3 x 3 kernel takes F(4 x 4, 3 x 3) on (<see cref="TileFor"/>).</summary>
-    private const int FewestTiles3 = 16;
-
-    /// <summary>The fewest 4 x 4 tiles a map of a 5 x 5 kernel takes F(4 x 4, 5 x 5) on (<see cref="TileFor"/>).</summary>
-    private const int FewestTiles5 = 4;
-
     public static int TileFor(ConvSpec spec, (int Height, int Width)? outputSize)
     {
         if (outputSize is not { Height: > 0, Width: > 0 } size) return 2;
