@@ -114,13 +114,22 @@ public sealed class WinogradTests
         double[] expected = [.. conv.Select((v, i) => ScalarReference.Activate(layer.Activation, v + z[i]))];
         ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout, Residual = residual };
         var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, tile == 4 ? (64, 64) : null);
+        float[]? added = residual ? BlockedTensors.FromPlanar(z, layer.Batch, layer.OutputChannels, spec.Geometry(layer.Height, layer.Width).OutputSize, 0f) : null;
+        RunOwnPlan(kernel, layer, input, expected, $"shape {shape}, {tile} x {tile} tiles, {inputLayout} -> {outputLayout}: {layer}", added);
+    }
+
+    /// <summary>
+    /// The kernel's own plan, which must be Winograd's, on <paramref name="input"/> (planar, given in the spec's input
+    /// layout) against <paramref name="expected"/>.
+    /// </summary>
+    private static void RunOwnPlan(ConvKernel kernel, ConvLayer layer, float[] input, double[] expected, string context, float[]? residual = null)
+    {
         ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
         Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
-        string context = $"shape {shape}, {tile} x {tile} tiles, {inputLayout} -> {outputLayout}: {layer}";
-        int plane = layer.Height * layer.Width;
-        float[] given = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
-        float[]? added = residual ? BlockedTensors.FromPlanar(z, layer.Batch, layer.OutputChannels, work.Geometry.OutputSize, 0f) : null;
-        OutputComparison.AssertClose(expected, BlockedConvTests.Run(kernel, work, given, layer, context, added), context);
+        float[] given = kernel.Spec.InputLayout == MapLayout.Blocked
+            ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, layer.Height * layer.Width, float.NaN)
+            : input;
+        OutputComparison.AssertClose(expected, BlockedConvTests.Run(kernel, work, given, layer, context, residual), context);
     }
 
     /// <summary>Fused fire modules: output channels = pointwise + spatial.</summary>
@@ -165,14 +174,10 @@ public sealed class WinogradTests
         double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
         ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = MapLayout.Blocked, PointwiseChannels = pointwise };
         var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, tile == 4 ? (64, 64) : null);
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
-        Assert.Equal(ConvAlgorithm.Winograd, work.Algorithm);
-        string context = $"shape {shape}, {tile} x {tile} tiles, {inputLayout} in: {layer}, {pointwise} pointwise";
-        int plane = layer.Height * layer.Width;
-        float[] given = inputLayout == MapLayout.Blocked ? BlockedTensors.FromPlanar(input, layer.Batch, layer.InputChannels, plane, float.NaN) : input;
         CounterValues before = kernel.Counters.Read();
-        OutputComparison.AssertClose(expected, BlockedConvTests.Run(kernel, work, given, layer, context), context);
+        RunOwnPlan(kernel, layer, input, expected, $"shape {shape}, {tile} x {tile} tiles, {inputLayout} in: {layer}, {pointwise} pointwise");
         CounterValues counted = kernel.Counters.Read() - before;
+        int plane = layer.Height * layer.Width;
         long spatial = layer.OutputChannels - pointwise, tiles = (layer.Height + tile - 1) / tile * ((layer.Width + tile - 1) / tile);
         long points = (tile + layer.KernelHeight - 1) * (tile + layer.KernelHeight - 1);
         Assert.Equal(layer.Batch * layer.InputChannels * ((long)plane * pointwise + points * tiles * spatial), counted.ExecutedMacs);
