@@ -371,6 +371,40 @@ public sealed unsafe class BlockedConvTests
         }
     }
 
+    /// <summary>
+    /// Where the host runs one thread, position tiles cut an image only where the caches want it: one task where the
+    /// image outweighs the weights (64 channels of 28 x 28 through a 1x1 layer, eight chunks for threads otherwise), the
+    /// same panel ranges where the weights outweigh it (512 channels of 7 x 7 through a 3x3 one). The same outputs, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void One_thread_cuts_position_tiles_only_for_the_caches(bool weightsFirst)
+    {
+        ConvLayer layer = weightsFirst
+            ? new(1, 512, 7, 7, 512, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu }
+            : new(1, 64, 28, 28, 64, 1, 1) { HasBias = true, Activation = LayerActivation.Relu };
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 60);
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = MapLayout.Blocked, OutputLayout = MapLayout.Blocked };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPaths.Best);
+        ConvWork shared = kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width);
+        ConvWork alone = kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width, parallel: false);
+        Assert.Equal((ConvAlgorithm.PositionTiles, ConvAlgorithm.PositionTiles), (shared.Algorithm, alone.Algorithm));
+        if (weightsFirst)
+        {
+            Assert.True(shared.RowChunks > 1, $"{shared.RowChunks} panel ranges");
+            Assert.Equal((shared.ColumnChunks, shared.RowChunks), (alone.ColumnChunks, alone.RowChunks));
+        }
+        else
+        {
+            Assert.True(shared.ColumnChunks > 1, $"{shared.ColumnChunks} chunks");
+            Assert.Equal((1, 1), (alone.ColumnChunks, alone.RowChunks));
+        }
+        float[] input = BlockedTensors.FromPlanar(LayerParameters.Uniform(new Random(61), LayerParameters.Count(layer.InputShape())),
+            layer.Batch, layer.InputChannels, layer.Height * layer.Width, float.NaN);
+        Assert.Equal(Run(kernel, shared, input, layer, "parallel plan"), Run(kernel, alone, input, layer, "one thread's plan"));
+    }
+
     /// <summary>Runs the kernel into guarded memory; a blocked output is checked for zero padded lanes and returned planar.</summary>
     internal static float[] Run(ConvKernel kernel, ConvWork work, float[] input, ConvLayer layer, string context, float[]? residual = null)
     {
