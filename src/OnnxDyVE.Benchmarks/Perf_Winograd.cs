@@ -67,11 +67,7 @@ public class Perf_Winograd
     private void Setup(ConvAlgorithm algorithm, bool sessionShapes)
     {
         (int pointwise, ConvLayer layer) = Shape(Layer);
-        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 1);
-        // A fused fire module's 1x1 half: its weights off the centre tap are zero (the rewriter's W).
-        int taps = layer.KernelHeight * layer.KernelWidth;
-        for (int i = 0; i < pointwise * layer.InputChannels * taps; i++)
-            if (i % taps != taps / 2) parameters.Weights[i] = 0;
+        LayerParameters parameters = LayerParameters.ForFusedConv(layer, pointwise, seed: 1);
         ConvSpec spec = new(layer.OutputChannels, layer.InputChannels, layer.KernelHeight, layer.KernelWidth,
             PadTop: layer.PadTop, PadLeft: layer.PadLeft, PadBottom: layer.PadBottom, PadRight: layer.PadRight, Activation: Kernels.Activation.Relu,
             InputLayout: MapLayout.Blocked, OutputLayout: MapLayout.Blocked, PointwiseChannels: pointwise);

@@ -18,6 +18,19 @@ public sealed record LayerParameters(float[] Weights, float[]? Bias)
         return new LayerParameters(weights, bias);
     }
 
+    /// <summary>
+    /// <see cref="ForConv"/>'s parameters with the first <paramref name="pointwise"/> output channels' weights zero off the
+    /// kernel's centre tap: a fire module's two expands fused into one node, its 1x1 half first (pointwise_channels).
+    /// </summary>
+    public static LayerParameters ForFusedConv(ConvLayer layer, int pointwise, int seed)
+    {
+        LayerParameters parameters = ForConv(layer, seed);
+        int taps = layer.KernelHeight * layer.KernelWidth, centre = layer.KernelHeight / 2 * layer.KernelWidth + layer.KernelWidth / 2;
+        for (int i = 0; i < pointwise * (layer.InputChannels / layer.Group) * taps; i++)
+            if (i % taps != centre) parameters.Weights[i] = 0;
+        return parameters;
+    }
+
     /// <summary>Gemm B, then C, uniform in [-1, 1).</summary>
     public static LayerParameters ForGemm(GemmLayer layer, int seed)
     {

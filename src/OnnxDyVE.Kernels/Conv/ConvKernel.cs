@@ -301,7 +301,6 @@ public sealed unsafe class ConvKernel
             && geometry.HasPadding && _finiteWeights && Spec.OutputLayout == MapLayout.Planar && _positionTiles!.ReadsBlocked;
         int n = interior ? geometry.InputSize : geometry.OutputSize;
         int panels = _positionTiles!.PaddedChannels / TileColumns;
-        int perImage = PanelLayout.CeilDiv(MinimumTasks, batch);
         // Every chunk of positions streams all the weights of its panels, every range of panels reads the whole image.
         // Where the weights outweigh the image (late layers: conv10's 2 MB against 0.35 MB, fire9's 3x3 expand 0.6 MB
         // against 0.06 MB) or stream from beyond L2, panel ranges come first and the weights leave memory once or twice;
@@ -314,7 +313,7 @@ public sealed unsafe class ConvKernel
         // stay where the weights come first, for the caches too. In the network against the parallel plans (one process,
         // Ice Lake, 1 thread): ResNet18 1.8%-3.4% faster, SqueezeNet 1.8%, VGG-16 1%; cutting the ranges too cost VGG's
         // 512-channel layers 2%-4%.
-        if (!parallel && !panelsFirst) perImage = 1;
+        int perImage = parallel || panelsFirst ? PanelLayout.CeilDiv(MinimumTasks, batch) : 1;
         int wantedChunks = panelsFirst ? PanelLayout.CeilDiv(perImage, Math.Min(panelUnits, perImage)) : perImage;
         // Position chunks of whole tiles, at most PositionChunk positions; then panel ranges for the tasks still missing.
         int maximumChunk = (panelsFirst ? 2 * PositionChunk : PositionChunk) / PanelLayout.Rows * PanelLayout.Rows;

@@ -276,10 +276,8 @@ public sealed unsafe class BlockedConvTests
     public void Pointwise_channels_read_the_centre_tap_only(SimdPath path, int shape)
     {
         (ConvLayer layer, int pointwise) = PointwiseLayers[shape];
-        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 40 + shape);
-        int taps = layer.KernelHeight * layer.KernelWidth, centre = layer.KernelHeight / 2 * layer.KernelWidth + layer.KernelWidth / 2;
-        for (int i = 0; i < pointwise * layer.InputChannels * taps; i++)
-            if (i % taps != centre) parameters.Weights[i] = 0;
+        LayerParameters parameters = LayerParameters.ForFusedConv(layer, pointwise, seed: 40 + shape);
+        int taps = layer.KernelHeight * layer.KernelWidth;
         int plane = layer.Height * layer.Width;
         foreach (bool zeroMaps in new[] { false, true })
         {

@@ -166,10 +166,8 @@ public sealed class WinogradTests
     {
         if (!HasAvx512) return;
         (ConvLayer layer, int pointwise) = FireLayers[shape];
-        LayerParameters parameters = LayerParameters.ForConv(layer, seed: 380 + shape);
-        int taps = layer.KernelHeight * layer.KernelWidth, centre = layer.KernelHeight / 2 * layer.KernelWidth + layer.KernelWidth / 2;
-        for (int i = 0; i < pointwise * layer.InputChannels * taps; i++)
-            if (i % taps != centre) parameters.Weights[i] = 0;
+        LayerParameters parameters = LayerParameters.ForFusedConv(layer, pointwise, seed: 380 + shape);
+        int taps = layer.KernelHeight * layer.KernelWidth;
         float[] input = LayerParameters.Uniform(new Random(390 + shape), LayerParameters.Count(layer.InputShape()));
         double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
         ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = MapLayout.Blocked, PointwiseChannels = pointwise };
