@@ -100,6 +100,12 @@ public sealed unsafe class ConvKernel
     /// <summary>The weights transformed for <see cref="ConvAlgorithm.Winograd"/>, where it applies.</summary>
     private readonly WinogradTiles? _winograd;
 
+    /// <summary>The phased weights transformed for <see cref="ConvAlgorithm.PhasedWinograd"/>, where it applies.</summary>
+    private readonly WinogradTiles? _phasedWinograd;
+
+    /// <summary>Input channels of <see cref="_phasedWinograd"/>'s phase planes: C x stride height x stride width.</summary>
+    private readonly int _phasedChannels;
+
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -162,6 +168,29 @@ public sealed unsafe class ConvKernel
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
         if (WinogradTiles.Applies(spec, path))
             _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, OutputSize(spec, inputSize)));
+        else if (PhasedTileSpec(spec) is { } phasedTiles && WinogradTiles.Applies(phasedTiles, path))
+        {
+            _phasedChannels = phasedTiles.InputChannels;
+            _phasedWinograd = new WinogradTiles(phasedTiles, PhaseSplit.PhasedWeights(spec, weights), bias,
+                WinogradTiles.TileFor(phasedTiles, OutputSize(spec, inputSize)), spec.ReductionLength);
+        }
+    }
+
+    /// <summary>
+    /// The stride-1 convolution over the phase planes of a strided one that <see cref="ConvAlgorithm.PhasedWinograd"/>'s
+    /// tiles would run (the spec's mechanisms and output layout kept, so <see cref="WinogradTiles.Applies"/> judges them),
+    /// or null where the split is not worth it (<see cref="PhaseSplit.IsWorthIt"/>), the input is not planar (the split
+    /// reads planar maps) or a residual is added.
+    /// </summary>
+    private static ConvSpec? PhasedTileSpec(ConvSpec spec)
+    {
+        if (!PhaseSplit.IsWorthIt(spec) || spec.InputLayout != MapLayout.Planar || spec.Residual || spec.AutoPad != AutoPad.NotSet) return null;
+        ConvSpec phased = PhaseSplit.PhasedSpec(spec);
+        return spec with
+        {
+            InputChannels = phased.InputChannels, KernelHeight = phased.KernelHeight, KernelWidth = phased.KernelWidth,
+            StrideHeight = 1, StrideWidth = 1, PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0,
+        };
     }
 
     /// <summary>
@@ -218,6 +247,10 @@ public sealed unsafe class ConvKernel
             return PlanWinograd(batch, geometry, parallel);
         if (algorithm == ConvAlgorithm.Winograd)
             throw new ArgumentException($"{ConvAlgorithm.Winograd} does not apply to {Spec} on a {height} x {width} input");
+        if (algorithm is null or ConvAlgorithm.PhasedWinograd && Supports(ConvAlgorithm.PhasedWinograd, batch, geometry))
+            return PlanWinograd(batch, PhasedGeometry(geometry), parallel, ConvAlgorithm.PhasedWinograd) with { Source = geometry };
+        if (algorithm == ConvAlgorithm.PhasedWinograd)
+            throw new ArgumentException($"{ConvAlgorithm.PhasedWinograd} does not apply to {Spec} on a {height} x {width} input");
         if (Spec.IsBlocked)
         {
             // Blocked maps are otherwise read and written by position tiles (exact: the spec has no approximate mechanism).
@@ -359,25 +392,36 @@ public sealed unsafe class ConvKernel
     /// (cifar10's 32 and 64 channels), two chunks instead. Neither where the host runs one thread: cifar10's conv2 and conv3
     /// alone (Ice Lake, 1 thread) 37.4-40.4 and 28.4-30.5 us in one chunk against 46.4-51.1 and 38.6-38.9 in two.
     /// </summary>
-    private ConvWork PlanWinograd(int batch, in ConvGeometry geometry, bool parallel)
+    private ConvWork PlanWinograd(int batch, in ConvGeometry geometry, bool parallel, ConvAlgorithm algorithm = ConvAlgorithm.Winograd)
     {
-        ConvGeometry patches = _winograd!.PatchGeometry(geometry);
-        int tilesX = patches.OutputWidth / _winograd.Tile, tilesY = patches.OutputHeight / _winograd.Tile;
-        int panels = _winograd.Panels;
+        WinogradTiles tiles = Tiles(algorithm);
+        ConvGeometry patches = tiles.PatchGeometry(geometry);
+        int tilesX = patches.OutputWidth / tiles.Tile, tilesY = patches.OutputHeight / tiles.Tile;
+        int panels = tiles.Panels;
         // Chunks of about the rows the size allows (rounded to the nearest count: SqueezeNet's fire6, 7 rows of tiles where
         // 5 are allowed, in one chunk, not two that read its weights twice), evened out: two threads share 28 rows as 14
         // and 14, not 18 and 10.
-        int rows = _winograd.ChunkRows(geometry);
+        int rows = tiles.ChunkRows(geometry);
         int chunks = Math.Max(1, (2 * tilesY + rows) / (2 * rows));
         if (parallel && batch * chunks == 1 && panels == 1) chunks = Math.Min(2, tilesY);
         int chunkRows = PanelLayout.CeilDiv(tilesY, chunks);
         int ranges = !parallel || batch * chunks >= 2 ? 1 : Math.Min(panels, 2);
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
         ranges = PanelLayout.CeilDiv(panels, panelsPerRange);
-        bool inPlace = Spec.InputLayout == MapLayout.Blocked && !patches.HasPadding;
-        return new ConvWork(ConvAlgorithm.Winograd, batch, geometry, tilesX, tilesX * tilesY, chunkRows * tilesX, chunks, panelsPerRange, ranges, 0,
-            batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.Winograd),
-            inPlace ? 0 : PaddedInputFloats(batch, geometry, ConvAlgorithm.Winograd), geometry);
+        bool inPlace = algorithm == ConvAlgorithm.Winograd && Spec.InputLayout == MapLayout.Blocked && !patches.HasPadding;
+        return new ConvWork(algorithm, batch, geometry, tilesX, tilesX * tilesY, chunkRows * tilesX, chunks, panelsPerRange, ranges, 0,
+            batch * chunks, inPlace ? 0 : batch * CopyTasksPerImage(batch, algorithm),
+            inPlace ? 0 : PaddedInputFloats(batch, geometry, algorithm), geometry);
+    }
+
+    /// <summary>The tiles <paramref name="algorithm"/> (Winograd's, on the input or on its phase planes) runs.</summary>
+    private WinogradTiles Tiles(ConvAlgorithm algorithm) => algorithm == ConvAlgorithm.PhasedWinograd ? _phasedWinograd! : _winograd!;
+
+    /// <summary>The stride-1 geometry over the phase planes (<see cref="PhaseSplit.PlaneSize"/>): no padding, the same outputs.</summary>
+    private ConvGeometry PhasedGeometry(in ConvGeometry geometry)
+    {
+        (int height, int width) = PhaseSplit.PlaneSize(Spec, geometry);
+        return new ConvGeometry(height, width, geometry.OutputHeight, geometry.OutputWidth, 0, 0, 0, 0);
     }
 
     /// <summary>A <see cref="ConvAlgorithm.SparseTaps"/> run: the aligned copies, then tasks of (image, chunk of positions).</summary>
@@ -429,7 +473,9 @@ public sealed unsafe class ConvKernel
     /// <remarks>
     /// Strided spatial convolutions of one group run on position tiles, which step through the input by the stride
     /// and multiply no padding taps: SqueezeNet's 7x7/2 conv1 measured 1.12x faster than on phase planes (thread CPU
-    /// time, single-threaded, interleaved), whose kernel rounds up to whole phases (147 taps become 192).
+    /// time, single-threaded, interleaved), whose kernel rounds up to whole phases (147 taps become 192). Where
+    /// Winograd's tiles apply to the phase planes (<see cref="ConvAlgorithm.PhasedWinograd"/>), <see cref="Plan"/> takes
+    /// them before any of these.
     /// </remarks>
     /// <param name="sfma">
     /// SFMA folds maps at this run: 1x1 convolutions then run on the padded copy too, whose one pass over the input
@@ -476,7 +522,7 @@ public sealed unsafe class ConvKernel
     private bool Supports(ConvAlgorithm algorithm, int batch, in ConvGeometry geometry)
     {
         // Blocked maps are read and written by these three only (Plan refuses the rest).
-        if (Spec.IsBlocked && algorithm is not (ConvAlgorithm.PositionTiles or ConvAlgorithm.Winograd or ConvAlgorithm.SparseTaps)) return false;
+        if (Spec.IsBlocked && algorithm is not (ConvAlgorithm.PositionTiles or ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd or ConvAlgorithm.SparseTaps)) return false;
         bool unitStride = Spec.StrideHeight == 1 && Spec.StrideWidth == 1;
         return algorithm switch
         {
@@ -488,6 +534,7 @@ public sealed unsafe class ConvKernel
             ConvAlgorithm.PositionTiles => _positionTiles is not null && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
             ConvAlgorithm.SparseTaps => _sparse is not null && _sparse.SharedFloats(batch, geometry) <= MaximumSharedFloats && _sparse.For(geometry) is not null,
             ConvAlgorithm.Winograd => _winograd is not null && PaddedInputFloats(batch, geometry, algorithm) <= MaximumSharedFloats,
+            ConvAlgorithm.PhasedWinograd => _phasedWinograd is not null && PaddedInputFloats(batch, PhasedGeometry(geometry), algorithm) <= MaximumSharedFloats,
             _ => true,
         };
     }
@@ -496,13 +543,16 @@ public sealed unsafe class ConvKernel
     private long PaddedInputFloats(int batch, in ConvGeometry geometry, ConvAlgorithm algorithm)
     {
         ConvGeometry copied = CopiedGeometry(geometry, algorithm);
-        return PlanesFloats(batch, ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) * BlockedMaps.Block : Spec.InputChannels,
-            copied.PaddedHeight, copied.PaddedWidth);
+        int channels = CopiedChannels(algorithm);
+        return PlanesFloats(batch, ReadsBlocked(algorithm) ? BlockedMaps.Blocks(channels) * BlockedMaps.Block : channels, copied.PaddedHeight, copied.PaddedWidth);
     }
+
+    /// <summary>Channels of the copy: the input's, or its phase planes' (<see cref="ConvAlgorithm.PhasedWinograd"/>).</summary>
+    private int CopiedChannels(ConvAlgorithm algorithm) => algorithm == ConvAlgorithm.PhasedWinograd ? _phasedChannels : Spec.InputChannels;
 
     /// <summary>The geometry of the padded copy: Winograd's whole tiles (<see cref="WinogradTiles.PatchGeometry"/>), else the run's own.</summary>
     private ConvGeometry CopiedGeometry(in ConvGeometry geometry, ConvAlgorithm algorithm) =>
-        algorithm == ConvAlgorithm.Winograd && _winograd is not null ? _winograd.PatchGeometry(geometry) : geometry;
+        algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd ? Tiles(algorithm).PatchGeometry(geometry) : geometry;
 
     /// <summary>The phase planes of every image.</summary>
     private long PhasedInputFloats(int batch, in ConvGeometry geometry)
@@ -516,21 +566,27 @@ public sealed unsafe class ConvKernel
 
     private int CopyTasksPerImage(int batch, ConvAlgorithm algorithm) => Math.Min(CopiedUnits(algorithm), PanelLayout.CeilDiv(MinimumCopyTasks, batch));
 
-    /// <summary>What copy tasks share out: input channels, or blocks of them.</summary>
-    private int CopiedUnits(ConvAlgorithm algorithm) => ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) : Spec.InputChannels;
+    /// <summary>
+    /// What copy tasks share out: input channels, or blocks of them; rows of the phase planes for
+    /// <see cref="ConvAlgorithm.PhasedWinograd"/>, whose phases of a few channels fill one block or three.
+    /// </summary>
+    private int CopiedUnits(ConvAlgorithm algorithm) =>
+        algorithm == ConvAlgorithm.PhasedWinograd ? MinimumCopyTasks
+        : ReadsBlocked(algorithm) ? BlockedMaps.Blocks(Spec.InputChannels) : Spec.InputChannels;
 
     /// <summary>
     /// Whether a run of <paramref name="algorithm"/> reads blocked maps: a blocked input, or planar maps Winograd's tiles or
     /// position tiles copy into blocks.
     /// </summary>
-    private bool ReadsBlocked(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Blocked || CopiesIntoBlocks(algorithm);
+    private bool ReadsBlocked(ConvAlgorithm algorithm) =>
+        Spec.InputLayout == MapLayout.Blocked || algorithm == ConvAlgorithm.PhasedWinograd || CopiesIntoBlocks(algorithm);
 
     /// <summary>Whether the packing phase of <paramref name="algorithm"/> copies planar input maps into padded blocked ones (<see cref="PlanarBlocks"/>).</summary>
     private bool CopiesIntoBlocks(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Planar
         && (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.PositionTiles && _positionTiles is { PlanarIntoBlocks: true }));
 
-    /// <summary>One image's padded copy in blocked maps.</summary>
-    private nint PaddedBlocksFloats(in ConvGeometry geometry) => BlockedMaps.ImageFloats(Spec.InputChannels, PaddedTaps.Plane(geometry));
+    /// <summary>One image's padded copy in blocked maps (of <paramref name="channels"/>, by default the input's).</summary>
+    private nint PaddedBlocksFloats(in ConvGeometry geometry, int? channels = null) => BlockedMaps.ImageFloats(channels ?? Spec.InputChannels, PaddedTaps.Plane(geometry));
 
     /// <summary>
     /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan has none.
@@ -565,7 +621,7 @@ public sealed unsafe class ConvKernel
     private void RunPackTask(in ConvWork work, float* input, float* shared, int task)
     {
         if (work.Algorithm is ConvAlgorithm.PaddedTaps or ConvAlgorithm.PhasedTaps or ConvAlgorithm.Sampled or ConvAlgorithm.PositionTiles
-            or ConvAlgorithm.Spet or ConvAlgorithm.SparseTaps or ConvAlgorithm.Winograd)
+            or ConvAlgorithm.Spet or ConvAlgorithm.SparseTaps or ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd)
         {
             int perImage = work.PackTaskCount / work.Batch;
             int imageIndex = task / perImage;
@@ -574,6 +630,18 @@ public sealed unsafe class ConvKernel
             int units = CopiedUnits(work.Algorithm);
             int first = (int)((long)units * part / perImage);
             int last = (int)((long)units * (part + 1) / perImage);
+            if (work.Algorithm == ConvAlgorithm.PhasedWinograd)
+            {
+                // The units are shares of the phase planes' rows.
+                ConvGeometry patches = _phasedWinograd!.PatchGeometry(work.Geometry);
+                nint planes = PaddedBlocksFloats(patches, _phasedChannels);
+                int rows = (int)patches.PaddedHeight;
+                PhaseSplit.SplitIntoBlocks(input + (nint)imageIndex * channels * work.Source.InputSize, Spec, work.Source, patches,
+                    rows * part / perImage, rows * (part + 1) / perImage, shared + imageIndex * planes);
+                if (task == work.PackTaskCount - 1)
+                    new Span<float>(shared + work.Batch * planes, TileColumns).Clear();
+                return;
+            }
             if (work.Algorithm == ConvAlgorithm.SparseTaps)
             {
                 // The units are channels, or blocks of them from blocked maps.
@@ -662,15 +730,16 @@ public sealed unsafe class ConvKernel
     /// </summary>
     private void RunTask(in ConvWork work, float* input, float* output, float* shared, int task, float* residual = null)
     {
-        if (work.Algorithm == ConvAlgorithm.Winograd)
+        if (work.Algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd)
         {
             ConvTask part = work.Task(task);
             ConvGeometry geometry = work.Geometry;
+            WinogradTiles tiles = Tiles(work.Algorithm);
             float* padded = work.SharedFloats > 0
-                ? shared + part.Image * PaddedBlocksFloats(_winograd!.PatchGeometry(geometry))
+                ? shared + part.Image * PaddedBlocksFloats(tiles.PatchGeometry(geometry), CopiedChannels(work.Algorithm))
                 : input + part.Image * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize);
             nint image = part.Image * (Spec.OutputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(Spec.OutputChannels, geometry.OutputSize) : (nint)Spec.OutputChannels * geometry.OutputSize);
-            _winograd!.RunTask(geometry, padded, output + image, residual == null ? null : residual + image, part.FirstColumn, part.ColumnCount,
+            tiles.RunTask(geometry, padded, output + image, residual == null ? null : residual + image, part.FirstColumn, part.ColumnCount,
                 part.FirstPanel, part.LastPanel, Counters);
             return;
         }

@@ -62,6 +62,15 @@ public enum ConvAlgorithm
     /// (ColumnPitch a tile row), ColumnChunk whole tile rows; PanelsPerRowChunk and RowChunks, panels of 64 output channels.
     /// </summary>
     Winograd,
+
+    /// <summary>
+    /// A strided convolution by <see cref="Winograd"/>'s tiles over its phase planes (<see cref="PhaseSplit"/>): the
+    /// packing phase splits the planar input into padded blocked planes of C x sh x sw channels, over which the
+    /// convolution has stride 1 and a kernel of ceil(kh / sh) x ceil(kw / sw) (SqueezeNet's 7 x 7 / 2 from 3 channels:
+    /// 4 x 4 over 12, by F(5 x 5, 4 x 4); AlexNet's 11 x 11 / 4: 3 x 3 over 48). <see cref="ConvWork.Geometry"/> is the
+    /// stride-1 geometry over the planes, <see cref="ConvWork.Source"/> the input's; the rest as for <see cref="Winograd"/>.
+    /// </summary>
+    PhasedWinograd,
 }
 
 /// <summary>
@@ -71,8 +80,11 @@ public enum ConvAlgorithm
 /// Columns are counted in compute space: output positions, or for <see cref="ConvAlgorithm.PaddedTaps"/>
 /// positions oy * <see cref="ColumnPitch"/> + ox of padded-width rows.
 /// </summary>
-/// <param name="Geometry">The convolution's geometry; for <see cref="ConvAlgorithm.PhasedTaps"/>, the stride-1 one over the phase planes.</param>
-/// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only for <see cref="ConvAlgorithm.PhasedTaps"/>).</param>
+/// <param name="Geometry">
+/// The convolution's geometry; for <see cref="ConvAlgorithm.PhasedTaps"/> and <see cref="ConvAlgorithm.PhasedWinograd"/>,
+/// the stride-1 one over the phase planes.
+/// </param>
+/// <param name="Source">The input's own geometry (differs from <paramref name="Geometry"/> only over phase planes).</param>
 /// <param name="ZeroMapFlags">
 /// Where in the run-wide buffer the copy phase marks each (image, input channel) that is zero everywhere, or (SFMA)
 /// near-uniform (floats from its start; <see cref="PaddedTaps.ZeroMap"/>, <see cref="PaddedTaps.FoldedMap"/>); 0: not marked.

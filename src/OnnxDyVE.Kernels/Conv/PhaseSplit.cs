@@ -107,5 +107,40 @@ internal static unsafe class PhaseSplit
         }
     }
 
+    /// <summary>
+    /// Rows [<paramref name="firstRow"/>, <paramref name="lastRow"/>) of <paramref name="image"/>'s phase planes (C x H x W
+    /// in the <paramref name="source"/> geometry) into one image of padded blocked maps of <paramref name="planes"/>'s
+    /// padded size at <paramref name="destination"/> (<see cref="ConvAlgorithm.PhasedWinograd"/>): phase plane (c, py, px)
+    /// is lane (c x sh + py) x sw + px, a position's 16 lanes contiguous; zero outside the input and in the lanes past
+    /// the last plane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SplitIntoBlocks(float* image, ConvSpec spec, in ConvGeometry source, in ConvGeometry planes, int firstRow, int lastRow,
+        float* destination)
+    {
+        const int block = BlockedMaps.Block;
+        int sh = spec.StrideHeight, sw = spec.StrideWidth, channels = spec.InputChannels * sh * sw;
+        int height = source.InputHeight, width = source.InputWidth, paddedWidth = (int)planes.PaddedWidth;
+        nint plane = (nint)planes.PaddedHeight * paddedWidth * block;
+        for (int b = 0; b * block < channels; b++)
+            for (int y = firstRow; y < lastRow; y++)
+            {
+                float* row = destination + b * plane + (nint)y * paddedWidth * block;
+                new Span<float>(row, paddedWidth * block).Clear();
+                for (int lane = 0; lane < block && b * block + lane < channels; lane++)
+                {
+                    int phase = b * block + lane, c = phase / (sh * sw), py = phase / sw % sh, px = phase % sw;
+                    int sy = y * sh + py - source.PadTop;
+                    if ((uint)sy >= (uint)height) continue;
+                    float* sourceRow = image + ((nint)c * height + sy) * width;
+                    // Plane column x reads source column x x sw + px - PadLeft: those inside the input.
+                    int first = Math.Max(0, CeilDiv(source.PadLeft - px, sw));
+                    int end = Math.Min(paddedWidth, CeilDiv(width + source.PadLeft - px, sw));
+                    for (int x = first, sx = first * sw + px - source.PadLeft; x < end; x++, sx += sw)
+                        row[x * block + lane] = sourceRow[sx];
+                }
+            }
+    }
+
     private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;
 }

@@ -184,6 +184,18 @@ internal readonly unsafe struct FourFromEight : IWinogradProducts
     private static void Times(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
         Vector512<float> m6, Vector512<float> m7, out Vector512<float> y0, out Vector512<float> y1, out Vector512<float> y2, out Vector512<float> y3)
     {
+        Powers(m0, m1, m2, m3, m4, m5, m6, out y0, out y1, out y2, out y3, out _);
+        y3 += m7;
+    }
+
+    /// <summary>
+    /// y_i = the sum over the seven finite points a of a^i x m_a, i = 0..4 (rows of A^T without infinity's column), the
+    /// values in pairs of a point and its negative, their sum and difference. A form of four rows leaves y4 unused.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Powers(Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3, Vector512<float> m4, Vector512<float> m5,
+        Vector512<float> m6, out Vector512<float> y0, out Vector512<float> y1, out Vector512<float> y2, out Vector512<float> y3, out Vector512<float> y4)
+    {
         var sum12 = m1 + m2;
         var difference12 = m1 - m2;
         var sum34 = m3 + m4;
@@ -193,7 +205,48 @@ internal readonly unsafe struct FourFromEight : IWinogradProducts
         y0 = m0 + sum12 + sum34 + sum56;
         y1 = Vector512.FusedMultiplyAdd(Vector512.Create(0.5f), difference56, Vector512.FusedMultiplyAdd(Vector512.Create(2f), difference34, difference12));
         y2 = Vector512.FusedMultiplyAdd(Vector512.Create(0.25f), sum56, Vector512.FusedMultiplyAdd(Vector512.Create(4f), sum34, sum12));
-        y3 = Vector512.FusedMultiplyAdd(Vector512.Create(0.125f), difference56, Vector512.FusedMultiplyAdd(Vector512.Create(8f), difference34, difference12)) + m7;
+        y3 = Vector512.FusedMultiplyAdd(Vector512.Create(0.125f), difference56, Vector512.FusedMultiplyAdd(Vector512.Create(8f), difference34, difference12));
+        y4 = Vector512.FusedMultiplyAdd(Vector512.Create(0.0625f), sum56, Vector512.FusedMultiplyAdd(Vector512.Create(16f), sum34, sum12));
+    }
+}
+
+/// <summary>
+/// F(5 x 5, 4 x 4): 5 x 5 outputs from 8 x 8 points, A^T = the four rows of <see cref="FourFromEight"/>'s without
+/// infinity's 1, and [0 1 1 16 16 1/16 1/16 1] (26 operations per eight values; 13 x 26 a tile). A strided kernel's
+/// phases (SqueezeNet's 7 x 7 / 2 is four of at most 4 x 4, <see cref="PhaseSplit"/>).
+/// </summary>
+internal readonly unsafe struct FiveFromEight : IWinogradProducts
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Transform(float* m, nint pointStride, in TileStores store, in TileOrigin origin, Vector512<float> bias,
+        float* output, float* residual, Activation activation)
+    {
+        // A^T m, column by column, into a stack block of 5 x 8 vectors (40 sums and the loads do not fit in 32 registers;
+        // aligned to a line, so each store is forwarded to its load), then each of the five rows times A.
+        byte* room = stackalloc byte[41 * 64];
+        Vector512<float>* rows = (Vector512<float>*)(((nint)room + 63) & ~(nint)63);
+        nint step = 8 * pointStride;
+        for (int j = 0; j < 8; j++, m += pointStride)
+        {
+            // Column j's points, a row of points apart, by a pointer stepped along: no multiplication per load.
+            float* at = m;
+            var m0 = Vector512.Load(at);
+            var m1 = Vector512.Load(at += step);
+            var m2 = Vector512.Load(at += step);
+            var m3 = Vector512.Load(at += step);
+            var m4 = Vector512.Load(at += step);
+            var m5 = Vector512.Load(at += step);
+            var m6 = Vector512.Load(at += step);
+            var m7 = Vector512.Load(at + step);
+            FourFromEight.Powers(m0, m1, m2, m3, m4, m5, m6, out rows[j], out rows[8 + j], out rows[16 + j], out rows[24 + j], out var y4);
+            rows[32 + j] = y4 + m7;
+        }
+        for (int i = 0; i < 5; i++)
+        {
+            Vector512<float>* r = rows + 8 * i;
+            FourFromEight.Powers(r[0], r[1], r[2], r[3], r[4], r[5], r[6], out var y0, out var y1, out var y2, out var y3, out var y4);
+            store.PutRow(origin, i, y0 + bias, y1 + bias, y2 + bias, y3 + bias, y4 + r[7] + bias, output, residual, activation);
+        }
     }
 }
 
@@ -224,6 +277,32 @@ internal readonly unsafe struct TileStores(int width, int rows, int tilesX, int 
         Put(origin, 0, 1, topRight, output, residual, activation);
         Put(origin, 1, 0, bottomLeft, output, residual, activation);
         Put(origin, 1, 1, bottomRight, output, residual, activation);
+    }
+
+    /// <summary>
+    /// Row <paramref name="i"/> of a 5 x 5 tile, where real: a whole row without a residual stored from one row address,
+    /// the rest output by output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PutRow(in TileOrigin origin, int i, Vector512<float> y0, Vector512<float> y1, Vector512<float> y2, Vector512<float> y3,
+        Vector512<float> y4, float* output, float* residual, Activation activation)
+    {
+        if (i >= origin.Rows) return;
+        if (origin.Columns == 5 && residual == null)
+        {
+            float* at = output + origin.At + i * (nint)width * BlockedMaps.Block;
+            activation.Apply<Lane512, Vector512<float>>(y0).Store(at);
+            activation.Apply<Lane512, Vector512<float>>(y1).Store(at + BlockedMaps.Block);
+            activation.Apply<Lane512, Vector512<float>>(y2).Store(at + 2 * BlockedMaps.Block);
+            activation.Apply<Lane512, Vector512<float>>(y3).Store(at + 3 * BlockedMaps.Block);
+            activation.Apply<Lane512, Vector512<float>>(y4).Store(at + 4 * BlockedMaps.Block);
+            return;
+        }
+        Put(origin, i, 0, y0, output, residual, activation);
+        Put(origin, i, 1, y1, output, residual, activation);
+        Put(origin, i, 2, y2, output, residual, activation);
+        Put(origin, i, 3, y3, output, residual, activation);
+        Put(origin, i, 4, y4, output, residual, activation);
     }
 
     /// <summary>Output (i, j) of the tile at <paramref name="origin"/>, plus the residual's, activated, where it is real.</summary>

@@ -6,11 +6,12 @@ using OnnxDyVE.Kernels.Simd;
 namespace OnnxDyVE.Kernels.Conv;
 
 /// <summary>
-/// A 3 x 3 or 5 x 5, stride-1 convolution by Winograd's minimal filtering F(m x m, r x r) (Lavin and Gray, "Fast
+/// A 3 x 3, 4 x 4 or 5 x 5, stride-1 convolution by Winograd's minimal filtering F(m x m, r x r) (Lavin and Gray, "Fast
 /// Algorithms for Convolutional Neural Networks", 2016): each m x m tile of outputs is A^T [(G g G^T) . (B^T d B)] A over
 /// the (m + r - 1)^2 input patch d, so the products are 16 per 2 x 2 tile and channel pair where the direct 3 x 3
 /// convolution has 36, 36 where the 5 x 5 one has 100; per 4 x 4 tile 36 where the 3 x 3 one has 144 and 64 where the
-/// 5 x 5 one has 400 (<see cref="TileFor"/>). Each point is an independent GEMM (M x C weights by C x tiles), run by the direct kernel's own
+/// 5 x 5 one has 400 (<see cref="TileFor"/>); per 5 x 5 tile of a 4 x 4 kernel (a strided kernel's phases,
+/// <see cref="ConvAlgorithm.PhasedWinograd"/>) 64 where it has 400. Each point is an independent GEMM (M x C weights by C x tiles), run by the direct kernel's own
 /// wide tiles (6 tiles x up to 64 channels, <see cref="GemmTile{TLane,TVec}.RunWideTiles{TWidth}"/>: each tile's patch is a
 /// position, its channels the taps); the transforms are additions and multiplications by small integers (B, A) or done
 /// once at kernel creation (G). Not bit-identical to the direct product (the sums are taken in another order and through
@@ -19,7 +20,8 @@ namespace OnnxDyVE.Kernels.Conv;
 /// <remarks>
 /// A task takes a chunk of whole tile rows of one image (read from padded blocked maps: the input itself, or the packing
 /// phase's copy) and a range of 64-channel panels: it transforms its patches into task scratch (points x tiles x C), runs
-/// each point's GEMM for its panels into a second scratch (points x tiles x its channels), then transforms those into the
+/// each point's GEMM for its panels into a second scratch (tiles x points x its channels: a tile's products together, where
+/// the product transforms read them), then transforms those into the
 /// output's blocks, or into blocked rows it then transposes into planar maps. Each point's patches and products stay in
 /// L2 while its GEMM runs; the transformed weights (points x C x M floats) are read once per chunk, so where they are many
 /// the chunks are larger.
@@ -47,11 +49,14 @@ internal sealed unsafe class WinogradTiles
 
     private readonly ConvSpec _spec;
 
-    /// <summary>The kernel's side r: 3 or 5.</summary>
+    /// <summary>The kernel's side r: 3, 4 or 5.</summary>
     private readonly int _taps;
 
-    /// <summary>The output tile's side m: 2 or 4.</summary>
+    /// <summary>The output tile's side m: 2 or 4 (5 for a 4 x 4 kernel).</summary>
     private readonly int _tile;
+
+    /// <summary>MACs of the direct product per output: C x r x r, or the strided convolution's own where the tiles run its phase planes.</summary>
+    private readonly long _denseMacsPerOutput;
 
     /// <summary>Transform points per tile: the (m + r - 1) x (m + r - 1) input patch, 16, 36 or 64.</summary>
     private readonly int _points;
@@ -86,14 +91,16 @@ internal sealed unsafe class WinogradTiles
     private const int MaximumChannels = 256;
 
     /// <summary>
-    /// The fewest input channels: one whole block. Fewer (a network's first layer, 3 channels from a planar image) would
-    /// transform 16-lane patches mostly of zeros for a GEMM of K 3, no cheaper than the direct product's 9 or 25 taps.
+    /// The fewest input channels: three quarters of a block, SqueezeNet's conv1 over its phase planes (3 channels x 4
+    /// phases, <see cref="ConvAlgorithm.PhasedWinograd"/>). Fewer (a network's first layer, 3 channels from a planar image
+    /// at stride 1) would transform 16-lane patches mostly of zeros for a GEMM of K 3, no cheaper than the direct
+    /// product's 9 or 25 taps.
     /// </summary>
-    private const int MinimumChannels = BlockedMaps.Block;
+    private const int MinimumChannels = 12;
 
     /// <summary>
     /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, on maps of any size (<see cref="PatchGeometry"/>):
-    /// 3 x 3 or 5 x 5, stride 1, no dilation, one group, <see cref="MinimumChannels"/> to <see cref="MaximumChannels"/>
+    /// 3 x 3, 4 x 4 (a strided kernel's phases, <see cref="PhaseSplit"/>) or 5 x 5, stride 1, no dilation, one group, <see cref="MinimumChannels"/> to <see cref="MaximumChannels"/>
     /// input channels, output channels in whole 16-channel blocks, exact (no approximate mechanism), AVX-512. Pointwise
     /// channels (a fused fire module's 1x1 half, <see cref="ConvSpec.PointwiseChannels"/>) are multiplied directly, their
     /// centre taps only, beside the spatial channels' tiles (not with a residual). Maps blocked or planar, in and out: planar input is copied into padded blocked maps by the packing phase, as
@@ -101,7 +108,7 @@ internal sealed unsafe class WinogradTiles
     /// (<see cref="ChannelMaps"/>; a residual needs blocked output, <see cref="ConvSpec.Residual"/>).
     /// </summary>
     public static bool Applies(ConvSpec spec, SimdPath path) =>
-        path == SimdPath.Vector512 && spec.InputChannels is >= MinimumChannels and <= MaximumChannels && spec.KernelHeight is 3 or 5
+        path == SimdPath.Vector512 && spec.InputChannels is >= MinimumChannels and <= MaximumChannels && spec.KernelHeight is 3 or 4 or 5
         && spec.KernelWidth == spec.KernelHeight && spec.StrideHeight == 1 && spec.StrideWidth == 1
         && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1 && spec.OutputChannels % BlockedMaps.Block == 0
         && !(spec.PointwiseChannels > 0 && spec.Residual) && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;
@@ -143,6 +150,8 @@ internal sealed unsafe class WinogradTiles
     /// </summary>
     public static int TileFor(ConvSpec spec, (int Height, int Width)? outputSize)
     {
+        // A 4 x 4 kernel has one form, F(5 x 5, 4 x 4) over the same eight points as F(4 x 4, 5 x 5).
+        if (spec.KernelHeight == 4) return 5;
         if (outputSize is not { Height: > 0, Width: > 0 } size) return 2;
         long tilesY = (size.Height + 3) / 4, tilesX = (size.Width + 3) / 4;
         long computed = 16 * tilesY * tilesX, outputs = (long)size.Height * size.Width;
@@ -152,14 +161,19 @@ internal sealed unsafe class WinogradTiles
 
     /// <param name="weights">M x C x r x r, row-major.</param>
     /// <param name="bias">M values, or empty for none.</param>
-    /// <param name="tile">The output tile's side: 2 or 4 (<see cref="TileFor"/>).</param>
-    public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int tile)
+    /// <param name="tile">The output tile's side: 2 or 4, 5 for a 4 x 4 kernel (<see cref="TileFor"/>).</param>
+    /// <param name="denseMacsPerOutput">
+    /// MACs per output of the convolution these tiles compute, where it is not <paramref name="spec"/>'s own: a strided
+    /// convolution's over its phase planes (<see cref="ConvAlgorithm.PhasedWinograd"/>), whose zero taps are not its work.
+    /// </param>
+    public WinogradTiles(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int tile, long? denseMacsPerOutput = null)
     {
-        if (tile is not (2 or 4))
+        if (spec.KernelHeight == 4 ? tile != 5 : tile is not (2 or 4))
             throw new ArgumentException($"Winograd's tiles of {tile} x {tile} outputs do not apply to a {spec.KernelHeight} x {spec.KernelWidth} kernel");
         _spec = spec;
         _taps = spec.KernelHeight;
         _tile = tile;
+        _denseMacsPerOutput = denseMacsPerOutput ?? spec.ReductionLength;
         _points = (_tile + _taps - 1) * (_tile + _taps - 1);
         int m = spec.OutputChannels, c = spec.InputChannels;
         _pointwise = spec.PointwiseChannels;
@@ -177,7 +191,7 @@ internal sealed unsafe class WinogradTiles
                 _pointwiseWeights[PanelIndex(output, input)] = weights[(output * c + input) * taps + spec.CentreTap];
         // U = G g G^T, per point and 64 spatial output channels (channels past M zero) as the pointwise ones.
         _weights = GC.AllocateArray<float>(checked(_points * _panels * c * Panel), pinned: true);
-        double[,] g = (_taps, _tile) switch { (3, 2) => Filter3, (3, _) => Filter43, (_, 2) => Filter5, _ => Filter45 };
+        double[,] g = (_taps, _tile) switch { (3, 2) => Filter3, (3, _) => Filter43, (4, _) => Filter54, (_, 2) => Filter5, _ => Filter45 };
         Span<double> rows = stackalloc double[side * _taps];
         for (int output = _pointwise; output < m; output++)
             for (int input = 0; input < c; input++)
@@ -245,6 +259,22 @@ internal sealed unsafe class WinogradTiles
         { 0, 0, 0, 0, 1 },
     };
 
+    /// <summary>
+    /// G of F(5, 4), the points of <see cref="Filter45"/>: its rows' first four entries (a_p^k over the same products), the
+    /// last row picking the last tap (B^T and A^T in <see cref="EightPoints"/> and <see cref="FiveFromEight"/>).
+    /// </summary>
+    private static readonly double[,] Filter54 =
+    {
+        { -1, 0, 0, 0 },
+        { -2 / 9.0, -2 / 9.0, -2 / 9.0, -2 / 9.0 },
+        { -2 / 9.0, 2 / 9.0, -2 / 9.0, 2 / 9.0 },
+        { 1 / 90.0, 1 / 45.0, 2 / 45.0, 4 / 45.0 },
+        { 1 / 90.0, -1 / 45.0, 2 / 45.0, -4 / 45.0 },
+        { 32 / 45.0, 16 / 45.0, 8 / 45.0, 4 / 45.0 },
+        { 32 / 45.0, -16 / 45.0, 8 / 45.0, -4 / 45.0 },
+        { 0, 0, 0, 1 },
+    };
+
     /// <summary>U of spatial channel <paramref name="output"/> (counted from the first, past the pointwise ones) at one point.</summary>
     private void Set(int point, int output, int input, float value) =>
         _weights[(long)point * _panels * _spec.InputChannels * Panel + PanelIndex(output - _pointwise, input)] = value;
@@ -256,7 +286,7 @@ internal sealed unsafe class WinogradTiles
     private long PanelIndex(int output, int input) =>
         (long)output / Panel * _spec.InputChannels * Panel + (output % Panel / HalfPanel * _spec.InputChannels + input) * HalfPanel + output % HalfPanel;
 
-    /// <summary>The output tile's side: 2 or 4.</summary>
+    /// <summary>The output tile's side: 2, 4 or 5.</summary>
     public int Tile => _tile;
 
     /// <summary>The first output channel of spatial panel <paramref name="panel"/>.</summary>
@@ -286,7 +316,7 @@ internal sealed unsafe class WinogradTiles
     }
 
     /// <summary>
-    /// Floats from one point's patches (or products) to the next: theirs and a cache line more. Where a point's are a multiple
+    /// Floats from one point's patches to the next (or one tile's products to the next): theirs and a cache line more. Where a point's are a multiple
     /// of 4 KB (64 tiles of 32 channels: cifar10's conv2), the same tile of every point would fall in one set of L1, 36
     /// lines in 12 ways, at each transform; a line apart they fall in 36 sets. Alone (Ice Lake, 1 thread, interleaved
     /// runs): cifar10's conv2 70 us against 77, conv3 28.7 against 30, VGG's conv3-stage shape (128 channels, 28 x 28)
@@ -357,16 +387,16 @@ internal sealed unsafe class WinogradTiles
         int tiles, int firstRow, int rows, int firstPanel, int lastPanel, KernelCounters counters)
     {
         int c = _spec.InputChannels;
-        // Products of the task's panels, tile by tile: [point][tile][its channels].
+        // Products of the task's panels: [tile][point][its channels].
         nint ldc = (nint)(lastPanel - firstPanel) * Panel;
-        nint patchStride = PointStride(tiles * _channelStride), productStride = PointStride(tiles * ldc);
+        nint patchStride = PointStride(tiles * _channelStride), tileStride = PointStride(_points * ldc);
         int tilesX = patchGeometry.OutputWidth / _tile;
         // Planar output: the chunk's rows of the task's channels, blocked, before they are transposed into the maps.
         bool planar = _spec.OutputLayout == MapLayout.Planar;
         nint rowsFloats = (nint)rows * geometry.OutputWidth * BlockedMaps.Block, staged = planar ? ldc / BlockedMaps.Block * rowsFloats : 0;
-        float* patches = ScratchArena.Rent(_points * (patchStride + productStride) + staged + tiles * (sizeof(nint) / sizeof(float)));
+        float* patches = ScratchArena.Rent(_points * patchStride + tiles * tileStride + staged + tiles * (sizeof(nint) / sizeof(float)));
         float* products = patches + _points * patchStride;
-        float* staging = products + _points * productStride;
+        float* staging = products + tiles * tileStride;
         // Each tile's patch, from its point's first: the wide tiles' origins.
         nint* origins = (nint*)(staging + staged);
         for (int t = 0; t < tiles; t++) origins[t] = (nint)t * _channelStride;
@@ -389,7 +419,7 @@ internal sealed unsafe class WinogradTiles
                         int vectors = Math.Min(Panel, _spec.OutputChannels - Channel(panel)) / BlockedMaps.Block;
                         GemmTile<Lane512, Vector512<float>>.RunWideTiles(vectors, patches + point * patchStride, origins,
                             tiles, offsets, left, left + (nint)c * HalfPanel, passes, pass, pass + 1,
-                            products + point * productStride + (panel - firstPanel) * Panel, ldc, accumulate: pass > 0, finish: false,
+                            products + point * ldc + (panel - firstPanel) * Panel, tileStride, accumulate: pass > 0, finish: false,
                             default, BlockedMaps.Block);
                     }
             // Where the panel's outputs go: the output's blocks at the chunk's first row, or the staging rows.
@@ -402,10 +432,11 @@ internal sealed unsafe class WinogradTiles
                 float* z = residual == null ? null : residual + at;
                 nint plane = planar ? rowsFloats : outputPlane;
                 float* m = products + (panel - firstPanel) * Panel;
-                if (_points == 16) TransformProducts<TwoFromFour>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else if (_tile == 2) TransformProducts<TwoFromSix>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else if (_points == 64) TransformProducts<FourFromEight>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
-                else TransformProducts<FourFromSix>(store, m, ldc, productStride, tiles, panel, bias, target, z, plane);
+                if (_points == 16) TransformProducts<TwoFromFour>(store, m, tileStride, ldc, tiles, panel, bias, target, z, plane);
+                else if (_tile == 2) TransformProducts<TwoFromSix>(store, m, tileStride, ldc, tiles, panel, bias, target, z, plane);
+                else if (_tile == 5) TransformProducts<FiveFromEight>(store, m, tileStride, ldc, tiles, panel, bias, target, z, plane);
+                else if (_points == 64) TransformProducts<FourFromEight>(store, m, tileStride, ldc, tiles, panel, bias, target, z, plane);
+                else TransformProducts<FourFromSix>(store, m, tileStride, ldc, tiles, panel, bias, target, z, plane);
             }
             if (planar)
             {
@@ -417,12 +448,12 @@ internal sealed unsafe class WinogradTiles
         }
         int channels = Math.Min(_spec.OutputChannels, Channel(lastPanel)) - Channel(firstPanel);
         long outputs = (long)rows * geometry.OutputWidth * channels;
-        counters.Add((long)_points * tiles * c * channels, outputs * c * _taps * _taps, outputs);
+        counters.Add((long)_points * tiles * c * channels, outputs * _denseMacsPerOutput, outputs);
         // B^T d B and A^T m A, per patch and channel and per tile and output channel: 32 and 24 additions for 4 x 4 patches;
         // 12 x 22 and 8 x 9 operations (a fused multiply-add counted as two) for 6 x 6 ones into 2 x 2 tiles, 10 x 13 into 4 x 4;
-        // 16 x 38 and 12 x 22 for 8 x 8 ones.
+        // 16 x 38 for 8 x 8 ones, and 12 x 22 into 4 x 4 tiles, 13 x 26 into 5 x 5.
         long patchOperations = _points switch { 16 => 32, 36 => 12 * SixPoints.Operations, _ => 16 * EightPoints.Operations };
-        long productOperations = (_points, _tile) switch { (16, _) => 24, (36, 2) => 72, (36, _) => 130, _ => 264 };
+        long productOperations = (_points, _tile) switch { (16, _) => 24, (36, 2) => 72, (36, _) => 130, (_, 4) => 264, _ => 338 };
         counters.AddOverhead(patchOperations * tiles * c + productOperations * tiles * channels);
     }
 
@@ -515,11 +546,9 @@ internal sealed unsafe class WinogradTiles
         int block = BlockedMaps.Block;
         Activation activation = _spec.Activation;
         int blocks = Math.Min(Panel, _spec.OutputChannels - Channel(panel)) / block;
-        for (int q = 0; q < blocks; q++)
-        {
-            var b = Vector512.Load(bias + Channel(panel) + q * block);
-            for (int t = 0; t < tiles; t++)
-                TForm.Transform(products + t * ldc + q * block, pointStride, store, store.Origin(q * plane, t), b, output, residual, activation);
-        }
+        for (int t = 0; t < tiles; t++)
+            for (int q = 0; q < blocks; q++)
+                TForm.Transform(products + t * ldc + q * block, pointStride, store, store.Origin(q * plane, t), Vector512.Load(bias + Channel(panel) + q * block),
+                    output, residual, activation);
     }
 }

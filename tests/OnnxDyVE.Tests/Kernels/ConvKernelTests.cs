@@ -78,14 +78,18 @@ public sealed unsafe class ConvKernelTests
             GuardedOutput output = ConvRuns.Run(kernel, work, input);
             output.AssertGuardsIntact(context);
             // Every MAC of the dense product, once: none skipped in exact mode, padding not counted. Winograd's tiles execute
-            // (r + 1)^2 products per 2 x 2 tile for the direct product's 4 r^2, and count their transforms as overhead.
+            // (r + 1)^2 products per 2 x 2 tile for the direct product's 4 r^2, and count their transforms as overhead
+            // (over phase planes, their products per tile: PhasedWinogradTests).
             long denseMacs = (long)layer.Batch * layer.OutputChannels * (layer.InputChannels / layer.Group)
                 * layer.KernelHeight * layer.KernelWidth * work.Geometry.OutputSize;
-            long executed = algorithm == ConvAlgorithm.Winograd
-                ? denseMacs * (layer.KernelHeight + 1) * (layer.KernelWidth + 1) / (4 * layer.KernelHeight * layer.KernelWidth)
-                : denseMacs;
             CounterValues counted = kernel.Counters.Read() - before;
-            Assert.Equal(algorithm == ConvAlgorithm.Winograd, counted.OverheadOps > 0);
+            long executed = algorithm switch
+            {
+                ConvAlgorithm.Winograd => denseMacs * (layer.KernelHeight + 1) * (layer.KernelWidth + 1) / (4 * layer.KernelHeight * layer.KernelWidth),
+                ConvAlgorithm.PhasedWinograd => counted.ExecutedMacs,
+                _ => denseMacs,
+            };
+            Assert.Equal(algorithm is ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd, counted.OverheadOps > 0);
             Assert.Equal(new CounterValues(0, executed, denseMacs, OverheadOps: counted.OverheadOps, Outputs: (long)layer.Batch * layer.OutputChannels * work.Geometry.OutputSize),
                 counted);
             OutputComparison.AssertClose(expected, output.Values, context);
@@ -270,8 +274,9 @@ public sealed unsafe class ConvKernelTests
         Assert.Contains(works, w => w.layer.Batch > 1);
         // Each exact algorithm is the kernel's own choice for some shapes (SDSS and SPET run where their settings say:
         // SampledConvTests, SpetConvTests; the sparse kernel where weights are pruned: SparseTapsTests; Winograd's tiles
-        // between blocked maps: WinogradTests).
-        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.Spet or ConvAlgorithm.SparseTaps or ConvAlgorithm.Winograd)))
+        // between blocked maps and over phase planes: WinogradTests, PhasedWinogradTests).
+        foreach (ConvAlgorithm algorithm in Enum.GetValues<ConvAlgorithm>().Where(a => a is not (ConvAlgorithm.Sampled or ConvAlgorithm.Spet
+            or ConvAlgorithm.SparseTaps or ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd)))
             Assert.Contains(works, w => w.work.Algorithm == algorithm);
         // Position tiles chosen at stride 1 too, for small maps.
         Assert.Contains(works, w => w.work.Algorithm == ConvAlgorithm.PositionTiles && w.layer.StrideHeight == 1 && w.layer.StrideWidth == 1);

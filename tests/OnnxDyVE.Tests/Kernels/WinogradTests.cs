@@ -7,7 +7,7 @@ using OnnxDyVE.Tests.Support;
 namespace OnnxDyVE.Tests.Kernels;
 
 /// <summary>
-/// Winograd's F(2 x 2, 3 x 3), F(2 x 2, 5 x 5), F(4 x 4, 3 x 3) and F(4 x 4, 5 x 5) tiles (<see cref="ConvAlgorithm.Winograd"/>, AVX-512) against the scalar
+/// Winograd's F(2 x 2, 3 x 3), F(2 x 2, 5 x 5), F(4 x 4, 3 x 3), F(4 x 4, 5 x 5) and F(5 x 5, 4 x 4) tiles (<see cref="ConvAlgorithm.Winograd"/>, AVX-512) against the scalar
 /// reference: input channels ending mid-block, one to several 64-channel panels (a last one of 16, 32 or 48 channels),
 /// padding on every side, none (read in place) and uneven, every activation, no bias, a residual, two images, blocked or
 /// planar maps in and out; and where it may not run, and what it counts.
@@ -53,6 +53,13 @@ public sealed class WinogradTests
         Same(1, 16, 1, 1, 16),
         // 5 x 5 kernels on a map of 16 tiles of 4 x 4 (cifar10's conv2 map), two panels.
         Five(1, 24, 16, 16, 128),
+        // 4 x 4 kernels (a strided kernel's phases: F(5 x 5, 4 x 4)) from 12 channels (three quarters of a block), uneven
+        // padding, maps ending mid-tile, two images, several panels.
+        new(1, 12, 13, 11, 32, 4, 4) { PadTop = 1, PadBottom = 2, PadLeft = 2, PadRight = 1, HasBias = true, Activation = LayerActivation.Relu },
+        new(2, 20, 10, 9, 48, 4, 4) { HasBias = true, Activation = LayerActivation.LeakyRelu(0.1f) },
+        new(1, 40, 17, 17, 160, 4, 4) { PadTop = 2, PadBottom = 1, PadLeft = 2, PadRight = 1, HasBias = false },
+        // 2 x 2 tiles of 5 x 5 for the counts, two panels.
+        new(1, 16, 10, 10, 128, 4, 4) { PadTop = 1, PadBottom = 2, PadLeft = 1, PadRight = 2, HasBias = true },
     ];
 
     public static TheoryData<int> Shapes() => new(Enumerable.Range(0, Layers.Length));
@@ -222,8 +229,8 @@ public sealed class WinogradTests
     }
 
     /// <summary>
-    /// Executed: 16 products per 2 x 2 tile, input and output channel (36 for 5 x 5 kernels, and per 4 x 4 tile); dense:
-    /// the direct convolution's 9 (25) per output; the transforms as overhead. Every tile and panel is some task's, once (one image in one chunk: two ranges of
+    /// Executed: 16 products per 2 x 2 tile, input and output channel (36 for 5 x 5 kernels, and per 4 x 4 tile; 64 per
+    /// 4 x 4 tile of a 5 x 5 kernel and 5 x 5 tile of a 4 x 4 one); dense: the direct convolution's 9 (16, 25) per output; the transforms as overhead. Every tile and panel is some task's, once (one image in one chunk: two ranges of
     /// panels, each transforming the patches).
     /// </summary>
     [Theory]
@@ -231,6 +238,7 @@ public sealed class WinogradTests
     [InlineData(13, 2, 36, 264, 72)]
     [InlineData(4, 4, 36, 264, 130)]
     [InlineData(22, 4, 64, 608, 264)]
+    [InlineData(26, 5, 64, 608, 338)]
     public void Counts_the_points_products_per_tile_and_covers_every_tile_once(int shape, int tile, int points, int patchOperations, int productOperations)
     {
         if (!HasAvx512) return;
@@ -305,7 +313,7 @@ public sealed class WinogradTests
     }
 
     /// <summary>
-    /// Strides, kernels other than 3 x 3 and 5 x 5, output channels ending mid-block, fewer than 16 or more
+    /// Strides, kernels other than 3 x 3, 4 x 4 and 5 x 5, output channels ending mid-block, fewer than 12 or more
     /// than 256 input channels, an approximate mechanism or narrower vectors: refused when forced.
     /// </summary>
     [Fact]
@@ -330,7 +338,7 @@ public sealed class WinogradTests
             ConvSpec other = spec with { KernelHeight = height, KernelWidth = width, PadTop = height / 2, PadBottom = height / 2, PadLeft = width / 2, PadRight = width / 2 };
             Refused(other, SimdPath.Vector512, 8, 8, $"{height} x {width} kernel");
         }
-        Refused(spec with { InputChannels = 15 }, SimdPath.Vector512, 8, 8, "15 input channels");
+        Refused(spec with { InputChannels = 11 }, SimdPath.Vector512, 8, 8, "11 input channels");
         Refused(spec with { InputLayout = MapLayout.Planar, OutputLayout = MapLayout.Planar, SdssDelta = 0.5f }, SimdPath.Vector512, 8, 8, "SDSS");
         Refused(spec with { OutputChannels = 40 }, SimdPath.Vector512, 8, 8, "output channels ending mid-block");
         var wide = new ConvSpec(64, 512, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, InputLayout: MapLayout.Blocked, OutputLayout: MapLayout.Blocked);
