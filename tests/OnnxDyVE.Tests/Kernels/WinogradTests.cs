@@ -60,6 +60,8 @@ public sealed class WinogradTests
         new(1, 40, 17, 17, 160, 4, 4) { PadTop = 2, PadBottom = 1, PadLeft = 2, PadRight = 1, HasBias = false },
         // 2 x 2 tiles of 5 x 5 for the counts, two panels.
         new(1, 16, 10, 10, 128, 4, 4) { PadTop = 1, PadBottom = 2, PadLeft = 1, PadRight = 2, HasBias = true },
+        // A lone tile row whose products and weights would overflow L2 for all its panels: one panel's at a time.
+        Same(1, 64, 2, 120, 192) with { Activation = LayerActivation.LeakyRelu(0.1f) },
     ];
 
     public static TheoryData<int> Shapes() => new(Enumerable.Range(0, Layers.Length));
@@ -97,6 +99,8 @@ public sealed class WinogradTests
             cases.Add(shape, MapLayout.Blocked, MapLayout.Blocked, 4);
         foreach (int shape in new[] { 2, 6, 11, 15, 16, 18 })
             cases.Add(shape, MapLayout.Planar, MapLayout.Planar, 4);
+        cases.Add(27, MapLayout.Planar, MapLayout.Planar, 2);
+        cases.Add(27, MapLayout.Blocked, MapLayout.Planar, 2);
         return cases;
     }
 
