@@ -521,7 +521,7 @@ public sealed unsafe class ConvKernel
 
     private bool Supports(ConvAlgorithm algorithm, int batch, in ConvGeometry geometry)
     {
-        // Blocked maps are read and written by these three only (Plan refuses the rest).
+        // Blocked maps are read and written by these only (Plan refuses the rest).
         if (Spec.IsBlocked && algorithm is not (ConvAlgorithm.PositionTiles or ConvAlgorithm.Winograd or ConvAlgorithm.PhasedWinograd or ConvAlgorithm.SparseTaps)) return false;
         bool unitStride = Spec.StrideHeight == 1 && Spec.StrideWidth == 1;
         return algorithm switch
