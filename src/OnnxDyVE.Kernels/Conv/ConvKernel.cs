@@ -103,9 +103,6 @@ public sealed unsafe class ConvKernel
     /// <summary>The phased weights transformed for <see cref="ConvAlgorithm.PhasedWinograd"/>, where it applies.</summary>
     private readonly WinogradTiles? _phasedWinograd;
 
-    /// <summary>Input channels of <see cref="_phasedWinograd"/>'s phase planes: C x stride height x stride width.</summary>
-    private readonly int _phasedChannels;
-
     public ConvSpec Spec { get; }
     public SimdPath Path { get; }
 
@@ -169,11 +166,8 @@ public sealed unsafe class ConvKernel
         if (WinogradTiles.Applies(spec, path))
             _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, OutputSize(spec, inputSize)));
         else if (PhasedTileSpec(spec) is { } phasedTiles && WinogradTiles.Applies(phasedTiles, path))
-        {
-            _phasedChannels = phasedTiles.InputChannels;
             _phasedWinograd = new WinogradTiles(phasedTiles, PhaseSplit.PhasedWeights(spec, weights), bias,
                 WinogradTiles.TileFor(phasedTiles, OutputSize(spec, inputSize)), spec.ReductionLength);
-        }
     }
 
     /// <summary>
@@ -547,8 +541,9 @@ public sealed unsafe class ConvKernel
         return PlanesFloats(batch, ReadsBlocked(algorithm) ? BlockedMaps.Blocks(channels) * BlockedMaps.Block : channels, copied.PaddedHeight, copied.PaddedWidth);
     }
 
-    /// <summary>Channels of the copy: the input's, or its phase planes' (<see cref="ConvAlgorithm.PhasedWinograd"/>).</summary>
-    private int CopiedChannels(ConvAlgorithm algorithm) => algorithm == ConvAlgorithm.PhasedWinograd ? _phasedChannels : Spec.InputChannels;
+    /// <summary>Channels of the copy: the input's, or its phase planes' (<see cref="ConvAlgorithm.PhasedWinograd"/>: C x sh x sw).</summary>
+    private int CopiedChannels(ConvAlgorithm algorithm) =>
+        algorithm == ConvAlgorithm.PhasedWinograd ? Spec.InputChannels * Spec.StrideHeight * Spec.StrideWidth : Spec.InputChannels;
 
     /// <summary>The geometry of the padded copy: Winograd's whole tiles (<see cref="WinogradTiles.PatchGeometry"/>), else the run's own.</summary>
     private ConvGeometry CopiedGeometry(in ConvGeometry geometry, ConvAlgorithm algorithm) =>
@@ -585,8 +580,9 @@ public sealed unsafe class ConvKernel
     private bool CopiesIntoBlocks(ConvAlgorithm algorithm) => Spec.InputLayout == MapLayout.Planar
         && (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.PositionTiles && _positionTiles is { PlanarIntoBlocks: true }));
 
-    /// <summary>One image's padded copy in blocked maps (of <paramref name="channels"/>, by default the input's).</summary>
-    private nint PaddedBlocksFloats(in ConvGeometry geometry, int? channels = null) => BlockedMaps.ImageFloats(channels ?? Spec.InputChannels, PaddedTaps.Plane(geometry));
+    /// <summary>One image's padded copy in blocked maps for <paramref name="algorithm"/> (<see cref="CopiedChannels"/>).</summary>
+    private nint PaddedBlocksFloats(in ConvGeometry geometry, ConvAlgorithm algorithm) =>
+        BlockedMaps.ImageFloats(CopiedChannels(algorithm), PaddedTaps.Plane(geometry));
 
     /// <summary>
     /// The run-wide buffer the packing phase fills and the compute phase reads, or null when the plan has none.
@@ -633,8 +629,8 @@ public sealed unsafe class ConvKernel
             if (work.Algorithm == ConvAlgorithm.PhasedWinograd)
             {
                 // The units are shares of the phase planes' rows.
-                ConvGeometry patches = _phasedWinograd!.PatchGeometry(work.Geometry);
-                nint planes = PaddedBlocksFloats(patches, _phasedChannels);
+                ConvGeometry patches = CopiedGeometry(work.Geometry, work.Algorithm);
+                nint planes = PaddedBlocksFloats(patches, work.Algorithm);
                 int rows = (int)patches.PaddedHeight;
                 PhaseSplit.SplitIntoBlocks(input + (nint)imageIndex * channels * work.Source.InputSize, Spec, work.Source, patches,
                     rows * part / perImage, rows * (part + 1) / perImage, shared + imageIndex * planes);
@@ -656,7 +652,7 @@ public sealed unsafe class ConvKernel
             {
                 // Planar maps into blocked ones: padded, or unpadded for an interior run.
                 ConvGeometry copied = work.Interior ? Unpadded(work.Geometry) : CopiedGeometry(work.Geometry, work.Algorithm);
-                nint copiedImage = PaddedBlocksFloats(copied);
+                nint copiedImage = PaddedBlocksFloats(copied, work.Algorithm);
                 PlanarBlocks.Copy(input + (nint)imageIndex * channels * work.Geometry.InputSize, copied, first, last - first, channels,
                     shared + imageIndex * copiedImage, work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
                 if (task == work.PackTaskCount - 1)
@@ -672,7 +668,7 @@ public sealed unsafe class ConvKernel
             if (Spec.InputLayout == MapLayout.Blocked)
             {
                 ConvGeometry copied = CopiedGeometry(work.Geometry, work.Algorithm);
-                nint paddedImage = PaddedBlocksFloats(copied);
+                nint paddedImage = PaddedBlocksFloats(copied, work.Algorithm);
                 BlockedMaps.CopyPadded(input + imageIndex * BlockedMaps.ImageFloats(channels, work.Source.InputSize), copied, first, last - first,
                     0, (int)copied.PaddedHeight, channels, shared + imageIndex * paddedImage,
                     work.ZeroMapFlags == 0 ? null : (byte*)(shared + work.ZeroMapFlags) + imageIndex * channels);
@@ -736,7 +732,7 @@ public sealed unsafe class ConvKernel
             ConvGeometry geometry = work.Geometry;
             WinogradTiles tiles = Tiles(work.Algorithm);
             float* padded = work.SharedFloats > 0
-                ? shared + part.Image * PaddedBlocksFloats(tiles.PatchGeometry(geometry), CopiedChannels(work.Algorithm))
+                ? shared + part.Image * PaddedBlocksFloats(tiles.PatchGeometry(geometry), work.Algorithm)
                 : input + part.Image * BlockedMaps.ImageFloats(Spec.InputChannels, geometry.InputSize);
             nint image = part.Image * (Spec.OutputLayout == MapLayout.Blocked ? BlockedMaps.ImageFloats(Spec.OutputChannels, geometry.OutputSize) : (nint)Spec.OutputChannels * geometry.OutputSize);
             tiles.RunTask(geometry, padded, output + image, residual == null ? null : residual + image, part.FirstColumn, part.ColumnCount,

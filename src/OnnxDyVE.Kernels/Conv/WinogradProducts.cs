@@ -245,7 +245,11 @@ internal readonly unsafe struct FiveFromEight : IWinogradProducts
         {
             Vector512<float>* r = rows + 8 * i;
             FourFromEight.Powers(r[0], r[1], r[2], r[3], r[4], r[5], r[6], out var y0, out var y1, out var y2, out var y3, out var y4);
-            store.PutRow(origin, i, y0 + bias, y1 + bias, y2 + bias, y3 + bias, y4 + r[7] + bias, output, residual, activation);
+            store.Put(origin, i, 0, y0 + bias, output, residual, activation);
+            store.Put(origin, i, 1, y1 + bias, output, residual, activation);
+            store.Put(origin, i, 2, y2 + bias, output, residual, activation);
+            store.Put(origin, i, 3, y3 + bias, output, residual, activation);
+            store.Put(origin, i, 4, y4 + r[7] + bias, output, residual, activation);
         }
     }
 }
@@ -277,32 +281,6 @@ internal readonly unsafe struct TileStores(int width, int rows, int tilesX, int 
         Put(origin, 0, 1, topRight, output, residual, activation);
         Put(origin, 1, 0, bottomLeft, output, residual, activation);
         Put(origin, 1, 1, bottomRight, output, residual, activation);
-    }
-
-    /// <summary>
-    /// Row <paramref name="i"/> of a 5 x 5 tile, where real: a whole row without a residual stored from one row address,
-    /// the rest output by output.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void PutRow(in TileOrigin origin, int i, Vector512<float> y0, Vector512<float> y1, Vector512<float> y2, Vector512<float> y3,
-        Vector512<float> y4, float* output, float* residual, Activation activation)
-    {
-        if (i >= origin.Rows) return;
-        if (origin.Columns == 5 && residual == null)
-        {
-            float* at = output + origin.At + i * (nint)width * BlockedMaps.Block;
-            activation.Apply<Lane512, Vector512<float>>(y0).Store(at);
-            activation.Apply<Lane512, Vector512<float>>(y1).Store(at + BlockedMaps.Block);
-            activation.Apply<Lane512, Vector512<float>>(y2).Store(at + 2 * BlockedMaps.Block);
-            activation.Apply<Lane512, Vector512<float>>(y3).Store(at + 3 * BlockedMaps.Block);
-            activation.Apply<Lane512, Vector512<float>>(y4).Store(at + 4 * BlockedMaps.Block);
-            return;
-        }
-        Put(origin, i, 0, y0, output, residual, activation);
-        Put(origin, i, 1, y1, output, residual, activation);
-        Put(origin, i, 2, y2, output, residual, activation);
-        Put(origin, i, 3, y3, output, residual, activation);
-        Put(origin, i, 4, y4, output, residual, activation);
     }
 
     /// <summary>Output (i, j) of the tile at <paramref name="origin"/>, plus the residual's, activated, where it is real.</summary>

@@ -80,14 +80,24 @@ public sealed class PhasedWinogradTests
         CounterValues counted = kernel.Counters.Read() - before;
         ScalarReference.ConvGeometry geometry = ScalarReference.Geometry(layer);
         long outputs = (long)layer.Batch * layer.OutputChannels * geometry.OutputHeight * geometry.OutputWidth;
-        int phaseKernel = (layer.KernelHeight + layer.StrideHeight - 1) / layer.StrideHeight;
-        int tile = phaseKernel == 4 ? 5 : large ? 4 : 2;
-        long tiles = (long)((geometry.OutputHeight + tile - 1) / tile) * ((geometry.OutputWidth + tile - 1) / tile);
-        int phasePlanes = layer.InputChannels * layer.StrideHeight * layer.StrideWidth;
         Assert.Equal(outputs * layer.InputChannels * layer.KernelHeight * layer.KernelWidth, counted.DenseMacs);
-        Assert.Equal(layer.Batch * tiles * (tile + phaseKernel - 1) * (tile + phaseKernel - 1) * phasePlanes * layer.OutputChannels, counted.ExecutedMacs);
+        Assert.Equal(Products(layer, large), counted.ExecutedMacs);
         Assert.True(counted.OverheadOps > 0, context);
         Assert.Equal(outputs, counted.Outputs);
+    }
+
+    /// <summary>
+    /// The products the phased tiles execute for <paramref name="layer"/>: (m + r - 1)^2 per m x m tile, phase plane and
+    /// output channel, r the phase kernel's side; m 5 for r = 4, else 4 where the kernel was told of large maps
+    /// (<paramref name="largeMaps"/>), 2 where not.
+    /// </summary>
+    internal static long Products(ConvLayer layer, bool largeMaps)
+    {
+        ScalarReference.ConvGeometry geometry = ScalarReference.Geometry(layer);
+        int phaseKernel = (layer.KernelHeight + layer.StrideHeight - 1) / layer.StrideHeight;
+        int tile = phaseKernel == 4 ? 5 : largeMaps ? 4 : 2, points = (tile + phaseKernel - 1) * (tile + phaseKernel - 1);
+        long tiles = (long)((geometry.OutputHeight + tile - 1) / tile) * ((geometry.OutputWidth + tile - 1) / tile);
+        return layer.Batch * tiles * points * layer.InputChannels * layer.StrideHeight * layer.StrideWidth * layer.OutputChannels;
     }
 
     /// <summary>
