@@ -163,7 +163,7 @@ public sealed unsafe class ConvKernel
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
-        if (WinogradTiles.Applies(spec, path))
+        if (WinogradTiles.Applies(spec, path, OutputSize(spec, inputSize)))
             _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, OutputSize(spec, inputSize)));
         else if (PhasedTileSpec(spec) is { } phasedTiles && WinogradTiles.Applies(phasedTiles, path))
             _phasedWinograd = new WinogradTiles(phasedTiles, PhaseSplit.PhasedWeights(spec, weights), bias,

@@ -81,14 +81,41 @@ internal sealed unsafe class WinogradTiles
     private readonly nint[] _channelOffsets;
 
     /// <summary>
-    /// The most input channels Winograd's tiles take (and the kernel transforms weights for: 16/9 of the weights again for
-    /// 3 x 3 kernels, VGG's conv4_2 16 MB; 36/25 for 5 x 5). In the network, against position tiles with their lists of live taps (Ice Lake, 1 thread, each
-    /// layer's two kernels in one process, interleaved): VGG-16 (random weights) with 64 to 256 channels 1.07x-1.42x faster
-    /// in a fast minute, 1.33x-1.65x in a slow one, and with 512 channels 0.82x-0.94x (conv4_2 to conv5_3: 16 MB of
-    /// transformed weights a layer, inputs that leave the lists few taps); ResNet18 on real images 0.72x-1.41x a layer (its
-    /// lists keep as little as a third of some layers' taps), 1.06x-1.16x the whole model.
+    /// The most input channels Winograd's tiles take on maps of any size (and the kernel transforms weights for: 16/9 of the
+    /// weights again for 2 x 2 tiles of 3 x 3 kernels, 4x for 4 x 4 tiles; 36/25 for 5 x 5). In the network, against
+    /// position tiles with their lists of live taps (Ice Lake, 1 thread, each layer's two kernels in one process,
+    /// interleaved): VGG-16 (random weights) with 64 to 256 channels 1.07x-1.42x faster in a fast minute, 1.33x-1.65x in a
+    /// slow one; ResNet18 on real images 0.72x-1.41x a layer (its lists keep as little as a third of some layers' taps),
+    /// 1.06x-1.16x the whole model. More channels only on maps of many tiles (<see cref="WideInputs"/>).
     /// </summary>
     private const int MaximumChannels = 256;
+
+    /// <summary>
+    /// Up to 512 input channels where the output maps make at least <see cref="FewestTilesWide"/> tiles: each point's
+    /// 1 MB of transformed weights (512 x 512) is read once per chunk, so it must serve many tiles. Whole models, 1 thread,
+    /// stock ORT and the DyVE model with and without (Zen 4, one process, interleaved, real images): VGG-16 (random weights;
+    /// conv4_2 and conv4_3 on 49 tiles of 4 x 4, conv5_1 to conv5_3 on 49 of 2 x 2) 1.87x -> 2.14x of stock's speed, 2 threads
+    /// 1.77x -> 2.06x; ResNet18 with its 7 x 7 stage too (16 tiles of 2 x 2) 1.94x -> 1.61x, where that stage's lists keep
+    /// few taps of its real inputs and 16 MB of weights serve 16 tiles. One layer on dense inputs against ORT's Conv
+    /// (`dyve demo`'s vgg.conv4_2 and vgg.conv5_1): 0.97x -> 2.7x and 0.98x -> 1.65x.
+    /// </summary>
+    private const int MaximumWideChannels = 512;
+
+    /// <summary>The fewest tiles of a map that takes more than <see cref="MaximumChannels"/> input channels (<see cref="WideInputs"/>).</summary>
+    private const int FewestTilesWide = 32;
+
+    /// <summary>
+    /// Whether <paramref name="spec"/>'s input channels are within reach: up to <see cref="MaximumChannels"/> on any map, up
+    /// to <see cref="MaximumWideChannels"/> where the output maps are known and make at least <see cref="FewestTilesWide"/>
+    /// tiles (<see cref="TileFor"/>).
+    /// </summary>
+    private static bool WideInputs(ConvSpec spec, (int Height, int Width)? outputSize)
+    {
+        if (spec.InputChannels <= MaximumChannels) return true;
+        if (spec.InputChannels > MaximumWideChannels || outputSize is not { Height: > 0, Width: > 0 } size) return false;
+        int tile = TileFor(spec, size);
+        return (long)((size.Height + tile - 1) / tile) * ((size.Width + tile - 1) / tile) >= FewestTilesWide;
+    }
 
     /// <summary>
     /// The fewest input channels: three quarters of a block, SqueezeNet's conv1 over its phase planes (3 channels x 4
@@ -101,14 +128,14 @@ internal sealed unsafe class WinogradTiles
     /// <summary>
     /// Whether <paramref name="spec"/> runs this way on <paramref name="path"/>, on maps of any size (<see cref="PatchGeometry"/>):
     /// 3 x 3, 4 x 4 (a strided kernel's phases, <see cref="PhaseSplit"/>) or 5 x 5, stride 1, no dilation, one group, <see cref="MinimumChannels"/> to <see cref="MaximumChannels"/>
-    /// input channels, output channels in whole 16-channel blocks, exact (no approximate mechanism), AVX-512. Pointwise
+    /// input channels (more on <paramref name="outputSize"/> where it makes many tiles, <see cref="WideInputs"/>), output channels in whole 16-channel blocks, exact (no approximate mechanism), AVX-512. Pointwise
     /// channels (a fused fire module's 1x1 half, <see cref="ConvSpec.PointwiseChannels"/>) are multiplied directly, their
     /// centre taps only, beside the spatial channels' tiles (not with a residual). Maps blocked or planar, in and out: planar input is copied into padded blocked maps by the packing phase, as
     /// for position tiles (<see cref="PlanarBlocks"/>); planar output is transposed from blocked rows of a chunk
     /// (<see cref="ChannelMaps"/>; a residual needs blocked output, <see cref="ConvSpec.Residual"/>).
     /// </summary>
-    public static bool Applies(ConvSpec spec, SimdPath path) =>
-        path == SimdPath.Vector512 && spec.InputChannels is >= MinimumChannels and <= MaximumChannels && spec.KernelHeight is 3 or 4 or 5
+    public static bool Applies(ConvSpec spec, SimdPath path, (int Height, int Width)? outputSize = null) =>
+        path == SimdPath.Vector512 && spec.InputChannels >= MinimumChannels && WideInputs(spec, outputSize) && spec.KernelHeight is 3 or 4 or 5
         && spec.KernelWidth == spec.KernelHeight && spec.StrideHeight == 1 && spec.StrideWidth == 1
         && spec.DilationHeight == 1 && spec.DilationWidth == 1 && spec.Group == 1 && spec.OutputChannels % BlockedMaps.Block == 0
         && !(spec.PointwiseChannels > 0 && spec.Residual) && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0 && spec.SfmaPairCount == 0;

@@ -297,28 +297,54 @@ public sealed class WinogradTests
 
     /// <summary>
     /// The kernel's own choice between blocked maps: Winograd's tiles for 3 x 3 and 5 x 5 kernels up to 256 input channels,
-    /// on even and odd maps; position tiles (with their lists) from 512.
+    /// on even and odd maps, told their size or not; up to 512 only where the session's maps make at least 32 tiles
+    /// (VGG's 28 x 28 and 14 x 14 layers, not ResNet18's 7 x 7 stage nor maps not known when the kernel is made);
+    /// position tiles (with their lists) elsewhere.
     /// </summary>
     [Fact]
-    public void Chosen_up_to_256_input_channels_where_it_applies()
+    public void Chosen_up_to_256_input_channels_and_up_to_512_on_maps_of_many_tiles()
     {
         if (!HasAvx512) return;
-        foreach ((int taps, int channels, int size, ConvAlgorithm expected) in new[]
+        foreach ((int taps, int channels, int size, bool told, ConvAlgorithm expected) in new[]
         {
-            (3, 64, 56, ConvAlgorithm.Winograd), (3, 256, 14, ConvAlgorithm.Winograd), (3, 512, 14, ConvAlgorithm.PositionTiles), (3, 64, 55, ConvAlgorithm.Winograd),
-            (5, 32, 16, ConvAlgorithm.Winograd), (5, 32, 15, ConvAlgorithm.Winograd),
+            (3, 64, 56, false, ConvAlgorithm.Winograd), (3, 256, 14, false, ConvAlgorithm.Winograd), (3, 64, 55, true, ConvAlgorithm.Winograd),
+            (5, 32, 16, false, ConvAlgorithm.Winograd), (5, 32, 15, true, ConvAlgorithm.Winograd),
+            (3, 512, 28, true, ConvAlgorithm.Winograd), (3, 512, 14, true, ConvAlgorithm.Winograd), (3, 272, 12, true, ConvAlgorithm.Winograd),
+            (3, 512, 14, false, ConvAlgorithm.PositionTiles), (3, 512, 7, true, ConvAlgorithm.PositionTiles),
+            (3, 512, 16, true, ConvAlgorithm.PositionTiles), (3, 528, 28, true, ConvAlgorithm.PositionTiles),
         })
         {
             ConvLayer layer = taps == 3 ? Same(1, channels, size, size, 64) : Five(1, channels, size, size, 64);
             var spec = Blocked(layer) with { SkipZeroMaps = true, SkipZeroInputs = true };
-            var kernel = new ConvKernel(spec, LayerParameters.Uniform(new Random(channels), (int)spec.WeightCount), new float[64], SimdPath.Vector512);
+            var kernel = new ConvKernel(spec, LayerParameters.Uniform(new Random(channels), (int)spec.WeightCount), new float[64], SimdPath.Vector512,
+                told ? (size, size) : null);
             Assert.Equal(expected, kernel.Plan(1, channels, size, size).Algorithm);
         }
     }
 
     /// <summary>
+    /// More than 256 input channels (ending mid-block), on maps of 36 tiles of 2 x 2 and of 36 of 4 x 4, blocked or planar:
+    /// the kernel's own plan against the scalar reference.
+    /// </summary>
+    [Theory]
+    [InlineData(264, 12, MapLayout.Blocked, MapLayout.Planar)]
+    [InlineData(264, 12, MapLayout.Planar, MapLayout.Blocked)]
+    [InlineData(300, 24, MapLayout.Blocked, MapLayout.Blocked)]
+    public void More_than_256_input_channels_on_maps_of_many_tiles_match_the_scalar_reference(int channels, int size, MapLayout inputLayout, MapLayout outputLayout)
+    {
+        if (!HasAvx512) return;
+        ConvLayer layer = Same(1, channels, size, size, 48);
+        LayerParameters parameters = LayerParameters.ForConv(layer, seed: channels + size);
+        float[] input = LayerParameters.Uniform(new Random(channels - size), LayerParameters.Count(layer.InputShape()));
+        double[] expected = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
+        ConvSpec spec = KernelSpecs.ToConvSpec(layer) with { InputLayout = inputLayout, OutputLayout = outputLayout };
+        var kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPath.Vector512, (size, size));
+        RunOwnPlan(kernel, layer, input, expected, $"{layer}, {inputLayout} -> {outputLayout}");
+    }
+
+    /// <summary>
     /// Strides, kernels other than 3 x 3, 4 x 4 and 5 x 5, output channels ending mid-block, fewer than 12 or more
-    /// than 256 input channels, an approximate mechanism or narrower vectors: refused when forced.
+    /// than 256 input channels on maps of unknown size, an approximate mechanism or narrower vectors: refused when forced.
     /// </summary>
     [Fact]
     public void Refused_where_it_does_not_apply()
