@@ -97,6 +97,12 @@ public sealed unsafe class ConvKernel
     /// <summary>The nonzero weights by output channel, where the weights are pruned and the spec exact (<see cref="ConvAlgorithm.SparseTaps"/>).</summary>
     private readonly SparseTaps? _sparse;
 
+    /// <summary>
+    /// Each position's nonzero inputs and the weights by input channel, for the tasks of <see cref="ConvAlgorithm.PositionTiles"/>
+    /// runs of a 1 x 1 convolution whose samples say they pay (<see cref="PointwiseLists.TryRunTask"/>), where it applies.
+    /// </summary>
+    private readonly PointwiseLists? _pointwiseLists;
+
     /// <summary>The weights transformed for <see cref="ConvAlgorithm.Winograd"/>, where it applies.</summary>
     private readonly WinogradTiles? _winograd;
 
@@ -163,6 +169,8 @@ public sealed unsafe class ConvKernel
         if (spec.SfmaPairCount > 0)
             _pairs = new SfmaPairs(spec, weights);
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
+        if (_positionTiles is not null && _finiteWeights && PointwiseLists.Applies(spec, path))
+            _pointwiseLists = new PointwiseLists(spec, weights, bias);
         if (WinogradTiles.Applies(spec, path, OutputSize(spec, inputSize)))
             _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, OutputSize(spec, inputSize)));
         else if (PhasedTileSpec(spec) is { } phasedTiles && WinogradTiles.Applies(phasedTiles, path))
@@ -250,7 +258,7 @@ public sealed unsafe class ConvKernel
             // Blocked maps are otherwise read and written by position tiles (exact: the spec has no approximate mechanism).
             if (algorithm is not (null or ConvAlgorithm.PositionTiles) || !Supports(ConvAlgorithm.PositionTiles, batch, geometry))
                 throw new ArgumentException($"{algorithm ?? ConvAlgorithm.PositionTiles} does not apply to {Spec} (blocked maps) on a {height} x {width} input");
-            return PlanPositionTiles(batch, geometry, parallel);
+            return PlanPositionTiles(batch, geometry, parallel, pointwiseLists: algorithm is null);
         }
         if (algorithm is null or ConvAlgorithm.Sampled && effort > 0 && TryPlanSampled(batch, geometry, effort) is { } sampled)
             return sampled;
@@ -320,7 +328,11 @@ public sealed unsafe class ConvKernel
     /// A <see cref="ConvAlgorithm.PositionTiles"/> run: the padded copy, then tasks of (image, chunk of positions,
     /// range of channel panels), at least <see cref="MinimumTasks"/> of them where the shape allows.
     /// </summary>
-    private ConvWork PlanPositionTiles(int batch, in ConvGeometry geometry, bool parallel)
+    /// <param name="pointwiseLists">
+    /// Whether the tasks may run over their positions' lists of nonzero inputs (<see cref="ConvWork.PointwiseLists"/>), where
+    /// the kernel has them: the kernel's own choice; position tiles forced (tests, benchmarks) run as such.
+    /// </param>
+    private ConvWork PlanPositionTiles(int batch, in ConvGeometry geometry, bool parallel, bool pointwiseLists = false)
     {
         // A padded 1x1 convolution into planar maps computes its interior only, from the input in place (SqueezeNet's
         // conv10: 169 of 225 positions), where the weights are finite (0 x inf is NaN at the border in the dense product).
@@ -335,7 +347,10 @@ public sealed unsafe class ConvKernel
         long weightFloats = (long)Spec.ReductionLength * _positionTiles.PaddedChannels;
         long imageFloats = (long)Spec.InputChannels * geometry.PaddedHeight * geometry.PaddedWidth;
         int panelUnits = Path == SimdPath.Vector512 ? PanelLayout.CeilDiv(panels, 2) : panels;
-        bool panelsFirst = weightFloats > imageFloats || weightFloats > StreamedWeightFloats;
+        // Where each position's lists may run the tasks (PointwiseLists), no ranges of panels (each would build every list
+        // again): chunks of positions only, fewer tasks on small maps.
+        bool positionLists = pointwiseLists && _pointwiseLists is not null && (interior || !geometry.HasPadding);
+        bool panelsFirst = !positionLists && (weightFloats > imageFloats || weightFloats > StreamedWeightFloats);
         // One thread: chunks of positions only as large as the caches want (PositionChunk), none for threads; panel ranges
         // stay where the weights come first, for the caches too. In the network against the parallel plans (one process,
         // Ice Lake, 1 thread): ResNet18 1.8%-3.4% faster, SqueezeNet 1.8%, VGG-16 1%; cutting the ranges too cost VGG's
@@ -346,7 +361,7 @@ public sealed unsafe class ConvKernel
         int maximumChunk = (panelsFirst ? 2 * PositionChunk : PositionChunk) / PanelLayout.Rows * PanelLayout.Rows;
         int chunk = Math.Min(PanelLayout.CeilDiv(PanelLayout.CeilDiv(n, wantedChunks), PanelLayout.Rows) * PanelLayout.Rows, maximumChunk);
         int chunks = PanelLayout.CeilDiv(n, chunk);
-        int ranges = Math.Min(panels, PanelLayout.CeilDiv(perImage, chunks));
+        int ranges = positionLists ? 1 : Math.Min(panels, PanelLayout.CeilDiv(perImage, chunks));
         int panelsPerRange = PanelLayout.CeilDiv(panels, ranges);
         // Whole pairs of panels per range where tiles take two at once (AVX-512), so no range leaves one alone.
         if (Path == SimdPath.Vector512) panelsPerRange += panelsPerRange & 1;
@@ -376,7 +391,7 @@ public sealed unsafe class ConvKernel
         }
         return new ConvWork(ConvAlgorithm.PositionTiles, batch, geometry, (int)geometry.PaddedWidth, n, chunk, chunks, panelsPerRange, ranges,
             PanelLayout.CeilDiv(Spec.ReductionLength, PanelLayout.KBlock), batch * chunks, (inPlace && !flagsOnly) || taskCopies ? 0 : batch * CopyTasksPerImage(batch, ConvAlgorithm.PositionTiles),
-            sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies, TapLists: tapLists);
+            sharedFloats, geometry, zeroMapFlags, Interior: interior, TaskCopies: taskCopies, TapLists: tapLists, PointwiseLists: positionLists);
     }
 
     /// <summary>
@@ -741,7 +756,8 @@ public sealed unsafe class ConvKernel
         }
         if (work.Algorithm == ConvAlgorithm.PositionTiles)
         {
-            _positionTiles!.RunExact(work, input, output, shared, task, Counters, residual);
+            if (!work.PointwiseLists || !_pointwiseLists!.TryRunTask(work, input, output, task, Counters, _positionTiles!))
+                _positionTiles!.RunExact(work, input, output, shared, task, Counters, residual);
             if (work.Interior && work.Task(task) is { FirstColumn: 0 } part)
             {
                 // The first task of each image and range of channels fills those maps' border.

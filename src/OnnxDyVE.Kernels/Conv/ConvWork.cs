@@ -103,6 +103,10 @@ public enum ConvAlgorithm
 /// chunk of positions' lists of live taps (<see cref="Gemm.LiveTaps"/>), which every range of channel panels then reads:
 /// built once per chunk, not once per task (floats from the buffer's start; 0: tasks build their own, or none).
 /// </param>
+/// <param name="PointwiseLists">
+/// A <see cref="ConvAlgorithm.PositionTiles"/> run of a 1 x 1 convolution whose tasks each run over their positions' own
+/// lists of nonzero inputs where their samples say those pay (<see cref="PointwiseLists"/>), else as position tiles.
+/// </param>
 /// <param name="Interior">
 /// A <see cref="ConvAlgorithm.PositionTiles"/> run of a padded 1x1 convolution over its interior only: the columns are
 /// the input's positions, read in place, and the border of the output maps is the epilogue of 0 (every border output
@@ -112,7 +116,8 @@ public readonly record struct ConvWork(
     ConvAlgorithm Algorithm, int Batch, ConvGeometry Geometry, int ColumnPitch, int Columns,
     int ColumnChunk, int ColumnChunks, int PanelsPerRowChunk, int RowChunks, int KBlocks, int Units,
     int PackTaskCount, long SharedFloats, ConvGeometry Source, long ZeroMapFlags = 0, SampledLayout Sampled = default,
-    SpetLayout Spet = default, SfmaLayout Sfma = default, bool Interior = false, bool TaskCopies = false, long TapLists = 0)
+    SpetLayout Spet = default, SfmaLayout Sfma = default, bool Interior = false, bool TaskCopies = false, long TapLists = 0,
+    bool PointwiseLists = false)
 {
     /// <summary>Compute tasks of a dense run (the phase after packing).</summary>
     public int TaskCount => Units * RowChunks;

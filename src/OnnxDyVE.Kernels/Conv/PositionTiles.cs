@@ -556,6 +556,22 @@ internal sealed unsafe class PositionTiles
     }
 
     /// <summary>
+    /// A task's outputs, position-major (<paramref name="count"/> rows <paramref name="width"/> floats apart, channels
+    /// from <paramref name="c0"/>), into the output maps of image <paramref name="image"/> from position <paramref name="first"/>.
+    /// </summary>
+    internal void Store(in ConvWork work, float* values, int width, int image, int first, int count, int c0, int channels, float* output)
+    {
+        nint n = work.Geometry.OutputSize;
+        if (_spec.OutputLayout == MapLayout.Blocked)
+            BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
+                output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
+        else if (work.Interior)
+            StoreInterior(work.Geometry, values, width, first, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n);
+        else
+            ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, n, Path);
+    }
+
+    /// <summary>
     /// Task <paramref name="task"/> of an exact <see cref="ConvAlgorithm.PositionTiles"/> run (after the padded
     /// copy): its chunk of positions by its range of channel panels, into task scratch, then transposed into the
     /// output maps.
@@ -758,13 +774,7 @@ internal sealed unsafe class PositionTiles
                     Multiply<TLane, TVec>(operand.ForGroup(g), count, lo, hi, values - (nint)firstPanel * _columns, width, borders: &borders);
                 }
             }
-            if (_spec.OutputLayout == MapLayout.Blocked)
-                BlockedMaps.Store(values, width, count, c0, channels, _spec.OutputChannels,
-                    output + image * BlockedMaps.ImageFloats(_spec.OutputChannels, n), n, first);
-            else if (work.Interior)
-                StoreInterior(work.Geometry, values, width, first, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n);
-            else
-                ChannelMaps.Store(values, width, count, channels, output + ((nint)image * _spec.OutputChannels + c0) * n + first, n, Path);
+            Store(work, values, width, image, first, count, c0, channels, output);
         }
         // The pointwise channels' MACs, executed and dense, are those of their 1x1 convolution. Border rows' taps in the
         // padding count as executed: MLAS leaves them out too, so leaving them out is no saving of DyVE's over it.

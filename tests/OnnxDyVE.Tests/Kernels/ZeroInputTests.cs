@@ -151,7 +151,7 @@ public sealed class ZeroInputTests
     /// Inputs nonzero with probability <paramref name="nonzero"/> (positive, as after a ReLU), every fifth map's even rows
     /// zero; a negative zero here and there is zero too.
     /// </summary>
-    private static float[] SparseInput(ConvLayer layer, Random random, double nonzero)
+    internal static float[] SparseInput(ConvLayer layer, Random random, double nonzero)
     {
         var input = new float[LayerParameters.Count(layer.InputShape())];
         int plane = layer.Height * layer.Width;
