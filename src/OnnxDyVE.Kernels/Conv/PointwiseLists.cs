@@ -14,7 +14,7 @@ namespace OnnxDyVE.Kernels.Conv;
 /// keeps a channel wherever one of its six positions is nonzero; SqueezeNet's squeezes, whose inputs are 23%-69% zeros,
 /// keep most of their channels that way, and conv_final (87% zeros) a quarter where a position alone keeps an eighth.
 /// Where a task's sample keeps too much for the lists to pay (<see cref="MaxKept"/>) its position tiles run it.
-/// Not bit-identical to the tiles: up to four chains of sums a vector, the bias first.
+/// The sums are the tiles' bit for bit: one chain a vector in the order of K, the bias after (a zero input adds nothing).
 /// </summary>
 internal sealed unsafe class PointwiseLists
 {
@@ -47,8 +47,8 @@ internal sealed unsafe class PointwiseLists
     /// <summary>Output channels of one group: four blocks, or fewer where that is all (SqueezeNet's squeezes: 32 to 64).</summary>
     private readonly int _groupWidth;
 
-    /// <summary>The bias, zero past the last output channel (or all zero without one).</summary>
-    private readonly AlignedFloats _bias;
+    /// <summary>The bias, zero past the last output channel; null without one (the tiles add none, so a -0 stays -0).</summary>
+    private readonly AlignedFloats? _bias;
 
     /// <summary>Output channels rounded up to whole groups.</summary>
     private readonly int _pitch;
@@ -81,8 +81,11 @@ internal sealed unsafe class PointwiseLists
         for (int output = 0; output < m; output++)
             for (int input = 0; input < c; input++)
                 rows[(output / _groupWidth * c + input) * _groupWidth + output % _groupWidth] = weights[output * c + input];
-        _bias = new AlignedFloats(_pitch);
-        bias.CopyTo(_bias.Span);
+        if (!bias.IsEmpty)
+        {
+            _bias = new AlignedFloats(_pitch);
+            bias.CopyTo(_bias.Span);
+        }
     }
 
     /// <summary>
@@ -125,8 +128,8 @@ internal sealed unsafe class PointwiseLists
         for (int b0 = 0; b0 < _inputBlocks; b0 += passBlocks)
         {
             int b1 = Math.Min(_inputBlocks, b0 + passBlocks);
-            // Partial sums between passes: the bias first, the activation last.
-            Activation activation = b1 == _inputBlocks ? _spec.Activation : Activation.None;
+            // Partial sums between passes; the bias and the activation after the last.
+            bool last = b1 == _inputBlocks;
             if (batch == 1) PrefetchRows(b0, b1, 0);
             for (int s = 0; s < count; s += batch)
             {
@@ -138,14 +141,15 @@ internal sealed unsafe class PointwiseLists
                 }
                 for (int c0 = 0; c0 < _pitch; c0 += _groupWidth)
                 {
-                    float* groupWeights = _weights.Pointer + (nint)c0 * _spec.InputChannels, bias = _bias.Pointer + c0;
+                    float* groupWeights = _weights.Pointer + (nint)c0 * _spec.InputChannels, bias = _bias is null ? null : _bias.Pointer + c0;
                     if (batch > 1) PrefetchRows(b0, b1, c0);
                     float* into = values + (nint)s * _pitch + c0;
                     int group = Math.Min(_groupWidth, BlockedMaps.Blocks(_spec.OutputChannels - c0) * Block) / Block;
                     for (int i = 0; i < positions; i++)
                     {
                         float* sums = into + (nint)i * _pitch;
-                        Products(group, listValues + i * listFloats, listRows + i * listFloats, lengths[i], groupWeights, b0 == 0 ? bias : sums, sums, activation);
+                        Products(group, listValues + i * listFloats, listRows + i * listFloats, lengths[i], groupWeights, b0 == 0 ? null : sums,
+                            bias, last, sums, _spec.Activation);
                     }
                 }
             }
@@ -238,88 +242,65 @@ internal sealed unsafe class PointwiseLists
     }
 
     /// <summary>
-    /// <paramref name="group"/> vectors of a position's outputs: <paramref name="start"/> (the bias, or a pass's partial
-    /// sums) plus its listed inputs times their weight rows, activated.
+    /// <paramref name="group"/> vectors of a position's outputs: <paramref name="start"/> (null: zero; a pass's partial sums)
+    /// plus its listed inputs times their weight rows, one FMA chain a vector in the order of K, as the position tiles sum;
+    /// on the <paramref name="last"/> pass the bias (where there is one) added and the activation applied, as their epilogue.
+    /// A zero input's product adds nothing to such a sum, so the outputs are the tiles' bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Products(int group, float* values, int* rows, int length, float* weights, float* start, float* into, Activation activation)
+    private static void Products(int group, float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
     {
         switch (group)
         {
-            case 1: One(values, rows, length, weights, start, into, activation); break;
-            case 2: Two(values, rows, length, weights, start, into, activation); break;
-            case 3: Three(values, rows, length, weights, start, into, activation); break;
-            default: Four(values, rows, length, weights, start, into, activation); break;
+            case 1: One(values, rows, length, weights, start, bias, last, into, activation); break;
+            case 2: Two(values, rows, length, weights, start, bias, last, into, activation); break;
+            case 3: Three(values, rows, length, weights, start, bias, last, into, activation); break;
+            default: Four(values, rows, length, weights, start, bias, last, into, activation); break;
         }
     }
 
     // Each its own method, with no calls inside: a call clobbers every vector register and the JIT would keep the sums in memory.
 
-    /// <summary>One vector: four chains over alternate entries, so that the FMAs' latency does not bound them.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void One(float* values, int* rows, int length, float* weights, float* start, float* into, Activation activation)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Start(float* start, int vector) => start == null ? Vector512<float>.Zero : Vector512.Load(start + vector * Block);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(Vector512<float> sums, float* bias, bool last, int vector, float* into, Activation activation)
     {
-        Vector512<float> a0 = Vector512.Load(start), a1 = default, a2 = default, a3 = default;
-        int i = 0;
-        for (; i + 4 <= length; i += 4)
-        {
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i]), Vector512.Load(weights + rows[i]), a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i + 1]), Vector512.Load(weights + rows[i + 1]), a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i + 2]), Vector512.Load(weights + rows[i + 2]), a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i + 3]), Vector512.Load(weights + rows[i + 3]), a3);
-        }
-        for (; i < length; i++)
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i]), Vector512.Load(weights + rows[i]), a0);
-        activation.Apply<Lane512, Vector512<float>>((a0 + a1) + (a2 + a3)).Store(into);
+        if (last)
+            sums = activation.Apply<Lane512, Vector512<float>>(bias == null ? sums : sums + Vector512.Load(bias + vector * Block));
+        sums.Store(into + vector * Block);
     }
 
-    /// <summary>Two vectors: two chains each, over alternate entries.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Two(float* values, int* rows, int length, float* weights, float* start, float* into, Activation activation)
+    private static void One(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
     {
-        Vector512<float> a0 = Vector512.Load(start), a1 = Vector512.Load(start + Block), b0 = default, b1 = default;
-        int i = 0;
-        for (; i + 2 <= length; i += 2)
-        {
-            Vector512<float> x = Vector512.Create(values[i]), y = Vector512.Create(values[i + 1]);
-            float* w = weights + rows[i];
-            float* u = weights + rows[i + 1];
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
-            b0 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u), b0);
-            b1 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u + Block), b1);
-        }
-        if (i < length)
+        Vector512<float> a0 = Start(start, 0);
+        for (int i = 0; i < length; i++)
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i]), Vector512.Load(weights + rows[i]), a0);
+        Finish(a0, bias, last, 0, into, activation);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Two(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
+    {
+        Vector512<float> a0 = Start(start, 0), a1 = Start(start, 1);
+        for (int i = 0; i < length; i++)
         {
             Vector512<float> x = Vector512.Create(values[i]);
             float* w = weights + rows[i];
             a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
             a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
         }
-        activation.Apply<Lane512, Vector512<float>>(a0 + b0).Store(into);
-        activation.Apply<Lane512, Vector512<float>>(a1 + b1).Store(into + Block);
+        Finish(a0, bias, last, 0, into, activation);
+        Finish(a1, bias, last, 1, into, activation);
     }
 
-    /// <summary>Three vectors: two chains each, over alternate entries.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Three(float* values, int* rows, int length, float* weights, float* start, float* into, Activation activation)
+    private static void Three(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
     {
-        Vector512<float> a0 = Vector512.Load(start), a1 = Vector512.Load(start + Block), a2 = Vector512.Load(start + 2 * Block);
-        Vector512<float> b0 = default, b1 = default, b2 = default;
-        int i = 0;
-        for (; i + 2 <= length; i += 2)
-        {
-            Vector512<float> x = Vector512.Create(values[i]), y = Vector512.Create(values[i + 1]);
-            float* w = weights + rows[i];
-            float* u = weights + rows[i + 1];
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
-            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
-            b0 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u), b0);
-            b1 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u + Block), b1);
-            b2 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u + 2 * Block), b2);
-        }
-        if (i < length)
+        Vector512<float> a0 = Start(start, 0), a1 = Start(start, 1), a2 = Start(start, 2);
+        for (int i = 0; i < length; i++)
         {
             Vector512<float> x = Vector512.Create(values[i]);
             float* w = weights + rows[i];
@@ -327,33 +308,16 @@ internal sealed unsafe class PointwiseLists
             a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
             a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
         }
-        activation.Apply<Lane512, Vector512<float>>(a0 + b0).Store(into);
-        activation.Apply<Lane512, Vector512<float>>(a1 + b1).Store(into + Block);
-        activation.Apply<Lane512, Vector512<float>>(a2 + b2).Store(into + 2 * Block);
+        Finish(a0, bias, last, 0, into, activation);
+        Finish(a1, bias, last, 1, into, activation);
+        Finish(a2, bias, last, 2, into, activation);
     }
 
-    /// <summary>Four vectors: two chains each, over alternate entries (one each left fire8's squeeze at half the tiles' speed a MAC).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Four(float* values, int* rows, int length, float* weights, float* start, float* into, Activation activation)
+    private static void Four(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
     {
-        Vector512<float> a0 = Vector512.Load(start), a1 = Vector512.Load(start + Block), a2 = Vector512.Load(start + 2 * Block), a3 = Vector512.Load(start + 3 * Block);
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        int i = 0;
-        for (; i + 2 <= length; i += 2)
-        {
-            Vector512<float> x = Vector512.Create(values[i]), y = Vector512.Create(values[i + 1]);
-            float* w = weights + rows[i];
-            float* u = weights + rows[i + 1];
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
-            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
-            a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 3 * Block), a3);
-            b0 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u), b0);
-            b1 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u + Block), b1);
-            b2 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u + 2 * Block), b2);
-            b3 = Vector512.FusedMultiplyAdd(y, Vector512.Load(u + 3 * Block), b3);
-        }
-        if (i < length)
+        Vector512<float> a0 = Start(start, 0), a1 = Start(start, 1), a2 = Start(start, 2), a3 = Start(start, 3);
+        for (int i = 0; i < length; i++)
         {
             Vector512<float> x = Vector512.Create(values[i]);
             float* w = weights + rows[i];
@@ -362,9 +326,9 @@ internal sealed unsafe class PointwiseLists
             a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
             a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 3 * Block), a3);
         }
-        activation.Apply<Lane512, Vector512<float>>(a0 + b0).Store(into);
-        activation.Apply<Lane512, Vector512<float>>(a1 + b1).Store(into + Block);
-        activation.Apply<Lane512, Vector512<float>>(a2 + b2).Store(into + 2 * Block);
-        activation.Apply<Lane512, Vector512<float>>(a3 + b3).Store(into + 3 * Block);
+        Finish(a0, bias, last, 0, into, activation);
+        Finish(a1, bias, last, 1, into, activation);
+        Finish(a2, bias, last, 2, into, activation);
+        Finish(a3, bias, last, 3, into, activation);
     }
 }

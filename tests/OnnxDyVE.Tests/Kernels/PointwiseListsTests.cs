@@ -11,8 +11,9 @@ namespace OnnxDyVE.Tests.Kernels;
 /// 1 x 1 convolutions over each position's own list of nonzero inputs (<see cref="PointwiseLists"/>, AVX-512): against the
 /// scalar reference at 1e-4 of the largest output, on sparse inputs (every task's sample takes the lists) with channels
 /// ending mid-block and the blocks' padding lanes NaN, one group of output vectors and several, passes over K, every
-/// activation, two images, blocked output and a padded (interior) run into planar maps; executed MACs exactly the
-/// nonzero inputs times the output channels; dense inputs left to position tiles, bit for bit; where it does not run.
+/// activation, two images, blocked output and a padded (interior) run into planar maps, bit for bit the position tiles';
+/// executed MACs exactly the nonzero inputs times the output channels; dense inputs left to position tiles; where it does
+/// not run.
 /// </summary>
 public sealed class PointwiseListsTests
 {
@@ -50,6 +51,8 @@ public sealed class PointwiseListsTests
         (float[] output, ConvWork work, CounterValues counted) = Run(layer, parameters, input, outputLayout, algorithm: null, context);
         Assert.True(work.PointwiseLists, context);
         OutputComparison.AssertClose(ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias), output, context);
+        // The position tiles' sums bit for bit (theirs with their own lists of live taps).
+        Assert.Equal(Run(layer, parameters, input, outputLayout, ConvAlgorithm.PositionTiles, context).Output, output);
 
         long nonzero = input.LongCount(v => v != 0);
         int outputSize = work.Geometry.OutputSize, inputSize = layer.Height * layer.Width;
