@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
 
 namespace OnnxDyVE.Kernels.Conv;
@@ -252,14 +253,41 @@ internal sealed unsafe class PointwiseLists
     {
         switch (group)
         {
-            case 1: One(values, rows, length, weights, start, bias, last, into, activation); break;
-            case 2: Two(values, rows, length, weights, start, bias, last, into, activation); break;
-            case 3: Three(values, rows, length, weights, start, bias, last, into, activation); break;
-            default: Four(values, rows, length, weights, start, bias, last, into, activation); break;
+            case 1: Sums<OneVectorWidth>(values, rows, length, weights, start, bias, last, into, activation); break;
+            case 2: Sums<TwoVectorWidth>(values, rows, length, weights, start, bias, last, into, activation); break;
+            case 3: Sums<ThreeVectorWidth>(values, rows, length, weights, start, bias, last, into, activation); break;
+            default: Sums<FourVectorWidth>(values, rows, length, weights, start, bias, last, into, activation); break;
         }
     }
 
-    // Each its own method, with no calls inside: a call clobbers every vector register and the JIT would keep the sums in memory.
+    /// <summary>
+    /// <typeparamref name="TWidth"/>'s vectors of one position's sums, a constant of the instantiation: the JIT leaves out
+    /// the missing vectors' loads and FMAs. Its own method, with no calls inside: a call clobbers every vector register and
+    /// the JIT would keep the sums in memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Sums<TWidth>(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
+        where TWidth : struct, ITileWidth
+    {
+        int vectors = TWidth.Vectors;
+        Vector512<float> a0 = Start(start, 0);
+        Vector512<float> a1 = vectors > 1 ? Start(start, 1) : default;
+        Vector512<float> a2 = vectors > 2 ? Start(start, 2) : default;
+        Vector512<float> a3 = vectors > 3 ? Start(start, 3) : default;
+        for (int i = 0; i < length; i++)
+        {
+            Vector512<float> x = Vector512.Create(values[i]);
+            float* w = weights + rows[i];
+            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
+            if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
+            if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
+            if (vectors > 3) a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 3 * Block), a3);
+        }
+        Finish(a0, bias, last, 0, into, activation);
+        if (vectors > 1) Finish(a1, bias, last, 1, into, activation);
+        if (vectors > 2) Finish(a2, bias, last, 2, into, activation);
+        if (vectors > 3) Finish(a3, bias, last, 3, into, activation);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Start(float* start, int vector) => start == null ? Vector512<float>.Zero : Vector512.Load(start + vector * Block);
@@ -270,65 +298,5 @@ internal sealed unsafe class PointwiseLists
         if (last)
             sums = activation.Apply<Lane512, Vector512<float>>(bias == null ? sums : sums + Vector512.Load(bias + vector * Block));
         sums.Store(into + vector * Block);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void One(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
-    {
-        Vector512<float> a0 = Start(start, 0);
-        for (int i = 0; i < length; i++)
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(values[i]), Vector512.Load(weights + rows[i]), a0);
-        Finish(a0, bias, last, 0, into, activation);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Two(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
-    {
-        Vector512<float> a0 = Start(start, 0), a1 = Start(start, 1);
-        for (int i = 0; i < length; i++)
-        {
-            Vector512<float> x = Vector512.Create(values[i]);
-            float* w = weights + rows[i];
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
-        }
-        Finish(a0, bias, last, 0, into, activation);
-        Finish(a1, bias, last, 1, into, activation);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Three(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
-    {
-        Vector512<float> a0 = Start(start, 0), a1 = Start(start, 1), a2 = Start(start, 2);
-        for (int i = 0; i < length; i++)
-        {
-            Vector512<float> x = Vector512.Create(values[i]);
-            float* w = weights + rows[i];
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
-            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
-        }
-        Finish(a0, bias, last, 0, into, activation);
-        Finish(a1, bias, last, 1, into, activation);
-        Finish(a2, bias, last, 2, into, activation);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Four(float* values, int* rows, int length, float* weights, float* start, float* bias, bool last, float* into, Activation activation)
-    {
-        Vector512<float> a0 = Start(start, 0), a1 = Start(start, 1), a2 = Start(start, 2), a3 = Start(start, 3);
-        for (int i = 0; i < length; i++)
-        {
-            Vector512<float> x = Vector512.Create(values[i]);
-            float* w = weights + rows[i];
-            a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w), a0);
-            a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + Block), a1);
-            a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 2 * Block), a2);
-            a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(w + 3 * Block), a3);
-        }
-        Finish(a0, bias, last, 0, into, activation);
-        Finish(a1, bias, last, 1, into, activation);
-        Finish(a2, bias, last, 2, into, activation);
-        Finish(a3, bias, last, 3, into, activation);
     }
 }

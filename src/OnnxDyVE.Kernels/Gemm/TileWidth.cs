@@ -29,3 +29,9 @@ internal readonly struct TwoVectorWidth : ITileWidth
 {
     public static int Vectors => 2;
 }
+
+/// <summary>One vector (16 channels on AVX-512): the last group of a 1 x 1 convolution's lists (<see cref="Conv.PointwiseLists"/>) where the channels end so.</summary>
+internal readonly struct OneVectorWidth : ITileWidth
+{
+    public static int Vectors => 1;
+}
