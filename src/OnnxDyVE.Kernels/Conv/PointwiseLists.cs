@@ -94,7 +94,7 @@ internal sealed unsafe class PointwiseLists
     /// vectors. A position's list costs about 10 FMAs' time a block of 16 channels (Zen 4: compare, two compresses and
     /// stores, a count), and its products run at about 1 / 1.5 of a position tile's speed (a broadcast, an offset and a
     /// row of weights read per channel, no reuse across positions). Measured on SqueezeNet's squeezes (real activations of
-    /// one image, the two kernels alternating in one process, Zen 4, 1 thread): fire7 (3 vectors, 31% kept) 1.37x-1.46x
+    /// one image, the two kernels alternating in one process, Zen 4, 1 thread): fire7 (3 vectors, 31% kept) 1.31x-1.46x
     /// faster than position tiles, fire9 (4, 32%) 1.49x-1.57x, fire8 (4, 45%) 1.22x-1.28x, fire6 (3, 53%) 1.00x, fire5 and
     /// fire4 (2, 60%-62%) 0.86x-0.87x, fire2 and fire3 (1, 62%-77%) 0.62x-0.65x.
     /// </summary>
@@ -167,7 +167,7 @@ internal sealed unsafe class PointwiseLists
     /// The weight rows of input blocks [<paramref name="firstBlock"/>, <paramref name="endBlock"/>) of the group from output
     /// channel <paramref name="c0"/> into L2, in order, before the lists read them in no order the hardware prefetchers
     /// follow (rows not in cache were each a miss waited for). With the caches flushed before each run: fire9's squeeze
-    /// 0.89x -> 1.10x of position tiles' speed; warm, 1.28x -> 1.45x.
+    /// 0.89x -> 1.14x of position tiles' speed, conv_final 1.02x -> 1.14x; warm, 1.28x -> 1.45x-1.63x and 1.19x -> 1.23x.
     /// </summary>
     private void PrefetchRows(int firstBlock, int endBlock, int c0)
     {
@@ -192,8 +192,8 @@ internal sealed unsafe class PointwiseLists
 
     /// <summary>
     /// The share of nonzero inputs at <see cref="SampleRuns"/> runs of <see cref="SampleRun"/> positions, at the start, the
-    /// middle and the end of the task's: runs of whole cache lines the prefetchers follow, where as many positions spread
-    /// one by one over fire2's squeeze (1.1 MB of input) cost it 13 us of 110 in misses.
+    /// middle and the end of the task's: whole cache lines in order, which the prefetchers follow, rather than as many
+    /// positions spread one by one, each line a miss where the maps are larger than L2 (fire4's input: 1.5 MB).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Kept(float* x, nint map, int first, int count)
@@ -221,7 +221,8 @@ internal sealed unsafe class PointwiseLists
 
     /// <summary>
     /// One position's list over input blocks [<paramref name="firstBlock"/>, <paramref name="endBlock"/>): its nonzero
-    /// inputs' values and the offsets of their weight rows in a group (channel x group width), in the order of K; returns their count. Lanes past the last input channel (the last block's padding) are left out.
+    /// inputs' values and the offsets of their weight rows in a group (channel x group width), in the order of K; returns
+    /// their count. Lanes past the last input channel (the last block's padding) are left out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int List(float* position, nint blockStride, int firstBlock, int endBlock, float* values, int* rows)
