@@ -171,11 +171,12 @@ public sealed unsafe class ConvKernel
         _sparse = SparseTaps.TryCreate(spec, weights, bias, path);
         if (_positionTiles is not null && _finiteWeights && PointwiseLists.Applies(spec, path))
             _pointwiseLists = new PointwiseLists(spec, weights, bias);
-        if (WinogradTiles.Applies(spec, path, OutputSize(spec, inputSize)))
-            _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, OutputSize(spec, inputSize)));
+        (int Height, int Width)? outputSize = OutputSize(spec, inputSize);
+        if (WinogradTiles.Applies(spec, path, outputSize))
+            _winograd = new WinogradTiles(spec, weights, bias, WinogradTiles.TileFor(spec, outputSize));
         else if (PhasedTileSpec(spec) is { } phasedTiles && WinogradTiles.Applies(phasedTiles, path))
             _phasedWinograd = new WinogradTiles(phasedTiles, PhaseSplit.PhasedWeights(spec, weights), bias,
-                WinogradTiles.TileFor(phasedTiles, OutputSize(spec, inputSize)), spec.ReductionLength);
+                WinogradTiles.TileFor(phasedTiles, outputSize), spec.ReductionLength);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -56,6 +57,9 @@ internal sealed unsafe class PointwiseLists
 
     private readonly int _inputBlocks;
 
+    /// <summary>The last input block's lanes that hold a channel (all 16 where the channels fill it): the rest are padding.</summary>
+    private readonly Vector512<float> _lastBlockLanes;
+
     /// <summary>
     /// Whether <paramref name="spec"/> may run this way: 1 x 1, stride 1, one group, blocked input, exact, skipping zero
     /// inputs, no residual or pointwise channels, AVX-512 (compress), more than one block of output channels (one pays
@@ -77,6 +81,7 @@ internal sealed unsafe class PointwiseLists
         _groupWidth = Math.Min(GroupVectors, BlockedMaps.Blocks(m)) * Block;
         _pitch = (m + _groupWidth - 1) / _groupWidth * _groupWidth;
         _inputBlocks = BlockedMaps.Blocks(c);
+        _lastBlockLanes = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(c - (_inputBlocks - 1) * Block)).AsSingle();
         _weights = new AlignedFloats(checked(c * _pitch));
         Span<float> rows = _weights.Span;
         for (int output = 0; output < m; output++)
@@ -102,15 +107,15 @@ internal sealed unsafe class PointwiseLists
 
     /// <summary>
     /// Task <paramref name="task"/> of a <see cref="ConvAlgorithm.PositionTiles"/> run that reads the blocked input in place
-    /// (no padding, or an interior run), over its positions' lists where its sample says they pay; false (nothing done)
-    /// where they do not, or where the run reads a copy.
+    /// (no padding, or an interior run) and has no ranges of channel panels (<see cref="ConvWork.PointwiseLists"/>: each
+    /// range would build every position's lists again), over its positions' lists where its sample says they pay; false
+    /// (nothing done) where they do not.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRunTask(in ConvWork work, float* input, float* output, int task, KernelCounters counters, PositionTiles tiles)
     {
-        // The plan reads the input in place (an interior run, or no padding) and has no ranges of channel panels, which would
-        // each build every position's lists again (ConvKernel.PlanPositionTiles).
-        if (!work.Interior && (work.Geometry.HasPadding || work.SharedFloats > 0) || work.RowChunks > 1) return false;
+        // ConvKernel.PlanPositionTiles sets PointwiseLists only on such plans.
+        Debug.Assert(work.PointwiseLists && work.RowChunks == 1 && (work.Interior || (!work.Geometry.HasPadding && work.SharedFloats == 0)));
         (int image, int first, int count, _, _) = work.Task(task);
         int vectors = BlockedMaps.Blocks(_spec.OutputChannels);
         nint map = work.Geometry.InputSize;
@@ -214,9 +219,8 @@ internal sealed unsafe class PointwiseLists
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint LiveLanes(Vector512<float> inputs, int block)
     {
-        uint live = (uint)(~Vector512.Equals(inputs, Vector512<float>.Zero)).ExtractMostSignificantBits();
-        int real = _spec.InputChannels - block * Block;
-        return real >= Block ? live : live & ((1u << real) - 1);
+        Vector512<float> live = ~Vector512.Equals(inputs, Vector512<float>.Zero);
+        return (uint)(block == _inputBlocks - 1 ? live & _lastBlockLanes : live).ExtractMostSignificantBits();
     }
 
     /// <summary>
@@ -234,8 +238,7 @@ internal sealed unsafe class PointwiseLists
         {
             Vector512<float> inputs = Vector512.Load(position + b * blockStride);
             Vector512<float> live = ~Vector512.Equals(inputs, Vector512<float>.Zero);
-            if (b == _inputBlocks - 1 && _spec.InputChannels < _inputBlocks * Block)
-                live &= Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(_spec.InputChannels - b * Block)).AsSingle();
+            if (b == _inputBlocks - 1) live &= _lastBlockLanes;
             Avx512F.Compress(Vector512<float>.Zero, live, inputs).Store(values + n);
             Avx512F.Compress(Vector512<int>.Zero, live.AsInt32(), lanes).Store(rows + n);
             n += BitOperations.PopCount(live.ExtractMostSignificantBits());
