@@ -681,15 +681,24 @@ internal sealed unsafe class PositionTiles
         return total * _spec.InputChannels;
     }
 
-    /// <summary>Origins of positions [first, first + count): an interior run's are the input's (those of an unpadded 1x1 convolution).</summary>
+    /// <summary>
+    /// Origins of positions [first, first + count): an interior run's are the input's (those of an unpadded 1x1 convolution).
+    /// Row by row, a step apart: it runs for every position of every run (fire2's 3,025, a twentieth of its 1x1 layers'
+    /// time when computed position by position), so it is compiled fully optimised from the first call too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PlaceOrigins(in ImageOperand operand, in ConvWork work, int first, int count)
     {
         int outW = work.Interior ? work.Geometry.InputWidth : work.Geometry.OutputWidth;
         int oy = first / outW, ox = first - oy * outW;
-        for (int i = 0; i < count; i++)
+        nint step = operand.Origin(_spec, 0, 1);
+        nint* origins = operand.Origins;
+        for (int i = 0; i < count;)
         {
-            operand.Origins[i] = operand.Origin(_spec, oy, ox);
-            if (++ox == outW) (oy, ox) = (oy + 1, 0);
+            int here = Math.Min(outW - ox, count - i);
+            nint origin = operand.Origin(_spec, oy, ox);
+            for (int j = 0; j < here; j++, origin += step) origins[i + j] = origin;
+            (i, oy, ox) = (i + here, oy + 1, 0);
         }
     }
 
