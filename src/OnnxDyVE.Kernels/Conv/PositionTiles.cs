@@ -200,8 +200,11 @@ internal sealed unsafe class PositionTiles
     /// (MLAS's way), instead of each block of weights staying in L1 across the task's tiles with partial sums through
     /// its scratch. Blocks pay only with many tiles to share them: with a short K, or a task of few positions (a 13 x 13
     /// map cut eight ways: 1.32x-1.47x against the morning's kernel in one block, 1.27x in blocks of 128), one block wins.
+    /// So does a 1x1 kernel's K (one k a channel, read in place from consecutive positions; Zen 4, kernel alone, blocked
+    /// maps, one task: 512 -> 64 on 13 x 13, 384 -> 64 on 27 x 27, 512 -> 1008 and 512 -> 512 on 7 x 7 1.04x-1.05x
+    /// faster than in blocks of 128, 256 -> 32 and 256 -> 48 the same); a 3x3 kernel's of 4608 on 7 x 7 ran as fast either way.
     /// </summary>
-    private static bool WholeK(int k, int positions) => k <= 2 * PanelLayout.KBlock || positions <= 8 * PanelLayout.Rows;
+    private static bool WholeK(int k, int taps, int positions) => taps == 1 || k <= 2 * PanelLayout.KBlock || positions <= 8 * PanelLayout.Rows;
 
     /// <summary>
     /// The fewest taps of zero maps in a row that exact position tiles leave out (SDSS, whose counts follow every zero map,
@@ -327,9 +330,9 @@ internal sealed unsafe class PositionTiles
     /// one pass (<see cref="KSegments.PassEnd"/>), its sums in registers throughout, as it would all of K.
     /// </summary>
     private static KSegments Runs(byte* zeroMaps, int k, int taps, int positions, int* bounds, int minimumSkippedTaps) => zeroMaps == null
-        ? KSegments.All(k, WholeK(k, positions) ? k : EvenBlock(k))
+        ? KSegments.All(k, WholeK(k, taps, positions) ? k : EvenBlock(k))
         : KSegments.LiveChannels(zeroMaps, k / taps, taps, bounds, minimumSkippedTaps,
-            WholeK(k, positions) ? Math.Max(k, PanelLayout.KBlock) : PanelLayout.KBlock);
+            WholeK(k, taps, positions) ? Math.Max(k, PanelLayout.KBlock) : PanelLayout.KBlock);
 
     /// <summary>The taps' offsets in an input of <paramref name="pitch"/> x <paramref name="plane"/>, computed on the first run of that size.</summary>
     private TapTable TapOffsets(in ConvGeometry geometry, nint pitch, nint plane)
