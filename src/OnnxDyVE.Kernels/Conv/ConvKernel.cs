@@ -1059,12 +1059,32 @@ public sealed unsafe class ConvKernel
                     float* output = c.C + row * c.Ldc;
                     float* sums = partial == null ? output : partial + row * partialLdc + jp * tileColumns;
                     nint sumsLdc = partial == null ? c.Ldc : partialLdc;
-                    // Two whole panels of full columns at once where 32 vector registers hold both (a JIT-time constant).
+                    // Two panels of full columns at once where 32 vector registers hold both (a JIT-time constant), the
+                    // second computing only the rows it needs of the group's last (RunPair).
                     if (typeof(TVec) == typeof(Vector512<float>) && columns == tileColumns && ip + 1 < rows.LastPanel
-                        && rows.GroupRows - row >= 2 * PanelLayout.Rows)
+                        && rows.GroupRows - row > PanelLayout.Rows)
                     {
-                        GemmTile<TLane, TVec>.RunPair(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, a.Panels + ((nint)(ip + 1) * k + k0) * PanelLayout.Rows,
-                            b, kLength, finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, accumulate, finish, a.Epilogue.At(row, 0));
+                        float* a0 = a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, a1 = a.Panels + ((nint)(ip + 1) * k + k0) * PanelLayout.Rows;
+                        float* tile = finish ? output : sums;
+                        nint tileLdc = finish ? c.Ldc : sumsLdc;
+                        int second = Math.Min(rows.GroupRows - row - PanelLayout.Rows, PanelLayout.Rows);
+                        if (second <= TwoRows.Count)
+                            GemmTile<TLane, TVec>.RunPair<TRows, TwoRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
+                        else if (second <= ThreeRows.Count)
+                            GemmTile<TLane, TVec>.RunPair<TRows, ThreeRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
+                        else
+                            GemmTile<TLane, TVec>.RunPair<TRows, SixRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
+                        if (finish && c.Spilled) target.Store(jp, columns, row, PanelLayout.Rows + second);
+                        ip++;
+                        continue;
+                    }
+                    // A last column panel of one vector's columns or fewer: two panels of rows against that vector alone
+                    // (its partial sums whole, so only into scratch rows).
+                    if (typeof(TVec) == typeof(Vector512<float>) && columns <= TLane.Count && ip + 1 < rows.LastPanel
+                        && rows.GroupRows - row >= 2 * PanelLayout.Rows && a.Epilogue.ColumnStride == 0 && (partial != null || segments.Count == 1))
+                    {
+                        GemmTile<TLane, TVec>.RunPairNarrow(a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, a.Panels + ((nint)(ip + 1) * k + k0) * PanelLayout.Rows,
+                            b, kLength, finish ? output : sums, finish ? c.Ldc : sumsLdc, sums, sumsLdc, columns, accumulate, finish, a.Epilogue.At(row, 0));
                         if (finish && c.Spilled) target.Store(jp, columns, row, 2 * PanelLayout.Rows);
                         ip++;
                         continue;
