@@ -1018,6 +1018,16 @@ public sealed unsafe class ConvKernel
     }
 
     /// <summary>
+    /// Whether a range of row panels ends in a panel of one to four rows that pairs of its whole panels, taken from the
+    /// first, would leave alone (an even number of whole panels before it): alone it would compute six rows.
+    /// </summary>
+    private static bool ShortPanelAfterPairs(RowRange rows)
+    {
+        int lastRows = Math.Min(PanelLayout.Rows, rows.GroupRows - (rows.LastPanel - 1) * PanelLayout.Rows);
+        return lastRows <= FourRows.Count && (rows.LastPanel - 1 - rows.FirstPanel) % 2 == 0;
+    }
+
+    /// <summary>
     /// Output = act(A[rows, :] · B + bias) over a task's columns, block of K by block of K.
     /// </summary>
     /// <param name="partial">
@@ -1060,9 +1070,10 @@ public sealed unsafe class ConvKernel
                     float* sums = partial == null ? output : partial + row * partialLdc + jp * tileColumns;
                     nint sumsLdc = partial == null ? c.Ldc : partialLdc;
                     // Two panels of full columns at once where 32 vector registers hold both (a JIT-time constant), the
-                    // second computing only the rows it needs of the group's last (RunPair).
+                    // second computing only the rows it needs of the group's last (RunPair); the range's first panel alone
+                    // where that leaves its last short panel a partner (64 outputs: 6, then five pairs, the last 6 + 4).
                     if (typeof(TVec) == typeof(Vector512<float>) && columns == tileColumns && ip + 1 < rows.LastPanel
-                        && rows.GroupRows - row > PanelLayout.Rows)
+                        && rows.GroupRows - row > PanelLayout.Rows && !(ip == rows.FirstPanel && ShortPanelAfterPairs(rows)))
                     {
                         float* a0 = a.Panels + ((nint)ip * k + k0) * PanelLayout.Rows, a1 = a.Panels + ((nint)(ip + 1) * k + k0) * PanelLayout.Rows;
                         float* tile = finish ? output : sums;
@@ -1072,6 +1083,8 @@ public sealed unsafe class ConvKernel
                             GemmTile<TLane, TVec>.RunPair<TRows, TwoRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
                         else if (second <= ThreeRows.Count)
                             GemmTile<TLane, TVec>.RunPair<TRows, ThreeRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
+                        else if (second <= FourRows.Count)
+                            GemmTile<TLane, TVec>.RunPair<TRows, FourRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
                         else
                             GemmTile<TLane, TVec>.RunPair<TRows, SixRows>(a0, a1, b, kLength, tile, tileLdc, sums, sumsLdc, second, accumulate, finish, a.Epilogue.At(row, 0));
                         if (finish && c.Spilled) target.Store(jp, columns, row, PanelLayout.Rows + second);

@@ -127,9 +127,9 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// the same full rows of B (no ragged columns): 24 accumulators, which only a 32-register file holds (AVX-512), so each
     /// row of B loaded and each call made serve twice the FMAs of <see cref="Run{TRows}"/>. Rows 6-11 are
     /// <paramref name="a1"/>'s, of which the first <paramref name="secondRows"/> are real and stored: a group's last rows
-    /// past whole pairs (32 outputs: 24 in pairs, then 6 + 2) take the pair with the second panel at two or three rows
-    /// (<see cref="TwoRows"/>, <see cref="ThreeRows"/>; else <see cref="SixRows"/>), where one panel and then another of six
-    /// would compute 36 rows. No ragged path and no spill buffer here: an address-taken local in the method makes the JIT
+    /// past whole pairs (32 outputs: 24 in pairs, then 6 + 2) take the pair with the second panel at two, three or four
+    /// rows (<see cref="TwoRows"/>, <see cref="ThreeRows"/>, <see cref="FourRows"/>; else <see cref="SixRows"/>), where one
+    /// panel and then another of six would compute 36 rows. No ragged path and no spill buffer here: an address-taken local in the method makes the JIT
     /// keep accumulators in memory.
     /// </summary>
     // Hot loops are compiled fully optimised on first call: tier-0 code would distort short runs and benchmarks.
@@ -142,6 +142,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         Debug.Assert(secondRows >= 1 && secondRows <= TileRows.Height<TSecond>());
         // Which of the second panel's rows are computed: JIT-time constants.
         bool three = typeof(TSecond) != typeof(TwoRows), six = typeof(TSecond) == typeof(SixRows);
+        bool four = six || typeof(TSecond) == typeof(FourRows);
         nint width = TLane.Count;
         TVec c00 = TLane.Zero, c01 = TLane.Zero, c10 = TLane.Zero, c11 = TLane.Zero;
         TVec c20 = TLane.Zero, c21 = TLane.Zero, c30 = TLane.Zero, c31 = TLane.Zero;
@@ -162,10 +163,14 @@ internal static unsafe class GemmTile<TLane, TVec>
             d00 = TLane.Load(ref *p); d01 = TLane.Load(ref *(p + width)); p = secondRows > 1 ? p + partialLdc : p;
             d10 = TLane.Load(ref *p); d11 = TLane.Load(ref *(p + width)); p = secondRows > 2 ? p + partialLdc : p;
             if (three) { d20 = TLane.Load(ref *p); d21 = TLane.Load(ref *(p + width)); }
-            if (six)
+            if (four)
             {
                 p = secondRows > 3 ? p + partialLdc : p;
-                d30 = TLane.Load(ref *p); d31 = TLane.Load(ref *(p + width)); p = secondRows > 4 ? p + partialLdc : p;
+                d30 = TLane.Load(ref *p); d31 = TLane.Load(ref *(p + width));
+            }
+            if (six)
+            {
+                p = secondRows > 4 ? p + partialLdc : p;
                 d40 = TLane.Load(ref *p); d41 = TLane.Load(ref *(p + width)); p = secondRows > 5 ? p + partialLdc : p;
                 d50 = TLane.Load(ref *p); d51 = TLane.Load(ref *(p + width));
             }
@@ -205,11 +210,14 @@ internal static unsafe class GemmTile<TLane, TVec>
                 d20 = TLane.MultiplyAdd(x, b0, d20);
                 d21 = TLane.MultiplyAdd(x, b1, d21);
             }
-            if (six)
+            if (four)
             {
                 x = TLane.Broadcast(a1[3]);
                 d30 = TLane.MultiplyAdd(x, b0, d30);
                 d31 = TLane.MultiplyAdd(x, b1, d31);
+            }
+            if (six)
+            {
                 x = TLane.Broadcast(a1[4]);
                 d40 = TLane.MultiplyAdd(x, b0, d40);
                 d41 = TLane.MultiplyAdd(x, b1, d41);
@@ -234,7 +242,7 @@ internal static unsafe class GemmTile<TLane, TVec>
             (d00, d01) = BiasedRow(d00, d01, bias[6], relu);
             if (secondRows > 1) (d10, d11) = BiasedRow(d10, d11, bias[7], relu);
             if (three && secondRows > 2) (d20, d21) = BiasedRow(d20, d21, bias[8], relu);
-            if (six && secondRows > 3) (d30, d31) = BiasedRow(d30, d31, bias[9], relu);
+            if (four && secondRows > 3) (d30, d31) = BiasedRow(d30, d31, bias[9], relu);
             if (six && secondRows > 4) (d40, d41) = BiasedRow(d40, d41, bias[10], relu);
             if (six && secondRows > 5) (d50, d51) = BiasedRow(d50, d51, bias[11], relu);
             finish = false;
@@ -248,7 +256,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         StoreFullRow(d00, d01, c + 6 * ldc, 6, finish, epilogue);
         if (secondRows > 1) StoreFullRow(d10, d11, c + 7 * ldc, 7, finish, epilogue);
         if (three && secondRows > 2) StoreFullRow(d20, d21, c + 8 * ldc, 8, finish, epilogue);
-        if (six && secondRows > 3) StoreFullRow(d30, d31, c + 9 * ldc, 9, finish, epilogue);
+        if (four && secondRows > 3) StoreFullRow(d30, d31, c + 9 * ldc, 9, finish, epilogue);
         if (six && secondRows > 4) StoreFullRow(d40, d41, c + 10 * ldc, 10, finish, epilogue);
         if (six && secondRows > 5) StoreFullRow(d50, d51, c + 11 * ldc, 11, finish, epilogue);
     }

@@ -9,6 +9,12 @@ internal readonly struct ThreeRows
     public const int Count = 3;
 }
 
+/// <summary>A pointwise product's last panel of four rows (64 outputs: ten panels of six, then four), computed with the panel before it (<see cref="GemmTile{TLane,TVec}.RunPair{TRows,TSecond}"/>).</summary>
+internal readonly struct FourRows
+{
+    public const int Count = 4;
+}
+
 /// <summary>Position tiles of two rows, for lists that leave out more at two (<see cref="LiveTaps.Rows"/>).</summary>
 internal readonly struct TwoRows
 {
@@ -18,9 +24,10 @@ internal readonly struct TwoRows
 /// <summary>The tile heights as types the JIT specialises on.</summary>
 internal static class TileRows
 {
-    /// <summary>Positions per tile of <typeparamref name="TRows"/> (<see cref="SixRows"/>, <see cref="ThreeRows"/> or <see cref="TwoRows"/>): a JIT-time constant.</summary>
+    /// <summary>Rows of a tile of <typeparamref name="TRows"/> (<see cref="SixRows"/>, <see cref="FourRows"/>, <see cref="ThreeRows"/> or <see cref="TwoRows"/>): a JIT-time constant.</summary>
     public static int Height<TRows>() where TRows : struct =>
-        typeof(TRows) == typeof(SixRows) ? PanelLayout.Rows : typeof(TRows) == typeof(TwoRows) ? TwoRows.Count : ThreeRows.Count;
+        typeof(TRows) == typeof(SixRows) ? PanelLayout.Rows : typeof(TRows) == typeof(FourRows) ? FourRows.Count
+        : typeof(TRows) == typeof(TwoRows) ? TwoRows.Count : ThreeRows.Count;
 }
 
 /// <summary>Wide tiles that all take the same runs of K (<see cref="KSegments"/>).</summary>
