@@ -141,7 +141,8 @@ public sealed unsafe class ConvKernel
         _panelsPerGroup = PanelLayout.CeilDiv(spec.OutputChannelsPerGroup, PanelLayout.Rows);
         int k = spec.ReductionLength;
         _packedWeights = GC.AllocateUninitializedArray<float>(checked(spec.Group * _panelsPerGroup * PanelLayout.Rows * k), pinned: true);
-        _bias = bias.IsEmpty ? [] : GC.AllocateUninitializedArray<float>(bias.Length, pinned: true);
+        // Zeros where the spec has no bias, so the tiles finish in their plain epilogue (as PositionTiles' bias).
+        _bias = GC.AllocateArray<float>(spec.OutputChannels, pinned: true);
         bias.CopyTo(_bias);
         fixed (float* w = weights)
         fixed (float* packed = _packedWeights)

@@ -35,7 +35,7 @@ internal sealed unsafe class PositionTiles
     /// panel). ResNet18's convolutions are all so. Elsewhere <see cref="AddResidual"/> adds it after the tiles.
     /// </summary>
     private readonly bool _residualInTiles;
-    /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/>, or empty.</summary>
+    /// <summary>Bias padded with zeros to <see cref="PaddedChannels"/> (all zeros without one).</summary>
     private readonly float[] _bias;
     /// <summary>Planar maps the run copies into blocked ones (<see cref="CopiesPlanarIntoBlocks"/>).</summary>
     private readonly bool _planarIntoBlocks;
@@ -95,7 +95,9 @@ internal sealed unsafe class PositionTiles
             int taps = spec.KernelHeight * spec.KernelWidth;
             if (pointwise > 0) PanelLayout.PackColumns(w + spec.CentreTap, taps, k, pointwise, spec.InputChannels, _columns, 1f, centres);
         }
-        _bias = bias.IsEmpty ? [] : GC.AllocateArray<float>(PaddedChannels, pinned: true);
+        // Zeros where the spec has no bias: the tiles then finish in their plain epilogue (TileEpilogue.IsPlainBias), adding
+        // 0, where the general one cost a 16 -> 64 1x1 layer on 55 x 55 a tenth of its time (0.84x -> 0.75x of MLAS's speed).
+        _bias = GC.AllocateArray<float>(PaddedChannels, pinned: true);
         bias.CopyTo(_bias);
         fixed (float* b = _bias)
             _residualInTiles = spec.Residual && path == SimdPath.Vector512 && spec.OutputChannels % (2 * BlockedMaps.Block) == 0
