@@ -464,6 +464,9 @@ internal static unsafe class GemmTile<TLane, TVec>
         nint nextLines = next == null || !Sse.IsSupported ? 0 : nextFloats / 16, perTile = tileCount > 1 ? (nextLines + tileCount - 2) / (tileCount - 1) : 0;
         // Packed panels: row k of each two vectors, k after k; the right panel this far from the left.
         nint across = (nint)(right - left);
+        // One shared run (all of K, no zero maps): its bounds read once here, not through the runs for every tile.
+        bool oneRun = !own && lastRun - firstRun == 1;
+        int oneStart = oneRun ? runs.Start(firstRun) : 0, oneEnd = oneRun ? oneStart + runs.Length(firstRun) : 0;
         for (int tile = 0; tile < count; tile += height)
         {
             int rows = Math.Min(height, count - tile);
@@ -517,7 +520,7 @@ internal static unsafe class GemmTile<TLane, TVec>
             for (int run = firstRun; run < lastRun; run++)
             {
                 // k runs from e0 to e1 (shared runs), or is entry e of the tile's own list (own taps).
-                (int e0, int e1) = own ? live.Pass(firstTile + tile / height, run) : (runs.Start(run), runs.Start(run) + runs.Length(run));
+                (int e0, int e1) = own ? live.Pass(firstTile + tile / height, run) : oneRun ? (oneStart, oneEnd) : (runs.Start(run), runs.Start(run) + runs.Length(run));
                 int* list = own ? live.Entries(firstTile + tile / height) : null;
                 for (int e = e0; e < e1; e++)
                 {
