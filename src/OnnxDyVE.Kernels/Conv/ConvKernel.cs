@@ -493,13 +493,26 @@ public sealed unsafe class ConvKernel
     /// (against M multiply-adds per input value) is what finds the maps to fold.
     /// </param>
     private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry, bool sfma = false) =>
-        !sfma && _positionTiles is { PlanarIntoBlocks: true } && Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
+        !sfma && _positionTiles is { PlanarIntoBlocks: true } && PlanarBlocksPay(geometry) && Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
         : !sfma && Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : !sfma && PositionTilesPay(batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
         : Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PhasedTaps, batch, geometry) ? ConvAlgorithm.PhasedTaps
         : ConvAlgorithm.Im2Col;
+
+    /// <summary>
+    /// Whether a kernel that copies planar maps into blocks (<see cref="PositionTiles.CopiesPlanarIntoBlocks"/>) should on
+    /// <paramref name="geometry"/>: a spatial kernel always; a 1x1 one on maps of at least <see cref="PlanarBlocksPositions"/>
+    /// positions, or with a K of <see cref="PositionTiles.PlanarIntoBlocksChannels"/> or more (conv10's 512 on 13 x 13,
+    /// 1.14x faster so). On fewer positions with a short K the copy and the transpose cost more than the unaligned rows
+    /// (fire9's expand, 64 -> 256 on 13 x 13: 0.92x of the pointwise product's speed).
+    /// </summary>
+    private bool PlanarBlocksPay(in ConvGeometry geometry) => Spec.KernelHeight * Spec.KernelWidth > 1
+        || geometry.OutputSize >= PlanarBlocksPositions || Spec.InputChannels >= PositionTiles.PlanarIntoBlocksChannels;
+
+    /// <summary>Positions from which a planar 1x1 convolution copied into blocks pays whatever its K (27 x 27's 729 do).</summary>
+    private const int PlanarBlocksPositions = 512;
 
     /// <summary>
     /// Whether position tiles beat padded taps at a stride of 1. They compute no padded-width columns (a 13 x 13 map:

@@ -170,19 +170,22 @@ internal sealed unsafe class PositionTiles
     /// <summary>Planar input channels from which an exact run copies its input into blocked maps (<see cref="PlanarBlocks"/>).</summary>
     public const int PlanarIntoBlocksChannels = 256;
 
-    /// <summary>Output channels from which a planar 1x1 convolution of that many input channels runs here, on blocked maps, rather than as a pointwise product.</summary>
-    public const int PlanarIntoBlocksPointwiseOutputs = 256;
+    /// <summary>Output channels from which a planar 1x1 convolution may run here, on blocked maps, rather than as a pointwise product.</summary>
+    public const int PlanarIntoBlocksPointwiseOutputs = 128;
 
     /// <summary>
-    /// Whether runs of <paramref name="spec"/> copy planar input maps into blocked ones and read those: exact specs of at
-    /// least <see cref="PlanarIntoBlocksChannels"/> input channels (the kernel alone on blocked maps against planar: 128
-    /// channels 1.00x, 256 channels 1.02x, 512 channels 1.02x-1.13x), 1x1 ones only with
-    /// <see cref="PlanarIntoBlocksPointwiseOutputs"/> outputs or more (the copy is a pass over the input whatever M is;
-    /// 512 -> 64 on 13 x 13 gained less than it costs).
+    /// Whether runs of <paramref name="spec"/> copy planar input maps into blocked ones and read those: exact spatial specs
+    /// of at least <see cref="PlanarIntoBlocksChannels"/> input channels (the kernel alone on blocked maps against planar:
+    /// 128 channels 1.00x, 256 channels 1.02x, 512 channels 1.02x-1.13x), 1x1 ones of at least
+    /// <see cref="PlanarIntoBlocksPointwiseOutputs"/> outputs, on the maps where that pays (ConvKernel's choice: the
+    /// pointwise product writes its planar rows unaligned, a line split in two for most of its vectors, where the tiles
+    /// write blocks and a transpose writes the rows; Zen 4, kernel alone, 1 thread: SqueezeNet's expands of 128 to 256
+    /// outputs on 27 x 27 and 55 x 55 1.05x-1.36x faster so, conv10 1.14x; fire9's expand on 13 x 13 and the squeezes of
+    /// 64 outputs or fewer as fast or faster as a pointwise product).
     /// </summary>
     public static bool CopiesPlanarIntoBlocks(ConvSpec spec) => spec.Group == 1 && spec.InputLayout == MapLayout.Planar
-        && spec.InputChannels >= PlanarIntoBlocksChannels && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0
-        && (spec.KernelHeight * spec.KernelWidth > 1 || spec.OutputChannels >= PlanarIntoBlocksPointwiseOutputs);
+        && spec.SdssDelta == 0 && spec.SpetPrefix == 0 && spec.SfmaDelta == 0
+        && (spec.KernelHeight * spec.KernelWidth > 1 ? spec.InputChannels >= PlanarIntoBlocksChannels : spec.OutputChannels >= PlanarIntoBlocksPointwiseOutputs);
 
     /// <summary>Whether the tiles read blocked maps: a blocked input, or planar maps copied into blocks.</summary>
     public bool ReadsBlocked => _spec.InputLayout == MapLayout.Blocked || _planarIntoBlocks;

@@ -194,7 +194,25 @@ public sealed unsafe class ConvKernelTests
         new(2, 256, 3, 4, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         new(1, 300, 13, 13, 300, 1, 1) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, HasBias = true },
         new(2, 260, 6, 11, 256, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
+        // Few input channels, many outputs, a map of 575 positions (SqueezeNet's expands on 27 x 27): copied for the outputs.
+        new(1, 40, 23, 25, 144, 1, 1) { HasBias = true, Activation = LayerActivation.Relu },
     ];
+
+    /// <summary>
+    /// A planar 1x1 convolution of many outputs and a short K copies its maps into blocks on large maps only: on few
+    /// positions it stays a pointwise product (SqueezeNet's fire9 expand against its fire8 expand); a long K copies on any.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 256, 13, ConvAlgorithm.Pointwise)]
+    [InlineData(64, 256, 27, ConvAlgorithm.PositionTiles)]
+    [InlineData(512, 256, 13, ConvAlgorithm.PositionTiles)]
+    [InlineData(384, 64, 27, ConvAlgorithm.Pointwise)]
+    public void Planar_pointwise_maps_are_copied_into_blocks_where_that_pays(int channels, int outputs, int size, ConvAlgorithm expected)
+    {
+        var spec = new ConvSpec(outputs, channels, 1, 1, Activation: Activation.Relu);
+        var kernel = new ConvKernel(spec, new float[outputs * channels], new float[outputs], SimdPaths.Best);
+        Assert.Equal(expected, kernel.Plan(1, channels, size, size).Algorithm);
+    }
 
     /// <summary>
     /// A padded 1x1 convolution computes its interior in place and fills its border with the bias (SqueezeNet's conv10),
