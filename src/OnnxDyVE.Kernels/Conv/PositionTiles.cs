@@ -433,6 +433,9 @@ internal sealed unsafe class PositionTiles
         if (panelStride == 0) (panelStride, vectorStride) = (_columns, TLane.Count);
         float* padded = operand.Padded;
         nint* origins = operand.Origins;
+        // A 1x1 kernel over blocked maps read in place: every position a block after the last (the tiles' ConsecutiveRuns).
+        bool consecutive = _spec.KernelHeight * _spec.KernelWidth == 1 && ReadsBlocked && count > 0
+            && origins[count - 1] - origins[0] == (nint)(count - 1) * BlockedMaps.Block;
         if (borders != null && borders->Groups == 0) borders = null;
         if (borders != null) borders->CutRuns(operand.Segments, _spec.InputChannelsPerGroup, _spec.KernelHeight * _spec.KernelWidth, operand.BorderRoom);
         float* spatialWeights = _weights.Pointer, pointwiseWeights = _pointwiseWeights.Pointer;
@@ -483,7 +486,7 @@ internal sealed unsafe class PositionTiles
                         }
                         if (middleEnd > middle)
                             GemmTile<TLane, TVec>.RunWideTiles(vectors, padded, origins + middle, middleEnd - middle, offsets, panel, right, segments, segment, end,
-                                target + middle * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride, next, nextFloats, live);
+                                target + middle * ldc, ldc, accumulate, finish, panelEpilogue, vectorStride, next, nextFloats, live, consecutive);
                         for (int group = 0; rows != null && group < rows->Groups; group++)
                         {
                             int start = rows->Start(group);

@@ -64,8 +64,4 @@ internal unsafe struct PositionBroadcast(float* p0, float* p1, float* p2, float*
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next() => _offsets++;
-
-    /// <summary>Where the first row's value at the tap <paramref name="offset"/> lies.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly float* FirstAt(nint offset) => p0 + offset;
 }

@@ -360,10 +360,12 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// </summary>
     public static void RunWideTiles<TWidth>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next = null, nint nextFloats = 0, in LiveTaps live = default)
+        float* next = null, nint nextFloats = 0, in LiveTaps live = default, bool consecutive = false)
         where TWidth : struct, ITileWidth
     {
-        if (live.IsEmpty)
+        if (live.IsEmpty && consecutive)
+            RunWideTiles<TWidth, ConsecutiveRuns>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+        else if (live.IsEmpty)
             RunWideTiles<TWidth, SharedRuns>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
         else
             RunWideTiles<TWidth, OwnTaps>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
@@ -375,14 +377,14 @@ internal static unsafe class GemmTile<TLane, TVec>
     /// </summary>
     public static void RunWideTiles(int vectors, float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
         in KSegments runs, int firstRun, int lastRun, float* tiles, nint ldc, bool accumulate, bool finish, in TileEpilogue epilogue, nint vectorStride,
-        float* next = null, nint nextFloats = 0, in LiveTaps live = default)
+        float* next = null, nint nextFloats = 0, in LiveTaps live = default, bool consecutive = false)
     {
         if (vectors == 4)
-            RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+            RunWideTiles<FourVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live, consecutive);
         else if (vectors == 3)
-            RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+            RunWideTiles<ThreeVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live, consecutive);
         else
-            RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live);
+            RunWideTiles<TwoVectorWidth>(padded, origins, count, offsets, left, right, runs, firstRun, lastRun, tiles, ldc, accumulate, finish, epilogue, vectorStride, next, nextFloats, live, consecutive);
     }
 
     private static void RunWideTiles<TWidth, TTaps>(float* padded, nint* origins, int count, nint* offsets, float* left, float* right,
@@ -451,7 +453,7 @@ internal static unsafe class GemmTile<TLane, TVec>
         where TRows : struct
         where TTaps : struct
     {
-        bool own = typeof(TTaps) == typeof(OwnTaps);
+        bool own = typeof(TTaps) == typeof(OwnTaps), consecutive = typeof(TTaps) == typeof(ConsecutiveRuns);
         bool three = TWidth.Vectors >= 3, four = TWidth.Vectors == 4;
         bool six = typeof(TRows) == typeof(SixRows), two = typeof(TRows) == typeof(TwoRows);
         int height = TileRows.Height<TRows>();
@@ -485,7 +487,12 @@ internal static unsafe class GemmTile<TLane, TVec>
             // for a line of the positions two tiles on, in the block it reads (lines 12 to 19 on). SqueezeNet's 1x1 layers
             // against MLAS's NCHWc node on the same blocked input, caches flushed before each run: 0.90x-0.93x of its speed
             // -> 0.94x-0.98x (fire2 and fire5's expands, fire4 and fire9's squeezes); warm, 0.99x-1.00x of the time without.
-            bool ahead = six && !own && Sse.IsSupported && rows == PanelLayout.Rows && origins[tile + 5] - origins[tile] == 5 * ContiguousStep;
+            bool ahead = consecutive && six && Sse.IsSupported && rows == PanelLayout.Rows;
+            // Consecutive positions: row r's value of a k lies r blocks after the first's (rows past the tile's repeat it).
+            float* first = consecutive ? padded + origins[tile] : null;
+            nint step1 = consecutive && rows > 1 ? ContiguousStep : 0, step2 = consecutive && rows > 2 ? 2 * ContiguousStep : 0;
+            nint step3 = consecutive && rows > 3 ? 3 * ContiguousStep : 0, step4 = consecutive && rows > 4 ? 4 * ContiguousStep : 0;
+            nint step5 = consecutive && rows > 5 ? 5 * ContiguousStep : 0;
             if (typeof(TFinish) == typeof(ResidualFinish) && finish && Sse.IsSupported)
             {
                 // The residual comes from L2 or L3 (the block's input, written layers ago): asked for while K runs.
@@ -527,25 +534,25 @@ internal static unsafe class GemmTile<TLane, TVec>
                     nint k = own ? list[e] : e;
                     float* l = left + k * 2 * width;
                     nint at = offsets[k];
-                    if (ahead) Sse.Prefetch0(a.FirstAt(at) + (2 * PanelLayout.Rows + (e & 7)) * ContiguousStep);
+                    if (ahead) Sse.Prefetch0(first + at + (2 * PanelLayout.Rows + (e & 7)) * ContiguousStep);
                     float* r = l + across;
                     TVec b0 = TLane.Load(ref *l);
                     TVec b1 = TLane.Load(ref *(l + width));
                     TVec b2 = three ? TLane.Load(ref *r) : b0;
                     TVec b3 = four ? TLane.Load(ref *(r + width)) : b2;
-                    TVec x = TLane.Broadcast(a.At(0, at));
+                    TVec x = TLane.Broadcast(consecutive ? first[at + 0] : a.At(0, at));
                     c00 = TLane.MultiplyAdd(x, b0, c00);
                     c01 = TLane.MultiplyAdd(x, b1, c01);
                     if (three) d00 = TLane.MultiplyAdd(x, b2, d00);
                     if (four) d01 = TLane.MultiplyAdd(x, b3, d01);
-                    x = TLane.Broadcast(a.At(1, at));
+                    x = TLane.Broadcast(consecutive ? first[at + step1] : a.At(1, at));
                     c10 = TLane.MultiplyAdd(x, b0, c10);
                     c11 = TLane.MultiplyAdd(x, b1, c11);
                     if (three) d10 = TLane.MultiplyAdd(x, b2, d10);
                     if (four) d11 = TLane.MultiplyAdd(x, b3, d11);
                     if (!two)
                     {
-                        x = TLane.Broadcast(a.At(2, at));
+                        x = TLane.Broadcast(consecutive ? first[at + step2] : a.At(2, at));
                         c20 = TLane.MultiplyAdd(x, b0, c20);
                         c21 = TLane.MultiplyAdd(x, b1, c21);
                         if (three) d20 = TLane.MultiplyAdd(x, b2, d20);
@@ -553,17 +560,17 @@ internal static unsafe class GemmTile<TLane, TVec>
                     }
                     if (six)
                     {
-                        x = TLane.Broadcast(a.At(3, at));
+                        x = TLane.Broadcast(consecutive ? first[at + step3] : a.At(3, at));
                         c30 = TLane.MultiplyAdd(x, b0, c30);
                         c31 = TLane.MultiplyAdd(x, b1, c31);
                         if (three) d30 = TLane.MultiplyAdd(x, b2, d30);
                         if (four) d31 = TLane.MultiplyAdd(x, b3, d31);
-                        x = TLane.Broadcast(a.At(4, at));
+                        x = TLane.Broadcast(consecutive ? first[at + step4] : a.At(4, at));
                         c40 = TLane.MultiplyAdd(x, b0, c40);
                         c41 = TLane.MultiplyAdd(x, b1, c41);
                         if (three) d40 = TLane.MultiplyAdd(x, b2, d40);
                         if (four) d41 = TLane.MultiplyAdd(x, b3, d41);
-                        x = TLane.Broadcast(a.At(5, at));
+                        x = TLane.Broadcast(consecutive ? first[at + step5] : a.At(5, at));
                         c50 = TLane.MultiplyAdd(x, b0, c50);
                         c51 = TLane.MultiplyAdd(x, b1, c51);
                         if (three) d50 = TLane.MultiplyAdd(x, b2, d50);

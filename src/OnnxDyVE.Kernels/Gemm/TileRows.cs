@@ -33,5 +33,12 @@ internal static class TileRows
 /// <summary>Wide tiles that all take the same runs of K (<see cref="KSegments"/>).</summary>
 internal readonly struct SharedRuns;
 
+/// <summary>
+/// Wide tiles that all take the same runs of K over positions one block of 16 floats after another (a 1x1 convolution
+/// reading blocked maps in place): a tile's six values of a k lie at fixed distances from its first position's, so one
+/// pointer reaches them all where listed origins take six.
+/// </summary>
+internal readonly struct ConsecutiveRuns;
+
 /// <summary>Wide tiles that each take their own k (<see cref="LiveTaps"/>).</summary>
 internal readonly struct OwnTaps;
