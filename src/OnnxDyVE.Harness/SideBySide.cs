@@ -16,11 +16,15 @@ public readonly record struct SideBySideResult(double MaxRelativeError, double S
 /// </summary>
 public static class SideBySide
 {
-    public static SideBySideResult Run(byte[] stockModel, byte[] dyveModel, float[] input, long[] inputShape, int threads, int runs)
+    public static SideBySideResult Run(byte[] stockModel, byte[] dyveModel, float[] input, long[] inputShape, int threads, int runs) =>
+        Run(stockModel, inputShape, dyveModel, inputShape, input, threads, runs);
+
+    /// <summary>As above, where the two models see the same values under shapes of their own (a blocked layer: <see cref="BlockedLayer"/>).</summary>
+    public static SideBySideResult Run(byte[] stockModel, long[] stockShape, byte[] dyveModel, long[] dyveShape, float[] input, int threads, int runs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
-        using var stock = new PreparedSession(stockModel, threads, input, inputShape);
-        using var dyve = new PreparedSession(dyveModel, threads, input, inputShape);
+        using var stock = new PreparedSession(stockModel, threads, input, stockShape);
+        using var dyve = new PreparedSession(dyveModel, threads, input, dyveShape);
         double error = MaxRelativeError(stock.Output, dyve.Output);
         Warmup.Run(() =>
         {
