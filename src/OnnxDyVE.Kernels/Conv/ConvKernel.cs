@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using OnnxDyVE.Kernels.Gemm;
 using OnnxDyVE.Kernels.Simd;
+using OnnxDyVE.Schema;
 
 namespace OnnxDyVE.Kernels.Conv;
 
@@ -523,9 +524,11 @@ public sealed unsafe class ConvKernel
     /// (VGG's conv4_2 and conv5_1, AlexNet's conv4, 13 x 13 to 28 x 28; planar maps in and out, kernel alone); with Vector256
     /// 1.12x-1.32x where padded taps would compute at least 12% more columns than outputs (1.12x-1.28x with K 3456 and
     /// 4608 on 13 x 13 and 14 x 14), 0.96x-1.08x elsewhere, so only there. A K
-    /// below 128 where padded taps waste little is theirs on AVX-512 too: 1.13x-1.32x faster than position tiles for
-    /// K 27-108 on 112 x 112 and 224 x 224 (VGG's conv1_1), warm or with the caches flushed; from K 144 on 55 x 55
-    /// position tiles are as fast or faster (1.00x-1.17x).
+    /// below 128 where padded taps waste little was theirs on AVX-512 where two 512-bit FMAs retire a cycle (Ice Lake):
+    /// 1.13x-1.32x faster than position tiles for K 27-108 on 112 x 112 and 224 x 224 (VGG's conv1_1), warm or with the
+    /// caches flushed; from K 144 on 55 x 55 position tiles are as fast or faster (1.00x-1.17x). Where one does
+    /// (<see cref="WideFmaRate"/>: Zen 4) position tiles are faster at every K: K 27 on 224 x 224 and 112 x 112 1.58x
+    /// (VGG's conv1_1 2.65 ms against 4.20, ONNX Runtime's 3.48), K 72 on 56 x 56 1.18x (kernel alone, 1 thread).
     /// </summary>
     private bool PositionTilesPay(int batch, in ConvGeometry geometry)
     {
@@ -533,7 +536,9 @@ public sealed unsafe class ConvKernel
             || !Supports(ConvAlgorithm.PositionTiles, batch, geometry)) return false;
         long computed = (long)PanelLayout.CeilDiv(PaddedTaps.Columns(geometry), TileColumns) * TileColumns;
         bool paddedTapsWasteful = computed >= MinimumPaddedTapsWaste * geometry.OutputSize;
-        return Path == SimdPath.Vector512 ? Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWasteful : paddedTapsWasteful;
+        return Path == SimdPath.Vector512
+            ? WideFmaRate.PerCycle == 1 || Spec.ReductionLength >= MinimumPositionTileK || paddedTapsWasteful
+            : paddedTapsWasteful;
     }
 
     /// <summary>Whether position tiles copy this convolution's planar input into blocked maps (<see cref="PositionTiles.CopiesPlanarIntoBlocks"/>).</summary>

@@ -199,6 +199,22 @@ public sealed unsafe class ConvKernelTests
     ];
 
     /// <summary>
+    /// A short K (VGG's conv1_1: 27) whose padded-width rows waste little runs on padded taps where AVX-512 retires two
+    /// FMAs a cycle or is absent, on position tiles where it retires one (<see cref="OnnxDyVE.Schema.WideFmaRate"/>).
+    /// </summary>
+    [Fact]
+    public void A_short_K_runs_on_position_tiles_where_one_wide_FMA_retires_a_cycle()
+    {
+        var spec = new ConvSpec(64, 3, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Activation: Activation.Relu);
+        float[] weights = new float[64 * 27];
+        weights.AsSpan().Fill(0.5f);
+        var kernel = new ConvKernel(spec, weights, new float[64], SimdPaths.Best);
+        ConvAlgorithm expected = SimdPaths.Best == SimdPath.Vector512 && OnnxDyVE.Schema.WideFmaRate.PerCycle == 1
+            ? ConvAlgorithm.PositionTiles : ConvAlgorithm.PaddedTaps;
+        Assert.Equal(expected, kernel.Plan(1, 3, 112, 112).Algorithm);
+    }
+
+    /// <summary>
     /// A planar 1x1 convolution of many outputs and a short K copies its maps into blocks on large maps only: on few
     /// positions it stays a pointwise product (SqueezeNet's fire9 expand against its fire8 expand); a long K copies on any.
     /// </summary>
@@ -210,7 +226,9 @@ public sealed unsafe class ConvKernelTests
     public void Planar_pointwise_maps_are_copied_into_blocks_where_that_pays(int channels, int outputs, int size, ConvAlgorithm expected)
     {
         var spec = new ConvSpec(outputs, channels, 1, 1, Activation: Activation.Relu);
-        var kernel = new ConvKernel(spec, new float[outputs * channels], new float[outputs], SimdPaths.Best);
+        float[] weights = new float[outputs * channels];
+        weights.AsSpan().Fill(0.5f);
+        var kernel = new ConvKernel(spec, weights, new float[outputs], SimdPaths.Best);
         Assert.Equal(expected, kernel.Plan(1, channels, size, size).Algorithm);
     }
 
