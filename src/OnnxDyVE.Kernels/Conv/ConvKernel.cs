@@ -273,7 +273,7 @@ public sealed unsafe class ConvKernel
             throw new ArgumentException($"SPET does not apply to {Spec} on a {height} x {width} input");
         // SFMA's threshold: it folds maps only where the input is copied (PaddedTaps), where the copy finds them.
         float sfmaThreshold = _sfma is null ? 0 : Spec.SfmaDelta * Spec.InputScale * effort;
-        ConvAlgorithm best = ChooseAlgorithm(batch, geometry, sfma: sfmaThreshold > 0);
+        ConvAlgorithm best = ChooseAlgorithm(batch, geometry, parallel, sfma: sfmaThreshold > 0);
         if (algorithm is { } forced && forced != best && !Supports(forced, batch, geometry))
             throw new ArgumentException($"{forced} does not apply to {Spec} on a {height} x {width} input");
         algorithm ??= best;
@@ -493,8 +493,8 @@ public sealed unsafe class ConvKernel
     /// SFMA folds maps at this run: 1x1 convolutions then run on the padded copy too, whose one pass over the input
     /// (against M multiply-adds per input value) is what finds the maps to fold.
     /// </param>
-    private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry, bool sfma = false) =>
-        !sfma && _positionTiles is { PlanarIntoBlocks: true } && PlanarBlocksPay(geometry) && Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
+    private ConvAlgorithm ChooseAlgorithm(int batch, in ConvGeometry geometry, bool parallel, bool sfma = false) =>
+        !sfma && _positionTiles is { PlanarIntoBlocks: true } && PlanarBlocksPay(geometry, parallel) && Supports(ConvAlgorithm.PositionTiles, batch, geometry) ? ConvAlgorithm.PositionTiles
         : !sfma && Supports(ConvAlgorithm.Pointwise, batch, geometry) ? ConvAlgorithm.Pointwise
         : !sfma && PositionTilesPay(batch, geometry) ? ConvAlgorithm.PositionTiles
         : Supports(ConvAlgorithm.PaddedTaps, batch, geometry) ? ConvAlgorithm.PaddedTaps
@@ -504,13 +504,16 @@ public sealed unsafe class ConvKernel
 
     /// <summary>
     /// Whether a kernel that copies planar maps into blocks (<see cref="PositionTiles.CopiesPlanarIntoBlocks"/>) should on
-    /// <paramref name="geometry"/>: a spatial kernel always; a 1x1 one on maps of at least <see cref="PlanarBlocksPositions"/>
-    /// positions, or with a K of <see cref="PositionTiles.PlanarIntoBlocksChannels"/> or more (conv10's 512 on 13 x 13,
-    /// 1.14x faster so). On fewer positions with a short K the copy and the transpose cost more than the unaligned rows
-    /// (fire9's expand, 64 -> 256 on 13 x 13: 0.92x of the pointwise product's speed).
+    /// <paramref name="geometry"/>: a spatial kernel always; a 1x1 one with a K and outputs of
+    /// <see cref="PositionTiles.PlanarIntoBlocksChannels"/> or more (conv10's 512 -> 1000 on 13 x 13, 1.14x faster so), or
+    /// run by one thread on maps of at least <see cref="PlanarBlocksPositions"/> positions. On fewer positions with a short
+    /// K the copy and the transpose cost more than the unaligned rows (fire9's expand, 64 -> 256 on 13 x 13: 0.92x of the
+    /// pointwise product's speed); on two threads they did on every expand (SqueezeNet's of 128 to 256 outputs on
+    /// 27 x 27 and 55 x 55, one-node layers against ONNX Runtime: 0.80x-0.92x of its speed, 1.00x-1.31x as products).
     /// </summary>
-    private bool PlanarBlocksPay(in ConvGeometry geometry) => Spec.KernelHeight * Spec.KernelWidth > 1
-        || geometry.OutputSize >= PlanarBlocksPositions || Spec.InputChannels >= PositionTiles.PlanarIntoBlocksChannels;
+    private bool PlanarBlocksPay(in ConvGeometry geometry, bool parallel) => Spec.KernelHeight * Spec.KernelWidth > 1
+        || (Spec.InputChannels >= PositionTiles.PlanarIntoBlocksChannels && Spec.OutputChannels >= PositionTiles.PlanarIntoBlocksChannels)
+        || (!parallel && geometry.OutputSize >= PlanarBlocksPositions);
 
     /// <summary>Positions from which a planar 1x1 convolution copied into blocks pays whatever its K (27 x 27's 729 do).</summary>
     private const int PlanarBlocksPositions = 512;

@@ -163,11 +163,12 @@ public sealed unsafe class ConvKernelTests
         double[] reference = ScalarReference.Conv(layer, input, parameters.Weights, parameters.Bias);
 
         string context = $"shape {shape} on {path}: {layer}";
-        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width);
+        // Planned for one thread: a planar 1x1 layer of a short K copies only then (ConvKernel.PlanarBlocksPay).
+        ConvWork work = kernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, parallel: false);
         Assert.Equal(ConvAlgorithm.PositionTiles, work.Algorithm);
         CounterValues before = kernel.Counters.Read();
         GuardedOutput skipped = ConvRuns.Run(kernel, work, input);
-        GuardedOutput expected = ConvRuns.Run(denseKernel, denseKernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width), input);
+        GuardedOutput expected = ConvRuns.Run(denseKernel, denseKernel.Plan(layer.Batch, layer.InputChannels, layer.Height, layer.Width, parallel: false), input);
         skipped.AssertGuardsIntact(context);
         Assert.Equal(expected.Values.ToArray(), skipped.Values.ToArray());
         OutputComparison.AssertClose(reference, skipped.Values, context);
@@ -215,21 +216,23 @@ public sealed unsafe class ConvKernelTests
     }
 
     /// <summary>
-    /// A planar 1x1 convolution of many outputs and a short K copies its maps into blocks on large maps only: on few
-    /// positions it stays a pointwise product (SqueezeNet's fire9 expand against its fire8 expand); a long K copies on any.
+    /// A planar 1x1 convolution of many outputs and a short K copies its maps into blocks on large maps for one thread
+    /// only: on few positions or several threads it stays a pointwise product (SqueezeNet's fire9 expand against its fire8
+    /// expand); a long K and many outputs copy always.
     /// </summary>
     [Theory]
-    [InlineData(64, 256, 13, ConvAlgorithm.Pointwise)]
-    [InlineData(64, 256, 27, ConvAlgorithm.PositionTiles)]
-    [InlineData(512, 256, 13, ConvAlgorithm.PositionTiles)]
-    [InlineData(384, 64, 27, ConvAlgorithm.Pointwise)]
-    public void Planar_pointwise_maps_are_copied_into_blocks_where_that_pays(int channels, int outputs, int size, ConvAlgorithm expected)
+    [InlineData(64, 256, 13, false, ConvAlgorithm.Pointwise)]
+    [InlineData(64, 256, 27, false, ConvAlgorithm.PositionTiles)]
+    [InlineData(64, 256, 27, true, ConvAlgorithm.Pointwise)]
+    [InlineData(512, 256, 13, true, ConvAlgorithm.PositionTiles)]
+    [InlineData(384, 64, 27, false, ConvAlgorithm.Pointwise)]
+    public void Planar_pointwise_maps_are_copied_into_blocks_where_that_pays(int channels, int outputs, int size, bool parallel, ConvAlgorithm expected)
     {
         var spec = new ConvSpec(outputs, channels, 1, 1, Activation: Activation.Relu);
         float[] weights = new float[outputs * channels];
         weights.AsSpan().Fill(0.5f);
         var kernel = new ConvKernel(spec, weights, new float[outputs], SimdPaths.Best);
-        Assert.Equal(expected, kernel.Plan(1, channels, size, size).Algorithm);
+        Assert.Equal(expected, kernel.Plan(1, channels, size, size, parallel: parallel).Algorithm);
     }
 
     /// <summary>
