@@ -12,47 +12,17 @@ namespace OnnxDyVE.Benchmarks;
 /// AVX-512 only (ONNX Runtime's 16-channel blocks).
 /// </summary>
 [Config(typeof(ExactConvConfig))]
-public class Perf_BlockedConv
+public class Perf_BlockedConv : ConvLayerPair
 {
-    private const int WeightSeed = 1;
-    private const int InputSeed = 7;
-
-    private PreparedSession? _stock;
-    private PreparedSession? _dyve;
-
-    public static IEnumerable<string> Layers => RealLayers.ConvolutionNames;
-
-    [ParamsSource(nameof(Layers))]
-    public string Layer { get; set; } = "";
-
-    /// <summary>Intra-op threads of the session, for stock and DyVE alike.</summary>
-    [Params(1, 2)]
-    public int Threads { get; set; }
-
-    [GlobalSetup(Target = nameof(Stock))]
-    public void SetupStock()
+    protected override PreparedSession CreateStock(ConvLayer layer)
     {
-        BlockedLayer layer = BlockedLayer.Create(RealLayers.Convolution(Layer), WeightSeed, InputSeed);
-        _stock = new PreparedSession(layer.Stock, Threads, layer.Input, layer.StockInputShape);
+        BlockedLayer blocked = BlockedLayer.Create(layer, WeightSeed, InputSeed);
+        return new PreparedSession(blocked.Stock, Threads, blocked.Input, blocked.StockInputShape);
     }
 
-    [GlobalSetup(Target = nameof(Dyve))]
-    public void SetupDyve()
+    protected override PreparedSession CreateDyve(ConvLayer layer)
     {
-        BlockedLayer layer = BlockedLayer.Create(RealLayers.Convolution(Layer), WeightSeed, InputSeed);
-        _dyve = new PreparedSession(layer.Dyve, Threads, layer.Input, layer.DyveInputShape);
+        BlockedLayer blocked = BlockedLayer.Create(layer, WeightSeed, InputSeed);
+        return new PreparedSession(blocked.Dyve, Threads, blocked.Input, blocked.DyveInputShape);
     }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _stock?.Dispose();
-        _dyve?.Dispose();
-    }
-
-    [Benchmark(Baseline = true)]
-    public void Stock() => _stock!.Run();
-
-    [Benchmark]
-    public void Dyve() => _dyve!.Run();
 }
