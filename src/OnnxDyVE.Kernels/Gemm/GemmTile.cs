@@ -483,11 +483,6 @@ internal static unsafe class GemmTile<TLane, TVec>
             }
             var a = PositionBroadcast.Tile(padded, origins + tile, rows, offsets);
             float* c = tiles + tile * ldc;
-            // Six positions one after another a block apart (a 1x1 convolution reading blocked maps in place): each k asks
-            // for a line of the positions two tiles on, in the block it reads (lines 12 to 19 on). SqueezeNet's 1x1 layers
-            // against MLAS's NCHWc node on the same blocked input, caches flushed before each run: 0.90x-0.93x of its speed
-            // -> 0.94x-0.98x (fire2 and fire5's expands, fire4 and fire9's squeezes); warm, 0.99x-1.00x of the time without.
-            bool ahead = consecutive && six && Sse.IsSupported && rows == PanelLayout.Rows;
             // Consecutive positions: row r's value of a k lies r blocks after the first's (rows past the tile's repeat it).
             float* first = consecutive ? padded + origins[tile] : null;
             nint step1 = consecutive && rows > 1 ? ContiguousStep : 0, step2 = consecutive && rows > 2 ? 2 * ContiguousStep : 0;
@@ -534,7 +529,6 @@ internal static unsafe class GemmTile<TLane, TVec>
                     nint k = own ? list[e] : e;
                     float* l = left + k * 2 * width;
                     nint at = offsets[k];
-                    if (ahead) Sse.Prefetch0(first + at + (2 * PanelLayout.Rows + (e & 7)) * ContiguousStep);
                     float* r = l + across;
                     TVec b0 = TLane.Load(ref *l);
                     TVec b1 = TLane.Load(ref *(l + width));
