@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using OnnxDyVE.Graph;
+using OnnxDyVE.Harness;
 using OnnxDyVE.Kernels.Conv;
 using OnnxDyVE.Kernels.Simd;
 
@@ -55,12 +56,7 @@ public class Perf_PointwiseLists
             OutputLayout: pad > 0 ? MapLayout.Planar : MapLayout.Blocked);
         _kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPaths.Best, (height, width));
         _work = _kernel.Plan(1, channels, height, width, algorithm, parallel: false);
-        // Planar (N C H W) into blocks of 16 channels (N C/16 H W 16), the padding lanes zero.
-        int plane = height * width;
-        _input = new float[(channels + 15) / 16 * 16 * plane];
-        for (int c = 0; c < channels; c++)
-            for (int p = 0; p < plane; p++)
-                _input[(c / 16 * plane + p) * 16 + c % 16] = real.Input[c * plane + p];
+        _input = BlockedLayer.ToBlocks(real.Input, channels, height * width);
         _output = new float[(outputs + 15) / 16 * 16 * _work.Geometry.OutputSize];
     }
 }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using OnnxDyVE.Graph;
+using OnnxDyVE.Harness;
 using OnnxDyVE.Kernels.Conv;
 using OnnxDyVE.Kernels.Simd;
 
@@ -32,7 +33,7 @@ public class Perf_Winograd
         ("sqz.fire8.fused", 64, 256, 27), ("sqz.fire9.fused", 64, 256, 13),
     ];
 
-    private const int Block = 16;
+    private const int Block = BlockedLayer.Block;
 
     private ConvKernel? _kernel;
     private ConvWork _work;
@@ -74,11 +75,7 @@ public class Perf_Winograd
         _kernel = new ConvKernel(spec, parameters.Weights, parameters.Bias ?? [], SimdPaths.Best, sessionShapes ? (layer.Height, layer.Width) : null);
         // NCHW16c: blocks of 16 channels, a position's 16 together (both layers' channels are whole blocks).
         float[] planar = LayerParameters.Uniform(new Random(7), LayerParameters.Count(layer.InputShape()));
-        int plane = layer.Height * layer.Width;
-        _input = new float[(layer.InputChannels + Block - 1) / Block * Block * plane];
-        for (int c = 0; c < layer.InputChannels; c++)
-            for (int p = 0; p < plane; p++)
-                _input[(c / Block * plane + p) * Block + c % Block] = planar[c * plane + p];
+        _input = BlockedLayer.ToBlocks(planar, layer.InputChannels, layer.Height * layer.Width);
         _work = _kernel.Plan(1, layer.InputChannels, layer.Height, layer.Width, algorithm, parallel: false);
         _output = new float[(spec.OutputChannels + Block - 1) / Block * Block * _work.Geometry.OutputSize];
     }

@@ -848,7 +848,7 @@ public sealed unsafe class ConvKernel
         fixed (float* bias = _bias)
         {
             var a = new WeightPanels(weights + (nint)group * _panelsPerGroup * PanelLayout.Rows * k, k,
-                new TileEpilogue(bias == null ? null : bias + group * mGroup, 1, 0, 1f, spec.Activation));
+                new TileEpilogue(bias + group * mGroup, 1, 0, 1f, spec.Activation));
             switch (work.Algorithm)
             {
                 case ConvAlgorithm.Pointwise:
@@ -888,7 +888,7 @@ public sealed unsafe class ConvKernel
                     byte* flags = work.ZeroMapFlags == 0 ? null
                         : (byte*)(shared + work.ZeroMapFlags) + (nint)imageIndex * spec.InputChannels + group * spec.InputChannelsPerGroup;
                     if (work.Sfma.IsOn)
-                        a = FoldedBias(work, a, shared, imageIndex, group, rows, (float*)(offsets + kRun) + spillFloats, bias == null ? null : bias + group * mGroup);
+                        a = FoldedBias(work, a, shared, imageIndex, group, rows, (float*)(offsets + kRun) + spillFloats, bias + group * mGroup);
                     PaddedTaps.TapOffsets(spec, work.Geometry, spec.InputChannelsPerGroup, offsets);
                     if (work.Sfma.MergesPairs)
                         flags = MergedPairs(work, ref a, task, shared, imageIndex, offsets, (byte*)((float*)(offsets + kRun) + spillFloats + rows.Count));

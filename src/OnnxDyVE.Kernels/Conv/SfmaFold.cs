@@ -33,13 +33,13 @@ internal sealed unsafe class SfmaFold
     /// Writes the bias of output channels [first, first + count) of <paramref name="group"/> with the image's folded maps
     /// added, in channel order (so every task of the image computes the same values), to <paramref name="destination"/>.
     /// </summary>
-    /// <param name="bias">The kernel's bias for the group's first output channel, or null for none.</param>
+    /// <param name="bias">The kernel's bias for the group's first output channel (zeros where the layer has none).</param>
     /// <param name="flags">The group's map flags for the image (<see cref="PaddedTaps.FoldedMap"/> marks a folded map).</param>
     /// <param name="means">The group's map means for the image.</param>
     /// <returns>The maps folded.</returns>
     public int Bias(float* bias, byte* flags, float* means, int group, int first, int count, float* destination)
     {
-        for (int j = 0; j < count; j++) destination[j] = bias == null ? 0f : bias[first + j];
+        for (int j = 0; j < count; j++) destination[j] = bias[first + j];
         int cGroup = _spec.InputChannelsPerGroup, mGroup = _spec.OutputChannelsPerGroup;
         int folded = 0;
         fixed (float* tapSums = _tapSums)

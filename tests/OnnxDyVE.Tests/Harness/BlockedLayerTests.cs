@@ -34,7 +34,7 @@ public class BlockedLayerTests
         float[] planarInput = LayerParameters.Uniform(new Random(4), LayerParameters.Count(layer.InputShape()));
         using var planar = new PreparedSession(Google.Protobuf.MessageExtensions.ToByteArray(LayerModels.Conv(layer, 3, LayerPaths.Reference)),
             1, planarInput, layer.InputShape());
-        float[] expected = BlockedLayer.ToBlocks(planar.Output, outputs, height * width);
+        float[] expected = BlockedTensors.FromPlanar(planar.Output.ToArray(), 1, outputs, height * width, 0f);
         using var stock = new PreparedSession(blocked.Stock, 1, blocked.Input, blocked.StockInputShape);
         using var dyve = new PreparedSession(blocked.Dyve, 1, blocked.Input, blocked.DyveInputShape);
         OutputComparison.AssertClose(expected, stock.Output, $"NCHWc node, {layer}");
